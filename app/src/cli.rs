@@ -1,0 +1,214 @@
+//! The command line: `worldbench <verb>`. Everything the app does, the CLI does too.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "worldbench", version, about = "A research workbench for JEPA world-model planning experiments")]
+pub struct Cli {
+    /// The workspace folder (default: a per-user data folder, created on first use; or $WORLDBENCH_WORKSPACE).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+
+    /// With no command, the desktop app opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate datasets and inspect them.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Train a JEPA world model (a new run, or `--resume` a stopped one).
+    Train(TrainArgs),
+    /// Evaluate h-based planning at checkpoints of a run (writes metrics/planning_metrics.csv).
+    Eval(EvalArgs),
+    /// Plan from a start tile to a goal tile with a checkpoint's h-graph, and execute the plan.
+    Plan(PlanArgs),
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Generate a demo dataset, train a short run, evaluate it, and print where it all is.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Generate a dataset in the built-in grid world.
+    Gen(DataGenArgs),
+    /// Print a dataset's trajectories, frames, frame size, action histogram and visited tiles.
+    Info(DataInfoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataGenArgs {
+    /// Movement pattern: corner-loops, random-walk or coverage.
+    #[arg(long, default_value = "corner-loops")]
+    pub preset: String,
+    #[arg(long, default_value_t = 40)]
+    pub episodes: usize,
+    /// Steps per episode (default: the preset's own).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output folder (default: <workspace>/datasets/<preset>-s<seed>). Must not exist or be empty.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// A tile map file (14 lines of 16 characters, '#' wall, '.' floor) for interior walls.
+    #[arg(long)]
+    pub map: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DataInfoArgs {
+    /// A dataset folder (worldbench format or traj_* folders), or a dataset name in the workspace.
+    pub dataset: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// A progress bar on a terminal, plain lines otherwise.
+    Bar,
+    /// One JSON object per line on stdout (what the desktop app reads).
+    Json,
+    /// Nothing but the final result.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The dataset to train on (folder in either format, or a dataset name in the workspace).
+    #[arg(long, required_unless_present = "resume")]
+    pub data: Option<PathBuf>,
+    /// Resume the stopped run in this folder from its `last` checkpoint.
+    #[arg(long, conflicts_with_all = ["data", "smoke", "gate", "preset"])]
+    pub resume: Option<PathBuf>,
+    /// Model and training preset: default, reference, tiny.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Total training steps (default: the preset's).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The run's title (its folder name is made from it).
+    #[arg(long, default_value = "untitled")]
+    pub title: String,
+    /// A smoke run: checks the setup; needs no hypothesis gate.
+    #[arg(long)]
+    pub smoke: bool,
+    /// The hypothesis gate this attempt tests (required unless --smoke).
+    #[arg(long)]
+    pub gate: Option<PathBuf>,
+    /// Checkpoint steps, comma separated (default: 100, 1000, then every 1000, and the last step).
+    #[arg(long, value_delimiter = ',')]
+    pub checkpoints: Option<Vec<u64>>,
+    /// Evaluate planning at each checkpoint as it is written.
+    #[arg(long, value_enum, default_value = "on")]
+    pub plan_eval: OnOff,
+    /// Steps at which to write visualisations (accepted; empty means off).
+    #[arg(long, default_value = "")]
+    pub vis_schedule: String,
+    /// Steps at which to write planning visualisations (accepted; empty means off).
+    #[arg(long, default_value = "")]
+    pub plan_schedule: String,
+    /// cpu, or cuda (needs a build with the `cuda` feature and a CUDA device).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    #[arg(long, value_enum, default_value = "bar")]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The run folder.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// A checkpoint step (e.g. 1000), `last`, or `all`.
+    #[arg(long, default_value = "last")]
+    pub checkpoint: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The run folder.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// A checkpoint step (e.g. 1000) or `last`.
+    #[arg(long, default_value = "last")]
+    pub checkpoint: String,
+    /// Start tile as row,col (e.g. 12,1).
+    #[arg(long, allow_hyphen_values = true)]
+    pub start: Option<String>,
+    /// Goal tile as row,col (e.g. 7,8).
+    #[arg(long, allow_hyphen_values = true)]
+    pub goal: Option<String>,
+    /// Also plan between up to this many (start, goal) pairs of tiles the data visits, and report the success rate.
+    #[arg(long, value_name = "PAIRS")]
+    pub sweep: Option<usize>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Steps per second of the reference training step on the CPU.
+    Train(BenchTrainArgs),
+    /// Exact reachability on a synthetic h-graph (about 4 out-edges per node).
+    Hgraph(BenchHgraphArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchTrainArgs {
+    /// Steps per timed repeat.
+    #[arg(long, default_value_t = 20)]
+    pub steps: usize,
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+    #[arg(long, default_value_t = 5)]
+    pub warmup: usize,
+    /// Threads for the step (default: all cores; 2 with --peer).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also run the PyTorch peer (`ref_step.py`), interleaved with ours, and print the ratio.
+    #[arg(long)]
+    pub peer: bool,
+    /// The peer script (default: ../shared/bench/ref_step.py).
+    #[arg(long, value_name = "FILE")]
+    pub peer_script: Option<PathBuf>,
+    /// A Python that can import torch (default: python3).
+    #[arg(long, value_name = "FILE")]
+    pub python: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchHgraphArgs {
+    #[arg(long, default_value_t = 100_000)]
+    pub nodes: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Training steps of the demo run (default: the default preset's).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    #[arg(long, value_enum, default_value = "bar")]
+    pub progress: ProgressMode,
+}

@@ -1,0 +1,125 @@
+//! `worldbench bench train|hgraph`: benchmarks that print figures (never timed tests).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use worldbench_model::eval::bench_hgraph;
+use worldbench_model::train::bench_train;
+
+use crate::cli::{BenchCommand, BenchHgraphArgs, BenchTrainArgs};
+
+pub fn run(cmd: BenchCommand) -> Result<()> {
+    match cmd {
+        BenchCommand::Train(args) => train(&args),
+        BenchCommand::Hgraph(args) => hgraph(&args),
+    }
+}
+
+/// Our steps/s against the PyTorch peer's, interleaved A B A B in one run.
+#[derive(Debug, Serialize)]
+struct PeerComparison {
+    ours_steps_per_s: Vec<f64>,
+    peer_steps_per_s: Vec<f64>,
+    ours_median: f64,
+    peer_median: f64,
+    /// ours / peer.
+    ratio: f64,
+}
+
+fn train(args: &BenchTrainArgs) -> Result<()> {
+    if args.peer {
+        return train_vs_peer(args);
+    }
+    let report = bench_train(args.steps, args.warmup, args.repeats, args.threads)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("reference training step (B=64, T=5, 32×32 RGB), {} threads", report.threads);
+    println!("loss {:.4} → {:.4}", report.first_loss, report.last_loss);
+    println!("{:<28} {:>10}", "phase", "ms/step");
+    for row in &report.profile {
+        println!("{:<28} {:>10.2}", row.name, row.ms_per_step);
+    }
+    let rates: Vec<String> = report.rates.iter().map(|r| format!("{r:.2}")).collect();
+    println!("repeats: {} steps/s", rates.join(", "));
+    println!("steps_per_s={:.2}", report.steps_per_s);
+    Ok(())
+}
+
+fn train_vs_peer(args: &BenchTrainArgs) -> Result<()> {
+    let script = args.peer_script.clone().unwrap_or_else(|| PathBuf::from("../shared/bench/ref_step.py"));
+    if !script.is_file() {
+        bail!("{}: the PyTorch peer script is not there; pass --peer-script <ref_step.py>", script.display());
+    }
+    let python = args.python.clone().unwrap_or_else(|| PathBuf::from("python3"));
+    let probe = Command::new(&python).args(["-c", "import torch"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        bail!(
+            "{} cannot import torch, so the PyTorch peer cannot run: install it (`python3 -m venv .venv-ref && \
+             .venv-ref/bin/pip install torch`) and pass --python .venv-ref/bin/python",
+            python.display()
+        );
+    }
+    let threads = args.threads.unwrap_or(2);
+    let (mut ours, mut peer) = (Vec::new(), Vec::new());
+    for round in 0..args.repeats {
+        let report = bench_train(args.steps, args.warmup, 1, Some(threads))?;
+        ours.push(report.steps_per_s);
+        let out = Command::new(&python)
+            .arg(&script)
+            .args(["--steps", &args.steps.to_string(), "--repeats", "1", "--warmup", &args.warmup.to_string()])
+            .args(["--threads", &threads.to_string()])
+            .output()
+            .with_context(|| format!("running {}", script.display()))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let rate = text
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("steps_per_s="))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .with_context(|| format!("{} printed no steps_per_s= line:\n{text}", script.display()))?;
+        peer.push(rate);
+        if !args.json {
+            eprintln!("round {round}: worldbench {:.2} steps/s, pytorch {rate:.2} steps/s", report.steps_per_s);
+        }
+    }
+    let (om, pm) = (median(&ours), median(&peer));
+    let cmp = PeerComparison { ours_steps_per_s: ours, peer_steps_per_s: peer, ours_median: om, peer_median: pm, ratio: om / pm };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&cmp)?);
+    } else {
+        println!("worldbench {om:.2} steps/s, pytorch {pm:.2} steps/s, ratio {:.2}× ({threads} threads)", cmp.ratio);
+    }
+    Ok(())
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    match s.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => s[n / 2],
+        n => 0.5 * (s[n / 2 - 1] + s[n / 2]),
+    }
+}
+
+fn hgraph(args: &BenchHgraphArgs) -> Result<()> {
+    let report = bench_hgraph(args.nodes);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "h-graph: {} nodes, {} edges, {} strongly connected components (largest {})",
+            report.nodes, report.edges, report.scc_count, report.largest_scc
+        );
+        println!("build {:.3} s, exact reachability {:.3} s", report.build_secs, report.reach_secs);
+        println!(
+            "reachability median {:.3}, p10 {:.3}, p90 {:.3}",
+            report.reach_median, report.reach_p10, report.reach_p90
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! `worldbench data gen|info`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use worldbench_model::world::{generate_dataset, Preset, WorldMap};
+use worldbench_storage::dataset::{open_dataset, write_native, DatasetInfo};
+
+use crate::cli::{DataCommand, DataGenArgs, DataInfoArgs};
+use crate::workspace_dir;
+
+pub fn run(workspace: Option<PathBuf>, cmd: DataCommand) -> Result<()> {
+    match cmd {
+        DataCommand::Gen(args) => gen(workspace, &args),
+        DataCommand::Info(args) => info(workspace, &args),
+    }
+}
+
+fn gen(workspace: Option<PathBuf>, args: &DataGenArgs) -> Result<()> {
+    let preset: Preset = args.preset.parse().map_err(|e| anyhow::anyhow!("--preset: {e}"))?;
+    let map = match &args.map {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the map", path.display()))?;
+            Some(WorldMap::parse(&text).with_context(|| format!("{}: not a valid map", path.display()))?)
+        }
+        None => None,
+    };
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => workspace_dir::open(workspace)?.datasets_dir().join(format!("{}-s{}", args.preset, args.seed)),
+    };
+    if out.exists() && std::fs::read_dir(&out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        bail!("{}: already exists and is not empty; choose another --out (nothing was overwritten)", out.display());
+    }
+    let mut ds = generate_dataset(preset, args.episodes, args.steps, args.seed, map)?;
+    ds.name = out.file_name().map_or_else(|| "dataset".into(), |n| n.to_string_lossy().into_owned());
+    write_native(&out, &ds)?;
+    ds.source = worldbench_storage::dataset::DatasetSource::Native { dir: out.clone() };
+    let info = DatasetInfo::from_dataset(&ds);
+    eprintln!("{info}");
+    println!("{}", out.display());
+    Ok(())
+}
+
+fn info(workspace: Option<PathBuf>, args: &DataInfoArgs) -> Result<()> {
+    let path = super::resolve_dataset(workspace, &args.dataset)?;
+    let ds = open_dataset(&path)?;
+    let info = DatasetInfo::from_dataset(&ds);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+    } else {
+        println!("{info}");
+    }
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! One module per verb; each turns parsed arguments into calls on the model and storage crates.
+
+mod bench;
+mod data;
+mod demo;
+mod eval;
+mod plan;
+mod run_checkpoint;
+mod train;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+
+use crate::cli::{Cli, Command};
+use crate::workspace_dir;
+
+pub fn run(cli: Cli) -> Result<()> {
+    let Some(command) = cli.command else {
+        return crate::gui::run(workspace_dir::resolve(cli.workspace)?);
+    };
+    match command {
+        Command::Data(cmd) => data::run(cli.workspace, cmd),
+        Command::Train(args) => train::run(cli.workspace, &args).map(|_| ()),
+        Command::Eval(args) => eval::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Bench(cmd) => bench::run(cmd),
+        Command::Demo(args) => demo::run(workspace_dir::open(cli.workspace)?, &args),
+    }
+}
+
+/// A dataset argument: an existing folder, or the name of a dataset in the workspace's datasets/.
+pub fn resolve_dataset(workspace: Option<PathBuf>, arg: &Path) -> Result<PathBuf> {
+    if arg.exists() {
+        return Ok(arg.to_path_buf());
+    }
+    if arg.components().count() == 1 {
+        let ws = workspace_dir::open(workspace)?;
+        let candidate = ws.datasets_dir().join(arg);
+        if candidate.exists() {
+            return Ok(candidate);
+        }
+    }
+    bail!(
+        "{}: no such dataset folder (give a path to a dataset folder, or the name of one in the workspace's datasets/; \
+         `worldbench data gen` makes one)",
+        arg.display()
+    )
+}

@@ -1,0 +1,240 @@
+//! `worldbench train`: a new run (smoke or attempt) or `--resume` of a stopped one.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use anyhow::{bail, Context, Result};
+use worldbench_model::config::TrainConfig;
+use worldbench_model::train::{train, TrainEvent};
+use worldbench_model::ModelError;
+use worldbench_storage::dataset::{dataset_hash, open_dataset};
+use worldbench_storage::gate::Gate;
+use worldbench_storage::run::{git_commit_of, RunKind, RunManifest, RunStatus};
+use worldbench_storage::RunPaths;
+
+use crate::cli::{OnOff, TrainArgs};
+use crate::progress::Progress;
+use crate::workspace_dir;
+
+/// Runs (or resumes) training; returns the run folder.
+pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
+    if let Some(run_dir) = &args.resume {
+        return resume(run_dir, args);
+    }
+    let data_arg = args.data.as_deref().context("--data is required for a new run")?;
+    let data_path = super::resolve_dataset(workspace.clone(), data_arg)?;
+    let kind = if args.smoke { RunKind::Smoke } else { RunKind::Attempt };
+    let gate_path = check_gate(kind, args.gate.as_deref())?;
+    let cfg = config_from_args(args)?;
+    check_device(&cfg.device)?;
+    let ds = open_dataset(&data_path)?;
+
+    let ws = workspace_dir::open(workspace)?;
+    let run = ws.new_run_dir(&args.title)?;
+    run.create_dirs().with_context(|| format!("{}: cannot create the run folder", run.root.display()))?;
+    let manifest = RunManifest {
+        title: args.title.clone(),
+        kind,
+        argv: std::env::args().collect(),
+        config: serde_json::to_value(&cfg)?,
+        seed: cfg.seed,
+        git_commit: git_commit_of(ws.root()),
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+        dataset_path: absolute(&data_path).display().to_string(),
+        dataset_hash: dataset_hash(&data_path)?,
+        device: cfg.device.clone(),
+        gate: gate_path.map(|p| absolute(&p).display().to_string()),
+        started: chrono::Local::now().to_rfc3339(),
+        finished: None,
+        status: RunStatus::Running,
+        error: None,
+        pid: Some(std::process::id()),
+    };
+    manifest.write(&run.manifest())?;
+    println!("{}", run.root.display());
+    execute(&run, manifest, &cfg, &ds, false, args)?;
+    Ok(run.root)
+}
+
+fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
+    let run = RunPaths::new(run_dir);
+    let mut manifest = RunManifest::read(&run.manifest())?;
+    if manifest.status == RunStatus::Completed {
+        bail!("{}: this run has already completed; start a new run instead", run.manifest().display());
+    }
+    let cfg: TrainConfig = serde_json::from_value(manifest.config.clone())
+        .with_context(|| format!("{}: the run's config cannot be read", run.manifest().display()))?;
+    if !run.last_checkpoint().exists() {
+        bail!("{}: no `last` checkpoint to resume from; start a new run instead", run.last_checkpoint().display());
+    }
+    let data_path = PathBuf::from(&manifest.dataset_path);
+    let ds = open_dataset(&data_path)?;
+    let hash = dataset_hash(&data_path)?;
+    if hash != manifest.dataset_hash {
+        bail!(
+            "{}: the dataset changed since the run started (hash {} ≠ {}); resuming would train on other data",
+            data_path.display(),
+            hash,
+            manifest.dataset_hash
+        );
+    }
+    manifest.status = RunStatus::Running;
+    manifest.finished = None;
+    manifest.error = None;
+    manifest.pid = Some(std::process::id());
+    manifest.write(&run.manifest())?;
+    println!("{}", run.root.display());
+    execute(&run, manifest, &cfg, &ds, true, args)?;
+    Ok(run.root)
+}
+
+fn execute(
+    run: &RunPaths,
+    mut manifest: RunManifest,
+    cfg: &TrainConfig,
+    ds: &worldbench_storage::Dataset,
+    resume: bool,
+    args: &TrainArgs,
+) -> Result<()> {
+    let cancel = cancel_flag();
+    let mut progress = Progress::new(args.progress);
+    let mut log = RunLog::open(run);
+    log.line(&format!("{} {}", if resume { "resuming" } else { "starting" }, run.root.display()));
+    let result = train(cfg, ds, run, resume, &mut |event: TrainEvent| {
+        log.event(&event);
+        progress.event(&event);
+    }, &cancel);
+    manifest.finished = Some(chrono::Local::now().to_rfc3339());
+    manifest.pid = None;
+    let outcome = match result {
+        Ok(_) => {
+            manifest.status = RunStatus::Completed;
+            Ok(())
+        }
+        Err(ModelError::Cancelled) => {
+            manifest.status = RunStatus::Cancelled;
+            progress.message("cancelled: `last` was written; resume with `worldbench train --resume <run>`");
+            Ok(())
+        }
+        Err(err) => {
+            manifest.status = RunStatus::Failed;
+            manifest.error = Some(err.to_string());
+            log.error(&err.to_string());
+            Err(anyhow::Error::new(err).context(format!("training failed in {}", run.root.display())))
+        }
+    };
+    manifest.write(&run.manifest())?;
+    log.line(&format!("status: {:?}", manifest.status));
+    outcome
+}
+
+/// Refuses an attempt without a complete gate; returns the gate's path to record.
+fn check_gate(kind: RunKind, gate: Option<&Path>) -> Result<Option<PathBuf>> {
+    match (kind, gate) {
+        (RunKind::Smoke, g) => Ok(g.map(Path::to_path_buf)),
+        (RunKind::Attempt, None) => bail!(
+            "a training attempt needs a hypothesis gate: pass --gate <gate.json> (create one with `worldbench gate new`), \
+             or --smoke for a setup check; nothing was launched"
+        ),
+        (RunKind::Attempt, Some(path)) => {
+            let gate = Gate::read(path)?;
+            let missing = gate.missing_fields();
+            if !missing.is_empty() {
+                bail!(
+                    "{}: the hypothesis gate is incomplete; nothing was launched. Missing:\n  - {}",
+                    path.display(),
+                    missing.join("\n  - ")
+                );
+            }
+            Ok(Some(path.to_path_buf()))
+        }
+    }
+}
+
+fn config_from_args(args: &TrainArgs) -> Result<TrainConfig> {
+    let preset = args.preset.as_deref().unwrap_or("default");
+    let mut cfg = TrainConfig::preset(preset).map_err(|e| anyhow::anyhow!("--preset: {e}"))?;
+    if let Some(steps) = args.steps {
+        if steps == 0 {
+            bail!("--steps must be at least 1");
+        }
+        cfg.steps = steps;
+    }
+    if let Some(seed) = args.seed {
+        cfg.seed = seed;
+    }
+    if let Some(list) = &args.checkpoints {
+        cfg.checkpoint_steps.clone_from(list);
+        cfg.checkpoint_every = 0;
+    }
+    cfg.plan_eval = args.plan_eval == OnOff::On;
+    cfg.device.clone_from(&args.device);
+    Ok(cfg)
+}
+
+fn check_device(device: &str) -> Result<()> {
+    match device {
+        "cpu" => Ok(()),
+        "cuda" if !cfg!(feature = "cuda") => bail!(
+            "--device cuda: this worldbench was built without CUDA support; rebuild with `cargo build --release --features cuda` \
+             on a machine with the CUDA toolkit, or use --device cpu"
+        ),
+        "cuda" => Ok(()),
+        other => bail!("--device {other}: unknown device; use cpu or cuda"),
+    }
+}
+
+/// SIGINT/SIGTERM set this flag; the trainer writes `last` and stops.
+fn cancel_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let handler_flag = Arc::clone(&flag);
+        // If a handler cannot be installed the run still works; it just cannot be cancelled by a signal.
+        let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::SeqCst));
+        flag
+    })
+    .clone()
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// `logs/stdout.log` (events as JSON lines) and `logs/stderr.log` (errors), appended.
+struct RunLog {
+    out: Option<std::fs::File>,
+    err_path: PathBuf,
+}
+
+impl RunLog {
+    fn open(run: &RunPaths) -> Self {
+        let _ = std::fs::create_dir_all(run.logs_dir());
+        let out = std::fs::OpenOptions::new().create(true).append(true).open(run.logs_dir().join("stdout.log")).ok();
+        Self { out, err_path: run.logs_dir().join("stderr.log") }
+    }
+
+    fn line(&mut self, msg: &str) {
+        if let Some(f) = &mut self.out {
+            let _ = writeln!(f, "{} {msg}", chrono::Local::now().to_rfc3339());
+        }
+    }
+
+    fn event(&mut self, event: &TrainEvent) {
+        // Step events are many; the log keeps the ones a researcher greps for.
+        if matches!(event, TrainEvent::Step { .. }) {
+            return;
+        }
+        if let Ok(json) = serde_json::to_string(event) {
+            self.line(&json);
+        }
+    }
+
+    fn error(&mut self, msg: &str) {
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&self.err_path) {
+            let _ = writeln!(f, "{} {msg}", chrono::Local::now().to_rfc3339());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The h-graph planning evaluation of DESIGN.md's metric contract, in plain Rust on latent vectors.
+//!
+//! Encode every frame (each distinct frame once) → greedy radius clustering by cosine distance
+//! (radius from the data) → edges from observed transitions → exact reachability over strongly
+//! connected components → local sanity (`h_local_success`) → canonical planning tests in the world.
+
+pub mod bench;
+pub mod cluster;
+pub mod encode;
+pub mod graph;
+pub mod hgraph;
+pub mod local;
+pub mod planning;
+pub mod radius;
+pub mod stats;
+
+use std::time::Instant;
+
+use worldbench_storage::{Dataset, PlanningRow};
+
+pub use bench::{bench_hgraph, synthetic_graph, BenchHgraphReport};
+pub use cluster::{cluster_greedy, Clustering};
+pub use encode::{encode_dataset, encode_frames};
+pub use graph::{reachability, Digraph, ReachStats};
+pub use hgraph::{Edge, HGraph};
+pub use local::{h_local_success, LOCAL_PAIRS};
+pub use planning::{plan_and_execute, plan_sweep, PlanOutcome, Planner, StopReason, SweepReport};
+pub use radius::{merge_radius, MERGE_RADIUS_MAX, MERGE_RADIUS_MIN};
+
+use crate::encoder::FrameEncoder;
+use crate::error::{ModelError, Result};
+use crate::world::{World, TEST1, TEST2};
+
+/// Everything one evaluation computed: the metric row and what it was computed from.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub row: PlanningRow,
+    pub graph: HGraph,
+    pub reach: ReachStats,
+    pub test1: PlanOutcome,
+    pub test2: PlanOutcome,
+}
+
+/// Evaluates an encoder on `data` (see the module doc) and plans test1 and test2 in `world`;
+/// `seed` drives the sampling of `h_local_success`; `step` is copied into the row. `eval_secs` is
+/// the wall time of the whole evaluation.
+pub fn evaluate(
+    encoder: &dyn FrameEncoder,
+    data: &Dataset,
+    world: &World,
+    step: u64,
+    seed: u64,
+) -> Result<Evaluation> {
+    let started = Instant::now();
+    if data.is_empty() {
+        return Err(ModelError::Invalid(format!(
+            "dataset {} has no frames to evaluate on",
+            data.name
+        )));
+    }
+    let h = encode_dataset(encoder, data)?;
+    let graph = HGraph::build(&h, encoder.dim(), data)?;
+    let digraph = graph.digraph();
+    let reach = reachability(&digraph);
+    let local = h_local_success(&digraph, &graph.node_of_frame, data, LOCAL_PAIRS, seed);
+    let planner = Planner::new(world, encoder, &graph)?;
+    let test1 = planner.run(TEST1.0, TEST1.1)?;
+    let test2 = planner.run(TEST2.0, TEST2.1)?;
+    let row = PlanningRow {
+        step,
+        num_nodes_h: graph.num_nodes as u64,
+        num_edges_h: graph.num_edges() as u64,
+        reach_h_median: reach.median,
+        reach_h_p10: reach.p10,
+        reach_h_p90: reach.p90,
+        h_local_success: local,
+        test1_success: u8::from(test1.success),
+        test1_steps: test1.steps as u64,
+        test2_success: u8::from(test2.success),
+        test2_steps: test2.steps as u64,
+        merge_radius: f64::from(graph.merge_radius),
+        eval_secs: started.elapsed().as_secs_f64(),
+    };
+    Ok(Evaluation {
+        row,
+        graph,
+        reach,
+        test1,
+        test2,
+    })
+}
+
+/// The `metrics/planning_metrics.csv` row of one checkpoint (see [`evaluate`]).
+pub fn evaluate_checkpoint(
+    encoder: &dyn FrameEncoder,
+    data: &Dataset,
+    world: &World,
+    step: u64,
+    seed: u64,
+) -> Result<PlanningRow> {
+    Ok(evaluate(encoder, data, world, step, seed)?.row)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::float_cmp)]
+mod tests;

@@ -1,0 +1,519 @@
+//! 2-D convolution (+ bias, + optional ReLU) on NHWC activations.
+//!
+//! On the CPU ([`ConvImpl::Im2col`]) the layer is one candle custom op: forward is im2col + gemm,
+//! backward computes the bias, weight and (when asked for) input gradients directly with gemm and
+//! col2im, reusing the forward's im2col matrix. Weights keep PyTorch's `[Cout, Cin, KH, KW]`
+//! layout, so checkpoints are PyTorch `state_dict`s. [`ConvImpl::Candle`] uses candle's own
+//! `conv2d` (NCHW, via permutes) and runs on any device (CUDA).
+
+use std::time::Instant;
+
+use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage, Tensor};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::gemm::{matmul_serial, MatRef};
+use super::profile;
+
+/// Which convolution implementation the model uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConvImpl {
+    /// im2col + gemm custom op (CPU only; fast).
+    Im2col,
+    /// candle's `conv2d` (any device; slow backward on the CPU).
+    Candle,
+}
+
+impl ConvImpl {
+    /// The implementation to use on `device`.
+    pub fn for_device(device: &candle_core::Device) -> Self {
+        if device.is_cpu() {
+            Self::Im2col
+        } else {
+            Self::Candle
+        }
+    }
+}
+
+/// Geometry of one convolution (square or not), without the channel counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvSpec {
+    pub kh: usize,
+    pub kw: usize,
+    pub stride: usize,
+    pub pad: usize,
+}
+
+impl ConvSpec {
+    pub fn square(k: usize, stride: usize, pad: usize) -> Self {
+        Self { kh: k, kw: k, stride, pad }
+    }
+
+    /// Output side for an input side `n`, or `None` if the kernel does not fit.
+    pub fn out_len(&self, n: usize, k: usize) -> Option<usize> {
+        let padded = n + 2 * self.pad;
+        if padded < k || self.stride == 0 {
+            return None;
+        }
+        Some((padded - k) / self.stride + 1)
+    }
+}
+
+/// Options of one convolution layer.
+#[derive(Debug, Clone, Copy)]
+pub struct ConvOptions {
+    pub spec: ConvSpec,
+    /// Apply ReLU to the output.
+    pub relu: bool,
+    /// Compute the input gradient (false for the first layer, whose input is data).
+    pub input_grad: bool,
+    /// 1-based layer number, for the profiler's timer names.
+    pub layer: usize,
+}
+
+/// `relu?(conv(x, w) + b)` with `x` `[N, H, W, Cin]`, `w` `[Cout, Cin, KH, KW]`, `b` `[Cout]`;
+/// returns `[N, OH, OW, Cout]`.
+pub fn conv2d_nhwc(x: &Tensor, w: &Tensor, b: &Tensor, opts: ConvOptions, imp: ConvImpl) -> candle_core::Result<Tensor> {
+    match imp {
+        ConvImpl::Im2col => {
+            x.apply_op3(w, b, ConvNhwcOp { opts })
+        }
+        ConvImpl::Candle => {
+            let cout = w.dim(0)?;
+            let nchw = x.permute((0, 3, 1, 2))?.contiguous()?;
+            let y = nchw.conv2d(w, opts.spec.pad, opts.spec.stride, 1, 1)?;
+            let y = y.broadcast_add(&b.reshape((1, cout, 1, 1))?)?;
+            let y = if opts.relu { y.relu()? } else { y };
+            y.permute((0, 2, 3, 1))?.contiguous()
+        }
+    }
+}
+
+/// Sizes of one convolution call.
+#[derive(Debug, Clone, Copy)]
+struct Dims {
+    n: usize,
+    h: usize,
+    w: usize,
+    cin: usize,
+    cout: usize,
+    oh: usize,
+    ow: usize,
+    spec: ConvSpec,
+}
+
+impl Dims {
+    /// Columns of the im2col matrix (`KH·KW·Cin`).
+    fn k(&self) -> usize {
+        self.spec.kh * self.spec.kw * self.cin
+    }
+    /// Rows of the im2col matrix (`N·OH·OW`).
+    fn m(&self) -> usize {
+        self.n * self.oh * self.ow
+    }
+
+    fn new(x: &[usize], w: &[usize], b: &[usize], spec: ConvSpec) -> candle_core::Result<Self> {
+        let (&[n, h, wd, cin], &[cout, wcin, kh, kw], &[bc]) = (x, w, b) else {
+            candle_core::bail!("conv2d_nhwc: expected x [N,H,W,C], w [Cout,Cin,KH,KW], b [Cout]; got {x:?}, {w:?}, {b:?}")
+        };
+        if wcin != cin || bc != cout || kh != spec.kh || kw != spec.kw {
+            candle_core::bail!("conv2d_nhwc: shapes disagree: x {x:?}, w {w:?}, b {b:?}, kernel {}x{}", spec.kh, spec.kw)
+        }
+        let (Some(oh), Some(ow)) = (spec.out_len(h, kh), spec.out_len(wd, kw)) else {
+            candle_core::bail!("conv2d_nhwc: kernel {kh}x{kw} does not fit input {h}x{wd} with padding {}", spec.pad)
+        };
+        Ok(Self { n, h, w: wd, cin, cout, oh, ow, spec })
+    }
+}
+
+/// Timer names per layer and phase (0 forward, 1 backward), static for the profiler.
+fn timer(layer: usize, phase: usize) -> &'static str {
+    const NAMES: [[&str; 2]; 4] = [["conv.fwd", "conv.bwd"], ["c1.fwd", "c1.bwd"], ["c2.fwd", "c2.bwd"], ["c3.fwd", "c3.bwd"]];
+    NAMES[if layer < 4 { layer } else { 0 }][phase]
+}
+
+/// Fills `cols` (`[N·OH·OW, KH·KW·Cin]`) with the patches of `x` (`[N, H, W, Cin]`), zero padding.
+fn im2col_serial(x: &[f32], d: &Dims, cols: &mut [f32]) {
+    let k = d.k();
+    let (kh, kw, s, p) = (d.spec.kh, d.spec.kw, d.spec.stride, d.spec.pad);
+    let img = d.h * d.w * d.cin;
+    cols.chunks_mut(d.oh * d.ow * k).zip(x.chunks(img)).for_each(|(c, xi)| {
+        for oy in 0..d.oh {
+            for ox in 0..d.ow {
+                let row = &mut c[(oy * d.ow + ox) * k..][..k];
+                let x0 = (ox * s) as isize - p as isize;
+                // The kx range that lands inside the image, as one contiguous run of pixels.
+                let kx_lo = (-x0).max(0) as usize;
+                let kx_hi = ((d.w as isize - x0).min(kw as isize)).max(0) as usize;
+                for ky in 0..kh {
+                    let dst = &mut row[ky * kw * d.cin..][..kw * d.cin];
+                    let iy = (oy * s + ky) as isize - p as isize;
+                    if iy < 0 || iy >= d.h as isize || kx_lo >= kx_hi {
+                        dst.fill(0.0);
+                        continue;
+                    }
+                    dst[..kx_lo * d.cin].fill(0.0);
+                    dst[kx_hi * d.cin..].fill(0.0);
+                    let src0 = (iy as usize * d.w + (x0 + kx_lo as isize) as usize) * d.cin;
+                    dst[kx_lo * d.cin..kx_hi * d.cin].copy_from_slice(&xi[src0..src0 + (kx_hi - kx_lo) * d.cin]);
+                }
+            }
+        }
+    });
+}
+
+/// Scatter-adds `dcols` (`[N·OH·OW, KH·KW·Cin]`) back into `dx` (`[N, H, W, Cin]`, zeroed).
+fn col2im_serial(dcols: &[f32], d: &Dims, dx: &mut [f32]) {
+    let k = d.k();
+    let (kh, kw, s, p) = (d.spec.kh, d.spec.kw, d.spec.stride, d.spec.pad);
+    let img = d.h * d.w * d.cin;
+    dx.chunks_mut(img).zip(dcols.chunks(d.oh * d.ow * k)).for_each(|(xi, c)| {
+        for oy in 0..d.oh {
+            for ox in 0..d.ow {
+                let row = &c[(oy * d.ow + ox) * k..][..k];
+                let x0 = (ox * s) as isize - p as isize;
+                let kx_lo = (-x0).max(0) as usize;
+                let kx_hi = ((d.w as isize - x0).min(kw as isize)).max(0) as usize;
+                if kx_lo >= kx_hi {
+                    continue;
+                }
+                for ky in 0..kh {
+                    let iy = (oy * s + ky) as isize - p as isize;
+                    if iy < 0 || iy >= d.h as isize {
+                        continue;
+                    }
+                    let src = &row[(ky * kw + kx_lo) * d.cin..(ky * kw + kx_hi) * d.cin];
+                    let dst0 = (iy as usize * d.w + (x0 + kx_lo as isize) as usize) * d.cin;
+                    for (o, v) in xi[dst0..dst0 + src.len()].iter_mut().zip(src) {
+                        *o += v;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// `[Cout, Cin, KH, KW]` → `[KH·KW·Cin, Cout]` (the gemm's right-hand side).
+fn weight_to_kc(w: &[f32], d: &Dims) -> Vec<f32> {
+    let (kh, kw, cin, cout) = (d.spec.kh, d.spec.kw, d.cin, d.cout);
+    let mut out = vec![0.0; w.len()];
+    for co in 0..cout {
+        for ci in 0..cin {
+            for y in 0..kh {
+                for x in 0..kw {
+                    out[((y * kw + x) * cin + ci) * cout + co] = w[((co * cin + ci) * kh + y) * kw + x];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `[KH·KW·Cin, Cout]` → `[Cout, Cin, KH, KW]`.
+fn kc_to_weight(kc: &[f32], d: &Dims) -> Vec<f32> {
+    let (kh, kw, cin, cout) = (d.spec.kh, d.spec.kw, d.cin, d.cout);
+    let mut out = vec![0.0; kc.len()];
+    for co in 0..cout {
+        for ci in 0..cin {
+            for y in 0..kh {
+                for x in 0..kw {
+                    out[((co * cin + ci) * kh + y) * kw + x] = kc[((y * kw + x) * cin + ci) * cout + co];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The contiguous f32 values of a CPU storage under `layout`.
+fn slice_of<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
+    let CpuStorage::F32(v) = s else { candle_core::bail!("conv2d_nhwc: {what} must be f32") };
+    let Some((a, b)) = l.contiguous_offsets() else { candle_core::bail!("conv2d_nhwc: {what} must be contiguous") };
+    Ok(&v[a..b])
+}
+
+/// Runs `f` on the contiguous f32 values of a CPU tensor.
+fn with_values<R>(t: &Tensor, what: &str, f: impl FnOnce(&[f32]) -> candle_core::Result<R>) -> candle_core::Result<R> {
+    let t = if t.is_contiguous() { t.clone() } else { t.contiguous()? };
+    let (storage, layout) = t.storage_and_layout();
+    let Storage::Cpu(cpu) = &*storage else { candle_core::bail!("conv2d_nhwc: {what} is not on the CPU") };
+    f(slice_of(cpu, layout, what)?)
+}
+
+/// Floats of one chunk's im2col matrix (1 MiB): the layer runs chunk by chunk over groups of
+/// images so its working set stays in cache and no large temporary is ever allocated.
+const CHUNK_FLOATS: usize = 1 << 18;
+
+thread_local! {
+    /// Per-thread scratch: the chunk's im2col matrix and its gradient / the masked output gradient.
+    static SCRATCH: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Runs `f` with this thread's two scratch buffers resized to `a` and `b` floats (contents unspecified).
+fn with_scratch<R>(a: usize, b: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    SCRATCH.with(|cell| {
+        let mut bufs = cell.borrow_mut();
+        let (x, y) = &mut *bufs;
+        x.resize(a, 0.0);
+        y.resize(b, 0.0);
+        f(&mut x[..a], &mut y[..b])
+    })
+}
+
+impl Dims {
+    /// Images per chunk.
+    fn chunk_images(&self) -> usize {
+        (CHUNK_FLOATS / (self.oh * self.ow * self.k()).max(1)).clamp(1, self.n.max(1))
+    }
+    /// The same geometry for `n` images.
+    fn with_n(&self, n: usize) -> Self {
+        Self { n, ..*self }
+    }
+}
+
+fn gemm_err(e: crate::error::ModelError) -> candle_core::Error {
+    candle_core::Error::Msg(e.to_string())
+}
+
+/// The fused CPU convolution layer (see the module docs).
+struct ConvNhwcOp {
+    opts: ConvOptions,
+}
+
+impl CustomOp3 for ConvNhwcOp {
+    fn name(&self) -> &'static str {
+        "conv2d_nhwc"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let t0 = Instant::now();
+        let d = Dims::new(l1.dims(), l2.dims(), l3.dims(), self.opts.spec)?;
+        let (x, w, b) = (slice_of(s1, l1, "input")?, slice_of(s2, l2, "weight")?, slice_of(s3, l3, "bias")?);
+        let (k, cout) = (d.k(), d.cout);
+        let wkc = weight_to_kc(w, &d);
+        let ci = d.chunk_images();
+        let img_in = d.h * d.w * d.cin;
+        let img_out = d.oh * d.ow * cout;
+        let mut y = vec![0.0f32; d.n * img_out];
+        let relu = self.opts.relu;
+        y.par_chunks_mut(ci * img_out).zip(x.par_chunks(ci * img_in)).try_for_each(|(yc, xc)| {
+            let dc = d.with_n(xc.len() / img_in);
+            let rows = dc.m();
+            with_scratch(rows * k, 0, |cols, _| {
+                im2col_serial(xc, &dc, cols);
+                matmul_serial(yc, MatRef::row_major(cols, rows, k), MatRef::row_major(&wkc, k, cout), false)
+            })
+            .map_err(gemm_err)?;
+            for row in yc.chunks_mut(cout) {
+                for (v, bias) in row.iter_mut().zip(b) {
+                    let s = *v + bias;
+                    *v = if relu && s < 0.0 { 0.0 } else { s };
+                }
+            }
+            Ok::<(), candle_core::Error>(())
+        })?;
+        profile::record(timer(self.opts.layer, 0), t0.elapsed());
+        Ok((CpuStorage::F32(y), Shape::from((d.n, d.oh, d.ow, cout))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        b: &Tensor,
+        res: &Tensor,
+        grad_res: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let t0 = Instant::now();
+        let d = Dims::new(x.dims(), w.dims(), b.dims(), self.opts.spec)?;
+        let (k, cout) = (d.k(), d.cout);
+        let ci = d.chunk_images();
+        let img_in = d.h * d.w * d.cin;
+        let img_out = d.oh * d.ow * cout;
+        let relu = self.opts.relu;
+        let input_grad = self.opts.input_grad;
+        let wkc = with_values(w, "weight", |wv| Ok(weight_to_kc(wv, &d)))?;
+        let mut dx = if input_grad { vec![0.0f32; d.n * img_in] } else { Vec::new() };
+        // Per chunk: (dW as [K, Cout], db) partial sums, added up in chunk order afterwards so the
+        // result does not depend on the thread count.
+        let partials: Vec<(Vec<f32>, Vec<f64>)> = with_values(x, "input", |xv| {
+            with_values(grad_res, "gradient", |gr| {
+                with_values(res, "output", |rv| {
+                    let work = |xc: &[f32], gc: &[f32], rc: &[f32], dxc: Option<&mut [f32]>| {
+                        let dc = d.with_n(xc.len() / img_in);
+                        let rows = dc.m();
+                        let mut dwkc = vec![0.0f32; k * cout];
+                        let mut db = vec![0.0f64; cout];
+                        with_scratch(rows * k, rows * cout, |cols, g| {
+                            for ((o, gv), rv) in g.iter_mut().zip(gc).zip(rc) {
+                                *o = if relu && *rv <= 0.0 { 0.0 } else { *gv };
+                            }
+                            for row in g.chunks(cout) {
+                                for (a, v) in db.iter_mut().zip(row) {
+                                    *a += f64::from(*v);
+                                }
+                            }
+                            im2col_serial(xc, &dc, cols);
+                            let g_mat = MatRef::row_major(g, rows, cout);
+                            matmul_serial(&mut dwkc, MatRef::row_major(cols, rows, k).t(), g_mat, false)?;
+                            if let Some(dxc) = dxc {
+                                matmul_serial(cols, g_mat, MatRef::row_major(&wkc, k, cout).t(), false)?;
+                                col2im_serial(cols, &dc, dxc);
+                            }
+                            Ok::<(), crate::error::ModelError>(())
+                        })
+                        .map_err(gemm_err)?;
+                        Ok::<_, candle_core::Error>((dwkc, db))
+                    };
+                    let xs = xv.par_chunks(ci * img_in);
+                    let gs = gr.par_chunks(ci * img_out);
+                    let rs = rv.par_chunks(ci * img_out);
+                    if input_grad {
+                        xs.zip(gs)
+                            .zip(rs)
+                            .zip(dx.par_chunks_mut(ci * img_in))
+                            .map(|(((xc, gc), rc), dxc)| work(xc, gc, rc, Some(dxc)))
+                            .collect()
+                    } else {
+                        xs.zip(gs).zip(rs).map(|((xc, gc), rc)| work(xc, gc, rc, None)).collect()
+                    }
+                })
+            })
+        })?;
+        let mut dwkc = vec![0.0f32; k * cout];
+        let mut db64 = vec![0.0f64; cout];
+        for (pw, pb) in &partials {
+            for (a, v) in dwkc.iter_mut().zip(pw) {
+                *a += v;
+            }
+            for (a, v) in db64.iter_mut().zip(pb) {
+                *a += v;
+            }
+        }
+        let dw = Tensor::from_vec(kc_to_weight(&dwkc, &d), w.dims(), w.device())?;
+        let db = Tensor::from_vec(db64.iter().map(|v| *v as f32).collect::<Vec<f32>>(), cout, b.device())?;
+        let dx = if input_grad { Some(Tensor::from_vec(dx, (d.n, d.h, d.w, d.cin), x.device())?) } else { None };
+        profile::record(timer(self.opts.layer, 1), t0.elapsed());
+        Ok((dx, Some(dw), Some(db)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var};
+    use rand::{Rng, SeedableRng};
+
+    fn rand_vec(rng: &mut rand_chacha::ChaCha8Rng, n: usize) -> Vec<f32> {
+        (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
+    }
+
+    fn max_rel_diff(a: &Tensor, b: &Tensor) -> f32 {
+        let a = a.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("a");
+        let b = b.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("b");
+        assert_eq!(a.len(), b.len());
+        let scale = b.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
+        a.iter().zip(&b).fold(0.0f32, |m, (x, y)| m.max((x - y).abs() / scale))
+    }
+
+    /// Forward and all three gradients of the im2col op equal candle's conv2d on random shapes.
+    #[test]
+    fn im2col_conv_matches_candle_conv2d_forward_and_gradients() {
+        let dev = Device::Cpu;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        // (n, h, w, cin, cout, k, stride, pad, relu)
+        let cases = [
+            (2, 8, 8, 3, 4, 4, 2, 1, true),
+            (3, 7, 5, 2, 5, 3, 1, 1, true),
+            (1, 9, 9, 4, 3, 3, 2, 0, false),
+            (2, 6, 6, 5, 2, 2, 3, 2, true),
+            (2, 5, 4, 1, 3, 1, 1, 0, false),
+        ];
+        for (case, &(n, h, w, cin, cout, k, stride, pad, relu)) in cases.iter().enumerate() {
+            let x = Var::from_vec(rand_vec(&mut rng, n * h * w * cin), (n, h, w, cin), &dev).expect("x");
+            let wt = Var::from_vec(rand_vec(&mut rng, cout * cin * k * k), (cout, cin, k, k), &dev).expect("w");
+            let b = Var::from_vec(rand_vec(&mut rng, cout), cout, &dev).expect("b");
+            // A fixed random projection makes the loss sensitive to every output.
+            let opts = ConvOptions { spec: ConvSpec::square(k, stride, pad), relu, input_grad: true, layer: 0 };
+            let ours = conv2d_nhwc(&x, &wt, &b, opts, ConvImpl::Im2col).expect("ours");
+            let theirs = conv2d_nhwc(&x, &wt, &b, opts, ConvImpl::Candle).expect("candle");
+            assert_eq!(ours.dims(), theirs.dims(), "case {case}");
+            assert!(max_rel_diff(&ours, &theirs) < 1e-5, "case {case}: forward differs");
+            let proj = Tensor::from_vec(rand_vec(&mut rng, ours.elem_count()), ours.dims(), &dev).expect("proj");
+            let g1 = (&ours * &proj).and_then(|t| t.sum_all()).and_then(|t| t.backward()).expect("bwd ours");
+            let g2 = (&theirs * &proj).and_then(|t| t.sum_all()).and_then(|t| t.backward()).expect("bwd candle");
+            for (name, v) in [("x", &x), ("w", &wt), ("b", &b)] {
+                let a = g1.get(v.as_tensor()).expect("grad ours");
+                let c = g2.get(v.as_tensor()).expect("grad candle");
+                let diff = max_rel_diff(a, c);
+                assert!(diff < 1e-4, "case {case}: d{name} differs by {diff}");
+            }
+        }
+    }
+
+    /// The gradients agree with central finite differences of the op itself.
+    #[test]
+    fn im2col_conv_gradients_match_finite_differences() {
+        let dev = Device::Cpu;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let (n, h, w, cin, cout, k) = (2, 5, 6, 2, 3, 3);
+        let xv = rand_vec(&mut rng, n * h * w * cin);
+        let wv = rand_vec(&mut rng, cout * cin * k * k);
+        let bv = rand_vec(&mut rng, cout);
+        let opts = ConvOptions { spec: ConvSpec::square(k, 2, 1), relu: false, input_grad: true, layer: 0 };
+        let proj_len = n * 3 * 3 * cout;
+        let proj = Tensor::from_vec(rand_vec(&mut rng, proj_len), (n, 3, 3, cout), &dev).expect("proj");
+        let loss = |xv: &[f32], wv: &[f32], bv: &[f32]| -> f64 {
+            let x = Tensor::from_slice(xv, (n, h, w, cin), &dev).expect("x");
+            let wt = Tensor::from_slice(wv, (cout, cin, k, k), &dev).expect("w");
+            let b = Tensor::from_slice(bv, cout, &dev).expect("b");
+            let y = conv2d_nhwc(&x, &wt, &b, opts, ConvImpl::Im2col).expect("conv");
+            let s = (&y * &proj).and_then(|t| t.sum_all()).and_then(|t| t.to_scalar::<f32>()).expect("sum");
+            f64::from(s)
+        };
+        let x = Var::from_slice(&xv, (n, h, w, cin), &dev).expect("x");
+        let wt = Var::from_slice(&wv, (cout, cin, k, k), &dev).expect("w");
+        let b = Var::from_slice(&bv, cout, &dev).expect("b");
+        let y = conv2d_nhwc(&x, &wt, &b, opts, ConvImpl::Im2col).expect("conv");
+        let grads = (&y * &proj).and_then(|t| t.sum_all()).and_then(|t| t.backward()).expect("bwd");
+        let eps = 1e-2f32;
+        for (which, var) in [(0usize, &x), (1, &wt), (2, &b)] {
+            let g = grads.get(var.as_tensor()).expect("grad").flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("g");
+            for i in (0..g.len()).step_by(5) {
+                let mut vals = [xv.clone(), wv.clone(), bv.clone()];
+                vals[which][i] += eps;
+                let up = loss(&vals[0], &vals[1], &vals[2]);
+                vals[which][i] -= 2.0 * eps;
+                let down = loss(&vals[0], &vals[1], &vals[2]);
+                let fd = (up - down) / (2.0 * f64::from(eps));
+                assert!((fd - f64::from(g[i])).abs() < 1e-3 * (1.0 + fd.abs()), "arg {which} index {i}: {fd} vs {}", g[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn first_layer_skips_the_input_gradient() {
+        let dev = Device::Cpu;
+        let x = Tensor::ones((1, 4, 4, 2), candle_core::DType::F32, &dev).expect("x");
+        let wt = Var::ones((3, 2, 2, 2), candle_core::DType::F32, &dev).expect("w");
+        let b = Var::zeros(3, candle_core::DType::F32, &dev).expect("b");
+        let opts = ConvOptions { spec: ConvSpec::square(2, 2, 0), relu: true, input_grad: false, layer: 1 };
+        let y = conv2d_nhwc(&x, &wt, &b, opts, ConvImpl::Im2col).expect("conv");
+        // Every output is the sum of 8 ones.
+        assert_eq!(y.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("y"), vec![8.0; 12]);
+        let grads = y.sum_all().and_then(|t| t.backward()).expect("bwd");
+        assert!(grads.get(&x).is_none());
+        // dL/dw[co,ci,ky,kx] = number of output positions = 4.
+        let dw = grads.get(wt.as_tensor()).expect("dw").flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("dw");
+        assert_eq!(dw, vec![4.0; 24]);
+    }
+}

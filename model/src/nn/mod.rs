@@ -1,0 +1,12 @@
+//! The JEPA network in candle: the fast CPU convolution (im2col + gemm custom op), the model and
+//! its loss, AdamW with exposed state, and an opt-in phase profiler.
+
+pub mod adamw;
+pub mod conv;
+pub mod gemm;
+pub mod jepa;
+pub mod profile;
+
+pub use adamw::{AdamW, AdamWParams};
+pub use conv::{conv2d_nhwc, ConvImpl, ConvOptions, ConvSpec};
+pub use jepa::{Jepa, LossParts};

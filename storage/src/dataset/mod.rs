@@ -1,0 +1,98 @@
+//! Datasets of frames and actions, in memory and on disk (native format and researchers' trajectory folders).
+
+mod info;
+mod native;
+mod npz;
+mod open;
+mod trajfolder;
+mod trajfolder_write;
+mod validate;
+
+#[cfg(test)]
+pub(crate) mod testutil;
+#[cfg(test)]
+mod trajfolder_tests;
+
+pub use info::{DatasetInfo, TRAJ_FOLDER_FORMAT};
+pub use native::{read_native, write_native, NativeCounts, NativeHeader, NATIVE_FORMAT};
+pub use open::{dataset_hash, detect_format, open_dataset, DatasetFormat};
+pub use trajfolder::{read_traj_folder, START_PIXEL, TILE_PX};
+pub use trajfolder_write::write_traj_folder;
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// The default action vocabulary: index = action id stored in `actions`.
+pub const ACTION_NAMES: [&str; 5] = ["noop", "up", "down", "left", "right"];
+
+/// Where a dataset was read from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "format", rename_all = "snake_case")]
+pub enum DatasetSource {
+    /// Not yet on disk (freshly generated).
+    Memory,
+    /// `dataset.json` + `data.safetensors` (+ `map.txt`) in this folder.
+    Native { dir: PathBuf },
+    /// `traj_*/states/state_*.png` + `actions.npz` (+ `infos.npz`) below this root, read in place.
+    TrajFolder { root: PathBuf },
+}
+
+/// A dataset fully in memory. Frames are 8-bit RGB, row-major, `[N, height, width, 3]`.
+///
+/// The action at index `i` leads from frame `i` to frame `i + 1` of the same episode; the action of
+/// an episode's last frame leads nowhere and is ignored.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub name: String,
+    pub source: DatasetSource,
+    pub height: usize,
+    pub width: usize,
+    /// `N * height * width * 3` bytes.
+    pub frames: Vec<u8>,
+    /// `N` action ids, indices into `action_names`.
+    pub actions: Vec<u8>,
+    /// `N` episode (trajectory) ids; frames of one episode are contiguous and in order.
+    pub episode: Vec<u32>,
+    /// `N` agent tiles `[row, col]`, when known.
+    pub tiles: Option<Vec<[i16; 2]>>,
+    pub action_names: Vec<String>,
+    /// The tile map of a generated dataset ('#' wall, '.' floor), one line per row.
+    pub map: Option<String>,
+    /// How the dataset was generated (preset, episodes, seed, …), when it was.
+    pub generator: Option<serde_json::Value>,
+}
+
+impl Dataset {
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    /// Bytes of one frame.
+    pub fn frame_bytes(&self) -> usize {
+        self.height * self.width * 3
+    }
+
+    /// Frame `i` as `[height, width, 3]` RGB bytes.
+    pub fn frame(&self, i: usize) -> &[u8] {
+        let n = self.frame_bytes();
+        &self.frames[i * n..(i + 1) * n]
+    }
+
+    /// The index ranges of the episodes, in order.
+    pub fn episodes(&self) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for i in 1..=self.episode.len() {
+            if i == self.episode.len() || self.episode[i] != self.episode[start] {
+                out.push(start..i);
+                start = i;
+            }
+        }
+        out
+    }
+}

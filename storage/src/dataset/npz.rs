@@ -1,0 +1,255 @@
+//! Reading and writing the small numeric arrays of `.npz` archives (numpy's `np.savez`).
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use npyz::npz::{NpzArchive, NpzWriter};
+use npyz::{DType, NpyFile, Order, TypeChar, WriterBuilder};
+
+use crate::atomic::write_atomic;
+use crate::error::{Result, StorageError};
+
+/// A numeric array in C (row-major) order, every value widened to `f64` (exact for the integers
+/// and positions these files hold).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumArray {
+    pub shape: Vec<usize>,
+    pub values: Vec<f64>,
+}
+
+/// An opened `.npz` file.
+pub struct Npz {
+    path: std::path::PathBuf,
+    archive: NpzArchive<std::io::BufReader<std::fs::File>>,
+}
+
+impl Npz {
+    /// Opens `path`; errors name it (missing, or not a zip archive).
+    pub fn open(path: &Path) -> Result<Self> {
+        let archive = NpzArchive::open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => {
+                StorageError::invalid(path, format!("not a valid .npz (zip) archive: {e}"))
+            }
+            _ => StorageError::io(path, e),
+        })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            archive,
+        })
+    }
+
+    /// Array names in archive order (the order `np.savez` wrote them: arr_0, arr_1, …).
+    pub fn names(&mut self) -> Vec<String> {
+        let zip = self.archive.zip_archive();
+        (0..zip.len())
+            .filter_map(|i| {
+                let file = zip.by_index_raw(i).ok()?;
+                npyz::npz::array_name_from_file_name(file.name()).map(str::to_string)
+            })
+            .collect()
+    }
+
+    /// The array `name`, or `None` when the archive has no such array.
+    pub fn get(&mut self, name: &str) -> Result<Option<NumArray>> {
+        let path = self.path.clone();
+        let bad = |e: std::io::Error| StorageError::invalid(&path, format!("array {name:?}: {e}"));
+        match self.archive.by_name(name).map_err(bad)? {
+            None => Ok(None),
+            Some(file) => read_numeric(file).map(Some).map_err(bad),
+        }
+    }
+}
+
+fn invalid_data(msg: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, msg)
+}
+
+/// Reads a bool, integer or float array of any width as `f64`, in C order.
+fn read_numeric<R: Read>(file: NpyFile<R>) -> std::io::Result<NumArray> {
+    let shape: Vec<usize> = file.shape().iter().map(|&d| d as usize).collect();
+    let order = file.order();
+    let DType::Plain(ts) = file.dtype() else {
+        return Err(invalid_data("not a plain numeric array".to_string()));
+    };
+    let values: Vec<f64> = match (ts.type_char(), ts.size_field()) {
+        (TypeChar::Bool, _) => file
+            .into_vec::<bool>()?
+            .into_iter()
+            .map(|b| f64::from(u8::from(b)))
+            .collect(),
+        (TypeChar::Uint, 1) => widen(file.into_vec::<u8>()?),
+        (TypeChar::Uint, 2) => widen(file.into_vec::<u16>()?),
+        (TypeChar::Uint, 4) => widen(file.into_vec::<u32>()?),
+        (TypeChar::Uint, 8) => file
+            .into_vec::<u64>()?
+            .into_iter()
+            .map(|v| v as f64)
+            .collect(),
+        (TypeChar::Int, 1) => widen(file.into_vec::<i8>()?),
+        (TypeChar::Int, 2) => widen(file.into_vec::<i16>()?),
+        (TypeChar::Int, 4) => widen(file.into_vec::<i32>()?),
+        (TypeChar::Int, 8) => file
+            .into_vec::<i64>()?
+            .into_iter()
+            .map(|v| v as f64)
+            .collect(),
+        (TypeChar::Float, 4) => widen(file.into_vec::<f32>()?),
+        (TypeChar::Float, 8) => file.into_vec::<f64>()?,
+        _ => return Err(invalid_data(format!("unsupported dtype {ts}"))),
+    };
+    let values = if order == Order::Fortran && shape.len() == 2 {
+        transpose(&values, shape[1], shape[0])
+    } else if order == Order::Fortran && shape.len() > 2 {
+        return Err(invalid_data(
+            "Fortran-order arrays of more than 2 dimensions are not supported".into(),
+        ));
+    } else {
+        values
+    };
+    Ok(NumArray { shape, values })
+}
+
+fn widen<T: Into<f64>>(v: Vec<T>) -> Vec<f64> {
+    v.into_iter().map(Into::into).collect()
+}
+
+/// Transposes a row-major `[rows, cols]` matrix.
+fn transpose(values: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    let mut out = vec![0.0; values.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            out[c * rows + r] = values[r * cols + c];
+        }
+    }
+    out
+}
+
+/// One array to write: `u8` or `i64` data in C order.
+pub enum NpzEntry<'a> {
+    U8 {
+        name: &'a str,
+        shape: Vec<u64>,
+        data: &'a [u8],
+    },
+    I64 {
+        name: &'a str,
+        shape: Vec<u64>,
+        data: &'a [i64],
+    },
+}
+
+/// Writes the arrays as an uncompressed `.npz` (as `np.savez` does), atomically.
+pub fn write_npz(path: &Path, entries: &[NpzEntry<'_>]) -> Result<()> {
+    let io = |e: std::io::Error| StorageError::io(path, e);
+    let mut npz = NpzWriter::new(Cursor::new(Vec::new()));
+    let opts = || {
+        npyz::zip::write::FileOptions::default()
+            .compression_method(npyz::zip::CompressionMethod::Stored)
+    };
+    for entry in entries {
+        match entry {
+            NpzEntry::U8 { name, shape, data } => {
+                let mut w = npz
+                    .array::<u8>(name, opts())
+                    .map_err(io)?
+                    .default_dtype()
+                    .shape(shape)
+                    .begin_nd()
+                    .map_err(io)?;
+                w.extend(data.iter().copied()).map_err(io)?;
+                w.finish().map_err(io)?;
+            }
+            NpzEntry::I64 { name, shape, data } => {
+                let mut w = npz
+                    .array::<i64>(name, opts())
+                    .map_err(io)?
+                    .default_dtype()
+                    .shape(shape)
+                    .begin_nd()
+                    .map_err(io)?;
+                w.extend(data.iter().copied()).map_err(io)?;
+                w.finish().map_err(io)?;
+            }
+        }
+    }
+    let cursor = npz
+        .zip_writer()
+        .finish()
+        .map_err(|e| io(std::io::Error::other(e)))?;
+    write_atomic(path, cursor.get_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip_u8_and_i64_arrays() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.npz");
+        let a = [1u8, 2, 3, 4, 5, 6];
+        let b = [-5i64, 70000];
+        write_npz(
+            &path,
+            &[
+                NpzEntry::U8 {
+                    name: "actions",
+                    shape: vec![2, 3],
+                    data: &a,
+                },
+                NpzEntry::I64 {
+                    name: "agent_x",
+                    shape: vec![2],
+                    data: &b,
+                },
+            ],
+        )
+        .unwrap();
+        let mut npz = Npz::open(&path).unwrap();
+        assert_eq!(npz.names(), vec!["actions", "agent_x"]);
+        let got = npz.get("actions").unwrap().unwrap();
+        assert_eq!(got.shape, vec![2, 3]);
+        assert_eq!(got.values, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(
+            npz.get("agent_x").unwrap().unwrap().values,
+            vec![-5.0, 70000.0]
+        );
+        assert!(npz.get("nope").unwrap().is_none());
+    }
+
+    #[test]
+    fn names_come_in_archive_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("o.npz");
+        let names = ["zeta", "alpha", "mid", "beta", "arr_0"];
+        let entries: Vec<NpzEntry<'_>> = names
+            .iter()
+            .map(|n| NpzEntry::U8 {
+                name: n,
+                shape: vec![1],
+                data: &[1],
+            })
+            .collect();
+        write_npz(&path, &entries).unwrap();
+        assert_eq!(Npz::open(&path).unwrap().names(), names);
+    }
+
+    #[test]
+    fn not_a_zip_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.npz");
+        std::fs::write(&path, b"not a zip").unwrap();
+        let err = Npz::open(&path).err().unwrap().to_string();
+        assert!(
+            err.contains("bad.npz") && err.contains("not a valid .npz"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn transpose_swaps_axes() {
+        // [[1,2,3],[4,5,6]] -> [[1,4],[2,5],[3,6]]
+        let t = transpose(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3);
+        assert_eq!(t, vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    }
+}

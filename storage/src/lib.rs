@@ -1,0 +1,30 @@
+//! The on-disk Worldbench workspace (see `../shared/DESIGN.md`, "The workspace on disk").
+//!
+//! Plain files are the source of truth. Every write goes through [`atomic`]: a temporary file in the
+//! same folder, fsync, rename, so a crash never leaves a torn file. This crate knows nothing of candle
+//! or egui.
+
+// Tests may unwrap; the library itself may not (the lint still applies to the non-test build).
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod atomic;
+pub mod dataset;
+pub mod error;
+pub mod gate;
+pub mod metrics;
+pub mod run;
+pub mod tensors;
+pub mod workspace;
+
+pub use dataset::{
+    dataset_hash, open_dataset, read_native, read_traj_folder, write_native, write_traj_folder,
+    Dataset, DatasetFormat, DatasetInfo, DatasetSource, ACTION_NAMES,
+};
+pub use error::{Result, StorageError};
+pub use gate::{Gate, Hypothesis};
+pub use metrics::{read_csv, write_csv, PlanningRow, TrainRow};
+pub use run::{git_commit_of, now_rfc3339, RunKind, RunManifest, RunPaths, RunStatus};
+pub use tensors::{
+    read_safetensors, write_safetensors, write_safetensors_refs, TensorBlob, TensorRef,
+};
+pub use workspace::{slugify, timestamp_now, Workspace};

@@ -1,0 +1,228 @@
+//! Metric rows: `metrics/train.csv` and `metrics/planning_metrics.csv` (DESIGN.md, metric contract).
+//! Column names are the serde field names, in this order.
+
+use serde::{Deserialize, Serialize};
+
+/// One row of `metrics/planning_metrics.csv`: the planning evaluation of one checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanningRow {
+    pub step: u64,
+    pub num_nodes_h: u64,
+    pub num_edges_h: u64,
+    pub reach_h_median: f64,
+    pub reach_h_p10: f64,
+    pub reach_h_p90: f64,
+    pub h_local_success: f64,
+    /// 1 or 0.
+    pub test1_success: u8,
+    pub test1_steps: u64,
+    pub test2_success: u8,
+    pub test2_steps: u64,
+    pub merge_radius: f64,
+    pub eval_secs: f64,
+}
+
+/// One row of `metrics/train.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainRow {
+    pub step: u64,
+    pub wall_s: f64,
+    pub loss: f64,
+    pub loss_pred: f64,
+    pub loss_var: f64,
+    pub loss_cov: f64,
+    pub lr: f64,
+    /// Mean over dimensions of the per-dimension standard deviation of h in the batch.
+    pub h_std: f64,
+    /// Mean L2 norm of h in the batch.
+    pub h_norm: f64,
+    pub steps_per_s: f64,
+}
+
+/// Writes `rows` as CSV (header from the serde field names, then one line per row) atomically.
+/// Floats are written in plain decimal (shortest round-trip digits, never exponent notation), which
+/// pandas reads exactly.
+pub fn write_csv<T: Serialize>(path: &std::path::Path, rows: &[T]) -> crate::Result<()> {
+    let bad = |e: csv::Error| crate::StorageError::invalid(path, format!("cannot encode CSV: {e}"));
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(true)
+        .from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row).map_err(bad)?;
+    }
+    let raw = w.into_inner().map_err(|e| bad(e.into_error().into()))?;
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(raw.as_slice());
+    let mut out = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for record in r.records() {
+        let record = record.map_err(bad)?;
+        let fields = record
+            .iter()
+            .map(|f| plain_decimal(f).unwrap_or_else(|| f.to_string()));
+        out.write_record(fields).map_err(bad)?;
+    }
+    let bytes = out.into_inner().map_err(|e| bad(e.into_error().into()))?;
+    crate::atomic::write_atomic(path, &bytes)
+}
+
+/// `1.25e-5` → `0.0000125`, `1e20` → `100000000000000000000.0`; `None` for anything that is not
+/// a number in exponent notation.
+fn plain_decimal(field: &str) -> Option<String> {
+    let (mantissa, exp) = field.split_once(['e', 'E'])?;
+    let exp: i64 = exp.parse().ok()?;
+    let (sign, mantissa) = mantissa
+        .strip_prefix('-')
+        .map_or(("", mantissa), |m| ("-", m));
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !ok(int) || !ok(frac) || exp.unsigned_abs() > 400 {
+        return None;
+    }
+    let digits = format!("{int}{frac}");
+    let point = int.len() as i64 + exp;
+    let body = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}.0", "0".repeat(point as usize - digits.len()))
+    } else {
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
+    };
+    Some(format!("{sign}{body}"))
+}
+
+/// Reads the rows of a CSV with a header line; errors name the file and the line.
+pub fn read_csv<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> crate::Result<Vec<T>> {
+    let file = std::fs::File::open(path).map_err(|e| crate::StorageError::io(path, e))?;
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(std::io::BufReader::new(file));
+    let mut rows = Vec::new();
+    for row in r.deserialize() {
+        rows.push(row.map_err(|e| csv_error(path, &e))?);
+    }
+    Ok(rows)
+}
+
+fn csv_error(path: &std::path::Path, e: &csv::Error) -> crate::StorageError {
+    let line = e
+        .position()
+        .map_or_else(String::new, |p| format!("line {}: ", p.line()));
+    let what = match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
+        csv::ErrorKind::Io(io) => io.to_string(),
+        _ => e.to_string(),
+    };
+    crate::StorageError::invalid(path, format!("{line}{what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(step: u64) -> PlanningRow {
+        PlanningRow {
+            step,
+            num_nodes_h: 12,
+            num_edges_h: 30,
+            reach_h_median: 0.5,
+            reach_h_p10: 0.125,
+            reach_h_p90: 1.0,
+            h_local_success: 0.75,
+            test1_success: 1,
+            test1_steps: 14,
+            test2_success: 0,
+            test2_steps: 6,
+            merge_radius: 0.000_012_5,
+            eval_secs: 123_456_789.5,
+        }
+    }
+
+    #[test]
+    fn planning_header_is_the_metric_contract() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("m/planning_metrics.csv");
+        write_csv(&path, &[row(100), row(1000)]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let header = text.lines().next().unwrap();
+        assert_eq!(
+            header,
+            "step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,\
+             test1_success,test1_steps,test2_success,test2_steps,merge_radius,eval_secs"
+        );
+        // Plain decimals, never exponent notation.
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            "100,12,30,0.5,0.125,1.0,0.75,1,14,0,6,0.0000125,123456789.5"
+        );
+        assert_eq!(
+            read_csv::<PlanningRow>(&path).unwrap(),
+            vec![row(100), row(1000)]
+        );
+    }
+
+    #[test]
+    fn bad_line_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("train.csv");
+        let rows = [TrainRow {
+            step: 1,
+            wall_s: 0.5,
+            loss: 1.0,
+            loss_pred: 0.5,
+            loss_var: 0.25,
+            loss_cov: 0.25,
+            lr: 3e-4,
+            h_std: 0.9,
+            h_norm: 8.0,
+            steps_per_s: 10.0,
+        }];
+        write_csv(&path, &rows).unwrap();
+        assert_eq!(read_csv::<TrainRow>(&path).unwrap(), rows);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("2,x,1,1,1,1,1,1,1,1\n");
+        std::fs::write(&path, text).unwrap();
+        let e = read_csv::<TrainRow>(&path).unwrap_err().to_string();
+        assert!(e.contains("train.csv") && e.contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn exponents_become_plain_decimals() {
+        assert_eq!(plain_decimal("1.25e-5").as_deref(), Some("0.0000125"));
+        assert_eq!(plain_decimal("-3e-9").as_deref(), Some("-0.000000003"));
+        assert_eq!(
+            plain_decimal("1.5e20").as_deref(),
+            Some("150000000000000000000.0")
+        );
+        assert_eq!(plain_decimal("1.2345e2").as_deref(), Some("123.45"));
+        assert_eq!(plain_decimal("0.5"), None);
+        assert_eq!(plain_decimal("name"), None);
+        assert_eq!(plain_decimal("NaN"), None);
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("x.csv");
+        let mut r = row(1);
+        r.merge_radius = 3e-9;
+        r.eval_secs = 2.5e21;
+        write_csv(&path, &[r.clone()]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(",0.000000003,2500000000000000000000.0\n"),
+            "{text}"
+        );
+        assert_eq!(read_csv::<PlanningRow>(&path).unwrap(), vec![r]);
+    }
+
+    #[test]
+    fn empty_rows_write_an_empty_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("e.csv");
+        write_csv::<TrainRow>(&path, &[]).unwrap();
+        assert!(read_csv::<TrainRow>(&path).unwrap().is_empty());
+    }
+}

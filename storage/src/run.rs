@@ -1,0 +1,248 @@
+//! A run folder: `runs/<ts>.<slug>/` with run.json, metrics/, checkpoints/, logs/.
+
+use std::path::{Path, PathBuf};
+
+/// The paths inside one run folder. Creating it does not touch the disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunPaths {
+    pub root: PathBuf,
+}
+
+impl RunPaths {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+    pub fn manifest(&self) -> PathBuf {
+        self.root.join("run.json")
+    }
+    pub fn metrics_dir(&self) -> PathBuf {
+        self.root.join("metrics")
+    }
+    pub fn train_csv(&self) -> PathBuf {
+        self.metrics_dir().join("train.csv")
+    }
+    pub fn planning_csv(&self) -> PathBuf {
+        self.metrics_dir().join("planning_metrics.csv")
+    }
+    pub fn checkpoints_dir(&self) -> PathBuf {
+        self.root.join("checkpoints")
+    }
+    /// `checkpoints/step_000100.safetensors`.
+    pub fn checkpoint(&self, step: u64) -> PathBuf {
+        self.checkpoints_dir()
+            .join(format!("step_{step:06}.safetensors"))
+    }
+    /// `checkpoints/last.safetensors`.
+    pub fn last_checkpoint(&self) -> PathBuf {
+        self.checkpoints_dir().join("last.safetensors")
+    }
+    pub fn logs_dir(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+    /// Creates `metrics/`, `checkpoints/` and `logs/`.
+    pub fn create_dirs(&self) -> std::io::Result<()> {
+        for d in [self.metrics_dir(), self.checkpoints_dir(), self.logs_dir()] {
+            std::fs::create_dir_all(d)?;
+        }
+        Ok(())
+    }
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// Whether a run is a quick smoke run (no gate needed) or a training attempt (gate required).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunKind {
+    #[default]
+    Smoke,
+    Attempt,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    #[default]
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// `run.json`: what was run, on what, by which build, and how it ended.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RunManifest {
+    pub title: String,
+    pub kind: RunKind,
+    /// The command line that started the run.
+    pub argv: Vec<String>,
+    /// The resolved training configuration.
+    pub config: serde_json::Value,
+    pub seed: u64,
+    /// `git rev-parse HEAD` of the workspace, when it is a git work tree.
+    pub git_commit: Option<String>,
+    pub app_version: String,
+    pub dataset_path: String,
+    /// [`crate::dataset::dataset_hash`] of the dataset.
+    pub dataset_hash: String,
+    /// "cpu", "cuda:0", …
+    pub device: String,
+    /// Path of the hypothesis gate this attempt follows.
+    pub gate: Option<String>,
+    /// RFC 3339 local time.
+    pub started: String,
+    /// RFC 3339 local time, once the run ended.
+    pub finished: Option<String>,
+    pub status: RunStatus,
+    /// Why the run failed, when it did.
+    pub error: Option<String>,
+    /// Process id of the run while it runs.
+    pub pid: Option<u32>,
+}
+
+impl RunManifest {
+    /// Reads `run.json`; errors name the file (missing, or not a manifest with line/column).
+    pub fn read(path: &Path) -> crate::Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| crate::StorageError::io(path, e))?;
+        serde_json::from_str(&text).map_err(|e| {
+            crate::StorageError::invalid(path, format!("not a valid run manifest: {e}"))
+        })
+    }
+
+    /// Writes `run.json` atomically (pretty JSON).
+    pub fn write(&self, path: &Path) -> crate::Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| {
+            crate::StorageError::invalid(path, format!("cannot encode run manifest: {e}"))
+        })?;
+        crate::atomic::write_atomic(path, &json)
+    }
+}
+
+/// Now as RFC 3339 local time with seconds, e.g. `2025-01-31T14:05:09+01:00`.
+pub fn now_rfc3339() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// `git rev-parse HEAD` of `dir` when `dir` is inside a git work tree with a commit; `None`
+/// otherwise (no git, not a repository, no commit yet). Never an error.
+pub fn git_commit_of(dir: &Path) -> Option<String> {
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    if git(&["rev-parse", "--is-inside-work-tree"])? != "true" {
+        return None;
+    }
+    git(&["rev-parse", "HEAD"]).filter(|h| !h.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_roundtrip_and_lowercase_enums() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("run.json");
+        let m = RunManifest {
+            title: "first".into(),
+            kind: RunKind::Attempt,
+            argv: vec!["worldbench".into(), "train".into()],
+            config: serde_json::json!({"lr": 0.0003}),
+            seed: 7,
+            status: RunStatus::Cancelled,
+            started: now_rfc3339(),
+            pid: Some(42),
+            ..RunManifest::default()
+        };
+        m.write(&path).unwrap();
+        assert_eq!(RunManifest::read(&path).unwrap(), m);
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(v["kind"], "attempt");
+        assert_eq!(v["status"], "cancelled");
+        assert!(chrono::DateTime::parse_from_rfc3339(v["started"].as_str().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn missing_fields_default_and_bad_json_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("run.json");
+        std::fs::write(&path, r#"{"title": "t", "status": "completed"}"#).unwrap();
+        let m = RunManifest::read(&path).unwrap();
+        assert_eq!(
+            (m.title.as_str(), m.status, m.kind),
+            ("t", RunStatus::Completed, RunKind::Smoke)
+        );
+        std::fs::write(&path, "{\n\"status\": \"exploded\"}").unwrap();
+        let e = RunManifest::read(&path).unwrap_err().to_string();
+        assert!(e.contains("run.json") && e.contains("line 2"), "{e}");
+        let e = RunManifest::read(&tmp.path().join("none.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("none.json"), "{e}");
+    }
+
+    #[test]
+    fn git_commit_of_outside_a_repository_is_none() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(git_commit_of(tmp.path()), None);
+        assert_eq!(git_commit_of(&tmp.path().join("missing")), None);
+    }
+
+    #[test]
+    fn git_commit_of_a_repository_is_its_head() {
+        let tmp = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            std::process::Command::new("git")
+                .arg("-C")
+                .arg(tmp.path())
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        git(&["init", "-q"]);
+        assert_eq!(git_commit_of(tmp.path()), None, "no commit yet");
+        let c = [
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "x",
+        ];
+        assert!(git(&c).status.success());
+        let head = String::from_utf8(git(&["rev-parse", "HEAD"]).stdout).unwrap();
+        std::fs::create_dir(tmp.path().join("sub")).unwrap();
+        assert_eq!(
+            git_commit_of(&tmp.path().join("sub")),
+            Some(head.trim().to_string())
+        );
+        assert_eq!(head.trim().len(), 40);
+    }
+
+    #[test]
+    fn run_paths_layout() {
+        let p = RunPaths::new("/w/runs/r");
+        assert_eq!(
+            p.checkpoint(100),
+            PathBuf::from("/w/runs/r/checkpoints/step_000100.safetensors")
+        );
+        assert_eq!(
+            p.planning_csv(),
+            PathBuf::from("/w/runs/r/metrics/planning_metrics.csv")
+        );
+    }
+}

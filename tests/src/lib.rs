@@ -1,0 +1,55 @@
+//! Helpers for the end-to-end tests: find the built `worldbench` binary and run it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `worldbench` binary of the profile these tests were built with (`target/<profile>/worldbench`).
+///
+/// # Panics
+/// When the binary has not been built (`cargo test --workspace` builds it).
+pub fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/worldbench
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let bin = profile_dir.join(format!("worldbench{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run `cargo test --workspace` (it builds the binary)", bin.display());
+    bin
+}
+
+/// A command for `worldbench --workspace <ws> <args…>`.
+pub fn worldbench(workspace: &Path) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.arg("--workspace").arg(workspace);
+    cmd.env_remove("WORLDBENCH_WORKSPACE");
+    cmd
+}
+
+/// Runs the command and returns its output; stdout and stderr as strings.
+pub fn run(cmd: &mut Command) -> (Output, String, String) {
+    let out = cmd.output().expect("spawn worldbench");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stdout, stderr)
+}
+
+/// Runs the command, asserts success, returns stdout.
+///
+/// # Panics
+/// When the command fails.
+pub fn ok(cmd: &mut Command) -> String {
+    let (out, stdout, stderr) = run(cmd);
+    assert!(out.status.success(), "command failed: {cmd:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    stdout
+}
+
+/// Runs the command, asserts it failed cleanly (non-zero exit, no panic), returns stderr.
+///
+/// # Panics
+/// When the command succeeds or panics.
+pub fn fails(cmd: &mut Command) -> String {
+    let (out, stdout, stderr) = run(cmd);
+    assert!(!out.status.success(), "command should have failed: {cmd:?}\nstdout:\n{stdout}");
+    assert!(!stderr.contains("panicked"), "command panicked: {cmd:?}\n{stderr}");
+    assert_eq!(out.status.code(), Some(1), "expected exit code 1 from {cmd:?}\n{stderr}");
+    stderr
+}
