@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "worldbench", version, about = "A research workbench for JEPA world-model planning experiments")]
+#[command(
+    name = "worldbench",
+    version,
+    about = "A research workbench for JEPA world-model planning experiments"
+)]
 pub struct Cli {
     /// The workspace folder (default: a per-user data folder, created on first use; or $WORLDBENCH_WORKSPACE).
     #[arg(long, global = true, value_name = "DIR")]
@@ -32,6 +36,12 @@ pub enum Command {
     Bench(BenchCommand),
     /// Generate a demo dataset, train a short run, evaluate it, and print where it all is.
     Demo(DemoArgs),
+    /// Hypothesis gates: write a template (`new`), `check` one, `show` one as a table.
+    #[command(subcommand)]
+    Gate(crate::commands::gate::GateCommand),
+    /// Worklog posts: `export` a run's post (plots, tables) and update FINDINGS.md.
+    #[command(subcommand)]
+    Worklog(crate::commands::worklog::WorklogCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +179,8 @@ pub enum BenchCommand {
     Train(BenchTrainArgs),
     /// Exact reachability on a synthetic h-graph (about 4 out-edges per node).
     Hgraph(BenchHgraphArgs),
+    /// Per-frame CPU time of the h-graph view against egui_plot at 10k, 100k and 1M nodes.
+    HgraphRender(BenchRenderArgs),
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +204,21 @@ pub struct BenchTrainArgs {
     /// A Python that can import torch (default: python3).
     #[arg(long, value_name = "FILE")]
     pub python: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchRenderArgs {
+    /// Graph sizes in nodes (each with about 3× as many edges).
+    #[arg(long, value_delimiter = ',', default_values_t = [10_000, 100_000, 1_000_000])]
+    pub nodes: Vec<usize>,
+    /// Timed frames of our view per size.
+    #[arg(long, default_value_t = 60)]
+    pub frames: usize,
+    /// Timed frames of the egui_plot peer per size (it is slow at large sizes).
+    #[arg(long, default_value_t = 10)]
+    pub peer_frames: usize,
     #[arg(long)]
     pub json: bool,
 }

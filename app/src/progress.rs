@@ -18,12 +18,18 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(mode: ProgressMode) -> Self {
-        Self { mode, bar: None, terminal: std::io::stderr().is_terminal() }
+        Self {
+            mode,
+            bar: None,
+            terminal: std::io::stderr().is_terminal(),
+        }
     }
 
     /// Reports one event (any serialisable event with an `event` tag).
     pub fn event<E: serde::Serialize>(&mut self, event: &E) {
-        let Ok(value) = serde_json::to_value(event) else { return };
+        let Ok(value) = serde_json::to_value(event) else {
+            return;
+        };
         match self.mode {
             ProgressMode::None => {}
             ProgressMode::Json => {
@@ -70,7 +76,11 @@ impl Progress {
             "step" => {
                 if let Some(bar) = &self.bar {
                     bar.set_position(num("step") as u64);
-                    bar.set_message(format!("loss {:.4}  {:.1} steps/s", num("loss"), num("steps_per_s")));
+                    bar.set_message(format!(
+                        "loss {:.4}  {:.1} steps/s",
+                        num("loss"),
+                        num("steps_per_s")
+                    ));
                 }
             }
             "checkpoint" => {

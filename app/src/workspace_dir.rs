@@ -25,5 +25,6 @@ pub fn resolve(flag: Option<PathBuf>) -> Result<PathBuf> {
 /// Opens (creating on first use) the workspace a command works in.
 pub fn open(flag: Option<PathBuf>) -> Result<Workspace> {
     let root = resolve(flag)?;
-    Workspace::open_or_create(&root).with_context(|| format!("cannot open the workspace {}", root.display()))
+    Workspace::open_or_create(&root)
+        .with_context(|| format!("cannot open the workspace {}", root.display()))
 }

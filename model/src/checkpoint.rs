@@ -18,8 +18,7 @@ use crate::train::sampler::SamplerState;
 /// The `format` metadata value of a checkpoint.
 pub const CHECKPOINT_FORMAT: &str = "worldbench.checkpoint/1";
 
-/// A named f32 tensor: name, shape, values.
-pub type NamedValues = (String, Vec<usize>, Vec<f32>);
+pub use crate::nn::jepa::NamedValues;
 
 /// Everything a checkpoint holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +70,8 @@ pub fn to_bytes(ckpt: &Checkpoint) -> Result<Vec<u8>> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    safetensors::serialize(views, Some(meta)).map_err(|e| ModelError::Invalid(format!("checkpoint serialization: {e}")))
+    safetensors::serialize(views, Some(meta))
+        .map_err(|e| ModelError::Invalid(format!("checkpoint serialization: {e}")))
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -100,23 +100,38 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
 
 /// Parses checkpoint bytes; `path` is only used in error messages.
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
-    let (_, header) =
-        SafeTensors::read_metadata(bytes).map_err(|e| invalid(path, format!("not a readable safetensors file ({e})")))?;
-    let st = SafeTensors::deserialize(bytes)
-        .map_err(|e| invalid(path, format!("not a readable safetensors file, truncated? ({e})")))?;
+    let (_, header) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| invalid(path, format!("not a readable safetensors file ({e})")))?;
+    let st = SafeTensors::deserialize(bytes).map_err(|e| {
+        invalid(
+            path,
+            format!("not a readable safetensors file, truncated? ({e})"),
+        )
+    })?;
     let meta = header.metadata().clone().unwrap_or_default();
-    let get = |key: &str| meta.get(key).ok_or_else(|| invalid(path, format!("metadata field {key:?} is missing")));
+    let get = |key: &str| {
+        meta.get(key)
+            .ok_or_else(|| invalid(path, format!("metadata field {key:?} is missing")))
+    };
     let format = get("format")?;
     if format != CHECKPOINT_FORMAT {
-        return Err(invalid(path, format!("format is {format:?}, expected {CHECKPOINT_FORMAT:?}")));
+        return Err(invalid(
+            path,
+            format!("format is {format:?}, expected {CHECKPOINT_FORMAT:?}"),
+        ));
     }
     let num = |key: &str| -> Result<u64> {
-        get(key)?.parse::<u64>().map_err(|e| invalid(path, format!("metadata field {key:?} is not a number ({e})")))
+        get(key)?.parse::<u64>().map_err(|e| {
+            invalid(
+                path,
+                format!("metadata field {key:?} is not a number ({e})"),
+            )
+        })
     };
-    let config: TrainConfig =
-        serde_json::from_str(get("config")?).map_err(|e| invalid(path, format!("metadata config is not valid ({e})")))?;
-    let sampler: SamplerState =
-        serde_json::from_str(get("sampler")?).map_err(|e| invalid(path, format!("metadata sampler is not valid ({e})")))?;
+    let config: TrainConfig = serde_json::from_str(get("config")?)
+        .map_err(|e| invalid(path, format!("metadata config is not valid ({e})")))?;
+    let sampler: SamplerState = serde_json::from_str(get("sampler")?)
+        .map_err(|e| invalid(path, format!("metadata sampler is not valid ({e})")))?;
     let read = |name: &str| -> Result<Option<(Vec<usize>, Vec<f32>)>> {
         let view = match st.tensor(name) {
             Ok(v) => v,
@@ -124,9 +139,16 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
             Err(e) => return Err(invalid(path, format!("tensor {name}: {e}"))),
         };
         if view.dtype() != Dtype::F32 {
-            return Err(invalid(path, format!("tensor {name} is {:?}, expected F32", view.dtype())));
+            return Err(invalid(
+                path,
+                format!("tensor {name} is {:?}, expected F32", view.dtype()),
+            ));
         }
-        let vals = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let vals = view
+            .data()
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         Ok(Some((view.shape().to_vec(), vals)))
     };
     let mut weights = Vec::new();
@@ -136,20 +158,40 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
             return Err(invalid(path, format!("tensor {name} is missing")));
         };
         if got != shape {
-            return Err(invalid(path, format!("tensor {name} has shape {got:?} but its config needs {shape:?}")));
+            return Err(invalid(
+                path,
+                format!("tensor {name} has shape {got:?} but its config needs {shape:?}"),
+            ));
         }
-        if let (Some((ms, m)), Some((vs, v))) = (read(&format!("optim.m.{name}"))?, read(&format!("optim.v.{name}"))?) {
+        if let (Some((ms, m)), Some((vs, v))) = (
+            read(&format!("optim.m.{name}"))?,
+            read(&format!("optim.v.{name}"))?,
+        ) {
             if ms != shape || vs != shape {
-                return Err(invalid(path, format!("optimizer moments of {name} do not have its shape {shape:?}")));
+                return Err(invalid(
+                    path,
+                    format!("optimizer moments of {name} do not have its shape {shape:?}"),
+                ));
             }
             moments.push((name.clone(), shape.clone(), m, v));
         }
         weights.push((name, shape, vals));
     }
     if !moments.is_empty() && moments.len() != weights.len() {
-        return Err(invalid(path, "optimizer moments are present for only some parameters"));
+        return Err(invalid(
+            path,
+            "optimizer moments are present for only some parameters",
+        ));
     }
-    Ok(Checkpoint { step: num("step")?, optim_step: num("optimizer_step")?, seed: num("seed")?, sampler, config, weights, moments })
+    Ok(Checkpoint {
+        step: num("step")?,
+        optim_step: num("optimizer_step")?,
+        seed: num("seed")?,
+        sampler,
+        config,
+        weights,
+        moments,
+    })
 }
 
 #[cfg(test)]
@@ -162,8 +204,17 @@ mod tests {
         let model = Jepa::new(&config.model, 3, &candle_core::Device::Cpu).expect("model");
         let mut opt = AdamW::new(model.params(), AdamWParams::new(1e-3, 0.01)).expect("opt");
         let moments = opt.moment_values().expect("m");
-        let moments: Vec<MomentValues> =
-            moments.into_iter().map(|(n, s, m, v)| (n, s, m.iter().map(|x| x + 0.5).collect(), v.iter().map(|x| x + 0.25).collect())).collect();
+        let moments: Vec<MomentValues> = moments
+            .into_iter()
+            .map(|(n, s, m, v)| {
+                (
+                    n,
+                    s,
+                    m.iter().map(|x| x + 0.5).collect(),
+                    v.iter().map(|x| x + 0.25).collect(),
+                )
+            })
+            .collect();
         opt.load_state(7, &moments, "test").expect("load");
         Checkpoint {
             step: 7,
@@ -198,19 +249,35 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let missing = dir.path().join("nope.safetensors");
         let err = load(&missing).unwrap_err().to_string();
-        assert!(err.contains("nope.safetensors") && err.contains("not found"), "{err}");
+        assert!(
+            err.contains("nope.safetensors") && err.contains("not found"),
+            "{err}"
+        );
 
         let ck = tiny_checkpoint();
         let bytes = to_bytes(&ck).expect("bytes");
         let truncated = dir.path().join("cut.safetensors");
         std::fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("write");
         let err = load(&truncated).unwrap_err().to_string();
-        assert!(err.contains("cut.safetensors") && err.contains("safetensors"), "{err}");
+        assert!(
+            err.contains("cut.safetensors") && err.contains("safetensors"),
+            "{err}"
+        );
 
         // A config whose sizes differ from the stored weights.
         let mut wrong = ck.clone();
         wrong.config.model.hidden = 8;
-        let err = from_bytes(&to_bytes(&wrong).expect("bytes"), Path::new("wrong.safetensors")).unwrap_err().to_string();
-        assert!(err.contains("wrong.safetensors") && err.contains("pred.l1.weight") && err.contains("shape"), "{err}");
+        let err = from_bytes(
+            &to_bytes(&wrong).expect("bytes"),
+            Path::new("wrong.safetensors"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("wrong.safetensors")
+                && err.contains("pred.l1.weight")
+                && err.contains("shape"),
+            "{err}"
+        );
     }
 }

@@ -91,11 +91,17 @@ impl ModelConfig {
     /// Checks the sizes; the message names the offending field.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(ModelError::Invalid(format!("model config: {m}")));
-        if self.image_size == 0 || self.image_size % 8 != 0 {
-            return bad(format!("image_size must be a positive multiple of 8, got {}", self.image_size));
+        if self.image_size == 0 || !self.image_size.is_multiple_of(8) {
+            return bad(format!(
+                "image_size must be a positive multiple of 8, got {}",
+                self.image_size
+            ));
         }
         if self.channels.contains(&0) {
-            return bad(format!("channels must all be positive, got {:?}", self.channels));
+            return bad(format!(
+                "channels must all be positive, got {:?}",
+                self.channels
+            ));
         }
         if self.latent_dim < 2 || self.hidden == 0 || self.n_actions == 0 {
             return bad(format!(
@@ -107,7 +113,10 @@ impl ModelConfig {
             return bad(format!("seq_len must be at least 2, got {}", self.seq_len));
         }
         if self.batch_size == 0 || self.batch_size * self.seq_len < 2 {
-            return bad(format!("batch_size must be positive, got {}", self.batch_size));
+            return bad(format!(
+                "batch_size must be positive, got {}",
+                self.batch_size
+            ));
         }
         if !(self.var_weight.is_finite() && self.cov_weight.is_finite()) {
             return bad("loss weights must be finite".into());
@@ -164,7 +173,11 @@ impl TrainConfig {
     pub fn preset(name: &str) -> Result<Self> {
         match name {
             "default" => Ok(Self::default()),
-            "reference" => Ok(Self { model: ModelConfig::reference(), steps: 1000, ..Self::default() }),
+            "reference" => Ok(Self {
+                model: ModelConfig::reference(),
+                steps: 1000,
+                ..Self::default()
+            }),
             "tiny" => Ok(Self {
                 model: ModelConfig::tiny(),
                 steps: 20,
@@ -185,21 +198,25 @@ impl TrainConfig {
     pub fn is_checkpoint_step(&self, step: u64) -> bool {
         step == self.steps
             || self.checkpoint_steps.contains(&step)
-            || (self.checkpoint_every > 0 && step % self.checkpoint_every == 0)
+            || (self.checkpoint_every > 0 && step.is_multiple_of(self.checkpoint_every))
     }
 
     /// Whether a train.csv row is written after `step`.
     pub fn is_log_step(&self, step: u64) -> bool {
-        step == self.steps || (self.log_every > 0 && step % self.log_every == 0)
+        step == self.steps || (self.log_every > 0 && step.is_multiple_of(self.log_every))
     }
 
     /// Checks the model sizes and the training settings.
     pub fn validate(&self) -> Result<()> {
         self.model.validate()?;
         if self.steps == 0 {
-            return Err(ModelError::Invalid("train config: steps must be positive".into()));
+            return Err(ModelError::Invalid(
+                "train config: steps must be positive".into(),
+            ));
         }
-        if !(self.lr.is_finite() && self.lr > 0.0) || !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+        let lr_ok = self.lr.is_finite() && self.lr > 0.0;
+        let wd_ok = self.weight_decay.is_finite() && self.weight_decay >= 0.0;
+        if !(lr_ok && wd_ok) {
             return Err(ModelError::Invalid(format!(
                 "train config: lr must be positive and weight_decay non-negative (got {}, {})",
                 self.lr, self.weight_decay
@@ -213,9 +230,13 @@ impl TrainConfig {
         match self.device.as_str() {
             "cpu" => Ok(candle_core::Device::Cpu),
             "cuda" => candle_core::Device::new_cuda(0).map_err(|e| {
-                ModelError::Invalid(format!("device \"cuda\" is not available ({e}); use \"cpu\""))
+                ModelError::Invalid(format!(
+                    "device \"cuda\" is not available ({e}); use \"cpu\""
+                ))
             }),
-            other => Err(ModelError::Invalid(format!("unknown device {other:?}; use \"cpu\" or \"cuda\""))),
+            other => Err(ModelError::Invalid(format!(
+                "unknown device {other:?}; use \"cpu\" or \"cuda\""
+            ))),
         }
     }
 }
@@ -226,25 +247,41 @@ mod tests {
 
     #[test]
     fn default_schedule_is_100_1000_then_every_1000_and_final() {
-        let cfg = TrainConfig { steps: 2500, ..TrainConfig::default() };
-        let steps: Vec<u64> = (1..=cfg.steps).filter(|&s| cfg.is_checkpoint_step(s)).collect();
+        let cfg = TrainConfig {
+            steps: 2500,
+            ..TrainConfig::default()
+        };
+        let steps: Vec<u64> = (1..=cfg.steps)
+            .filter(|&s| cfg.is_checkpoint_step(s))
+            .collect();
         assert_eq!(steps, vec![100, 1000, 2000, 2500]);
     }
 
     #[test]
     fn presets_validate_and_unknown_is_refused() {
         for name in PRESET_NAMES {
-            TrainConfig::preset(name).expect("preset").validate().expect("valid");
+            TrainConfig::preset(name)
+                .expect("preset")
+                .validate()
+                .expect("valid");
         }
         assert!(TrainConfig::preset("huge").is_err());
-        let bad = ModelConfig { image_size: 20, ..ModelConfig::tiny() };
-        assert!(bad.validate().unwrap_err().to_string().contains("image_size"));
+        let bad = ModelConfig {
+            image_size: 20,
+            ..ModelConfig::tiny()
+        };
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("image_size"));
         assert_eq!(ModelConfig::reference().flat_dim(), 1024);
     }
 
     #[test]
     fn missing_fields_take_defaults() {
-        let cfg: TrainConfig = serde_json::from_str(r#"{"steps": 7, "model": {"batch_size": 3}}"#).expect("parse");
+        let cfg: TrainConfig =
+            serde_json::from_str(r#"{"steps": 7, "model": {"batch_size": 3}}"#).expect("parse");
         assert_eq!(cfg.steps, 7);
         assert_eq!(cfg.model.batch_size, 3);
         assert_eq!(cfg.model.image_size, 32);

@@ -102,7 +102,11 @@ fn storage_err(path: &std::path::Path, e: std::io::Error) -> ModelError {
 }
 
 /// Rows of `path` up to `step` (none when the file does not exist).
-fn rows_up_to<T: serde::de::DeserializeOwned>(path: &std::path::Path, step: u64, step_of: impl Fn(&T) -> u64) -> Result<Vec<T>> {
+fn rows_up_to<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    step: u64,
+    step_of: impl Fn(&T) -> u64,
+) -> Result<Vec<T>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
@@ -133,14 +137,22 @@ fn restore(cfg: &TrainConfig, run: &RunPaths, device: &candle_core::Device) -> R
         )));
     }
     if ck.moments.is_empty() {
-        return Err(ModelError::Invalid(format!("cannot resume from {name}: it holds no optimizer state")));
+        return Err(ModelError::Invalid(format!(
+            "cannot resume from {name}: it holds no optimizer state"
+        )));
     }
     let model = Jepa::from_values(&cfg.model, &ck.weights, device, &name)?;
     let mut opt = AdamW::new(model.params(), AdamWParams::new(cfg.lr, cfg.weight_decay))?;
     opt.load_state(ck.optim_step, &ck.moments, &name)?;
     let rows = rows_up_to(&run.train_csv(), ck.step, |r: &TrainRow| r.step)?;
     let planning = rows_up_to(&run.planning_csv(), ck.step, |r: &PlanningRow| r.step)?;
-    Ok(RunState { model, opt, step: ck.step, rows, planning })
+    Ok(RunState {
+        model,
+        opt,
+        step: ck.step,
+        rows,
+        planning,
+    })
 }
 
 fn checkpoint_of(cfg: &TrainConfig, st: &RunState) -> Result<Checkpoint> {
@@ -168,6 +180,7 @@ pub fn train(
 ) -> Result<TrainSummary> {
     cfg.validate()?;
     let device = cfg.candle_device()?;
+    crate::nn::alloc::tune_allocator();
     run.create_dirs().map_err(|e| storage_err(run.root(), e))?;
     let td = TrainData::new(data, &cfg.model)?;
     let mut st = if resume {
@@ -175,7 +188,13 @@ pub fn train(
     } else {
         let model = Jepa::new(&cfg.model, cfg.seed, &device)?;
         let opt = AdamW::new(model.params(), AdamWParams::new(cfg.lr, cfg.weight_decay))?;
-        RunState { model, opt, step: 0, rows: Vec::new(), planning: Vec::new() }
+        RunState {
+            model,
+            opt,
+            step: 0,
+            rows: Vec::new(),
+            planning: Vec::new(),
+        }
     };
     let start_step = st.step;
     progress(TrainEvent::Started {
@@ -190,7 +209,12 @@ pub fn train(
     let mut checkpoints = Vec::new();
     let mut final_loss = st.rows.last().map_or(f64::NAN, |r| r.loss);
     let stop = AtomicBool::new(false);
-    let (b, t, a, s) = (cfg.model.batch_size, cfg.model.seq_len, cfg.model.n_actions, cfg.model.image_size);
+    let (b, t, a, s) = (
+        cfg.model.batch_size,
+        cfg.model.seq_len,
+        cfg.model.n_actions,
+        cfg.model.image_size,
+    );
     let outcome = std::thread::scope(|scope| -> Result<()> {
         let rx = td.prefetch(scope, cfg.seed, start_step + 1, cfg.steps, &stop);
         let mut window = (Instant::now(), st.step);
@@ -200,7 +224,9 @@ pub fn train(
                 checkpoint::save(&run.last_checkpoint(), &checkpoint_of(cfg, &st)?)?;
                 return Err(ModelError::Cancelled);
             }
-            let batch = rx.recv().map_err(|_| ModelError::Invalid("the batch thread stopped unexpectedly".into()))?;
+            let batch = rx
+                .recv()
+                .map_err(|_| ModelError::Invalid("the batch thread stopped unexpectedly".into()))?;
             let step = st.step + 1;
             debug_assert_eq!(batch.step, step);
             let frames = Tensor::from_vec(batch.frames, (b * t, s, s, 3), &device)?;
@@ -213,7 +239,9 @@ pub fn train(
                 let scalar = |x: &Tensor| -> Result<f64> { Ok(f64::from(x.to_scalar::<f32>()?)) };
                 let loss = scalar(&parts.total)?;
                 if !loss.is_finite() {
-                    return Err(ModelError::Invalid(format!("the loss became {loss} at step {step}; lower lr")));
+                    return Err(ModelError::Invalid(format!(
+                        "the loss became {loss} at step {step}; lower lr"
+                    )));
                 }
                 final_loss = loss;
                 let (h_std, h_norm) = h_stats(&parts.h)?;
@@ -251,10 +279,18 @@ pub fn train(
                 let path = run.checkpoint(step);
                 worldbench_storage::atomic::write_atomic(&path, &bytes)?;
                 worldbench_storage::atomic::write_atomic(&run.last_checkpoint(), &bytes)?;
-                progress(TrainEvent::Checkpoint { step, path: path.clone() });
+                progress(TrainEvent::Checkpoint {
+                    step,
+                    path: path.clone(),
+                });
                 checkpoints.push(path);
                 if cfg.plan_eval {
-                    let encoder = JepaEncoder::new(Jepa::from_values(&cfg.model, &ck.weights, &device, "checkpoint")?);
+                    let encoder = JepaEncoder::new(Jepa::from_values(
+                        &cfg.model,
+                        &ck.weights,
+                        &device,
+                        "checkpoint",
+                    )?);
                     let row = eval_hook::evaluate(&encoder, data, step, cfg.seed)?;
                     st.planning.retain(|r| r.step != step);
                     st.planning.push(row.clone());
@@ -275,7 +311,12 @@ pub fn train(
     }
     let wall_secs = t_start.elapsed().as_secs_f64();
     let steps_per_s = (st.step - start_step) as f64 / wall_secs.max(1e-9);
-    progress(TrainEvent::Finished { step: st.step, final_loss, wall_secs, steps_per_s });
+    progress(TrainEvent::Finished {
+        step: st.step,
+        final_loss,
+        wall_secs,
+        steps_per_s,
+    });
     Ok(TrainSummary {
         final_step: st.step,
         start_step,

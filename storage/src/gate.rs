@@ -1,7 +1,11 @@
 //! The hypothesis gate (`gates/<ts>.<slug>.json`): before a training attempt, at least three
 //! hypotheses for the failure mode, each with a recommendation and its tradeoffs, and one chosen.
+//!
+//! A gate that follows another (`carried_over_from`) must *revisit* at least three hypotheses: a
+//! hypothesis revisits when it is new in this gate (`carried_from` is `None`), or when it was carried
+//! over from the previous gate and says what the previous run's evidence means for it (`revisit_note`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +14,21 @@ use crate::error::{Result, StorageError};
 
 /// The fewest hypotheses a complete gate holds.
 pub const MIN_HYPOTHESES: usize = 3;
+/// The fewest hypotheses a gate that follows another must revisit (carried over or new).
+pub const MIN_REVISITED: usize = 3;
+
+/// Column headers of [`Gate::table_rows`].
+pub const GATE_TABLE_HEADERS: [&str; 9] = [
+    "#",
+    "hypothesis",
+    "recommendation",
+    "upside",
+    "downside",
+    "false-positive risk",
+    "runtime cost",
+    "decision",
+    "carried from",
+];
 
 /// One hypothesis for the failure mode, with its recommendation and tradeoffs.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -32,6 +51,10 @@ pub struct Hypothesis {
     pub cost_rating: u8,
     /// Why this one waits (every hypothesis but the chosen one).
     pub deferred_reason: String,
+    /// Index of this hypothesis in the previous gate, when it was carried over from it.
+    pub carried_from: Option<usize>,
+    /// For a carried-over hypothesis: what the previous run's evidence says about it.
+    pub revisit_note: String,
 }
 
 /// A hypothesis gate.
@@ -47,6 +70,10 @@ pub struct Gate {
     pub justification: String,
     /// Path of the previous iteration's gate, when hypotheses were carried over.
     pub carried_over_from: Option<String>,
+    /// The run of the previous attempt whose evidence this gate weighs.
+    pub previous_run: Option<String>,
+    /// The evidence of the previous run (e.g. its last checkpoint's planning metrics), pre-filled.
+    pub evidence: String,
     /// RFC 3339 local time.
     pub created: String,
 }
@@ -125,7 +152,106 @@ impl Gate {
         if blank(&self.justification) {
             out.push("justification".to_string());
         }
+        if self.carried_over_from.is_some() {
+            self.missing_revisits(&mut out);
+        }
         out
+    }
+
+    /// A gate that follows another: the evidence, a note on each carried-over hypothesis, and at
+    /// least [`MIN_REVISITED`] revisited hypotheses.
+    fn missing_revisits(&self, out: &mut Vec<String>) {
+        if blank(&self.evidence) {
+            out.push("evidence (of the previous run)".to_string());
+        }
+        for (i, h) in self.hypotheses.iter().enumerate() {
+            if h.carried_from.is_some() && blank(&h.revisit_note) {
+                out.push(format!("hypotheses[{i}].revisit_note"));
+            }
+        }
+        let revisited = self.revisited_count();
+        if revisited < MIN_REVISITED {
+            out.push(format!(
+                "revisit at least {MIN_REVISITED} hypotheses, carried over (with a revisit_note) or new \
+                 (have {revisited})"
+            ));
+        }
+    }
+
+    /// Hypotheses that are new in this gate, or carried over with a revisit note.
+    pub fn revisited_count(&self) -> usize {
+        self.hypotheses
+            .iter()
+            .filter(|h| h.carried_from.is_none() || !blank(&h.revisit_note))
+            .count()
+    }
+
+    /// A new gate that follows `previous` (read from `previous_path`): its failure mode and
+    /// hypotheses carried over (each with `carried_from`, ratings and tradeoffs kept, decisions
+    /// cleared), nothing chosen yet; `evidence` pre-fills what the previous run showed.
+    pub fn carry_over(
+        previous: &Gate,
+        previous_path: &Path,
+        previous_run: Option<&Path>,
+        evidence: String,
+    ) -> Self {
+        let hypotheses = previous
+            .hypotheses
+            .iter()
+            .enumerate()
+            .map(|(i, h)| Hypothesis {
+                carried_from: Some(i),
+                deferred_reason: String::new(),
+                revisit_note: String::new(),
+                ..h.clone()
+            })
+            .collect();
+        Self {
+            failure_mode: previous.failure_mode.clone(),
+            hypotheses,
+            chosen: None,
+            justification: String::new(),
+            carried_over_from: Some(previous_path.display().to_string()),
+            previous_run: previous_run.map(|p| p.display().to_string()),
+            evidence,
+            created: crate::run::now_rfc3339(),
+        }
+    }
+
+    /// One row per hypothesis, in [`GATE_TABLE_HEADERS`] order: ratings beside their text,
+    /// "chosen: <justification>" or "deferred: <reason>".
+    pub fn table_rows(&self) -> Vec<[String; 9]> {
+        self.hypotheses
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let rated = |text: &str, r: u8| {
+                    if r == 0 {
+                        text.to_string()
+                    } else {
+                        format!("{text} ({r}/5)")
+                    }
+                };
+                let decision = if self.chosen == Some(i) {
+                    format!("chosen: {}", self.justification)
+                } else if blank(&h.deferred_reason) {
+                    String::new()
+                } else {
+                    format!("deferred: {}", h.deferred_reason)
+                };
+                [
+                    i.to_string(),
+                    h.statement.clone(),
+                    h.recommendation.clone(),
+                    rated(&h.upside, h.upside_rating),
+                    h.downside.clone(),
+                    rated(&h.false_positive_risk, h.risk_rating),
+                    rated(&h.runtime_cost, h.cost_rating),
+                    decision,
+                    h.carried_from.map_or_else(String::new, |c| format!("#{c}")),
+                ]
+            })
+            .collect()
     }
 
     fn missing_deferrals(&self, chosen: usize, out: &mut Vec<String>) {
@@ -161,6 +287,101 @@ impl Gate {
     }
 }
 
+/// A free path `gates/<ts>.<slug>.json` for a new gate (`-2`, `-3`, … added when taken).
+pub fn new_gate_path(gates_dir: &Path, title: &str) -> PathBuf {
+    let base = format!(
+        "{}.{}",
+        crate::workspace::timestamp_now(),
+        crate::workspace::slugify(title)
+    );
+    let mut n = 1u32;
+    loop {
+        let name = if n == 1 {
+            format!("{base}.json")
+        } else {
+            format!("{base}-{n}.json")
+        };
+        let path = gates_dir.join(name);
+        if !path.exists() {
+            return path;
+        }
+        n += 1;
+    }
+}
+
+/// The `*.json` files of `gates_dir`, sorted by name (so by creation time); empty when missing.
+pub fn list_gates(gates_dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(gates_dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The latest run of `runs_dir` whose run.json records the gate at `gate_path` (compared as
+/// absolute paths), if any.
+pub fn run_of_gate(runs_dir: &Path, gate_path: &Path) -> Option<PathBuf> {
+    let want = std::path::absolute(gate_path).ok()?;
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(runs_dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    runs.sort();
+    runs.into_iter().rev().find(|r| {
+        crate::run::RunManifest::read(&r.join("run.json"))
+            .ok()
+            .and_then(|m| m.gate)
+            .and_then(|g| std::path::absolute(Path::new(&g)).ok())
+            .is_some_and(|g| g == want)
+    })
+}
+
+/// The evidence of a run in words, from its files: its status, its last checkpoint's planning
+/// metrics, and its outcome against `criteria`, e.g. "run 2025-…x (completed), step 6: num_nodes_h=12,
+/// reach_h_median=0.412, …; FAILURE: at step 6: reach_h_median 0.412 (below acceptable)".
+pub fn run_evidence(run_dir: &Path, criteria: &crate::settings::SuccessCriteria) -> Result<String> {
+    let paths = crate::run::RunPaths::new(run_dir);
+    let manifest = crate::run::RunManifest::read(&paths.manifest())?;
+    let mut rows: Vec<crate::metrics::PlanningRow> = if paths.planning_csv().is_file() {
+        crate::metrics::read_csv(&paths.planning_csv())?
+    } else {
+        Vec::new()
+    };
+    rows.sort_by_key(|r| r.step);
+    let name = run_dir.file_name().map_or_else(
+        || run_dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let status = format!("{:?}", manifest.status).to_lowercase();
+    let Some(last) = rows.last() else {
+        return Ok(format!(
+            "run {name} ({status}): no checkpoint was evaluated"
+        ));
+    };
+    let f = crate::settings::fmt_num;
+    let judged = criteria.judge_run(&rows);
+    Ok(format!(
+        "run {name} ({status}), step {}: num_nodes_h={}, reach_h_median={}, reach_h_p10={}, \
+         reach_h_p90={}, h_local_success={}, test1_success={}, test2_success={}; {}: {}",
+        last.step,
+        last.num_nodes_h,
+        f(last.reach_h_median),
+        f(last.reach_h_p10),
+        f(last.reach_h_p90),
+        f(last.h_local_success),
+        last.test1_success,
+        last.test2_success,
+        judged.outcome(),
+        judged.reason
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +398,8 @@ mod tests {
             risk_rating: 2,
             cost_rating: 1,
             deferred_reason: String::new(),
+            carried_from: None,
+            revisit_note: String::new(),
         }
     }
 
@@ -190,6 +413,8 @@ mod tests {
             chosen: Some(1),
             justification: "cheapest test".into(),
             carried_over_from: None,
+            previous_run: None,
+            evidence: String::new(),
             created: "2025-01-01T00:00:00+00:00".into(),
         }
     }
@@ -252,5 +477,74 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("none.json"), "{e}");
+    }
+
+    #[test]
+    fn a_following_gate_must_revisit_three_hypotheses() {
+        let prev = complete();
+        let mut g = Gate::carry_over(
+            &prev,
+            Path::new("gates/a.json"),
+            Some(Path::new("runs/r")),
+            String::new(),
+        );
+        assert_eq!(g.carried_over_from.as_deref(), Some("gates/a.json"));
+        assert_eq!(g.previous_run.as_deref(), Some("runs/r"));
+        assert_eq!(g.hypotheses.len(), 3);
+        assert_eq!(g.hypotheses[2].carried_from, Some(2));
+        assert_eq!(g.hypotheses[2].recommendation, "change c");
+        assert!(g.hypotheses.iter().all(|h| h.deferred_reason.is_empty()));
+        assert_eq!(g.chosen, None);
+        g.chosen = Some(0);
+        g.justification = "j".into();
+        g.hypotheses[1].deferred_reason = "d".into();
+        g.hypotheses[2].deferred_reason = "d".into();
+        assert_eq!(
+            g.missing_fields(),
+            vec![
+                "evidence (of the previous run)",
+                "hypotheses[0].revisit_note",
+                "hypotheses[1].revisit_note",
+                "hypotheses[2].revisit_note",
+                "revisit at least 3 hypotheses, carried over (with a revisit_note) or new (have 0)",
+            ]
+        );
+        g.evidence = "reach 0.1".into();
+        g.hypotheses[0].revisit_note = "refuted".into();
+        // A new hypothesis counts as revisited; an un-noted carried one does not.
+        g.hypotheses[1] = filled("new");
+        g.hypotheses[1].deferred_reason = "d".into();
+        assert_eq!(g.revisited_count(), 2);
+        assert_eq!(
+            g.missing_fields(),
+            vec![
+                "hypotheses[2].revisit_note",
+                "revisit at least 3 hypotheses, carried over (with a revisit_note) or new (have 2)",
+            ]
+        );
+        g.hypotheses[2].revisit_note = "still open".into();
+        assert!(g.is_complete(), "{:?}", g.missing_fields());
+        let rows = g.table_rows();
+        assert_eq!(rows[0][7], "chosen: j");
+        assert_eq!(rows[2][7], "deferred: d");
+        assert_eq!(rows[2][8], "#2");
+        assert_eq!(rows[1][3], "graph connects (4/5)");
+    }
+
+    #[test]
+    fn gate_paths_are_unique_and_listed_in_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = new_gate_path(tmp.path(), "Fix Collapse");
+        assert!(a
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .ends_with(".fix-collapse.json"));
+        complete().write(&a).unwrap();
+        let b = new_gate_path(tmp.path(), "Fix Collapse");
+        assert_ne!(a, b);
+        complete().write(&b).unwrap();
+        std::fs::write(tmp.path().join("notes.txt"), "").unwrap();
+        assert_eq!(list_gates(tmp.path()).len(), 2);
     }
 }

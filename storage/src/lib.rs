@@ -11,9 +11,12 @@ pub mod atomic;
 pub mod dataset;
 pub mod error;
 pub mod gate;
+pub mod hgraph_cache;
 pub mod metrics;
 pub mod run;
+pub mod settings;
 pub mod tensors;
+pub mod worklog;
 pub mod workspace;
 
 pub use dataset::{

@@ -12,11 +12,14 @@ pub const DEFAULT_CONFIG_TOML: &str = r#"# Worldbench workspace settings. Plain 
 # Every key is optional: a missing key takes the default shown here.
 
 [success]
-# A planning evaluation counts as a success when all of these hold.
-# reach_h_median_min = 0.5
-# h_local_success_min = 0.8
-# test1_success = true
-# test2_success = true
+# How worklog posts judge a run's planning metrics at each checkpoint. Per metric (a column of
+# planning_metrics.csv, higher is better): the target, the acceptable level (a checkpoint that meets
+# every acceptable level is a success) and the failure level (at or below it, pivot).
+# `<metric> = false` stops judging a metric; reach_h_p10, reach_h_p90 may be added.
+# reach_h_median = { target = 0.9, acceptable = 0.5, failure = 0.2 }
+# h_local_success = { target = 0.95, acceptable = 0.8, failure = 0.5 }
+# test1_success = { target = 1, acceptable = 1, failure = 0 }
+# test2_success = { target = 1, acceptable = 1, failure = 0 }
 
 [launch]
 # Where training runs: "local" runs it on this machine.

@@ -10,9 +10,16 @@ use std::process::{Command, Output};
 pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/<test> → target/<profile>/worldbench
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
     let bin = profile_dir.join(format!("worldbench{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing: run `cargo test --workspace` (it builds the binary)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo test --workspace` (it builds the binary)",
+        bin.display()
+    );
     bin
 }
 
@@ -38,7 +45,10 @@ pub fn run(cmd: &mut Command) -> (Output, String, String) {
 /// When the command fails.
 pub fn ok(cmd: &mut Command) -> String {
     let (out, stdout, stderr) = run(cmd);
-    assert!(out.status.success(), "command failed: {cmd:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "command failed: {cmd:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     stdout
 }
 
@@ -48,8 +58,18 @@ pub fn ok(cmd: &mut Command) -> String {
 /// When the command succeeds or panics.
 pub fn fails(cmd: &mut Command) -> String {
     let (out, stdout, stderr) = run(cmd);
-    assert!(!out.status.success(), "command should have failed: {cmd:?}\nstdout:\n{stdout}");
-    assert!(!stderr.contains("panicked"), "command panicked: {cmd:?}\n{stderr}");
-    assert_eq!(out.status.code(), Some(1), "expected exit code 1 from {cmd:?}\n{stderr}");
+    assert!(
+        !out.status.success(),
+        "command should have failed: {cmd:?}\nstdout:\n{stdout}"
+    );
+    assert!(
+        !stderr.contains("panicked"),
+        "command panicked: {cmd:?}\n{stderr}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected exit code 1 from {cmd:?}\n{stderr}"
+    );
     stderr
 }

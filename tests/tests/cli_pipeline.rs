@@ -7,7 +7,17 @@ use worldbench_tests::{fails, ok, worldbench};
 
 fn gen(ws: &Path, name: &str, episodes: &str, steps: &str) -> std::path::PathBuf {
     let out = ws.join("datasets").join(name);
-    ok(worldbench(ws).args(["data", "gen", "--preset", "corner-loops", "--episodes", episodes, "--steps", steps])
+    ok(worldbench(ws)
+        .args([
+            "data",
+            "gen",
+            "--preset",
+            "corner-loops",
+            "--episodes",
+            episodes,
+            "--steps",
+            steps,
+        ])
         .args(["--seed", "3", "--out"])
         .arg(&out));
     out
@@ -18,8 +28,10 @@ fn generated_dataset_reports_its_counts() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path().join("ws");
     let data = gen(&ws, "g", "2", "30");
-    let info: Value = serde_json::from_str(&ok(worldbench(&ws).args(["data", "info", "--json"]).arg(&data)))
-        .expect("data info --json prints JSON");
+    let info: Value = serde_json::from_str(&ok(worldbench(&ws)
+        .args(["data", "info", "--json"])
+        .arg(&data)))
+    .expect("data info --json prints JSON");
     assert_eq!(info["trajectories"], 2);
     assert_eq!(info["frames"], 2 * 31, "{info}");
     assert_eq!(info["height"], 56);
@@ -30,7 +42,9 @@ fn generated_dataset_reports_its_counts() {
     assert!(info["tiles_visited"].as_u64().expect("tiles_visited") > 1);
 
     // By name, from the workspace.
-    let by_name: Value = serde_json::from_str(&ok(worldbench(&ws).args(["data", "info", "--json", "g"]))).expect("json");
+    let by_name: Value =
+        serde_json::from_str(&ok(worldbench(&ws).args(["data", "info", "--json", "g"])))
+            .expect("json");
     assert_eq!(by_name["frames"], info["frames"]);
 }
 
@@ -40,9 +54,17 @@ fn gen_refuses_to_overwrite_a_dataset() {
     let ws = tmp.path().join("ws");
     let data = gen(&ws, "g", "1", "10");
     let before = std::fs::read(data.join("data.safetensors")).expect("read");
-    let err = fails(worldbench(&ws).args(["data", "gen", "--episodes", "1", "--out"]).arg(&data));
+    let err = fails(
+        worldbench(&ws)
+            .args(["data", "gen", "--episodes", "1", "--out"])
+            .arg(&data),
+    );
     assert!(err.contains("already exists"), "{err}");
-    assert_eq!(std::fs::read(data.join("data.safetensors")).expect("read"), before, "nothing on disk is lost");
+    assert_eq!(
+        std::fs::read(data.join("data.safetensors")).expect("read"),
+        before,
+        "nothing on disk is lost"
+    );
 }
 
 #[test]
@@ -53,23 +75,57 @@ fn smoke_run_writes_checkpoints_metrics_and_manifest_then_eval_and_plan_work() {
     let stdout = ok(worldbench(&ws)
         .args(["train", "--data"])
         .arg(&data)
-        .args(["--preset", "tiny", "--steps", "12", "--checkpoints", "6,12", "--smoke"])
-        .args(["--title", "test: planning setup smoke", "--progress", "none"]));
-    let run = Path::new(stdout.lines().last().expect("train prints the run folder").trim()).to_path_buf();
+        .args([
+            "--preset",
+            "tiny",
+            "--steps",
+            "12",
+            "--checkpoints",
+            "6,12",
+            "--smoke",
+        ])
+        .args([
+            "--title",
+            "test: planning setup smoke",
+            "--progress",
+            "none",
+        ]));
+    let run = Path::new(
+        stdout
+            .lines()
+            .last()
+            .expect("train prints the run folder")
+            .trim(),
+    )
+    .to_path_buf();
     assert!(run.starts_with(ws.join("runs")), "{}", run.display());
-    assert!(run.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".test-planning-setup-smoke")));
-    for f in ["step_000006.safetensors", "step_000012.safetensors", "last.safetensors"] {
-        assert!(run.join("checkpoints").join(f).is_file(), "missing checkpoint {f}");
+    assert!(run
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".test-planning-setup-smoke")));
+    for f in [
+        "step_000006.safetensors",
+        "step_000012.safetensors",
+        "last.safetensors",
+    ] {
+        assert!(
+            run.join("checkpoints").join(f).is_file(),
+            "missing checkpoint {f}"
+        );
     }
     let manifest: Value =
-        serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).expect("run.json")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).expect("run.json"))
+            .expect("json");
     assert_eq!(manifest["status"], "completed");
     assert_eq!(manifest["kind"], "smoke");
     assert_eq!(manifest["title"], "test: planning setup smoke");
-    assert!(manifest["dataset_hash"].as_str().is_some_and(|h| !h.is_empty()));
+    assert!(manifest["dataset_hash"]
+        .as_str()
+        .is_some_and(|h| !h.is_empty()));
     assert!(manifest["finished"].is_string());
 
-    let planning = std::fs::read_to_string(run.join("metrics/planning_metrics.csv")).expect("planning csv");
+    let planning =
+        std::fs::read_to_string(run.join("metrics/planning_metrics.csv")).expect("planning csv");
     let mut lines = planning.lines();
     assert_eq!(
         lines.next(),
@@ -78,7 +134,9 @@ fn smoke_run_writes_checkpoints_metrics_and_manifest_then_eval_and_plan_work() {
              test1_steps,test2_success,test2_steps,merge_radius,eval_secs"
         )
     );
-    let steps: Vec<&str> = lines.map(|l| l.split(',').next().unwrap_or_default()).collect();
+    let steps: Vec<&str> = lines
+        .map(|l| l.split(',').next().unwrap_or_default())
+        .collect();
     assert_eq!(steps, ["6", "12"]);
     let train_csv = std::fs::read_to_string(run.join("metrics/train.csv")).expect("train csv");
     assert!(train_csv.lines().count() > 1);
@@ -108,13 +166,24 @@ fn attempt_without_a_gate_is_refused_and_launches_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path().join("ws");
     let data = gen(&ws, "g", "1", "10");
-    let err = fails(worldbench(&ws).args(["train", "--data"]).arg(&data).args(["--preset", "tiny", "--steps", "2"]));
+    let err = fails(
+        worldbench(&ws)
+            .args(["train", "--data"])
+            .arg(&data)
+            .args(["--preset", "tiny", "--steps", "2"]),
+    );
     assert!(err.contains("--gate"), "{err}");
     let gate = tmp.path().join("broken.json");
     std::fs::write(&gate, "{ not json").expect("write");
-    let err = fails(worldbench(&ws).args(["train", "--data"]).arg(&data).args(["--preset", "tiny", "--gate"]).arg(&gate));
+    let err = fails(
+        worldbench(&ws)
+            .args(["train", "--data"])
+            .arg(&data)
+            .args(["--preset", "tiny", "--gate"])
+            .arg(&gate),
+    );
     assert!(err.contains("broken.json"), "{err}");
-    let runs = std::fs::read_dir(ws.join("runs")).map(Iterator::count).unwrap_or(0);
+    let runs = std::fs::read_dir(ws.join("runs")).map_or(0, Iterator::count);
     assert_eq!(runs, 0, "no run folder was made");
 }
 
@@ -124,7 +193,11 @@ fn bad_inputs_give_clear_errors_naming_the_file() {
     let ws = tmp.path().join("ws");
 
     // A missing folder.
-    let err = fails(worldbench(&ws).args(["data", "info"]).arg(tmp.path().join("nope")));
+    let err = fails(
+        worldbench(&ws)
+            .args(["data", "info"])
+            .arg(tmp.path().join("nope")),
+    );
     assert!(err.contains("nope"), "{err}");
 
     // A truncated safetensors.
@@ -136,6 +209,11 @@ fn bad_inputs_give_clear_errors_naming_the_file() {
     assert!(err.contains("data.safetensors"), "{err}");
 
     // A non-numeric tile.
-    let err = fails(worldbench(&ws).args(["plan", "--run"]).arg(tmp.path()).args(["--start", "a,b", "--goal", "7,8"]));
+    let err = fails(
+        worldbench(&ws)
+            .args(["plan", "--run"])
+            .arg(tmp.path())
+            .args(["--start", "a,b", "--goal", "7,8"]),
+    );
     assert!(err.contains("a,b"), "{err}");
 }

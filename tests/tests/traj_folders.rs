@@ -17,12 +17,20 @@ fn a_trajectory_folder_reads_like_the_native_format() {
     let root = tmp.path().join("trajs");
     let ds = fixture(&root);
     let ws = tmp.path().join("ws");
-    let info: Value =
-        serde_json::from_str(&ok(worldbench(&ws).args(["data", "info", "--json"]).arg(&root))).expect("json");
+    let info: Value = serde_json::from_str(&ok(worldbench(&ws)
+        .args(["data", "info", "--json"])
+        .arg(&root)))
+    .expect("json");
     assert_eq!(info["trajectories"], 3);
     assert_eq!(info["frames"], ds.len());
     let native = worldbench_storage::dataset::DatasetInfo::from_dataset(&ds);
-    assert_eq!(info["tiles_visited"], native.tiles_visited, "tiles from infos.npz match the generator's");
+    assert_eq!(
+        info["tiles_visited"],
+        native
+            .tiles_visited
+            .expect("generated datasets know their tiles"),
+        "tiles from infos.npz match the generator's"
+    );
 }
 
 #[test]
@@ -35,7 +43,10 @@ fn png_count_not_matching_actions_is_an_error_naming_the_file() {
     std::fs::remove_file(states.join(format!("state_{last}.png"))).expect("remove a frame");
     let ws = tmp.path().join("ws");
     let err = fails(worldbench(&ws).args(["data", "info"]).arg(&root));
-    assert!(err.contains("traj_1") && err.contains("actions.npz"), "{err}");
+    assert!(
+        err.contains("traj_1") && err.contains("actions.npz"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -47,7 +58,17 @@ fn training_runs_on_a_trajectory_folder() {
     let stdout = ok(worldbench(&ws)
         .args(["train", "--data"])
         .arg(&root)
-        .args(["--preset", "tiny", "--steps", "4", "--checkpoints", "4", "--smoke", "--title", "traj smoke"])
+        .args([
+            "--preset",
+            "tiny",
+            "--steps",
+            "4",
+            "--checkpoints",
+            "4",
+            "--smoke",
+            "--title",
+            "traj smoke",
+        ])
         .args(["--progress", "none", "--plan-eval", "off"]));
     let run = std::path::PathBuf::from(stdout.lines().last().expect("run folder").trim());
     assert!(run.join("checkpoints/last.safetensors").is_file());

@@ -14,6 +14,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Train(args) => train(&args),
         BenchCommand::Hgraph(args) => hgraph(&args),
+        BenchCommand::HgraphRender(args) => super::bench_render::run(&args),
     }
 }
 
@@ -37,7 +38,10 @@ fn train(args: &BenchTrainArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("reference training step (B=64, T=5, 32×32 RGB), {} threads", report.threads);
+    println!(
+        "reference training step (B=64, T=5, 32×32 RGB), {} threads",
+        report.threads
+    );
     println!("loss {:.4} → {:.4}", report.first_loss, report.last_loss);
     println!("{:<28} {:>10}", "phase", "ms/step");
     for row in &report.profile {
@@ -50,11 +54,20 @@ fn train(args: &BenchTrainArgs) -> Result<()> {
 }
 
 fn train_vs_peer(args: &BenchTrainArgs) -> Result<()> {
-    let script = args.peer_script.clone().unwrap_or_else(|| PathBuf::from("../shared/bench/ref_step.py"));
+    let script = args
+        .peer_script
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("../shared/bench/ref_step.py"));
     if !script.is_file() {
-        bail!("{}: the PyTorch peer script is not there; pass --peer-script <ref_step.py>", script.display());
+        bail!(
+            "{}: the PyTorch peer script is not there; pass --peer-script <ref_step.py>",
+            script.display()
+        );
     }
-    let python = args.python.clone().unwrap_or_else(|| PathBuf::from("python3"));
+    let python = args
+        .python
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("python3"));
     let probe = Command::new(&python).args(["-c", "import torch"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {
         bail!(
@@ -70,7 +83,14 @@ fn train_vs_peer(args: &BenchTrainArgs) -> Result<()> {
         ours.push(report.steps_per_s);
         let out = Command::new(&python)
             .arg(&script)
-            .args(["--steps", &args.steps.to_string(), "--repeats", "1", "--warmup", &args.warmup.to_string()])
+            .args([
+                "--steps",
+                &args.steps.to_string(),
+                "--repeats",
+                "1",
+                "--warmup",
+                &args.warmup.to_string(),
+            ])
             .args(["--threads", &threads.to_string()])
             .output()
             .with_context(|| format!("running {}", script.display()))?;
@@ -80,18 +100,32 @@ fn train_vs_peer(args: &BenchTrainArgs) -> Result<()> {
             .rev()
             .find_map(|l| l.strip_prefix("steps_per_s="))
             .and_then(|v| v.trim().parse::<f64>().ok())
-            .with_context(|| format!("{} printed no steps_per_s= line:\n{text}", script.display()))?;
+            .with_context(|| {
+                format!("{} printed no steps_per_s= line:\n{text}", script.display())
+            })?;
         peer.push(rate);
         if !args.json {
-            eprintln!("round {round}: worldbench {:.2} steps/s, pytorch {rate:.2} steps/s", report.steps_per_s);
+            eprintln!(
+                "round {round}: worldbench {:.2} steps/s, pytorch {rate:.2} steps/s",
+                report.steps_per_s
+            );
         }
     }
     let (om, pm) = (median(&ours), median(&peer));
-    let cmp = PeerComparison { ours_steps_per_s: ours, peer_steps_per_s: peer, ours_median: om, peer_median: pm, ratio: om / pm };
+    let cmp = PeerComparison {
+        ours_steps_per_s: ours,
+        peer_steps_per_s: peer,
+        ours_median: om,
+        peer_median: pm,
+        ratio: om / pm,
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&cmp)?);
     } else {
-        println!("worldbench {om:.2} steps/s, pytorch {pm:.2} steps/s, ratio {:.2}× ({threads} threads)", cmp.ratio);
+        println!(
+            "worldbench {om:.2} steps/s, pytorch {pm:.2} steps/s, ratio {:.2}× ({threads} threads)",
+            cmp.ratio
+        );
     }
     Ok(())
 }
@@ -115,7 +149,10 @@ fn hgraph(args: &BenchHgraphArgs) -> Result<()> {
             "h-graph: {} nodes, {} edges, {} strongly connected components (largest {})",
             report.nodes, report.edges, report.scc_count, report.largest_scc
         );
-        println!("build {:.3} s, exact reachability {:.3} s", report.build_secs, report.reach_secs);
+        println!(
+            "build {:.3} s, exact reachability {:.3} s",
+            report.build_secs, report.reach_secs
+        );
         println!(
             "reachability median {:.3}, p10 {:.3}, p90 {:.3}",
             report.reach_median, report.reach_p10, report.reach_p90

@@ -17,23 +17,37 @@ pub fn run(workspace: Option<PathBuf>, cmd: DataCommand) -> Result<()> {
 }
 
 fn gen(workspace: Option<PathBuf>, args: &DataGenArgs) -> Result<()> {
-    let preset: Preset = args.preset.parse().map_err(|e| anyhow::anyhow!("--preset: {e}"))?;
+    let preset: Preset = args
+        .preset
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--preset: {e}"))?;
     let map = match &args.map {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the map", path.display()))?;
-            Some(WorldMap::parse(&text).with_context(|| format!("{}: not a valid map", path.display()))?)
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the map", path.display()))?;
+            Some(
+                WorldMap::parse(&text)
+                    .with_context(|| format!("{}: not a valid map", path.display()))?,
+            )
         }
         None => None,
     };
     let out = match &args.out {
         Some(out) => out.clone(),
-        None => workspace_dir::open(workspace)?.datasets_dir().join(format!("{}-s{}", args.preset, args.seed)),
+        None => workspace_dir::open(workspace)?
+            .datasets_dir()
+            .join(format!("{}-s{}", args.preset, args.seed)),
     };
-    if out.exists() && std::fs::read_dir(&out).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        bail!("{}: already exists and is not empty; choose another --out (nothing was overwritten)", out.display());
+    if out.exists() && std::fs::read_dir(&out).map_or(true, |mut d| d.next().is_some()) {
+        bail!(
+            "{}: already exists and is not empty; choose another --out (nothing was overwritten)",
+            out.display()
+        );
     }
     let mut ds = generate_dataset(preset, args.episodes, args.steps, args.seed, map)?;
-    ds.name = out.file_name().map_or_else(|| "dataset".into(), |n| n.to_string_lossy().into_owned());
+    ds.name = out
+        .file_name()
+        .map_or_else(|| "dataset".into(), |n| n.to_string_lossy().into_owned());
     write_native(&out, &ds)?;
     ds.source = worldbench_storage::dataset::DatasetSource::Native { dir: out.clone() };
     let info = DatasetInfo::from_dataset(&ds);

@@ -10,7 +10,7 @@ use crate::cli::{DemoArgs, OnOff, TrainArgs};
 /// The demo dataset's folder name under `datasets/`.
 pub const DEMO_DATASET: &str = "demo-corner-loops";
 
-pub fn run(ws: Workspace, args: &DemoArgs) -> Result<()> {
+pub fn run(ws: &Workspace, args: &DemoArgs) -> Result<()> {
     let data = ws.datasets_dir().join(DEMO_DATASET);
     if data.join("dataset.json").is_file() {
         eprintln!("using the demo dataset {}", data.display());
@@ -38,14 +38,26 @@ pub fn run(ws: Workspace, args: &DemoArgs) -> Result<()> {
         progress: args.progress,
     };
     let run = super::train::run(Some(ws.root.clone()), &train)?;
-    let rows = worldbench_storage::metrics::read_csv(&worldbench_storage::RunPaths::new(&run).planning_csv())?;
+    let rows = worldbench_storage::metrics::read_csv(
+        &worldbench_storage::RunPaths::new(&run).planning_csv(),
+    )?;
     println!();
     super::eval::print_table(&rows);
     println!();
     println!("workspace:  {}", ws.root.display());
     println!("dataset:    {}", data.display());
     println!("run:        {}", run.display());
-    println!("metrics:    {}", worldbench_storage::RunPaths::new(&run).planning_csv().display());
-    println!("checkpoints {}", worldbench_storage::RunPaths::new(&run).checkpoints_dir().display());
+    println!(
+        "metrics:    {}",
+        worldbench_storage::RunPaths::new(&run)
+            .planning_csv()
+            .display()
+    );
+    println!(
+        "checkpoints {}",
+        worldbench_storage::RunPaths::new(&run)
+            .checkpoints_dir()
+            .display()
+    );
     Ok(())
 }

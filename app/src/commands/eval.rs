@@ -35,7 +35,11 @@ pub fn run(args: &EvalArgs) -> Result<()> {
 
 /// Replaces the rows of the same steps in the CSV and keeps the others, in step order.
 fn merge_rows(csv: &std::path::Path, new: &[PlanningRow]) -> Result<()> {
-    let mut all: Vec<PlanningRow> = if csv.is_file() { read_csv(csv)? } else { Vec::new() };
+    let mut all: Vec<PlanningRow> = if csv.is_file() {
+        read_csv(csv)?
+    } else {
+        Vec::new()
+    };
     all.retain(|r| new.iter().all(|n| n.step != r.step));
     all.extend_from_slice(new);
     all.sort_by_key(|r| r.step);
@@ -46,7 +50,17 @@ fn merge_rows(csv: &std::path::Path, new: &[PlanningRow]) -> Result<()> {
 pub fn print_table(rows: &[PlanningRow]) {
     println!(
         "{:>7} {:>6} {:>6} {:>8} {:>8} {:>8} {:>7} {:>9} {:>9} {:>7} {:>7}",
-        "step", "nodes", "edges", "reach_md", "reach_10", "reach_90", "local", "test1", "test2", "radius", "secs"
+        "step",
+        "nodes",
+        "edges",
+        "reach_md",
+        "reach_10",
+        "reach_90",
+        "local",
+        "test1",
+        "test2",
+        "radius",
+        "secs"
     );
     for r in rows {
         println!(
@@ -58,8 +72,16 @@ pub fn print_table(rows: &[PlanningRow]) {
             r.reach_h_p10,
             r.reach_h_p90,
             r.h_local_success,
-            format!("{} ({})", if r.test1_success == 1 { "ok" } else { "FAIL" }, r.test1_steps),
-            format!("{} ({})", if r.test2_success == 1 { "ok" } else { "FAIL" }, r.test2_steps),
+            format!(
+                "{} ({})",
+                if r.test1_success == 1 { "ok" } else { "FAIL" },
+                r.test1_steps
+            ),
+            format!(
+                "{} ({})",
+                if r.test2_success == 1 { "ok" } else { "FAIL" },
+                r.test2_steps
+            ),
             r.merge_radius,
             r.eval_secs
         );

@@ -1,12 +1,15 @@
 //! One module per verb; each turns parsed arguments into calls on the model and storage crates.
 
 mod bench;
+mod bench_render;
 mod data;
 mod demo;
 mod eval;
+pub mod gate;
 mod plan;
 mod run_checkpoint;
 mod train;
+pub mod worklog;
 
 use std::path::{Path, PathBuf};
 
@@ -25,7 +28,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Bench(cmd) => bench::run(cmd),
-        Command::Demo(args) => demo::run(workspace_dir::open(cli.workspace)?, &args),
+        Command::Demo(args) => demo::run(&workspace_dir::open(cli.workspace)?, &args),
+        Command::Gate(cmd) => gate::run(cli.workspace, cmd),
+        Command::Worklog(cmd) => worklog::run(cli.workspace, cmd),
     }
 }
 

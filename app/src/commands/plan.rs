@@ -39,7 +39,10 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         } else {
             let visited: Vec<String> = outcome.tiles.iter().map(ToString::to_string).collect();
             println!("checkpoint: {} (step {})", path.display(), ckpt.step);
-            println!("{start} → {goal}: {}", if outcome.success { "success" } else { "FAILED" });
+            println!(
+                "{start} → {goal}: {}",
+                if outcome.success { "success" } else { "FAILED" }
+            );
             println!(
                 "steps: {} (shortest {}, budget {}), stop: {:?}",
                 outcome.steps, outcome.shortest_len, outcome.budget, outcome.stop
@@ -65,5 +68,6 @@ pub fn run(args: &PlanArgs) -> Result<()> {
 }
 
 fn parse_tile(flag: &str, text: &str) -> Result<Tile> {
-    text.parse::<Tile>().map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+    text.parse::<Tile>()
+        .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
 }

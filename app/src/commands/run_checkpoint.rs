@@ -18,16 +18,26 @@ pub struct OpenRun {
 pub fn open_run(dir: &Path) -> Result<OpenRun> {
     let paths = RunPaths::new(dir);
     if !paths.manifest().is_file() {
-        bail!("{}: not a run folder (no run.json); runs live in <workspace>/runs/", dir.display());
+        bail!(
+            "{}: not a run folder (no run.json); runs live in <workspace>/runs/",
+            dir.display()
+        );
     }
     let manifest = RunManifest::read(&paths.manifest())?;
     let data = open_dataset(Path::new(&manifest.dataset_path))
         .with_context(|| format!("the dataset of run {} cannot be opened", dir.display()))?;
     let map = match &data.map {
-        Some(text) => Some(WorldMap::parse(text).with_context(|| format!("the map of {}", manifest.dataset_path))?),
+        Some(text) => Some(
+            WorldMap::parse(text)
+                .with_context(|| format!("the map of {}", manifest.dataset_path))?,
+        ),
         None => None,
     };
-    Ok(OpenRun { paths, data, world: World::new(map) })
+    Ok(OpenRun {
+        paths,
+        data,
+        world: World::new(map),
+    })
 }
 
 /// `last`, `all`, or a step number → checkpoint files, in step order.
@@ -42,20 +52,28 @@ pub fn select_checkpoints(run: &RunPaths, spec: &str) -> Result<Vec<PathBuf>> {
         }
         "all" => {
             let mut steps: Vec<(u64, PathBuf)> = std::fs::read_dir(run.checkpoints_dir())
-                .with_context(|| format!("{}: cannot list checkpoints", run.checkpoints_dir().display()))?
+                .with_context(|| {
+                    format!(
+                        "{}: cannot list checkpoints",
+                        run.checkpoints_dir().display()
+                    )
+                })?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter_map(|p| step_of_file(&p).map(|s| (s, p)))
                 .collect();
             steps.sort();
             if steps.is_empty() {
-                bail!("{}: no step checkpoints yet", run.checkpoints_dir().display());
+                bail!(
+                    "{}: no step checkpoints yet",
+                    run.checkpoints_dir().display()
+                );
             }
             Ok(steps.into_iter().map(|(_, p)| p).collect())
         }
         step => {
-            let step: u64 = step
-                .parse()
-                .map_err(|_| anyhow::anyhow!("--checkpoint {step:?}: expected a step number, `last` or `all`"))?;
+            let step: u64 = step.parse().map_err(|_| {
+                anyhow::anyhow!("--checkpoint {step:?}: expected a step number, `last` or `all`")
+            })?;
             let path = run.checkpoint(step);
             if !path.is_file() {
                 bail!("{}: no checkpoint at step {step}", path.display());
@@ -68,5 +86,8 @@ pub fn select_checkpoints(run: &RunPaths, spec: &str) -> Result<Vec<PathBuf>> {
 /// `step_000100.safetensors` → 100.
 fn step_of_file(path: &Path) -> Option<u64> {
     let name = path.file_name()?.to_str()?;
-    name.strip_prefix("step_")?.strip_suffix(".safetensors")?.parse().ok()
+    name.strip_prefix("step_")?
+        .strip_suffix(".safetensors")?
+        .parse()
+        .ok()
 }

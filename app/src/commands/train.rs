@@ -23,9 +23,16 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     if let Some(run_dir) = &args.resume {
         return resume(run_dir, args);
     }
-    let data_arg = args.data.as_deref().context("--data is required for a new run")?;
+    let data_arg = args
+        .data
+        .as_deref()
+        .context("--data is required for a new run")?;
     let data_path = super::resolve_dataset(workspace.clone(), data_arg)?;
-    let kind = if args.smoke { RunKind::Smoke } else { RunKind::Attempt };
+    let kind = if args.smoke {
+        RunKind::Smoke
+    } else {
+        RunKind::Attempt
+    };
     let gate_path = check_gate(kind, args.gate.as_deref())?;
     let cfg = config_from_args(args)?;
     check_device(&cfg.device)?;
@@ -33,7 +40,8 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
 
     let ws = workspace_dir::open(workspace)?;
     let run = ws.new_run_dir(&args.title)?;
-    run.create_dirs().with_context(|| format!("{}: cannot create the run folder", run.root.display()))?;
+    run.create_dirs()
+        .with_context(|| format!("{}: cannot create the run folder", run.root.display()))?;
     let manifest = RunManifest {
         title: args.title.clone(),
         kind,
@@ -62,12 +70,22 @@ fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
     let run = RunPaths::new(run_dir);
     let mut manifest = RunManifest::read(&run.manifest())?;
     if manifest.status == RunStatus::Completed {
-        bail!("{}: this run has already completed; start a new run instead", run.manifest().display());
+        bail!(
+            "{}: this run has already completed; start a new run instead",
+            run.manifest().display()
+        );
     }
-    let cfg: TrainConfig = serde_json::from_value(manifest.config.clone())
-        .with_context(|| format!("{}: the run's config cannot be read", run.manifest().display()))?;
+    let cfg: TrainConfig = serde_json::from_value(manifest.config.clone()).with_context(|| {
+        format!(
+            "{}: the run's config cannot be read",
+            run.manifest().display()
+        )
+    })?;
     if !run.last_checkpoint().exists() {
-        bail!("{}: no `last` checkpoint to resume from; start a new run instead", run.last_checkpoint().display());
+        bail!(
+            "{}: no `last` checkpoint to resume from; start a new run instead",
+            run.last_checkpoint().display()
+        );
     }
     let data_path = PathBuf::from(&manifest.dataset_path);
     let ds = open_dataset(&data_path)?;
@@ -101,11 +119,22 @@ fn execute(
     let cancel = cancel_flag();
     let mut progress = Progress::new(args.progress);
     let mut log = RunLog::open(run);
-    log.line(&format!("{} {}", if resume { "resuming" } else { "starting" }, run.root.display()));
-    let result = train(cfg, ds, run, resume, &mut |event: TrainEvent| {
-        log.event(&event);
-        progress.event(&event);
-    }, &cancel);
+    log.line(&format!(
+        "{} {}",
+        if resume { "resuming" } else { "starting" },
+        run.root.display()
+    ));
+    let result = train(
+        cfg,
+        ds,
+        run,
+        resume,
+        &mut |event: TrainEvent| {
+            log.event(&event);
+            progress.event(&event);
+        },
+        &cancel,
+    );
     manifest.finished = Some(chrono::Local::now().to_rfc3339());
     manifest.pid = None;
     let outcome = match result {
@@ -115,14 +144,17 @@ fn execute(
         }
         Err(ModelError::Cancelled) => {
             manifest.status = RunStatus::Cancelled;
-            progress.message("cancelled: `last` was written; resume with `worldbench train --resume <run>`");
+            progress.message(
+                "cancelled: `last` was written; resume with `worldbench train --resume <run>`",
+            );
             Ok(())
         }
         Err(err) => {
             manifest.status = RunStatus::Failed;
             manifest.error = Some(err.to_string());
             log.error(&err.to_string());
-            Err(anyhow::Error::new(err).context(format!("training failed in {}", run.root.display())))
+            Err(anyhow::Error::new(err)
+                .context(format!("training failed in {}", run.root.display())))
         }
     };
     manifest.write(&run.manifest())?;
@@ -176,12 +208,11 @@ fn config_from_args(args: &TrainArgs) -> Result<TrainConfig> {
 
 fn check_device(device: &str) -> Result<()> {
     match device {
-        "cpu" => Ok(()),
         "cuda" if !cfg!(feature = "cuda") => bail!(
             "--device cuda: this worldbench was built without CUDA support; rebuild with `cargo build --release --features cuda` \
              on a machine with the CUDA toolkit, or use --device cpu"
         ),
-        "cuda" => Ok(()),
+        "cpu" | "cuda" => Ok(()),
         other => bail!("--device {other}: unknown device; use cpu or cuda"),
     }
 }
@@ -212,8 +243,15 @@ struct RunLog {
 impl RunLog {
     fn open(run: &RunPaths) -> Self {
         let _ = std::fs::create_dir_all(run.logs_dir());
-        let out = std::fs::OpenOptions::new().create(true).append(true).open(run.logs_dir().join("stdout.log")).ok();
-        Self { out, err_path: run.logs_dir().join("stderr.log") }
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(run.logs_dir().join("stdout.log"))
+            .ok();
+        Self {
+            out,
+            err_path: run.logs_dir().join("stderr.log"),
+        }
     }
 
     fn line(&mut self, msg: &str) {
@@ -233,7 +271,11 @@ impl RunLog {
     }
 
     fn error(&mut self, msg: &str) {
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&self.err_path) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.err_path)
+        {
             let _ = writeln!(f, "{} {msg}", chrono::Local::now().to_rfc3339());
         }
     }

@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+use super::jobs::{JobId, JobSpec};
+use super::PanelId;
+
 /// A request from a panel to the app.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppCommand {
@@ -10,4 +13,20 @@ pub enum AppCommand {
     ShowError(String),
     /// Open the Train panel with this dataset selected.
     UseDatasetForTraining(PathBuf),
+    /// Start a child process of the `worldbench` binary.
+    Launch(JobSpec),
+    /// Stop a job (SIGTERM: a training run writes `last` first).
+    Cancel(JobId),
+    /// Show another panel.
+    ShowPanel(PanelId),
+    /// Open the Checkpoints panel on this run.
+    ShowCheckpoints(PathBuf),
+    /// Re-read the runs of the workspace.
+    RefreshRuns,
+    /// Generate the demo dataset into `<workspace>/datasets/demo-corner-loops` (a job).
+    GenerateDemoDataset,
+    /// Choose this (complete) gate for the next attempt in the Train panel.
+    UseGateForTraining(PathBuf),
+    /// Open the H-graph panel (checkpoint view) on this checkpoint file.
+    OpenHGraph(PathBuf),
 }

@@ -1,10 +1,47 @@
 //! The desktop app (eframe + wgpu): panels, the job supervisor, and the persisted `State`.
 
+pub mod app;
 pub mod command;
+pub mod criteria;
+pub mod jobs;
+pub mod panels;
+pub mod plots;
+pub mod progress_event;
+pub mod run_index;
 
 use std::path::PathBuf;
 
+pub use app::{PanelId, State, WorldbenchApp, DEMO_DATASET, SHORTCUTS};
+
+/// The app icon (256×256 PNG).
+pub const ICON_PNG: &[u8] = include_bytes!("../../../assets/worldbench.png");
+
 /// Opens the desktop app on the workspace `workspace` (created on first use).
 pub fn run(workspace: PathBuf) -> anyhow::Result<()> {
-    anyhow::bail!("the desktop app is not built yet (workspace {})", workspace.display())
+    let exe = std::env::current_exe()
+        .map_err(|e| anyhow::anyhow!("cannot find the worldbench executable: {e}"))?;
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Worldbench")
+        .with_app_id("org.worldbench.Worldbench")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([800.0, 500.0])
+        .with_drag_and_drop(true);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
+        viewport = viewport.with_icon(icon);
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Worldbench",
+        options,
+        Box::new(move |cc| {
+            let state: State = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+            let app = WorldbenchApp::new(workspace, state, exe)?;
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("the desktop app could not start: {e} (is a display available? the command line works without one: `worldbench --help`)"))
 }

@@ -11,6 +11,7 @@ pub mod graph;
 pub mod hgraph;
 pub mod local;
 pub mod planning;
+pub mod projection;
 pub mod radius;
 pub mod stats;
 

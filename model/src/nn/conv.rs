@@ -47,7 +47,12 @@ pub struct ConvSpec {
 
 impl ConvSpec {
     pub fn square(k: usize, stride: usize, pad: usize) -> Self {
-        Self { kh: k, kw: k, stride, pad }
+        Self {
+            kh: k,
+            kw: k,
+            stride,
+            pad,
+        }
     }
 
     /// Output side for an input side `n`, or `None` if the kernel does not fit.
@@ -74,11 +79,22 @@ pub struct ConvOptions {
 
 /// `relu?(conv(x, w) + b)` with `x` `[N, H, W, Cin]`, `w` `[Cout, Cin, KH, KW]`, `b` `[Cout]`;
 /// returns `[N, OH, OW, Cout]`.
-pub fn conv2d_nhwc(x: &Tensor, w: &Tensor, b: &Tensor, opts: ConvOptions, imp: ConvImpl) -> candle_core::Result<Tensor> {
+pub fn conv2d_nhwc(
+    x: &Tensor,
+    w: &Tensor,
+    b: &Tensor,
+    opts: ConvOptions,
+    imp: ConvImpl,
+) -> candle_core::Result<Tensor> {
     match imp {
-        ConvImpl::Im2col => {
-            x.apply_op3(w, b, ConvNhwcOp { opts })
-        }
+        ConvImpl::Im2col => x.apply_op3(
+            w,
+            b,
+            ConvNhwcOp {
+                opts,
+                chunk_floats: CHUNK_FLOATS,
+            },
+        ),
         ConvImpl::Candle => {
             let cout = w.dim(0)?;
             let nchw = x.permute((0, 3, 1, 2))?.contiguous()?;
@@ -118,19 +134,87 @@ impl Dims {
             candle_core::bail!("conv2d_nhwc: expected x [N,H,W,C], w [Cout,Cin,KH,KW], b [Cout]; got {x:?}, {w:?}, {b:?}")
         };
         if wcin != cin || bc != cout || kh != spec.kh || kw != spec.kw {
-            candle_core::bail!("conv2d_nhwc: shapes disagree: x {x:?}, w {w:?}, b {b:?}, kernel {}x{}", spec.kh, spec.kw)
+            candle_core::bail!(
+                "conv2d_nhwc: shapes disagree: x {x:?}, w {w:?}, b {b:?}, kernel {}x{}",
+                spec.kh,
+                spec.kw
+            )
         }
         let (Some(oh), Some(ow)) = (spec.out_len(h, kh), spec.out_len(wd, kw)) else {
-            candle_core::bail!("conv2d_nhwc: kernel {kh}x{kw} does not fit input {h}x{wd} with padding {}", spec.pad)
+            candle_core::bail!(
+                "conv2d_nhwc: kernel {kh}x{kw} does not fit input {h}x{wd} with padding {}",
+                spec.pad
+            )
         };
-        Ok(Self { n, h, w: wd, cin, cout, oh, ow, spec })
+        Ok(Self {
+            n,
+            h,
+            w: wd,
+            cin,
+            cout,
+            oh,
+            ow,
+            spec,
+        })
     }
 }
 
-/// Timer names per layer and phase (0 forward, 1 backward), static for the profiler.
+/// Timer names per layer and phase, static for the profiler: 0 forward and 1 backward (wall
+/// time of the whole op), then per-chunk thread time of 2 im2col, 3 gemm, 4 bias+ReLU, 5 ReLU
+/// mask + bias grad, 6 weight-grad gemm, 7 input-grad gemm, 8 col2im.
 fn timer(layer: usize, phase: usize) -> &'static str {
-    const NAMES: [[&str; 2]; 4] = [["conv.fwd", "conv.bwd"], ["c1.fwd", "c1.bwd"], ["c2.fwd", "c2.bwd"], ["c3.fwd", "c3.bwd"]];
-    NAMES[if layer < 4 { layer } else { 0 }][phase]
+    const PHASES: usize = 9;
+    const NAMES: [[&str; PHASES]; 4] = [
+        [
+            "conv.fwd",
+            "conv.bwd",
+            "conv.im2col",
+            "conv.gemm",
+            "conv.bias_relu",
+            "conv.mask",
+            "conv.wgrad",
+            "conv.dgrad",
+            "conv.col2im",
+        ],
+        [
+            "c1.fwd",
+            "c1.bwd",
+            "c1.im2col",
+            "c1.gemm",
+            "c1.bias_relu",
+            "c1.mask",
+            "c1.wgrad",
+            "c1.dgrad",
+            "c1.col2im",
+        ],
+        [
+            "c2.fwd",
+            "c2.bwd",
+            "c2.im2col",
+            "c2.gemm",
+            "c2.bias_relu",
+            "c2.mask",
+            "c2.wgrad",
+            "c2.dgrad",
+            "c2.col2im",
+        ],
+        [
+            "c3.fwd",
+            "c3.bwd",
+            "c3.im2col",
+            "c3.gemm",
+            "c3.bias_relu",
+            "c3.mask",
+            "c3.wgrad",
+            "c3.dgrad",
+            "c3.col2im",
+        ],
+    ];
+    NAMES[if layer < 4 { layer } else { 0 }][phase.min(PHASES - 1)]
+}
+
+fn timed<R>(layer: usize, phase: usize, f: impl FnOnce() -> R) -> R {
+    profile::timed(timer(layer, phase), f)
 }
 
 /// Fills `cols` (`[N·OH·OW, KH·KW·Cin]`) with the patches of `x` (`[N, H, W, Cin]`), zero padding.
@@ -138,29 +222,32 @@ fn im2col_serial(x: &[f32], d: &Dims, cols: &mut [f32]) {
     let k = d.k();
     let (kh, kw, s, p) = (d.spec.kh, d.spec.kw, d.spec.stride, d.spec.pad);
     let img = d.h * d.w * d.cin;
-    cols.chunks_mut(d.oh * d.ow * k).zip(x.chunks(img)).for_each(|(c, xi)| {
-        for oy in 0..d.oh {
-            for ox in 0..d.ow {
-                let row = &mut c[(oy * d.ow + ox) * k..][..k];
-                let x0 = (ox * s) as isize - p as isize;
-                // The kx range that lands inside the image, as one contiguous run of pixels.
-                let kx_lo = (-x0).max(0) as usize;
-                let kx_hi = ((d.w as isize - x0).min(kw as isize)).max(0) as usize;
-                for ky in 0..kh {
-                    let dst = &mut row[ky * kw * d.cin..][..kw * d.cin];
-                    let iy = (oy * s + ky) as isize - p as isize;
-                    if iy < 0 || iy >= d.h as isize || kx_lo >= kx_hi {
-                        dst.fill(0.0);
-                        continue;
+    cols.chunks_mut(d.oh * d.ow * k)
+        .zip(x.chunks(img))
+        .for_each(|(c, xi)| {
+            for oy in 0..d.oh {
+                for ox in 0..d.ow {
+                    let row = &mut c[(oy * d.ow + ox) * k..][..k];
+                    let x0 = (ox * s) as isize - p as isize;
+                    // The kx range that lands inside the image, as one contiguous run of pixels.
+                    let kx_lo = (-x0).max(0) as usize;
+                    let kx_hi = ((d.w as isize - x0).min(kw as isize)).max(0) as usize;
+                    for ky in 0..kh {
+                        let dst = &mut row[ky * kw * d.cin..][..kw * d.cin];
+                        let iy = (oy * s + ky) as isize - p as isize;
+                        if iy < 0 || iy >= d.h as isize || kx_lo >= kx_hi {
+                            dst.fill(0.0);
+                            continue;
+                        }
+                        dst[..kx_lo * d.cin].fill(0.0);
+                        dst[kx_hi * d.cin..].fill(0.0);
+                        let src0 = (iy as usize * d.w + (x0 + kx_lo as isize) as usize) * d.cin;
+                        dst[kx_lo * d.cin..kx_hi * d.cin]
+                            .copy_from_slice(&xi[src0..src0 + (kx_hi - kx_lo) * d.cin]);
                     }
-                    dst[..kx_lo * d.cin].fill(0.0);
-                    dst[kx_hi * d.cin..].fill(0.0);
-                    let src0 = (iy as usize * d.w + (x0 + kx_lo as isize) as usize) * d.cin;
-                    dst[kx_lo * d.cin..kx_hi * d.cin].copy_from_slice(&xi[src0..src0 + (kx_hi - kx_lo) * d.cin]);
                 }
             }
-        }
-    });
+        });
 }
 
 /// Scatter-adds `dcols` (`[N·OH·OW, KH·KW·Cin]`) back into `dx` (`[N, H, W, Cin]`, zeroed).
@@ -168,30 +255,32 @@ fn col2im_serial(dcols: &[f32], d: &Dims, dx: &mut [f32]) {
     let k = d.k();
     let (kh, kw, s, p) = (d.spec.kh, d.spec.kw, d.spec.stride, d.spec.pad);
     let img = d.h * d.w * d.cin;
-    dx.chunks_mut(img).zip(dcols.chunks(d.oh * d.ow * k)).for_each(|(xi, c)| {
-        for oy in 0..d.oh {
-            for ox in 0..d.ow {
-                let row = &c[(oy * d.ow + ox) * k..][..k];
-                let x0 = (ox * s) as isize - p as isize;
-                let kx_lo = (-x0).max(0) as usize;
-                let kx_hi = ((d.w as isize - x0).min(kw as isize)).max(0) as usize;
-                if kx_lo >= kx_hi {
-                    continue;
-                }
-                for ky in 0..kh {
-                    let iy = (oy * s + ky) as isize - p as isize;
-                    if iy < 0 || iy >= d.h as isize {
+    dx.chunks_mut(img)
+        .zip(dcols.chunks(d.oh * d.ow * k))
+        .for_each(|(xi, c)| {
+            for oy in 0..d.oh {
+                for ox in 0..d.ow {
+                    let row = &c[(oy * d.ow + ox) * k..][..k];
+                    let x0 = (ox * s) as isize - p as isize;
+                    let kx_lo = (-x0).max(0) as usize;
+                    let kx_hi = ((d.w as isize - x0).min(kw as isize)).max(0) as usize;
+                    if kx_lo >= kx_hi {
                         continue;
                     }
-                    let src = &row[(ky * kw + kx_lo) * d.cin..(ky * kw + kx_hi) * d.cin];
-                    let dst0 = (iy as usize * d.w + (x0 + kx_lo as isize) as usize) * d.cin;
-                    for (o, v) in xi[dst0..dst0 + src.len()].iter_mut().zip(src) {
-                        *o += v;
+                    for ky in 0..kh {
+                        let iy = (oy * s + ky) as isize - p as isize;
+                        if iy < 0 || iy >= d.h as isize {
+                            continue;
+                        }
+                        let src = &row[(ky * kw + kx_lo) * d.cin..(ky * kw + kx_hi) * d.cin];
+                        let dst0 = (iy as usize * d.w + (x0 + kx_lo as isize) as usize) * d.cin;
+                        for (o, v) in xi[dst0..dst0 + src.len()].iter_mut().zip(src) {
+                            *o += v;
+                        }
                     }
                 }
             }
-        }
-    });
+        });
 }
 
 /// `[Cout, Cin, KH, KW]` → `[KH·KW·Cin, Cout]` (the gemm's right-hand side).
@@ -202,7 +291,8 @@ fn weight_to_kc(w: &[f32], d: &Dims) -> Vec<f32> {
         for ci in 0..cin {
             for y in 0..kh {
                 for x in 0..kw {
-                    out[((y * kw + x) * cin + ci) * cout + co] = w[((co * cin + ci) * kh + y) * kw + x];
+                    out[((y * kw + x) * cin + ci) * cout + co] =
+                        w[((co * cin + ci) * kh + y) * kw + x];
                 }
             }
         }
@@ -218,7 +308,8 @@ fn kc_to_weight(kc: &[f32], d: &Dims) -> Vec<f32> {
         for ci in 0..cin {
             for y in 0..kh {
                 for x in 0..kw {
-                    out[((co * cin + ci) * kh + y) * kw + x] = kc[((y * kw + x) * cin + ci) * cout + co];
+                    out[((co * cin + ci) * kh + y) * kw + x] =
+                        kc[((y * kw + x) * cin + ci) * cout + co];
                 }
             }
         }
@@ -228,22 +319,36 @@ fn kc_to_weight(kc: &[f32], d: &Dims) -> Vec<f32> {
 
 /// The contiguous f32 values of a CPU storage under `layout`.
 fn slice_of<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
-    let CpuStorage::F32(v) = s else { candle_core::bail!("conv2d_nhwc: {what} must be f32") };
-    let Some((a, b)) = l.contiguous_offsets() else { candle_core::bail!("conv2d_nhwc: {what} must be contiguous") };
+    let CpuStorage::F32(v) = s else {
+        candle_core::bail!("conv2d_nhwc: {what} must be f32")
+    };
+    let Some((a, b)) = l.contiguous_offsets() else {
+        candle_core::bail!("conv2d_nhwc: {what} must be contiguous")
+    };
     Ok(&v[a..b])
 }
 
 /// Runs `f` on the contiguous f32 values of a CPU tensor.
-fn with_values<R>(t: &Tensor, what: &str, f: impl FnOnce(&[f32]) -> candle_core::Result<R>) -> candle_core::Result<R> {
-    let t = if t.is_contiguous() { t.clone() } else { t.contiguous()? };
+fn with_values<R>(
+    t: &Tensor,
+    what: &str,
+    f: impl FnOnce(&[f32]) -> candle_core::Result<R>,
+) -> candle_core::Result<R> {
+    let t = if t.is_contiguous() {
+        t.clone()
+    } else {
+        t.contiguous()?
+    };
     let (storage, layout) = t.storage_and_layout();
-    let Storage::Cpu(cpu) = &*storage else { candle_core::bail!("conv2d_nhwc: {what} is not on the CPU") };
+    let Storage::Cpu(cpu) = &*storage else {
+        candle_core::bail!("conv2d_nhwc: {what} is not on the CPU")
+    };
     f(slice_of(cpu, layout, what)?)
 }
 
-/// Floats of one chunk's im2col matrix (1 MiB): the layer runs chunk by chunk over groups of
+/// Floats of one chunk's im2col matrix (2 MiB): the layer runs chunk by chunk over groups of
 /// images so its working set stays in cache and no large temporary is ever allocated.
-const CHUNK_FLOATS: usize = 1 << 18;
+const CHUNK_FLOATS: usize = 1 << 19;
 
 thread_local! {
     /// Per-thread scratch: the chunk's im2col matrix and its gradient / the masked output gradient.
@@ -262,9 +367,9 @@ fn with_scratch<R>(a: usize, b: usize, f: impl FnOnce(&mut [f32], &mut [f32]) ->
 }
 
 impl Dims {
-    /// Images per chunk.
-    fn chunk_images(&self) -> usize {
-        (CHUNK_FLOATS / (self.oh * self.ow * self.k()).max(1)).clamp(1, self.n.max(1))
+    /// Images per chunk for chunks of about `chunk_floats` im2col values.
+    fn chunk_images(&self, chunk_floats: usize) -> usize {
+        (chunk_floats / (self.oh * self.ow * self.k()).max(1)).clamp(1, self.n.max(1))
     }
     /// The same geometry for `n` images.
     fn with_n(&self, n: usize) -> Self {
@@ -272,6 +377,7 @@ impl Dims {
     }
 }
 
+#[allow(clippy::needless_pass_by_value)] // used as a `map_err` argument
 fn gemm_err(e: crate::error::ModelError) -> candle_core::Error {
     candle_core::Error::Msg(e.to_string())
 }
@@ -279,6 +385,8 @@ fn gemm_err(e: crate::error::ModelError) -> candle_core::Error {
 /// The fused CPU convolution layer (see the module docs).
 struct ConvNhwcOp {
     opts: ConvOptions,
+    /// Target size of one chunk's im2col matrix ([`CHUNK_FLOATS`]; tests use tiny chunks).
+    chunk_floats: usize,
 }
 
 impl CustomOp3 for ConvNhwcOp {
@@ -297,30 +405,43 @@ impl CustomOp3 for ConvNhwcOp {
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let t0 = Instant::now();
         let d = Dims::new(l1.dims(), l2.dims(), l3.dims(), self.opts.spec)?;
-        let (x, w, b) = (slice_of(s1, l1, "input")?, slice_of(s2, l2, "weight")?, slice_of(s3, l3, "bias")?);
+        let (x, w, b) = (
+            slice_of(s1, l1, "input")?,
+            slice_of(s2, l2, "weight")?,
+            slice_of(s3, l3, "bias")?,
+        );
         let (k, cout) = (d.k(), d.cout);
         let wkc = weight_to_kc(w, &d);
-        let ci = d.chunk_images();
+        let ci = d.chunk_images(self.chunk_floats);
         let img_in = d.h * d.w * d.cin;
         let img_out = d.oh * d.ow * cout;
         let mut y = vec![0.0f32; d.n * img_out];
         let relu = self.opts.relu;
-        y.par_chunks_mut(ci * img_out).zip(x.par_chunks(ci * img_in)).try_for_each(|(yc, xc)| {
-            let dc = d.with_n(xc.len() / img_in);
-            let rows = dc.m();
-            with_scratch(rows * k, 0, |cols, _| {
-                im2col_serial(xc, &dc, cols);
-                matmul_serial(yc, MatRef::row_major(cols, rows, k), MatRef::row_major(&wkc, k, cout), false)
-            })
-            .map_err(gemm_err)?;
-            for row in yc.chunks_mut(cout) {
-                for (v, bias) in row.iter_mut().zip(b) {
-                    let s = *v + bias;
-                    *v = if relu && s < 0.0 { 0.0 } else { s };
-                }
-            }
-            Ok::<(), candle_core::Error>(())
-        })?;
+        let layer = self.opts.layer;
+        y.par_chunks_mut(ci * img_out)
+            .zip(x.par_chunks(ci * img_in))
+            .try_for_each(|(yc, xc)| {
+                let dc = d.with_n(xc.len() / img_in);
+                let rows = dc.m();
+                with_scratch(rows * k, 0, |cols, _| {
+                    timed(layer, 2, || im2col_serial(xc, &dc, cols));
+                    let (a, w) = (
+                        MatRef::row_major(cols, rows, k),
+                        MatRef::row_major(&wkc, k, cout),
+                    );
+                    timed(layer, 3, || matmul_serial(yc, a, w, false))
+                })
+                .map_err(gemm_err)?;
+                timed(layer, 4, || {
+                    for row in yc.chunks_mut(cout) {
+                        for (v, bias) in row.iter_mut().zip(b) {
+                            let s = *v + bias;
+                            *v = if relu && s < 0.0 { 0.0 } else { s };
+                        }
+                    }
+                });
+                Ok::<(), candle_core::Error>(())
+            })?;
         profile::record(timer(self.opts.layer, 0), t0.elapsed());
         Ok((CpuStorage::F32(y), Shape::from((d.n, d.oh, d.ow, cout))))
     }
@@ -336,13 +457,18 @@ impl CustomOp3 for ConvNhwcOp {
         let t0 = Instant::now();
         let d = Dims::new(x.dims(), w.dims(), b.dims(), self.opts.spec)?;
         let (k, cout) = (d.k(), d.cout);
-        let ci = d.chunk_images();
+        let ci = d.chunk_images(self.chunk_floats);
         let img_in = d.h * d.w * d.cin;
         let img_out = d.oh * d.ow * cout;
         let relu = self.opts.relu;
+        let layer = self.opts.layer;
         let input_grad = self.opts.input_grad;
         let wkc = with_values(w, "weight", |wv| Ok(weight_to_kc(wv, &d)))?;
-        let mut dx = if input_grad { vec![0.0f32; d.n * img_in] } else { Vec::new() };
+        let mut dx = if input_grad {
+            vec![0.0f32; d.n * img_in]
+        } else {
+            Vec::new()
+        };
         // Per chunk: (dW as [K, Cout], db) partial sums, added up in chunk order afterwards so the
         // result does not depend on the thread count.
         let partials: Vec<(Vec<f32>, Vec<f64>)> = with_values(x, "input", |xv| {
@@ -352,27 +478,39 @@ impl CustomOp3 for ConvNhwcOp {
                         let dc = d.with_n(xc.len() / img_in);
                         let rows = dc.m();
                         let mut dwkc = vec![0.0f32; k * cout];
-                        let mut db = vec![0.0f64; cout];
+                        let mut db32 = vec![0.0f32; cout];
                         with_scratch(rows * k, rows * cout, |cols, g| {
-                            for ((o, gv), rv) in g.iter_mut().zip(gc).zip(rc) {
-                                *o = if relu && *rv <= 0.0 { 0.0 } else { *gv };
-                            }
-                            for row in g.chunks(cout) {
-                                for (a, v) in db.iter_mut().zip(row) {
-                                    *a += f64::from(*v);
+                            // g = incoming gradient masked by the ReLU; db accumulates its rows.
+                            timed(layer, 5, || {
+                                if relu {
+                                    for ((o, gv), rv) in g.iter_mut().zip(gc).zip(rc) {
+                                        *o = if *rv > 0.0 { *gv } else { 0.0 };
+                                    }
+                                } else {
+                                    g.copy_from_slice(gc);
                                 }
-                            }
-                            im2col_serial(xc, &dc, cols);
+                                for row in g.chunks_exact(cout) {
+                                    for (acc, v) in db32.iter_mut().zip(row) {
+                                        *acc += v;
+                                    }
+                                }
+                            });
+                            timed(layer, 2, || im2col_serial(xc, &dc, cols));
                             let g_mat = MatRef::row_major(g, rows, cout);
-                            matmul_serial(&mut dwkc, MatRef::row_major(cols, rows, k).t(), g_mat, false)?;
+                            let cols_t = MatRef::row_major(cols, rows, k).t();
+                            timed(layer, 6, || matmul_serial(&mut dwkc, cols_t, g_mat, false))?;
                             if let Some(dxc) = dxc {
-                                matmul_serial(cols, g_mat, MatRef::row_major(&wkc, k, cout).t(), false)?;
-                                col2im_serial(cols, &dc, dxc);
+                                let w_t = MatRef::row_major(&wkc, k, cout).t();
+                                timed(layer, 7, || matmul_serial(cols, g_mat, w_t, false))?;
+                                timed(layer, 8, || col2im_serial(cols, &dc, dxc));
                             }
                             Ok::<(), crate::error::ModelError>(())
                         })
                         .map_err(gemm_err)?;
-                        Ok::<_, candle_core::Error>((dwkc, db))
+                        Ok::<_, candle_core::Error>((
+                            dwkc,
+                            db32.iter().map(|v| f64::from(*v)).collect::<Vec<f64>>(),
+                        ))
                     };
                     let xs = xv.par_chunks(ci * img_in);
                     let gs = gr.par_chunks(ci * img_out);
@@ -384,7 +522,10 @@ impl CustomOp3 for ConvNhwcOp {
                             .map(|(((xc, gc), rc), dxc)| work(xc, gc, rc, Some(dxc)))
                             .collect()
                     } else {
-                        xs.zip(gs).zip(rs).map(|((xc, gc), rc)| work(xc, gc, rc, None)).collect()
+                        xs.zip(gs)
+                            .zip(rs)
+                            .map(|((xc, gc), rc)| work(xc, gc, rc, None))
+                            .collect()
                     }
                 })
             })
@@ -400,8 +541,16 @@ impl CustomOp3 for ConvNhwcOp {
             }
         }
         let dw = Tensor::from_vec(kc_to_weight(&dwkc, &d), w.dims(), w.device())?;
-        let db = Tensor::from_vec(db64.iter().map(|v| *v as f32).collect::<Vec<f32>>(), cout, b.device())?;
-        let dx = if input_grad { Some(Tensor::from_vec(dx, (d.n, d.h, d.w, d.cin), x.device())?) } else { None };
+        let db = Tensor::from_vec(
+            db64.iter().map(|v| *v as f32).collect::<Vec<f32>>(),
+            cout,
+            b.device(),
+        )?;
+        let dx = if input_grad {
+            Some(Tensor::from_vec(dx, (d.n, d.h, d.w, d.cin), x.device())?)
+        } else {
+            None
+        };
         profile::record(timer(self.opts.layer, 1), t0.elapsed());
         Ok((dx, Some(dw), Some(db)))
     }
@@ -422,7 +571,9 @@ mod tests {
         let b = b.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("b");
         assert_eq!(a.len(), b.len());
         let scale = b.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
-        a.iter().zip(&b).fold(0.0f32, |m, (x, y)| m.max((x - y).abs() / scale))
+        a.iter()
+            .zip(&b)
+            .fold(0.0f32, |m, (x, y)| m.max((x - y).abs() / scale))
     }
 
     /// Forward and all three gradients of the im2col op equal candle's conv2d on random shapes.
@@ -439,23 +590,68 @@ mod tests {
             (2, 5, 4, 1, 3, 1, 1, 0, false),
         ];
         for (case, &(n, h, w, cin, cout, k, stride, pad, relu)) in cases.iter().enumerate() {
-            let x = Var::from_vec(rand_vec(&mut rng, n * h * w * cin), (n, h, w, cin), &dev).expect("x");
-            let wt = Var::from_vec(rand_vec(&mut rng, cout * cin * k * k), (cout, cin, k, k), &dev).expect("w");
+            let x = Var::from_vec(rand_vec(&mut rng, n * h * w * cin), (n, h, w, cin), &dev)
+                .expect("x");
+            let wt = Var::from_vec(
+                rand_vec(&mut rng, cout * cin * k * k),
+                (cout, cin, k, k),
+                &dev,
+            )
+            .expect("w");
             let b = Var::from_vec(rand_vec(&mut rng, cout), cout, &dev).expect("b");
             // A fixed random projection makes the loss sensitive to every output.
-            let opts = ConvOptions { spec: ConvSpec::square(k, stride, pad), relu, input_grad: true, layer: 0 };
+            let opts = ConvOptions {
+                spec: ConvSpec::square(k, stride, pad),
+                relu,
+                input_grad: true,
+                layer: 0,
+            };
             let ours = conv2d_nhwc(&x, &wt, &b, opts, ConvImpl::Im2col).expect("ours");
+            // One image per chunk gives the same values as one chunk for all.
+            let chunked = x
+                .apply_op3(
+                    &wt,
+                    &b,
+                    ConvNhwcOp {
+                        opts,
+                        chunk_floats: 1,
+                    },
+                )
+                .expect("chunked");
             let theirs = conv2d_nhwc(&x, &wt, &b, opts, ConvImpl::Candle).expect("candle");
             assert_eq!(ours.dims(), theirs.dims(), "case {case}");
-            assert!(max_rel_diff(&ours, &theirs) < 1e-5, "case {case}: forward differs");
-            let proj = Tensor::from_vec(rand_vec(&mut rng, ours.elem_count()), ours.dims(), &dev).expect("proj");
-            let g1 = (&ours * &proj).and_then(|t| t.sum_all()).and_then(|t| t.backward()).expect("bwd ours");
-            let g2 = (&theirs * &proj).and_then(|t| t.sum_all()).and_then(|t| t.backward()).expect("bwd candle");
+            assert!(
+                max_rel_diff(&ours, &theirs) < 1e-5,
+                "case {case}: forward differs"
+            );
+            let proj = Tensor::from_vec(rand_vec(&mut rng, ours.elem_count()), ours.dims(), &dev)
+                .expect("proj");
+            let g1 = (&ours * &proj)
+                .and_then(|t| t.sum_all())
+                .and_then(|t| t.backward())
+                .expect("bwd ours");
+            let g2 = (&theirs * &proj)
+                .and_then(|t| t.sum_all())
+                .and_then(|t| t.backward())
+                .expect("bwd candle");
+            let g3 = (&chunked * &proj)
+                .and_then(|t| t.sum_all())
+                .and_then(|t| t.backward())
+                .expect("bwd chunked");
+            assert!(
+                max_rel_diff(&chunked, &theirs) < 1e-5,
+                "case {case}: chunked forward differs"
+            );
             for (name, v) in [("x", &x), ("w", &wt), ("b", &b)] {
                 let a = g1.get(v.as_tensor()).expect("grad ours");
                 let c = g2.get(v.as_tensor()).expect("grad candle");
                 let diff = max_rel_diff(a, c);
                 assert!(diff < 1e-4, "case {case}: d{name} differs by {diff}");
+                let diff = max_rel_diff(g3.get(v.as_tensor()).expect("grad chunked"), c);
+                assert!(
+                    diff < 1e-4,
+                    "case {case}: chunked d{name} differs by {diff}"
+                );
             }
         }
     }
@@ -469,25 +665,42 @@ mod tests {
         let xv = rand_vec(&mut rng, n * h * w * cin);
         let wv = rand_vec(&mut rng, cout * cin * k * k);
         let bv = rand_vec(&mut rng, cout);
-        let opts = ConvOptions { spec: ConvSpec::square(k, 2, 1), relu: false, input_grad: true, layer: 0 };
+        let opts = ConvOptions {
+            spec: ConvSpec::square(k, 2, 1),
+            relu: false,
+            input_grad: true,
+            layer: 0,
+        };
         let proj_len = n * 3 * 3 * cout;
-        let proj = Tensor::from_vec(rand_vec(&mut rng, proj_len), (n, 3, 3, cout), &dev).expect("proj");
+        let proj =
+            Tensor::from_vec(rand_vec(&mut rng, proj_len), (n, 3, 3, cout), &dev).expect("proj");
         let loss = |xv: &[f32], wv: &[f32], bv: &[f32]| -> f64 {
             let x = Tensor::from_slice(xv, (n, h, w, cin), &dev).expect("x");
             let wt = Tensor::from_slice(wv, (cout, cin, k, k), &dev).expect("w");
             let b = Tensor::from_slice(bv, cout, &dev).expect("b");
             let y = conv2d_nhwc(&x, &wt, &b, opts, ConvImpl::Im2col).expect("conv");
-            let s = (&y * &proj).and_then(|t| t.sum_all()).and_then(|t| t.to_scalar::<f32>()).expect("sum");
+            let s = (&y * &proj)
+                .and_then(|t| t.sum_all())
+                .and_then(|t| t.to_scalar::<f32>())
+                .expect("sum");
             f64::from(s)
         };
         let x = Var::from_slice(&xv, (n, h, w, cin), &dev).expect("x");
         let wt = Var::from_slice(&wv, (cout, cin, k, k), &dev).expect("w");
         let b = Var::from_slice(&bv, cout, &dev).expect("b");
         let y = conv2d_nhwc(&x, &wt, &b, opts, ConvImpl::Im2col).expect("conv");
-        let grads = (&y * &proj).and_then(|t| t.sum_all()).and_then(|t| t.backward()).expect("bwd");
+        let grads = (&y * &proj)
+            .and_then(|t| t.sum_all())
+            .and_then(|t| t.backward())
+            .expect("bwd");
         let eps = 1e-2f32;
         for (which, var) in [(0usize, &x), (1, &wt), (2, &b)] {
-            let g = grads.get(var.as_tensor()).expect("grad").flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("g");
+            let g = grads
+                .get(var.as_tensor())
+                .expect("grad")
+                .flatten_all()
+                .and_then(|t| t.to_vec1::<f32>())
+                .expect("g");
             for i in (0..g.len()).step_by(5) {
                 let mut vals = [xv.clone(), wv.clone(), bv.clone()];
                 vals[which][i] += eps;
@@ -495,7 +708,11 @@ mod tests {
                 vals[which][i] -= 2.0 * eps;
                 let down = loss(&vals[0], &vals[1], &vals[2]);
                 let fd = (up - down) / (2.0 * f64::from(eps));
-                assert!((fd - f64::from(g[i])).abs() < 1e-3 * (1.0 + fd.abs()), "arg {which} index {i}: {fd} vs {}", g[i]);
+                assert!(
+                    (fd - f64::from(g[i])).abs() < 1e-3 * (1.0 + fd.abs()),
+                    "arg {which} index {i}: {fd} vs {}",
+                    g[i]
+                );
             }
         }
     }
@@ -506,14 +723,27 @@ mod tests {
         let x = Tensor::ones((1, 4, 4, 2), candle_core::DType::F32, &dev).expect("x");
         let wt = Var::ones((3, 2, 2, 2), candle_core::DType::F32, &dev).expect("w");
         let b = Var::zeros(3, candle_core::DType::F32, &dev).expect("b");
-        let opts = ConvOptions { spec: ConvSpec::square(2, 2, 0), relu: true, input_grad: false, layer: 1 };
+        let opts = ConvOptions {
+            spec: ConvSpec::square(2, 2, 0),
+            relu: true,
+            input_grad: false,
+            layer: 1,
+        };
         let y = conv2d_nhwc(&x, &wt, &b, opts, ConvImpl::Im2col).expect("conv");
         // Every output is the sum of 8 ones.
-        assert_eq!(y.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("y"), vec![8.0; 12]);
+        assert_eq!(
+            y.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("y"),
+            vec![8.0; 12]
+        );
         let grads = y.sum_all().and_then(|t| t.backward()).expect("bwd");
         assert!(grads.get(&x).is_none());
         // dL/dw[co,ci,ky,kx] = number of output positions = 4.
-        let dw = grads.get(wt.as_tensor()).expect("dw").flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("dw");
+        let dw = grads
+            .get(wt.as_tensor())
+            .expect("dw")
+            .flatten_all()
+            .and_then(|t| t.to_vec1::<f32>())
+            .expect("dw");
         assert_eq!(dw, vec![4.0; 24]);
     }
 }

@@ -15,13 +15,27 @@ pub struct MatRef<'a> {
 
 impl<'a> MatRef<'a> {
     /// A row-major (contiguous) matrix.
+    #[must_use]
     pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        Self { data, rows, cols, row_stride: cols, col_stride: 1 }
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
     }
 
     /// The transpose of this matrix (a view).
+    #[must_use]
     pub fn t(self) -> Self {
-        Self { data: self.data, rows: self.cols, cols: self.rows, row_stride: self.col_stride, col_stride: self.row_stride }
+        Self {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+        }
     }
 
     fn check(&self, what: &str) -> Result<()> {
@@ -51,12 +65,23 @@ pub fn matmul(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, accumulate: bool) -
 }
 
 /// [`matmul`] on the calling thread only (for work that is already split across threads).
-pub fn matmul_serial(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, accumulate: bool) -> Result<()> {
+pub fn matmul_serial(
+    dst: &mut [f32],
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    accumulate: bool,
+) -> Result<()> {
     matmul_with(dst, a, b, accumulate, 1)
 }
 
 /// [`matmul`] on `threads` threads of the current rayon pool.
-pub fn matmul_with(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, accumulate: bool, threads: usize) -> Result<()> {
+pub fn matmul_with(
+    dst: &mut [f32],
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    accumulate: bool,
+    threads: usize,
+) -> Result<()> {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if b.rows != k || dst.len() != m * n {
         return Err(ModelError::Invalid(format!(
@@ -79,7 +104,11 @@ pub fn matmul_with(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, accumulate: bo
         }
         return Ok(());
     }
-    let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    let parallelism = if threads > 1 {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
     // SAFETY: the shapes and strides were checked above against the three buffers' lengths, all
     // strides are non-negative, and `dst` is an exclusive borrow that does not alias `a` or `b`.
     #[allow(unsafe_code)]
@@ -118,7 +147,13 @@ mod tests {
         let a: Vec<f32> = (0..6).map(|i| i as f32).collect(); // 2x3
         let b: Vec<f32> = (0..12).map(|i| (i as f32) * 0.5 - 2.0).collect(); // 3x4
         let mut dst = vec![1.0; 8];
-        matmul(&mut dst, MatRef::row_major(&a, 2, 3), MatRef::row_major(&b, 3, 4), true).expect("gemm");
+        matmul(
+            &mut dst,
+            MatRef::row_major(&a, 2, 3),
+            MatRef::row_major(&b, 3, 4),
+            true,
+        )
+        .expect("gemm");
         for i in 0..2 {
             for j in 0..4 {
                 let want: f32 = 1.0 + (0..3).map(|l| a[i * 3 + l] * b[l * 4 + j]).sum::<f32>();
@@ -128,10 +163,22 @@ mod tests {
         // aᵀ stored as 3x2, used through a transposed view.
         let at: Vec<f32> = vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0];
         let mut dst2 = vec![0.0; 8];
-        matmul(&mut dst2, MatRef::row_major(&at, 3, 2).t(), MatRef::row_major(&b, 3, 4), false).expect("gemm");
+        matmul(
+            &mut dst2,
+            MatRef::row_major(&at, 3, 2).t(),
+            MatRef::row_major(&b, 3, 4),
+            false,
+        )
+        .expect("gemm");
         for (x, y) in dst.iter().zip(&dst2) {
             assert!((x - 1.0 - y).abs() < 1e-5);
         }
-        assert!(matmul(&mut dst2, MatRef::row_major(&a, 2, 3), MatRef::row_major(&b, 2, 6), false).is_err());
+        assert!(matmul(
+            &mut dst2,
+            MatRef::row_major(&a, 2, 3),
+            MatRef::row_major(&b, 2, 6),
+            false
+        )
+        .is_err());
     }
 }

@@ -13,6 +13,9 @@ use super::conv::{conv2d_nhwc, ConvImpl, ConvOptions, ConvSpec};
 use crate::config::ModelConfig;
 use crate::error::{ModelError, Result};
 
+/// A named f32 tensor: name, shape, row-major values.
+pub type NamedValues = (String, Vec<usize>, Vec<f32>);
+
 /// Convolution geometry of the three encoder layers: (kernel, stride, padding).
 pub const CONV_LAYERS: [(usize, usize, usize); 3] = [(4, 2, 1), (4, 2, 1), (3, 2, 1)];
 
@@ -48,7 +51,14 @@ pub fn param_shapes(cfg: &ModelConfig) -> Vec<(String, Vec<usize>)> {
     out.push(("enc.fc.weight".into(), vec![cfg.latent_dim, cfg.flat_dim()]));
     out.push(("enc.fc.bias".into(), vec![cfg.latent_dim]));
     let pred_in = cfg.latent_dim + cfg.n_actions;
-    for (i, (o, n)) in [(cfg.hidden, pred_in), (cfg.hidden, cfg.hidden), (cfg.latent_dim, cfg.hidden)].iter().enumerate() {
+    for (i, (o, n)) in [
+        (cfg.hidden, pred_in),
+        (cfg.hidden, cfg.hidden),
+        (cfg.latent_dim, cfg.hidden),
+    ]
+    .iter()
+    .enumerate()
+    {
         out.push((format!("pred.l{}.weight", i + 1), vec![*o, *n]));
         out.push((format!("pred.l{}.bias", i + 1), vec![*o]));
     }
@@ -76,17 +86,29 @@ impl Jepa {
             let vals: Vec<f32> = (0..n).map(|_| rng.random_range(-bound..bound)).collect();
             params.push((name, Var::from_vec(vals, shape, device)?));
         }
-        Ok(Self { cfg: cfg.clone(), params, conv_impl: ConvImpl::for_device(device), device: device.clone() })
+        Ok(Self {
+            cfg: cfg.clone(),
+            params,
+            conv_impl: ConvImpl::for_device(device),
+            device: device.clone(),
+        })
     }
 
     /// A model with the given parameter values (names and shapes must match `cfg`; `source`
     /// names where they came from, for the error message).
-    pub fn from_values(cfg: &ModelConfig, values: &[(String, Vec<usize>, Vec<f32>)], device: &Device, source: &str) -> Result<Self> {
+    pub fn from_values(
+        cfg: &ModelConfig,
+        values: &[NamedValues],
+        device: &Device,
+        source: &str,
+    ) -> Result<Self> {
         cfg.validate()?;
         let mut params = Vec::new();
         for (name, shape) in param_shapes(cfg) {
             let Some((_, got_shape, data)) = values.iter().find(|(n, _, _)| *n == name) else {
-                return Err(ModelError::Invalid(format!("{source}: tensor {name} is missing")));
+                return Err(ModelError::Invalid(format!(
+                    "{source}: tensor {name} is missing"
+                )));
             };
             if *got_shape != shape {
                 return Err(ModelError::Invalid(format!(
@@ -95,7 +117,12 @@ impl Jepa {
             }
             params.push((name, Var::from_slice(data, shape, device)?));
         }
-        Ok(Self { cfg: cfg.clone(), params, conv_impl: ConvImpl::for_device(device), device: device.clone() })
+        Ok(Self {
+            cfg: cfg.clone(),
+            params,
+            conv_impl: ConvImpl::for_device(device),
+            device: device.clone(),
+        })
     }
 
     /// Chooses the convolution implementation (the CPU default is [`ConvImpl::Im2col`]).
@@ -113,10 +140,16 @@ impl Jepa {
     }
 
     /// The current values: `(name, shape, f32 values)`.
-    pub fn values(&self) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>> {
+    pub fn values(&self) -> Result<Vec<NamedValues>> {
         self.params
             .iter()
-            .map(|(n, v)| Ok((n.clone(), v.dims().to_vec(), v.as_tensor().flatten_all()?.to_vec1::<f32>()?)))
+            .map(|(n, v)| {
+                Ok((
+                    n.clone(),
+                    v.dims().to_vec(),
+                    v.as_tensor().flatten_all()?.to_vec1::<f32>()?,
+                ))
+            })
             .collect()
     }
 
@@ -141,7 +174,12 @@ impl Jepa {
         for (i, &(k, s, p)) in CONV_LAYERS.iter().enumerate() {
             let w = self.p(&format!("enc.c{}.weight", i + 1))?;
             let b = self.p(&format!("enc.c{}.bias", i + 1))?;
-            let opts = ConvOptions { spec: ConvSpec::square(k, s, p), relu: true, input_grad: i > 0, layer: i + 1 };
+            let opts = ConvOptions {
+                spec: ConvSpec::square(k, s, p),
+                relu: true,
+                input_grad: i > 0,
+                layer: i + 1,
+            };
             x = conv2d_nhwc(&x, w, b, opts, self.conv_impl)?;
         }
         let n = x.dim(0)?;
@@ -150,7 +188,11 @@ impl Jepa {
         let side = self.cfg.final_side();
         let c3 = self.cfg.channels[2];
         let d = self.cfg.latent_dim;
-        let w = self.p("enc.fc.weight")?.reshape((d, c3, side, side))?.permute((0, 2, 3, 1))?.reshape((d, side * side * c3))?;
+        let w = self
+            .p("enc.fc.weight")?
+            .reshape((d, c3, side, side))?
+            .permute((0, 2, 3, 1))?
+            .reshape((d, side * side * c3))?;
         let b = self.p("enc.fc.bias")?;
         Ok(flat.matmul(&w.t()?)?.broadcast_add(b)?)
     }
@@ -182,7 +224,13 @@ impl Jepa {
         let pred = (pred / t1 as f64)?;
         let (var, cov) = vicreg(&h_flat)?;
         let total = ((&pred + (&var * self.cfg.var_weight)?)? + (&cov * self.cfg.cov_weight)?)?;
-        Ok(LossParts { total, pred, var, cov, h: h_flat.detach() })
+        Ok(LossParts {
+            total,
+            pred,
+            var,
+            cov,
+            h: h_flat.detach(),
+        })
     }
 }
 
@@ -215,7 +263,12 @@ pub fn one_hot(actions: &[u8], n_actions: usize) -> Vec<f32> {
 /// The mean per-dimension standard deviation and the mean L2 norm of the rows of `h` `[N, D]`.
 pub fn h_stats(h: &Tensor) -> Result<(f64, f64)> {
     let std = h.var_keepdim(0)?.sqrt()?.mean_all()?.to_scalar::<f32>()?;
-    let norm = h.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?.mean_all()?.to_scalar::<f32>()?;
+    let norm = h
+        .sqr()?
+        .sum_keepdim(D::Minus1)?
+        .sqrt()?
+        .mean_all()?
+        .to_scalar::<f32>()?;
     Ok((f64::from(std), f64::from(norm)))
 }
 
@@ -242,16 +295,28 @@ mod tests {
             ("pred.l3.weight", vec![64, 256]),
             ("pred.l3.bias", vec![64]),
         ];
-        let got: Vec<(&str, Vec<usize>)> = shapes.iter().map(|(n, s)| (n.as_str(), s.clone())).collect();
+        let got: Vec<(&str, Vec<usize>)> = shapes
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.clone()))
+            .collect();
         assert_eq!(got, want);
     }
 
     #[test]
     fn init_is_seeded_and_bounded_by_fan_in() {
         let cfg = ModelConfig::tiny();
-        let a = Jepa::new(&cfg, 5, &Device::Cpu).expect("a").values().expect("va");
-        let b = Jepa::new(&cfg, 5, &Device::Cpu).expect("b").values().expect("vb");
-        let c = Jepa::new(&cfg, 6, &Device::Cpu).expect("c").values().expect("vc");
+        let a = Jepa::new(&cfg, 5, &Device::Cpu)
+            .expect("a")
+            .values()
+            .expect("va");
+        let b = Jepa::new(&cfg, 5, &Device::Cpu)
+            .expect("b")
+            .values()
+            .expect("vb");
+        let c = Jepa::new(&cfg, 6, &Device::Cpu)
+            .expect("c")
+            .values()
+            .expect("vc");
         assert_eq!(a, b);
         assert_ne!(a, c);
         // enc.c2.weight: fan_in = 8·4·4 = 128 → bound 1/sqrt(128).
@@ -264,15 +329,23 @@ mod tests {
     #[test]
     fn vicreg_terms_match_hand_computation() {
         // h = [[0,0],[2,2],[4,3]]: unbiased var (4, 7/3); cov_01 = (−2·−5/3 + 0 + 2·4/3)/2 = 3.
-        let h = Tensor::from_vec(vec![0.0f32, 0.0, 2.0, 2.0, 4.0, 3.0], (3, 2), &Device::Cpu).expect("h");
+        let h = Tensor::from_vec(vec![0.0f32, 0.0, 2.0, 2.0, 4.0, 3.0], (3, 2), &Device::Cpu)
+            .expect("h");
         let (var, cov) = vicreg(&h).expect("vicreg");
         let v = var.to_scalar::<f32>().expect("v");
-        let want_v = (0.0f32.max(1.0 - (4.0f32 + 1e-4).sqrt()) + 0.0f32.max(1.0 - (7.0f32 / 3.0 + 1e-4).sqrt())) / 2.0;
+        let want_v = f32::midpoint(
+            0.0f32.max(1.0 - (4.0f32 + 1e-4).sqrt()),
+            0.0f32.max(1.0 - (7.0f32 / 3.0 + 1e-4).sqrt()),
+        );
         assert!((v - want_v).abs() < 1e-6);
-        let h2 = Tensor::from_vec(vec![0.0f32, 0.0, 0.2, 0.2, 0.4, 0.3], (3, 2), &Device::Cpu).expect("h2");
+        let h2 = Tensor::from_vec(vec![0.0f32, 0.0, 0.2, 0.2, 0.4, 0.3], (3, 2), &Device::Cpu)
+            .expect("h2");
         let (var2, _) = vicreg(&h2).expect("vicreg2");
         // var (0.04, 0.07/3): relu(1 − sqrt(v + 1e-4)) is positive for both.
-        let want_v2 = ((1.0 - (0.04f32 + 1e-4).sqrt()) + (1.0 - (0.07f32 / 3.0 + 1e-4).sqrt())) / 2.0;
+        let want_v2 = f32::midpoint(
+            1.0 - (0.04f32 + 1e-4).sqrt(),
+            1.0 - (0.07f32 / 3.0 + 1e-4).sqrt(),
+        );
         assert!((var2.to_scalar::<f32>().expect("v2") - want_v2).abs() < 1e-5);
         // Σ_{i≠j} C_ij² / D = (3² + 3²) / 2 = 9.
         assert!((cov.to_scalar::<f32>().expect("c") - 9.0).abs() < 1e-5);
@@ -286,10 +359,15 @@ mod tests {
         let model = Jepa::new(&cfg, 1, &dev).expect("model");
         let n = 2;
         let s = cfg.image_size;
-        let vals: Vec<f32> = (0..n * s * s * 3).map(|i| ((i * 37) % 255) as f32 / 255.0).collect();
+        let vals: Vec<f32> = (0..n * s * s * 3)
+            .map(|i| ((i * 37) % 255) as f32 / 255.0)
+            .collect();
         let x = Tensor::from_vec(vals, (n, s, s, 3), &dev).expect("x");
         let h = model.encode(&x).expect("encode");
-        let mut y = x.permute((0, 3, 1, 2)).and_then(|t| t.contiguous()).expect("nchw");
+        let mut y = x
+            .permute((0, 3, 1, 2))
+            .and_then(|t| t.contiguous())
+            .expect("nchw");
         for (i, &(_, st, p)) in CONV_LAYERS.iter().enumerate() {
             let w = model.p(&format!("enc.c{}.weight", i + 1)).expect("w");
             let b = model.p(&format!("enc.c{}.bias", i + 1)).expect("b");
@@ -302,7 +380,10 @@ mod tests {
         }
         let flat = y.reshape((n, cfg.flat_dim())).expect("flat");
         let want = model.linear(&flat, "enc.fc").expect("fc");
-        let diff = (h - want).and_then(|t| t.abs()).and_then(|t| t.max_all()).and_then(|t| t.to_scalar::<f32>());
+        let diff = (h - want)
+            .and_then(|t| t.abs())
+            .and_then(|t| t.max_all())
+            .and_then(|t| t.to_scalar::<f32>());
         assert!(diff.expect("diff") < 1e-5);
     }
 }

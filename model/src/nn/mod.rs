@@ -2,10 +2,12 @@
 //! its loss, AdamW with exposed state, and an opt-in phase profiler.
 
 pub mod adamw;
+pub mod alloc;
 pub mod conv;
 pub mod gemm;
 pub mod jepa;
 pub mod profile;
+pub mod threads;
 
 pub use adamw::{AdamW, AdamWParams};
 pub use conv::{conv2d_nhwc, ConvImpl, ConvOptions, ConvSpec};

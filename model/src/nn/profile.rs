@@ -53,10 +53,16 @@ pub fn timed<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
 
 /// Returns all timers, sorted by name, and clears them.
 pub fn take() -> Vec<PhaseTime> {
-    let Ok(mut t) = TIMES.lock() else { return Vec::new() };
+    let Ok(mut t) = TIMES.lock() else {
+        return Vec::new();
+    };
     let out = t
         .iter()
-        .map(|(name, (d, calls))| PhaseTime { name: (*name).to_string(), total_ms: d.as_secs_f64() * 1e3, calls: *calls })
+        .map(|(name, (d, calls))| PhaseTime {
+            name: (*name).to_string(),
+            total_ms: d.as_secs_f64() * 1e3,
+            calls: *calls,
+        })
         .collect();
     t.clear();
     out

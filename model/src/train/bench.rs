@@ -36,18 +36,28 @@ pub struct BenchTrainReport {
     pub first_loss: f64,
     pub last_loss: f64,
     /// Phases of one extra profiled repeat, in ms per step: `step.*` (data, forward, backward,
-    /// optimizer) and `cN.*` (per-convolution parts, nested inside forward/backward).
+    /// optimizer; wall time), `cN.fwd` / `cN.bwd` (wall time of convolution N, nested inside
+    /// forward/backward) and `cN.im2col`, `.gemm`, `.bias_relu`, `.mask`, `.wgrad`, `.dgrad`,
+    /// `.col2im` (its parts, summed over threads: with 2 threads up to twice the wall time).
     pub profile: Vec<PhaseRow>,
 }
 
 /// Times `repeats` runs of `steps` steps (after `warmup` steps) of the reference step with
 /// B=64, T=5 random frames and actions, on `threads` threads (default: rayon's).
-pub fn bench_train(steps: usize, warmup: usize, repeats: usize, threads: Option<usize>) -> Result<BenchTrainReport> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build().map_err(|e| ModelError::Invalid(format!("cannot start {threads:?} threads: {e}")))?;
+pub fn bench_train(
+    steps: usize,
+    warmup: usize,
+    repeats: usize,
+    threads: Option<usize>,
+) -> Result<BenchTrainReport> {
+    crate::nn::alloc::tune_allocator();
+    let Some(n) = threads else {
+        return bench_in_pool(steps.max(1), warmup, repeats.max(1));
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| ModelError::Invalid(format!("cannot start {n} threads: {e}")))?;
     pool.install(|| bench_in_pool(steps.max(1), warmup, repeats.max(1)))
 }
 
@@ -58,11 +68,17 @@ fn bench_in_pool(steps: usize, warmup: usize, repeats: usize) -> Result<BenchTra
     let mut opt = AdamW::new(model.params(), AdamWParams::new(3e-4, 0.01))?;
     let (b, t, s, a) = (cfg.batch_size, cfg.seq_len, cfg.image_size, cfg.n_actions);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-    let frames: Vec<f32> = (0..b * t * s * s * 3).map(|_| f32::from(rng.random::<u8>()) / 255.0).collect();
-    let actions: Vec<u8> = (0..b * (t - 1)).map(|_| rng.random_range(0..a as u8)).collect();
+    let frames: Vec<f32> = (0..b * t * s * s * 3)
+        .map(|_| f32::from(rng.random::<u8>()) / 255.0)
+        .collect();
+    let actions: Vec<u8> = (0..b * (t - 1))
+        .map(|_| rng.random_range(0..a as u8))
+        .collect();
     let actions = one_hot(&actions, a);
     let mut step = |frames: &[f32], actions: &[f32]| -> Result<f64> {
-        let x = profile::timed("step.data", || Tensor::from_slice(frames, (b * t, s, s, 3), &dev))?;
+        let x = profile::timed("step.data", || {
+            Tensor::from_slice(frames, (b * t, s, s, 3), &dev)
+        })?;
         let acts = Tensor::from_slice(actions, (b, t - 1, a), &dev)?;
         let parts = profile::timed("step.forward", || model.loss(&x, &acts))?;
         let grads = profile::timed("step.backward", || parts.total.backward())?;
@@ -96,7 +112,10 @@ fn bench_in_pool(steps: usize, warmup: usize, repeats: usize) -> Result<BenchTra
     profiled?;
     let profile = profile::take()
         .into_iter()
-        .map(|p| PhaseRow { name: p.name, ms_per_step: p.total_ms / steps as f64 })
+        .map(|p| PhaseRow {
+            name: p.name,
+            ms_per_step: p.total_ms / steps as f64,
+        })
         .collect();
     let mut sorted = rates.clone();
     sorted.sort_by(f64::total_cmp);

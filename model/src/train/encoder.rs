@@ -26,7 +26,12 @@ impl JepaEncoder {
     /// Loads the weights of a checkpoint file (its config gives the sizes).
     pub fn from_checkpoint(path: &Path, device: &Device) -> Result<Self> {
         let ck = checkpoint::load(path)?;
-        let model = Jepa::from_values(&ck.config.model, &ck.weights, device, &path.display().to_string())?;
+        let model = Jepa::from_values(
+            &ck.config.model,
+            &ck.weights,
+            device,
+            &path.display().to_string(),
+        )?;
         Ok(Self { model })
     }
 
@@ -42,7 +47,7 @@ impl FrameEncoder for JepaEncoder {
 
     fn encode(&self, frames: &[u8], height: usize, width: usize) -> Result<Vec<f32>> {
         let fb = height * width * 3;
-        if fb == 0 || frames.len() % fb != 0 {
+        if fb == 0 || !frames.len().is_multiple_of(fb) {
             return Err(ModelError::Invalid(format!(
                 "encode: {} bytes are not whole {height}×{width} RGB frames",
                 frames.len()

@@ -26,7 +26,11 @@ pub struct SamplerState {
 
 impl SamplerState {
     pub fn new(seed: u64, next_step: u64) -> Self {
-        Self { kind: "chacha8(seed).stream(step)".into(), seed, next_step }
+        Self {
+            kind: "chacha8(seed).stream(step)".into(),
+            seed,
+            next_step,
+        }
     }
 }
 
@@ -56,7 +60,10 @@ impl TrainData {
     /// Resizes the frames (in parallel) and finds the valid sequence starts. Fails when no
     /// episode has `seq_len` frames or an action id is outside the model's action count.
     pub fn new(data: &Dataset, cfg: &ModelConfig) -> Result<Self> {
-        if data.is_empty() || data.frames.len() != data.len() * data.frame_bytes() || data.episode.len() != data.len() {
+        if data.is_empty()
+            || data.frames.len() != data.len() * data.frame_bytes()
+            || data.episode.len() != data.len()
+        {
             return Err(ModelError::Invalid(format!(
                 "dataset {:?}: {} actions, {} episode ids and {} frame bytes do not describe the same frames",
                 data.name,
@@ -70,7 +77,11 @@ impl TrainData {
             if ep.len() < cfg.seq_len {
                 continue;
             }
-            if let Some(i) = ep.clone().take(ep.len() - 1).find(|&i| data.actions[i] as usize >= cfg.n_actions) {
+            if let Some(i) = ep
+                .clone()
+                .take(ep.len() - 1)
+                .find(|&i| data.actions[i] as usize >= cfg.n_actions)
+            {
                 return Err(ModelError::Invalid(format!(
                     "dataset {:?}: frame {i} has action id {} but the model has {} actions",
                     data.name, data.actions[i], cfg.n_actions
@@ -105,7 +116,9 @@ impl TrainData {
     pub fn batch_starts(&self, seed: u64, step: u64) -> Vec<usize> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(step);
-        (0..self.batch_size).map(|_| self.starts[rng.random_range(0..self.starts.len())] as usize).collect()
+        (0..self.batch_size)
+            .map(|_| self.starts[rng.random_range(0..self.starts.len())] as usize)
+            .collect()
     }
 
     /// Step `step`'s batch, converted to f32.
@@ -116,10 +129,18 @@ impl TrainData {
         let mut frames = Vec::with_capacity(starts.len() * t * fb);
         let mut acts = Vec::with_capacity(starts.len() * (t - 1));
         for &s in &starts {
-            frames.extend(self.frames[s * fb..(s + t) * fb].iter().map(|&v| f32::from(v) / 255.0));
+            frames.extend(
+                self.frames[s * fb..(s + t) * fb]
+                    .iter()
+                    .map(|&v| f32::from(v) / 255.0),
+            );
             acts.extend_from_slice(&self.actions[s..s + t - 1]);
         }
-        Batch { step, frames, actions: one_hot(&acts, a) }
+        Batch {
+            step,
+            frames,
+            actions: one_hot(&acts, a),
+        }
     }
 
     /// Starts a thread (inside `scope`) that prepares the batches of steps `first..=last` in
@@ -164,7 +185,11 @@ pub(crate) mod tests {
                 for x in 0..side {
                     let on = y.abs_diff(pos) < 2 && x.abs_diff(side - 1 - pos) < 3;
                     let v = if on { 250 } else { (i % 7) as u8 * 3 };
-                    frames[i * fb + (y * side + x) * 3..][..3].copy_from_slice(&[v, v / 2, (i % 256) as u8]);
+                    frames[i * fb + (y * side + x) * 3..][..3].copy_from_slice(&[
+                        v,
+                        v / 2,
+                        (i % 256) as u8,
+                    ]);
                 }
             }
         }
@@ -177,7 +202,10 @@ pub(crate) mod tests {
             actions: (0..n).map(|i| ((i * 7 + i / 3) % 5) as u8).collect(),
             episode: (0..n).map(|i| (i / len) as u32).collect(),
             tiles: None,
-            action_names: worldbench_storage::dataset::ACTION_NAMES.iter().map(|s| (*s).to_string()).collect(),
+            action_names: worldbench_storage::dataset::ACTION_NAMES
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
             map: None,
             generator: None,
         }
@@ -209,11 +237,15 @@ pub(crate) mod tests {
     #[test]
     fn unusable_datasets_are_refused_with_a_reason() {
         let data = synthetic_dataset(2, 2, 16);
-        let err = TrainData::new(&data, &ModelConfig::tiny()).err().expect("too short");
+        let err = TrainData::new(&data, &ModelConfig::tiny())
+            .err()
+            .expect("too short");
         assert!(err.to_string().contains("consecutive frames"), "{err}");
         let mut data = synthetic_dataset(2, 4, 16);
         data.actions[1] = 7;
-        let err = TrainData::new(&data, &ModelConfig::tiny()).err().expect("bad action");
+        let err = TrainData::new(&data, &ModelConfig::tiny())
+            .err()
+            .expect("bad action");
         assert!(err.to_string().contains("action id 7"), "{err}");
     }
 }

@@ -328,7 +328,7 @@ mod tests {
             tiles.extend(t);
             moves.extend(m);
         }
-        assert!(tiles.len() >= 75, "visited {} of 81 tiles", tiles.len());
+        assert_eq!(tiles.len(), 81, "visited {} of 81 tiles", tiles.len());
         // Both directions along the bottom edge.
         assert!(moves.contains(&(Tile::new(12, 4), action::RIGHT)));
         assert!(moves.contains(&(Tile::new(12, 4), action::LEFT)));
@@ -336,7 +336,7 @@ mod tests {
         assert!(moves.contains(&(Tile::new(0, 7), action::RIGHT)));
         assert!(moves.contains(&(Tile::new(0, 7), action::LEFT)));
         // 4 moves × 81 tiles minus the 36 that leave the lattice = 288 possible moves.
-        assert!(moves.len() >= 200, "{} distinct moves", moves.len());
+        assert!(moves.len() >= 280, "{} distinct moves", moves.len());
         assert!(noops > 0);
     }
 

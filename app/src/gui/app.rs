@@ -1,0 +1,689 @@
+//! `WorldbenchApp`: the shell (left bar, error area, Help window, shortcuts), the persisted [`State`],
+//! and the wiring of panels, jobs and the run index.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use worldbench_storage::{RunStatus, Workspace};
+
+use super::command::AppCommand;
+use super::criteria::SuccessCriteria;
+use super::jobs::{
+    pid_is_live_worldbench, JobId, JobKind, JobNotice, JobSpec, JobState, JobSupervisor,
+};
+use super::panels::checkpoints::{CheckpointsPanel, CheckpointsState};
+use super::panels::datasets::{DatasetsPanel, DatasetsState};
+use super::panels::gate::{GatePanel, GateState};
+use super::panels::hgraph::{HGraphPanel, HGraphState};
+use super::panels::runs::{RunsPanel, RunsState};
+use super::panels::train::{TrainPanel, TrainState};
+use super::panels::worklog::{WorklogPanel, WorklogState};
+use super::panels::PanelContext;
+use super::run_index::RunIndex;
+
+/// Folder name of the one-click demo dataset under `datasets/`.
+pub const DEMO_DATASET: &str = "demo-corner-loops";
+/// While a job runs, the runs table is re-read this often.
+const LIVE_REFRESH: Duration = Duration::from_secs(2);
+
+/// The panels of the left bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum PanelId {
+    #[default]
+    Datasets,
+    Train,
+    Runs,
+    Checkpoints,
+    Gate,
+    Worklog,
+    HGraph,
+}
+
+impl PanelId {
+    pub const ALL: [Self; 7] = [
+        Self::Datasets,
+        Self::Train,
+        Self::Runs,
+        Self::Checkpoints,
+        Self::Gate,
+        Self::Worklog,
+        Self::HGraph,
+    ];
+
+    /// The left-bar label (also the accessible name tests click).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Datasets => "Datasets",
+            Self::Train => "Train",
+            Self::Runs => "Runs",
+            Self::Checkpoints => "Checkpoints",
+            Self::Gate => "Gate",
+            Self::Worklog => "Worklog",
+            Self::HGraph => "H-graph",
+        }
+    }
+
+    fn key(self) -> egui::Key {
+        match self {
+            Self::Datasets => egui::Key::Num1,
+            Self::Train => egui::Key::Num2,
+            Self::Runs => egui::Key::Num3,
+            Self::Checkpoints => egui::Key::Num4,
+            Self::Gate => egui::Key::Num5,
+            Self::Worklog => egui::Key::Num6,
+            Self::HGraph => egui::Key::Num7,
+        }
+    }
+}
+
+/// Everything the app persists between sessions (eframe storage, key [`eframe::APP_KEY`]).
+/// Jobs and GPU resources are not part of it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct State {
+    pub panel: PanelId,
+    pub datasets: DatasetsState,
+    pub train: TrainState,
+    pub runs: RunsState,
+    pub checkpoints: CheckpointsState,
+    pub gate: GateState,
+    pub worklog: WorklogState,
+    pub hgraph: HGraphState,
+}
+
+/// The keyboard shortcuts, as the Help window lists them.
+pub const SHORTCUTS: [(&str, &str); 12] = [
+    ("Ctrl+1", "Datasets panel"),
+    ("Ctrl+2", "Train panel"),
+    ("Ctrl+3", "Runs panel"),
+    ("Ctrl+4", "Checkpoints panel"),
+    ("Ctrl+5", "Gate panel"),
+    ("Ctrl+6", "Worklog panel"),
+    (
+        "Ctrl+7",
+        "H-graph panel (checkpoint view; F fits the graph)",
+    ),
+    ("Ctrl+Enter", "Launch the run set up in the Train panel"),
+    ("F5", "Re-read runs and datasets"),
+    ("F1 or ?", "This help"),
+    ("Esc", "Close this help"),
+    (
+        "Left/Right, Home/End, Space",
+        "Datasets: move through frames, play/pause",
+    ),
+];
+
+/// The desktop app.
+pub struct WorldbenchApp {
+    workspace: Workspace,
+    panel: PanelId,
+    datasets: DatasetsPanel,
+    train: TrainPanel,
+    runs: RunsPanel,
+    checkpoints: CheckpointsPanel,
+    gate: GatePanel,
+    worklog: WorklogPanel,
+    hgraph: HGraphPanel,
+    jobs: JobSupervisor,
+    run_index: RunIndex,
+    criteria: SuccessCriteria,
+    /// Dataset folders of the workspace (read on start and after a dataset job).
+    dataset_dirs: Vec<PathBuf>,
+    /// Messages shown in the error area until dismissed.
+    errors: Vec<String>,
+    show_help: bool,
+    commands: Vec<AppCommand>,
+    ctx: Option<egui::Context>,
+    last_live_refresh: Instant,
+    /// The run index load whose running runs were last checked for following.
+    followed_generation: u64,
+}
+
+impl WorldbenchApp {
+    /// The app on the workspace at `workspace_root` (created when missing), restoring `state`;
+    /// jobs run `worldbench_exe` (the real app passes its own executable).
+    pub fn new(
+        workspace_root: PathBuf,
+        state: State,
+        worldbench_exe: PathBuf,
+    ) -> anyhow::Result<Self> {
+        let mut errors = Vec::new();
+        let workspace = match Workspace::open_or_create(&workspace_root) {
+            Ok(ws) => ws,
+            Err(e) => {
+                errors.push(format!("{e} — choose another workspace with --workspace"));
+                Workspace {
+                    root: workspace_root,
+                }
+            }
+        };
+        let (criteria, criteria_error) = SuccessCriteria::read(&workspace.config_path());
+        errors.extend(criteria_error);
+        let jobs = JobSupervisor::new(worldbench_exe)
+            .map_err(|e| anyhow::anyhow!("cannot start the job runtime: {e}"))?;
+        let mut run_index = RunIndex::new(workspace.clone());
+        run_index.refresh(None);
+        let mut app = Self {
+            panel: state.panel,
+            datasets: DatasetsPanel::new(workspace.root.clone(), state.datasets),
+            train: TrainPanel::new(state.train),
+            runs: RunsPanel::new(state.runs),
+            checkpoints: CheckpointsPanel::new(state.checkpoints),
+            gate: GatePanel::new(state.gate),
+            worklog: WorklogPanel::new(state.worklog),
+            hgraph: HGraphPanel::new(state.hgraph),
+            workspace,
+            jobs,
+            run_index,
+            criteria,
+            dataset_dirs: Vec::new(),
+            errors,
+            show_help: false,
+            commands: Vec::new(),
+            ctx: None,
+            last_live_refresh: Instant::now(),
+            followed_generation: 0,
+        };
+        app.refresh_datasets();
+        Ok(app)
+    }
+
+    /// The state to persist.
+    pub fn state(&self) -> State {
+        State {
+            panel: self.panel,
+            datasets: self.datasets.state(),
+            train: self.train.state.clone(),
+            runs: self.runs.state.clone(),
+            checkpoints: self.checkpoints.state.clone(),
+            gate: self.gate.state.clone(),
+            worklog: self.worklog.state.clone(),
+            hgraph: self.hgraph.state.clone(),
+        }
+    }
+
+    pub fn workspace(&self) -> &Workspace {
+        &self.workspace
+    }
+
+    pub fn panel(&self) -> PanelId {
+        self.panel
+    }
+
+    pub fn jobs(&self) -> &JobSupervisor {
+        &self.jobs
+    }
+
+    pub fn run_index(&self) -> &RunIndex {
+        &self.run_index
+    }
+
+    /// The messages of the error area.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// The Train panel's form (tests fill it in).
+    pub fn train_form_mut(&mut self) -> &mut super::panels::train::TrainForm {
+        &mut self.train.state.form
+    }
+
+    /// The Datasets panel (tests wait on its background loads).
+    pub fn datasets_mut(&mut self) -> &mut DatasetsPanel {
+        &mut self.datasets
+    }
+
+    /// The Gate panel (tests edit its gate).
+    pub fn gate_panel_mut(&mut self) -> &mut GatePanel {
+        &mut self.gate
+    }
+
+    /// The Worklog panel (tests wait on its export).
+    pub fn worklog_panel_mut(&mut self) -> &mut WorklogPanel {
+        &mut self.worklog
+    }
+
+    /// Dataset folders the Train panel offers.
+    pub fn dataset_dirs(&self) -> &[PathBuf] {
+        &self.dataset_dirs
+    }
+
+    /// Queues a command as if a panel had pushed it (applied after the next frame).
+    pub fn push_command(&mut self, command: AppCommand) {
+        self.commands.push(command);
+    }
+
+    /// Blocks up to `timeout` for job output and applies it (tests wait on jobs with this instead of
+    /// sleeping); the next frame shows the result.
+    pub fn wait_for_job_update(&mut self, timeout: Duration) {
+        let notices = self.jobs.wait_for_update(timeout);
+        self.handle_notices(notices);
+    }
+
+    /// Blocks until the run index's load under way is done and applies it (tests).
+    pub fn wait_for_runs(&mut self) {
+        let errors = self.run_index.wait();
+        self.errors.extend(errors);
+        self.followed_generation = self.run_index.generation();
+        self.follow_live_runs();
+    }
+
+    fn refresh_datasets(&mut self) {
+        let mut dirs = self.workspace.list_datasets();
+        if let Some(sel) = &self.train.state.form.dataset {
+            if !dirs.contains(sel) && sel.exists() {
+                dirs.push(sel.clone());
+            }
+        }
+        self.dataset_dirs = dirs;
+        if self.train.state.form.dataset.is_none() {
+            self.train.state.form.dataset = self.dataset_dirs.first().cloned();
+        }
+    }
+
+    fn refresh_runs(&mut self) {
+        self.run_index.refresh(self.ctx.as_ref());
+    }
+
+    /// Follows every run whose run.json says "running" with a live worldbench process and that no job
+    /// of this app watches yet.
+    fn follow_live_runs(&mut self) {
+        let to_follow: Vec<(PathBuf, u32, String)> = self
+            .run_index
+            .runs()
+            .iter()
+            .filter(|r| r.manifest.status == RunStatus::Running)
+            .filter(|r| {
+                self.jobs
+                    .job_for_run(&r.dir)
+                    .is_none_or(|j| !j.state.is_active())
+            })
+            .filter_map(|r| {
+                r.manifest
+                    .pid
+                    .filter(|&pid| pid_is_live_worldbench(pid))
+                    .map(|pid| (r.dir.clone(), pid, r.title()))
+            })
+            .collect();
+        for (dir, pid, title) in to_follow {
+            // A job of ours that trains this run is not "followed": it is ours.
+            let ours = self
+                .jobs
+                .jobs()
+                .iter()
+                .any(|j| j.state.is_active() && j.pid == Some(pid));
+            if !ours {
+                self.jobs.follow(dir, pid, format!("run \"{title}\""));
+            }
+        }
+    }
+
+    fn handle_notices(&mut self, notices: Vec<JobNotice>) {
+        let mut refresh = false;
+        for notice in notices {
+            match notice {
+                JobNotice::RunChanged(_) => refresh = true,
+                JobNotice::Ended {
+                    kind,
+                    state,
+                    run_dir,
+                    ..
+                } => {
+                    refresh = true;
+                    if let JobState::Failed(msg) = &state {
+                        self.errors.push(msg.clone());
+                    }
+                    if kind == JobKind::GenerateDataset {
+                        self.refresh_datasets();
+                        self.datasets.refresh();
+                    }
+                    if kind == JobKind::Train && state == JobState::Completed {
+                        if let Some(dir) = run_dir {
+                            self.checkpoints.state.run = Some(dir);
+                        }
+                    }
+                }
+            }
+        }
+        if refresh {
+            self.refresh_runs();
+        }
+    }
+
+    fn apply_commands(&mut self) {
+        for command in std::mem::take(&mut self.commands) {
+            match command {
+                AppCommand::ShowError(msg) => {
+                    if !self.errors.contains(&msg) {
+                        self.errors.push(msg);
+                    }
+                }
+                AppCommand::UseDatasetForTraining(dir) => {
+                    if !self.dataset_dirs.contains(&dir) {
+                        self.dataset_dirs.push(dir.clone());
+                    }
+                    self.train.state.form.dataset = Some(dir);
+                    self.panel = PanelId::Train;
+                }
+                AppCommand::Launch(spec) => {
+                    let is_train = spec.kind == JobKind::Train;
+                    self.jobs.launch(spec);
+                    if is_train {
+                        self.panel = PanelId::Train;
+                    }
+                }
+                AppCommand::Cancel(id) => self.cancel(id),
+                AppCommand::ShowPanel(panel) => self.panel = panel,
+                AppCommand::ShowCheckpoints(dir) => {
+                    self.checkpoints.state.run = Some(dir);
+                    if self.panel != PanelId::Runs {
+                        self.panel = PanelId::Checkpoints;
+                    }
+                }
+                AppCommand::RefreshRuns => {
+                    self.refresh_runs();
+                    self.refresh_datasets();
+                }
+                AppCommand::GenerateDemoDataset => self.generate_demo_dataset(),
+                AppCommand::OpenHGraph(checkpoint) => {
+                    self.hgraph.open(checkpoint, false);
+                    self.panel = PanelId::HGraph;
+                }
+                AppCommand::UseGateForTraining(gate) => {
+                    self.train.state.form.gate = Some(gate);
+                    self.train.state.form.kind = worldbench_storage::RunKind::Attempt;
+                    self.panel = PanelId::Train;
+                }
+            }
+        }
+    }
+
+    fn cancel(&mut self, id: JobId) {
+        if let Err(e) = self.jobs.cancel(id) {
+            self.errors.push(e);
+        }
+    }
+
+    fn demo_dataset_dir(&self) -> PathBuf {
+        self.workspace.datasets_dir().join(DEMO_DATASET)
+    }
+
+    fn demo_job_active(&self) -> bool {
+        self.jobs
+            .jobs()
+            .iter()
+            .any(|j| j.kind == JobKind::GenerateDataset && j.state.is_active())
+    }
+
+    fn generate_demo_dataset(&mut self) {
+        if self.demo_job_active() {
+            return;
+        }
+        let out = self.demo_dataset_dir();
+        let args = vec![
+            "--workspace".into(),
+            self.workspace.root.clone().into_os_string(),
+            "data".into(),
+            "gen".into(),
+            "--preset".into(),
+            "corner-loops".into(),
+            "--out".into(),
+            out.into_os_string(),
+        ];
+        self.jobs.launch(JobSpec {
+            kind: JobKind::GenerateDataset,
+            label: "generate the demo dataset".into(),
+            args,
+            run_dir: None,
+        });
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        let typing = ctx.egui_wants_keyboard_input();
+        ctx.input_mut(|i| {
+            for panel in PanelId::ALL {
+                if i.consume_key(egui::Modifiers::COMMAND, panel.key()) {
+                    self.panel = panel;
+                }
+            }
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::F1)
+                || (!typing && i.consume_key(egui::Modifiers::NONE, egui::Key::Questionmark))
+            {
+                self.show_help = !self.show_help;
+            }
+            if self.show_help && i.consume_key(egui::Modifiers::NONE, egui::Key::Escape) {
+                self.show_help = false;
+            }
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::F5) {
+                self.commands.push(AppCommand::RefreshRuns);
+            }
+            if self.panel == PanelId::Train
+                && i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter)
+            {
+                self.train.launch(self.workspace.root(), &mut self.commands);
+            }
+        });
+    }
+
+    fn dropped_folders(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        for path in dropped {
+            let folder = if path.is_dir() {
+                path
+            } else {
+                path.parent().map_or(path.clone(), Path::to_path_buf)
+            };
+            self.datasets.open_folder(folder);
+            self.panel = PanelId::Datasets;
+        }
+    }
+
+    fn nav_ui(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(6.0);
+        ui.heading("Worldbench");
+        ui.add_space(6.0);
+        for panel in PanelId::ALL {
+            let text = egui::RichText::new(panel.label()).size(16.0);
+            let resp = ui.add_sized(
+                [ui.available_width(), 28.0],
+                egui::Button::selectable(self.panel == panel, text),
+            );
+            if resp
+                .on_hover_text(format!("Ctrl+{}", panel as u8 + 1))
+                .clicked()
+            {
+                self.panel = panel;
+            }
+        }
+        ui.separator();
+        let active: Vec<_> = self
+            .jobs
+            .jobs()
+            .iter()
+            .filter(|j| j.state.is_active())
+            .collect();
+        if active.is_empty() {
+            ui.weak("No jobs running");
+        } else {
+            ui.strong("Jobs");
+            for job in active {
+                ui.label(&job.label);
+                if job.kind.is_training() {
+                    ui.add(egui::ProgressBar::new(job.fraction()).desired_height(6.0));
+                } else {
+                    ui.spinner();
+                }
+            }
+        }
+        ui.with_layout(egui::Layout::bottom_up(egui::Align::LEFT), |ui| {
+            ui.add_space(6.0);
+            if ui.button("Help (F1)").clicked() {
+                self.show_help = true;
+            }
+        });
+    }
+
+    fn errors_ui(&mut self, ui: &mut egui::Ui) {
+        let mut dismiss = None;
+        ui.horizontal(|ui| {
+            ui.colored_label(
+                super::criteria::FAIL,
+                format!("{} problem(s)", self.errors.len()),
+            );
+            if ui.button("Dismiss all").clicked() {
+                dismiss = Some(usize::MAX);
+            }
+        });
+        egui::ScrollArea::vertical()
+            .id_salt("errors_area")
+            .max_height(140.0)
+            .show(ui, |ui| {
+                for (i, msg) in self.errors.iter().enumerate() {
+                    ui.horizontal(|ui| {
+                        if ui
+                            .small_button("Dismiss")
+                            .on_hover_text("Hide this message")
+                            .clicked()
+                        {
+                            dismiss = Some(i);
+                        }
+                        ui.label(egui::RichText::new(msg).color(ui.visuals().error_fg_color));
+                    });
+                }
+            });
+        match dismiss {
+            Some(usize::MAX) => self.errors.clear(),
+            Some(i) if i < self.errors.len() => {
+                self.errors.remove(i);
+            }
+            _ => {}
+        }
+    }
+
+    fn empty_workspace_ui(&mut self, ui: &mut egui::Ui) {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if self.demo_job_active() {
+                    ui.spinner();
+                    ui.label("Generating the demo dataset…");
+                } else {
+                    ui.label("This workspace has no datasets yet.");
+                    if ui
+                        .button("Generate demo dataset")
+                        .on_hover_text(format!("worldbench data gen --out datasets/{DEMO_DATASET} (a grid-world dataset)"))
+                        .clicked()
+                    {
+                        self.commands.push(AppCommand::GenerateDemoDataset);
+                    }
+                    ui.weak("or open a dataset folder in the Datasets panel, or drop one on this window.");
+                }
+            });
+        });
+        ui.add_space(6.0);
+    }
+
+    fn help_ui(&mut self, ctx: &egui::Context) {
+        let mut open = self.show_help;
+        egui::Window::new("Help")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                ui.strong("Keyboard shortcuts");
+                egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+                    for (keys, what) in SHORTCUTS {
+                        ui.monospace(keys);
+                        ui.label(what);
+                        ui.end_row();
+                    }
+                });
+                ui.separator();
+                ui.label(format!("Workspace: {}", self.workspace.root.display()));
+                ui.label("Drop a dataset folder on the window to open it.");
+            });
+        self.show_help = open && self.show_help;
+    }
+
+    /// Drains job output and finished loads; keeps repainting while jobs run.
+    fn background(&mut self, ctx: &egui::Context) {
+        if self.ctx.is_none() {
+            self.ctx = Some(ctx.clone());
+            self.jobs.set_context(ctx);
+        }
+        let notices = self.jobs.poll();
+        self.handle_notices(notices);
+        let new_errors = self.run_index.poll(Some(ctx));
+        self.errors.extend(new_errors);
+        if self.run_index.generation() != self.followed_generation {
+            self.followed_generation = self.run_index.generation();
+            self.follow_live_runs();
+        }
+        if self.jobs.any_active() {
+            if self.last_live_refresh.elapsed() >= LIVE_REFRESH && !self.run_index.is_loading() {
+                self.last_live_refresh = Instant::now();
+                self.refresh_runs();
+            }
+            ctx.request_repaint_after(LIVE_REFRESH);
+        }
+    }
+}
+
+impl eframe::App for WorldbenchApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.background(ctx);
+        self.shortcuts(ctx);
+        self.dropped_folders(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let gpu = frame
+            .wgpu_render_state()
+            .map(worldbench_widgets::hgraph::GpuTarget::of);
+        self.hgraph.set_gpu(gpu);
+        let ctx = ui.ctx().clone();
+        egui::Panel::left("nav")
+            .resizable(false)
+            .exact_size(150.0)
+            .show(ui, |ui| self.nav_ui(ui));
+        if !self.errors.is_empty() {
+            egui::Panel::bottom("errors")
+                .resizable(true)
+                .show(ui, |ui| self.errors_ui(ui));
+        }
+        let mut commands = std::mem::take(&mut self.commands);
+        egui::CentralPanel::default().show(ui, |ui| {
+            if self.dataset_dirs.is_empty() {
+                self.empty_workspace_ui(ui);
+            }
+            let cx = PanelContext {
+                workspace: &self.workspace,
+                jobs: &self.jobs,
+                runs: &self.run_index,
+                datasets: &self.dataset_dirs,
+                criteria: &self.criteria,
+            };
+            match self.panel {
+                PanelId::Datasets => self.datasets.ui(ui, &mut commands),
+                PanelId::Train => self.train.ui(ui, &cx, &mut commands),
+                PanelId::Runs => self.runs.ui(ui, &cx, &mut commands),
+                PanelId::Checkpoints => self.checkpoints.ui(ui, &cx, &mut commands),
+                PanelId::Gate => self.gate.ui(ui, &cx, &mut commands),
+                PanelId::Worklog => self.worklog.ui(ui, &cx, &mut commands),
+                PanelId::HGraph => self.hgraph.ui(ui, &cx, &mut commands),
+            }
+        });
+        self.commands.extend(commands);
+        self.help_ui(&ctx);
+        self.apply_commands();
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.state());
+    }
+}

@@ -1,0 +1,542 @@
+//! The Datasets panel: the workspace's datasets and folders opened by hand (either format); for the
+//! selected one a frame scrubber, the trajectory list, the action histogram and the tile map with
+//! its visit heatmap and the current trajectory's path. Loading runs on a background thread.
+
+mod dialog;
+mod loader;
+mod playback;
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use egui::{Color32, Key, Modifiers, RichText, Ui};
+use worldbench_storage::Workspace;
+use worldbench_widgets::{action_histogram, FrameKey, FrameView, TileMap};
+
+use self::dialog::{DialogPoll, FolderDialog};
+use self::loader::{Loaded, Loading};
+use self::playback::{apply_key, Playback, ScrubKey};
+use crate::gui::command::AppCommand;
+
+/// Playback speed when none was saved, in frames per second.
+const DEFAULT_FPS: f32 = 10.0;
+/// Frame enlargement when none was saved, in screen points per frame pixel.
+const DEFAULT_ZOOM: f32 = 4.0;
+
+/// The Datasets panel's persisted state.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct DatasetsState {
+    /// The selected dataset folder.
+    pub selected: Option<PathBuf>,
+    /// Folders opened with the dialog or dropped on the window (beside the workspace's datasets).
+    pub opened: Vec<PathBuf>,
+    /// Playback speed in frames per second (0 = default).
+    pub fps: f32,
+    /// Frame enlargement in screen points per pixel (0 = default).
+    pub zoom: f32,
+    /// The frame shown in the selected dataset.
+    pub frame: usize,
+}
+
+/// One entry of the dataset list.
+#[derive(Debug, Clone, PartialEq)]
+struct Entry {
+    /// The label in the list (the folder name).
+    name: String,
+    path: PathBuf,
+}
+
+fn entry(path: &Path) -> Entry {
+    Entry {
+        name: path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        path: path.to_path_buf(),
+    }
+}
+
+/// The Datasets panel.
+pub struct DatasetsPanel {
+    workspace_root: PathBuf,
+    state: DatasetsState,
+    /// The workspace's datasets (`datasets/*`), sorted by name.
+    workspace_entries: Vec<Entry>,
+    loaded: Option<Loaded>,
+    loading: Option<Loading>,
+    /// The last load error of the selected dataset, shown inline.
+    error: Option<String>,
+    /// A load error not yet sent to the app as `ShowError`.
+    unreported_error: Option<String>,
+    playback: Playback,
+    frame_view: FrameView,
+    dialog: Option<FolderDialog>,
+    /// Kept from the last frame so background threads can ask for a repaint.
+    ctx: Option<egui::Context>,
+}
+
+impl DatasetsPanel {
+    /// The panel for the workspace at `workspace_root`, restoring `state` (it reopens the selected
+    /// dataset in the background).
+    pub fn new(workspace_root: PathBuf, state: DatasetsState) -> Self {
+        let mut panel = Self {
+            workspace_root,
+            state,
+            workspace_entries: Vec::new(),
+            loaded: None,
+            loading: None,
+            error: None,
+            unreported_error: None,
+            playback: Playback::default(),
+            frame_view: FrameView::new(64),
+            dialog: None,
+            ctx: None,
+        };
+        if !panel.state.fps.is_finite() || panel.state.fps <= 0.0 {
+            panel.state.fps = DEFAULT_FPS;
+        }
+        if !panel.state.zoom.is_finite() || panel.state.zoom <= 0.0 {
+            panel.state.zoom = DEFAULT_ZOOM;
+        }
+        panel.refresh();
+        if let Some(sel) = panel.state.selected.clone() {
+            let frame = panel.state.frame;
+            panel.select(sel);
+            panel.state.frame = frame;
+        }
+        panel
+    }
+
+    /// The state to persist.
+    pub fn state(&self) -> DatasetsState {
+        self.state.clone()
+    }
+
+    /// Adds a folder (opened with the dialog or dropped on the window) and selects it.
+    pub fn open_folder(&mut self, path: PathBuf) {
+        let in_workspace = self.workspace_entries.iter().any(|e| e.path == path);
+        if !in_workspace && !self.state.opened.contains(&path) {
+            self.state.opened.push(path.clone());
+        }
+        self.select(path);
+    }
+
+    /// Rescans the workspace's `datasets/` folder.
+    pub fn refresh(&mut self) {
+        let ws = Workspace {
+            root: self.workspace_root.clone(),
+        };
+        self.workspace_entries = ws.list_datasets().iter().map(|p| entry(p)).collect();
+    }
+
+    /// Whether a dataset is being loaded.
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// The number of frames of the loaded dataset, once loaded.
+    pub fn loaded_frames(&self) -> Option<usize> {
+        self.loaded.as_ref().map(|l| l.dataset.len())
+    }
+
+    /// The load error shown for the selected dataset, if any.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The frame shown.
+    pub fn frame(&self) -> usize {
+        self.state.frame
+    }
+
+    /// Blocks until the running load (if any) finishes or `timeout` passes; the result is applied
+    /// on the next `ui` call. For tests and scripts: the app itself polls. Returns whether no load
+    /// is pending any more.
+    pub fn wait_for_load(&mut self, timeout: Duration) -> bool {
+        let Some(loading) = self.loading.as_mut() else {
+            return true;
+        };
+        match loading.wait(timeout) {
+            Some(result) => {
+                self.finish_load(result);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Selects `path` and starts loading it in the background.
+    fn select(&mut self, path: PathBuf) {
+        if self.state.selected.as_ref() == Some(&path)
+            && (self.loading.is_some() || self.loaded.as_ref().is_some_and(|l| l.path == path))
+        {
+            return;
+        }
+        self.state.selected = Some(path.clone());
+        self.state.frame = 0;
+        self.playback = Playback::default();
+        self.error = None;
+        self.loaded = None;
+        self.frame_view.clear();
+        self.loading = Some(Loading::start(path, self.ctx.clone()));
+    }
+
+    /// Applies a finished load; an error is also queued for the app (sent on the next `ui`).
+    fn finish_load(&mut self, result: Result<Box<Loaded>, String>) {
+        self.loading = None;
+        match result {
+            Ok(loaded) => {
+                self.state.frame = self.state.frame.min(loaded.dataset.len().saturating_sub(1));
+                self.loaded = Some(*loaded);
+                self.error = None;
+            }
+            Err(msg) => {
+                self.loaded = None;
+                self.error = Some(msg.clone());
+                self.unreported_error = Some(msg);
+            }
+        }
+    }
+
+    /// Draws the panel.
+    pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+        self.ctx = Some(ui.ctx().clone());
+        self.poll_background(ui, commands);
+        self.handle_keys(ui);
+
+        egui::Panel::left("datasets_list")
+            .resizable(true)
+            .default_size(220.0)
+            .show(ui, |ui| self.list_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("datasets_details")
+                .auto_shrink(false)
+                .show(ui, |ui| self.details_ui(ui, commands));
+        });
+    }
+
+    fn poll_background(&mut self, ui: &Ui, commands: &mut Vec<AppCommand>) {
+        if let Some(loading) = self.loading.as_mut() {
+            if let Some(result) = loading.poll() {
+                self.finish_load(result);
+            } else {
+                ui.ctx().request_repaint_after(Duration::from_millis(100));
+            }
+        }
+        if let Some(msg) = self.unreported_error.take() {
+            commands.push(AppCommand::ShowError(msg));
+        }
+        if let Some(d) = &self.dialog {
+            match d.poll() {
+                DialogPoll::Open => {}
+                DialogPoll::Closed(picked) => {
+                    self.dialog = None;
+                    if let Some(p) = picked {
+                        self.open_folder(p);
+                    }
+                }
+            }
+        }
+        // Play: advance by the time since the last frame.
+        if let Some(l) = &self.loaded {
+            let dt = f64::from(ui.input(|i| i.stable_dt));
+            let len = l.dataset.len();
+            self.state.frame =
+                self.playback
+                    .advance(self.state.frame, len, dt, f64::from(self.state.fps));
+            if self.playback.playing {
+                ui.ctx()
+                    .request_repaint_after(Duration::from_secs_f32(1.0 / self.state.fps.max(1.0)));
+            }
+        }
+    }
+
+    /// ←/→ one frame, Home/End first/last, Space play/pause — unless a text field has the keyboard.
+    fn handle_keys(&mut self, ui: &Ui) {
+        let Some(len) = self.loaded.as_ref().map(|l| l.dataset.len()) else {
+            return;
+        };
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let keys = [
+            (Key::ArrowRight, ScrubKey::Next),
+            (Key::ArrowLeft, ScrubKey::Previous),
+            (Key::Home, ScrubKey::First),
+            (Key::End, ScrubKey::Last),
+        ];
+        for (key, scrub) in keys {
+            let presses = ui.input_mut(|i| i.count_and_consume_key(Modifiers::NONE, key));
+            for _ in 0..presses {
+                self.state.frame = apply_key(self.state.frame, len, scrub);
+            }
+        }
+        let spaces = ui.input_mut(|i| i.count_and_consume_key(Modifiers::NONE, Key::Space));
+        if spaces % 2 == 1 {
+            self.playback.toggle();
+        }
+    }
+
+    fn list_ui(&mut self, ui: &mut Ui) {
+        ui.heading("Datasets");
+        ui.horizontal(|ui| {
+            let open = ui
+                .add_enabled(self.dialog.is_none(), egui::Button::new("Open folder…"))
+                .on_hover_text(
+                    "Open a dataset folder: worldbench format or traj_* trajectory folders",
+                );
+            if open.clicked() {
+                let start = self.workspace_root.join("datasets");
+                match FolderDialog::open(start, ui.ctx().clone()) {
+                    Ok(d) => self.dialog = Some(d),
+                    Err(e) => {
+                        self.unreported_error =
+                            Some(format!("Could not open the folder dialog: {e}"));
+                    }
+                }
+            }
+            if ui
+                .button("Refresh")
+                .on_hover_text("Rescan the workspace's datasets/ folder")
+                .clicked()
+            {
+                self.refresh();
+            }
+        });
+        ui.separator();
+        let mut clicked = None;
+        egui::ScrollArea::vertical()
+            .id_salt("datasets_list_scroll")
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.label(RichText::new("Workspace").strong());
+                if self.workspace_entries.is_empty() {
+                    ui.weak("No datasets in datasets/ yet.");
+                }
+                for e in &self.workspace_entries {
+                    let selected = self.state.selected.as_ref() == Some(&e.path);
+                    if ui
+                        .selectable_label(selected, &e.name)
+                        .on_hover_text(e.path.display().to_string())
+                        .clicked()
+                    {
+                        clicked = Some(e.path.clone());
+                    }
+                }
+                if !self.state.opened.is_empty() {
+                    ui.add_space(8.0);
+                    ui.label(RichText::new("Opened folders").strong());
+                    for p in &self.state.opened {
+                        let e = entry(p);
+                        let selected = self.state.selected.as_ref() == Some(&e.path);
+                        if ui
+                            .selectable_label(selected, &e.name)
+                            .on_hover_text(e.path.display().to_string())
+                            .clicked()
+                        {
+                            clicked = Some(e.path);
+                        }
+                    }
+                }
+            });
+        if let Some(p) = clicked {
+            self.select(p);
+        }
+    }
+
+    fn details_ui(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+        if let Some(loading) = &self.loading {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(&loading.stage);
+                ui.weak(format!("{:.1} s", loading.started.elapsed().as_secs_f32()));
+            });
+            return;
+        }
+        if let Some(err) = &self.error {
+            ui.colored_label(Color32::from_rgb(230, 80, 80), err);
+            return;
+        }
+        let Some(loaded) = &self.loaded else {
+            ui.weak("Select a dataset on the left, open a folder, or drop one on this window.");
+            return;
+        };
+        let ds = loaded.dataset.clone();
+        let stats = &loaded.stats;
+        let len = ds.len();
+
+        ui.horizontal(|ui| {
+            ui.heading(&ds.name);
+            if ui
+                .button("Train on this dataset")
+                .on_hover_text("Open the Train panel with this dataset selected")
+                .clicked()
+            {
+                commands.push(AppCommand::UseDatasetForTraining(loaded.path.clone()));
+            }
+        });
+        ui.weak(loaded.path.display().to_string());
+        ui.horizontal(|ui| {
+            ui.label(format!("Frames: {len}"));
+            ui.separator();
+            ui.label(format!("Trajectories: {}", stats.episodes.len()));
+            ui.separator();
+            ui.label(format!("Frame size: {} × {}", ds.width, ds.height));
+        });
+        if len == 0 {
+            ui.weak("This dataset has no frames.");
+            return;
+        }
+        let frame = self.state.frame.min(len - 1);
+        let episode = stats.episode_of(frame);
+        let tile = ds.tiles.as_ref().and_then(|t| t.get(frame).copied());
+        ui.separator();
+
+        // Frame and map side by side.
+        let mut jump_to = None;
+        ui.horizontal_top(|ui| {
+            let key = FrameKey {
+                dataset: loaded.path.display().to_string(),
+                index: frame,
+            };
+            self.frame_view.ui(
+                ui,
+                &key,
+                ds.width,
+                ds.height,
+                ds.frame(frame),
+                self.state.zoom,
+            );
+            if let Some(walls) = &stats.walls {
+                ui.vertical(|ui| {
+                    let path: &[[i16; 2]] = match (&ds.tiles, &episode) {
+                        (Some(t), Some(k)) => &t[stats.episodes[*k].clone()],
+                        _ => &[],
+                    };
+                    let map = TileMap {
+                        walls,
+                        coverage: stats.coverage.as_ref(),
+                        path,
+                        current: tile,
+                        tile_size: 14.0,
+                    };
+                    let resp = map.ui(ui);
+                    if let (Some(t), Some(tiles)) = (resp.clicked, &ds.tiles) {
+                        jump_to = next_frame_on_tile(tiles, frame, t);
+                    }
+                    if stats.tiles_outside > 0 {
+                        ui.weak(format!(
+                            "{} frames lie outside the map",
+                            stats.tiles_outside
+                        ));
+                    }
+                });
+            }
+        });
+        if let Some(f) = jump_to {
+            self.state.frame = f;
+        }
+
+        // Scrubber.
+        ui.horizontal(|ui| {
+            let play = if self.playback.playing {
+                "Pause"
+            } else {
+                "Play"
+            };
+            if ui.button(play).on_hover_text("Space").clicked() {
+                self.playback.toggle();
+            }
+            ui.spacing_mut().slider_width = (ui.available_width() - 140.0).max(120.0);
+            ui.add(egui::Slider::new(&mut self.state.frame, 0..=len - 1).text("Frame"))
+                .on_hover_text("←/→ one frame, Home/End first/last");
+        });
+        ui.horizontal(|ui| {
+            ui.add(egui::Slider::new(&mut self.state.fps, 1.0..=60.0).text("fps"));
+            ui.add(egui::Slider::new(&mut self.state.zoom, 1.0..=8.0).text("Zoom"));
+        });
+        let frame = self.state.frame.min(len - 1);
+        let episode = stats.episode_of(frame);
+        ui.horizontal(|ui| {
+            let action = ds.actions.get(frame).map_or_else(
+                || "?".to_string(),
+                |&a| {
+                    ds.action_names
+                        .get(usize::from(a))
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{a}"))
+                },
+            );
+            ui.label(format!("Action: {action}"));
+            ui.separator();
+            match ds.tiles.as_ref().and_then(|t| t.get(frame)) {
+                Some([r, c]) => ui.label(format!("Tile: {r},{c}")),
+                None => ui.label("Tile: unknown"),
+            };
+            ui.separator();
+            if let Some(k) = episode {
+                let r = &stats.episodes[k];
+                ui.label(format!(
+                    "Trajectory: {k} (frame {} of {})",
+                    frame - r.start + 1,
+                    r.len()
+                ));
+            }
+        });
+        ui.separator();
+
+        // Trajectory list and action histogram.
+        ui.columns(2, |cols| {
+            cols[0].label(RichText::new("Trajectories").strong());
+            let row_h = cols[0].text_style_height(&egui::TextStyle::Button);
+            let mut jump = None;
+            egui::ScrollArea::vertical()
+                .id_salt("datasets_trajectories")
+                .max_height(200.0)
+                .auto_shrink([false, true])
+                .show_rows(&mut cols[0], row_h, stats.episodes.len(), |ui, rows| {
+                    for k in rows {
+                        let r = &stats.episodes[k];
+                        let text = format!("Trajectory {k}: {} frames", r.len());
+                        if ui.selectable_label(episode == Some(k), text).clicked() {
+                            jump = Some(r.start);
+                        }
+                    }
+                });
+            if let Some(f) = jump {
+                self.state.frame = f;
+            }
+            cols[1].label(RichText::new("Actions").strong());
+            let current_action = ds.actions.get(frame).map(|&a| usize::from(a));
+            action_histogram(
+                &mut cols[1],
+                "datasets_action_histogram",
+                &stats.action_counts,
+                current_action,
+                180.0,
+            );
+        });
+    }
+}
+
+/// The next frame after `frame` (wrapping around) whose tile is `tile`.
+fn next_frame_on_tile(tiles: &[[i16; 2]], frame: usize, tile: [i16; 2]) -> Option<usize> {
+    let n = tiles.len();
+    (1..=n).map(|d| (frame + d) % n).find(|&i| tiles[i] == tile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_frame_on_tile_wraps() {
+        let t = [[0, 0], [1, 1], [0, 0], [2, 2]];
+        assert_eq!(next_frame_on_tile(&t, 0, [0, 0]), Some(2));
+        assert_eq!(next_frame_on_tile(&t, 2, [0, 0]), Some(0));
+        assert_eq!(next_frame_on_tile(&t, 0, [5, 5]), None);
+    }
+}

@@ -1,0 +1,127 @@
+//! Statistics of a loaded dataset, computed once on the loading thread: trajectories, action counts,
+//! the map's walls and the visits per tile.
+
+use std::ops::Range;
+
+use worldbench_model::world::{MAP_COLS, MAP_ROWS};
+use worldbench_storage::Dataset;
+use worldbench_widgets::{coverage_counts, parse_walls, TileGrid};
+
+/// What the Datasets panel shows about a dataset besides its frames.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetStats {
+    /// Frame index ranges of the trajectories (episodes), in order.
+    pub episodes: Vec<Range<usize>>,
+    /// Frames per action, in `action_names` order.
+    pub action_counts: Vec<(String, usize)>,
+    /// The map's walls; `None` when the dataset has no tile positions (nothing to draw).
+    pub walls: Option<TileGrid<bool>>,
+    /// Frames per tile (same size as `walls`).
+    pub coverage: Option<TileGrid<u32>>,
+    /// Frames whose tile lies outside the map.
+    pub tiles_outside: usize,
+}
+
+impl DatasetStats {
+    pub fn compute(ds: &Dataset) -> Self {
+        let mut action_counts: Vec<(String, usize)> =
+            ds.action_names.iter().map(|n| (n.clone(), 0)).collect();
+        for &a in &ds.actions {
+            if let Some((_, c)) = action_counts.get_mut(usize::from(a)) {
+                *c += 1;
+            }
+        }
+        let walls = ds.tiles.as_ref().map(|tiles| {
+            ds.map.as_deref().and_then(parse_walls).unwrap_or_else(|| {
+                // No map: all floor, large enough for every tile seen (at least the default 14 × 16).
+                let max = |k: usize| {
+                    tiles
+                        .iter()
+                        .map(|t| t[k].max(0) as usize + 1)
+                        .max()
+                        .unwrap_or(0)
+                };
+                TileGrid::new(max(0).max(MAP_ROWS), max(1).max(MAP_COLS))
+            })
+        });
+        let (coverage, tiles_outside) = match (&ds.tiles, &walls) {
+            (Some(tiles), Some(w)) => {
+                let (grid, outside) = coverage_counts(tiles, w.rows, w.cols);
+                (Some(grid), outside)
+            }
+            _ => (None, 0),
+        };
+        Self {
+            episodes: ds.episodes(),
+            action_counts,
+            walls,
+            coverage,
+            tiles_outside,
+        }
+    }
+
+    /// The index of the trajectory holding `frame`.
+    pub fn episode_of(&self, frame: usize) -> Option<usize> {
+        let k = self.episodes.partition_point(|r| r.end <= frame);
+        self.episodes
+            .get(k)
+            .filter(|r| r.contains(&frame))
+            .map(|_| k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worldbench_storage::dataset::DatasetSource;
+
+    fn tiny() -> Dataset {
+        Dataset {
+            name: "t".into(),
+            source: DatasetSource::Memory,
+            height: 1,
+            width: 1,
+            frames: vec![0; 5 * 3],
+            actions: vec![4, 4, 0, 1, 0],
+            episode: vec![0, 0, 0, 1, 1],
+            tiles: Some(vec![[12, 1], [12, 2], [12, 2], [12, 1], [11, 1]]),
+            action_names: ["noop", "up", "down", "left", "right"]
+                .map(String::from)
+                .to_vec(),
+            map: None,
+            generator: None,
+        }
+    }
+
+    #[test]
+    fn episodes_actions_and_coverage() {
+        let s = DatasetStats::compute(&tiny());
+        assert_eq!(s.episodes, vec![0..3, 3..5]);
+        let counts: Vec<usize> = s.action_counts.iter().map(|(_, c)| *c).collect();
+        assert_eq!(counts, vec![2, 1, 0, 0, 2]);
+        let cov = s.coverage.as_ref().expect("coverage");
+        assert_eq!((cov.rows, cov.cols), (14, 16));
+        assert_eq!(cov.get([12, 2]), Some(2));
+        assert_eq!(cov.get([12, 1]), Some(2));
+        assert_eq!(cov.get([11, 1]), Some(1));
+        assert_eq!(cov.cells.iter().sum::<u32>(), 5);
+        assert_eq!(s.episode_of(0), Some(0));
+        assert_eq!(s.episode_of(2), Some(0));
+        assert_eq!(s.episode_of(3), Some(1));
+        assert_eq!(s.episode_of(5), None);
+    }
+
+    #[test]
+    fn map_text_gives_walls_and_no_tiles_gives_no_map() {
+        let mut ds = tiny();
+        ds.map = Some("#...\n....\n".into());
+        let s = DatasetStats::compute(&ds);
+        assert_eq!(s.tiles_outside, 5);
+        let w = s.walls.expect("walls");
+        assert_eq!((w.rows, w.cols), (2, 4));
+        assert_eq!(w.get([0, 0]), Some(true));
+        ds.tiles = None;
+        let s = DatasetStats::compute(&ds);
+        assert!(s.walls.is_none() && s.coverage.is_none());
+    }
+}

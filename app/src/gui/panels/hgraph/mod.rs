@@ -1,0 +1,540 @@
+//! The Checkpoint view ("H-graph" panel): a checkpoint's h-graph drawn with wgpu (painter fallback),
+//! coloured by tile, degree, reachability, component or first visit; hover and click a node to see
+//! its frames and out-edges; shift-drag to see the tiles a selection covers on the map; click a map
+//! tile to ring its nodes; and a planning playground (start/goal tiles, plan, step through it).
+
+pub mod compute;
+pub mod job;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use egui::{Color32, RichText, Ui};
+use worldbench_model::eval::PlanOutcome;
+use worldbench_model::world::{Tile, World, TEST1, TEST2};
+use worldbench_storage::ACTION_NAMES;
+use worldbench_widgets::hgraph::{Backend, GpuTarget, GraphData, HGraphView};
+use worldbench_widgets::{coverage_counts, parse_walls, FrameKey, FrameView, TileGrid, TileMap};
+
+use self::compute::graph_data;
+use self::job::{Opened, Task};
+use super::{short_name, PanelContext};
+use crate::gui::command::AppCommand;
+
+/// Frames shown in the strip behind a clicked node.
+const STRIP_FRAMES: usize = 8;
+
+/// The panel's persisted state.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct HGraphState {
+    /// The checkpoint shown (reopened from its cache on start).
+    pub checkpoint: Option<PathBuf>,
+    /// Principal axes on screen x and y (0 = PC1).
+    pub axes: [usize; 2],
+}
+
+/// The planning playground's state.
+#[derive(Default)]
+struct Playground {
+    start: Option<Tile>,
+    goal: Option<Tile>,
+    /// A map click sets the goal (else the start).
+    pick_goal: bool,
+    task: Option<Task<PlanOutcome>>,
+    outcome: Option<PlanOutcome>,
+    /// Executed steps shown (0..=outcome.steps).
+    step: usize,
+}
+
+/// The H-graph panel.
+pub struct HGraphPanel {
+    pub state: HGraphState,
+    view: HGraphView,
+    backend: Backend,
+    task: Option<Task<Opened>>,
+    opened: Option<Opened>,
+    error: Option<String>,
+    walls: TileGrid<bool>,
+    /// Tiles of the box selection's frames.
+    coverage: Option<TileGrid<u32>>,
+    map_tile: Option<[i16; 2]>,
+    frame_view: FrameView,
+    play: Playground,
+    ctx: Option<egui::Context>,
+}
+
+impl HGraphPanel {
+    /// The panel restoring `state` (its checkpoint is reopened, from the cache when fresh).
+    pub fn new(state: HGraphState) -> Self {
+        let mut panel = Self {
+            state,
+            view: HGraphView::new(Backend::Painter),
+            backend: Backend::Painter,
+            task: None,
+            opened: None,
+            error: None,
+            walls: TileGrid::new(14, 16),
+            coverage: None,
+            map_tile: None,
+            frame_view: FrameView::new(32),
+            play: Playground::default(),
+            ctx: None,
+        };
+        if let Some(ck) = panel.state.checkpoint.clone() {
+            if ck.is_file() {
+                panel.open(ck, false);
+            }
+        }
+        panel
+    }
+
+    /// Draw with wgpu into `target` (or the painter when `None`).
+    pub fn set_gpu(&mut self, target: Option<GpuTarget>) {
+        self.backend = target.map_or(Backend::Painter, Backend::Wgpu);
+        self.view.backend = self.backend;
+    }
+
+    /// Opens `checkpoint` in the background (`recompute` ignores the cache).
+    pub fn open(&mut self, checkpoint: PathBuf, recompute: bool) {
+        if let Some(t) = &self.task {
+            t.cancel();
+        }
+        self.state.checkpoint = Some(checkpoint.clone());
+        self.error = None;
+        self.task = Some(job::open(checkpoint, recompute, self.ctx.clone()));
+    }
+
+    /// Whether a checkpoint is being opened.
+    pub fn is_loading(&self) -> bool {
+        self.task.is_some()
+    }
+
+    /// Blocks until the open under way ends and applies it (tests).
+    pub fn wait_for_open(&mut self) {
+        if let Some(mut t) = self.task.take() {
+            let r = t.wait();
+            self.finish_open(r);
+        }
+    }
+
+    /// Blocks until the plan under way ends and applies it (tests).
+    pub fn wait_for_plan(&mut self) {
+        if let Some(mut t) = self.play.task.take() {
+            let r = t.wait();
+            self.finish_plan(r);
+        }
+    }
+
+    /// The view (tests inspect its selection and colours).
+    pub fn view(&self) -> &HGraphView {
+        &self.view
+    }
+
+    /// The graph opened, once open.
+    pub fn opened(&self) -> Option<&Opened> {
+        self.opened.as_ref()
+    }
+
+    /// The last error shown inline.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The playground's last plan.
+    pub fn outcome(&self) -> Option<&PlanOutcome> {
+        self.play.outcome.as_ref()
+    }
+
+    fn map_size(&self) -> [usize; 2] {
+        [self.walls.rows, self.walls.cols]
+    }
+
+    fn finish_open(&mut self, result: Result<Opened, String>) {
+        match result {
+            Ok(o) => {
+                self.walls = o
+                    .data
+                    .map
+                    .as_deref()
+                    .and_then(parse_walls)
+                    .unwrap_or_else(|| TileGrid::new(14, 16));
+                self.error.clone_from(&o.warning);
+                self.opened = Some(o);
+                self.coverage = None;
+                self.map_tile = None;
+                self.play = Playground::default();
+                self.rebuild_view();
+            }
+            Err(e) => {
+                self.error = Some(format!(
+                    "Could not open the h-graph of {}: {e}",
+                    self.state
+                        .checkpoint
+                        .as_deref()
+                        .map_or_else(String::new, |p| p.display().to_string())
+                ));
+            }
+        }
+    }
+
+    fn rebuild_view(&mut self) {
+        let Some(o) = &self.opened else { return };
+        let data = graph_data(&o.cache, self.state.axes, self.map_size());
+        if let Err(e) = self.view.set_data(data) {
+            self.error = Some(e);
+        }
+    }
+
+    /// Shows `data` directly (tests and benchmarks of the panel without a checkpoint).
+    pub fn show_graph(&mut self, data: GraphData) -> Result<(), String> {
+        self.view.set_data(data)
+    }
+
+    fn finish_plan(&mut self, result: Result<PlanOutcome, String>) {
+        match result {
+            Ok(out) => {
+                self.play.step = out.steps;
+                self.play.outcome = Some(out);
+                self.show_plan_step();
+            }
+            Err(e) => self.error = Some(format!("Planning failed: {e}")),
+        }
+    }
+
+    fn show_plan_step(&mut self) {
+        if let Some(out) = &self.play.outcome {
+            let i = self
+                .play
+                .step
+                .min(out.planned_nodes.len().saturating_sub(1));
+            self.view.path = out.planned_nodes.get(i).cloned().unwrap_or_default();
+        }
+    }
+
+    fn poll(&mut self) {
+        if let Some(t) = &mut self.task {
+            if let Some(r) = t.poll() {
+                self.task = None;
+                self.finish_open(r);
+            }
+        }
+        if let Some(t) = &mut self.play.task {
+            if let Some(r) = t.poll() {
+                self.play.task = None;
+                self.finish_plan(r);
+            }
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, _cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+        self.ctx = Some(ui.ctx().clone());
+        self.poll();
+        ui.heading("Checkpoint view: the h-graph");
+        ui.horizontal(|ui| {
+            match &self.state.checkpoint {
+                Some(p) => {
+                    ui.label(format!("Checkpoint: {}", short_name(p)))
+                        .on_hover_text(p.display().to_string());
+                }
+                None => {
+                    ui.label("No checkpoint: use \"Open h-graph\" on a checkpoint in the Checkpoints panel.");
+                }
+            }
+            if let Some(p) = self.state.checkpoint.clone() {
+                if self.task.is_none() && ui.button("Recompute").on_hover_text("Encode every frame again and rewrite the cache").clicked() {
+                    self.open(p, true);
+                }
+            }
+            if let Some(o) = &self.opened {
+                ui.weak(format!(
+                    "{} nodes · {} edges · radius {:.3} · {}",
+                    o.cache.num_nodes(),
+                    o.cache.edge_from.len(),
+                    o.cache.merge_radius,
+                    if o.from_cache { "from cache" } else { "computed" }
+                ));
+            }
+        });
+        if let Some(t) = &self.task {
+            let mut cancel = false;
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.add(
+                    egui::ProgressBar::new(t.fraction)
+                        .desired_width(200.0)
+                        .text(t.stage.clone()),
+                );
+                cancel = ui.button("Cancel").clicked();
+            });
+            if cancel {
+                t.cancel();
+            }
+        }
+        if let Some(e) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+            if ui
+                .small_button("Report")
+                .on_hover_text("Copy to the error area")
+                .clicked()
+            {
+                commands.push(AppCommand::ShowError(e.clone()));
+            }
+        }
+        self.axes_ui(ui);
+        self.view.controls_ui(ui);
+        self.view.legend_ui(ui);
+        let side = 300.0;
+        ui.horizontal_top(|ui| {
+            let w = (ui.available_width() - side - 12.0).max(200.0);
+            let h = (ui.available_height() - 8.0).max(240.0);
+            let resp = self.view.ui(ui, egui::vec2(w, h));
+            if let Some(nodes) = resp.box_selected {
+                self.selection_tiles(&nodes);
+            }
+            ui.vertical(|ui| {
+                ui.set_width(side);
+                self.info_ui(ui, resp.hovered);
+                ui.separator();
+                self.map_ui(ui);
+                ui.separator();
+                self.playground_ui(ui);
+            });
+        });
+    }
+
+    fn axes_ui(&mut self, ui: &mut Ui) {
+        let Some(o) = &self.opened else { return };
+        let k = o.cache.num_axes();
+        let var: Vec<f32> = o.cache.pca_variance.clone();
+        let total: f32 = var.iter().sum::<f32>().max(1e-12);
+        let mut changed = false;
+        ui.horizontal(|ui| {
+            for (i, name) in ["x axis", "y axis"].into_iter().enumerate() {
+                let label = ui.label(name);
+                let r = egui::ComboBox::from_id_salt(("hgraph_axis", i))
+                    .selected_text(format!("PC{}", self.state.axes[i] + 1))
+                    .show_ui(ui, |ui| {
+                        for (a, v) in var.iter().enumerate().take(k) {
+                            let text =
+                                format!("PC{} ({:.0}% of variance)", a + 1, 100.0 * v / total);
+                            changed |= ui
+                                .selectable_value(&mut self.state.axes[i], a, text)
+                                .changed();
+                        }
+                    });
+                r.response.labelled_by(label.id);
+            }
+        });
+        if changed {
+            let keep = self.view.color_mode();
+            self.rebuild_view();
+            self.view.set_color_mode(keep);
+        }
+    }
+
+    fn selection_tiles(&mut self, nodes: &[u32]) {
+        let Some(o) = &self.opened else { return };
+        let Some(tiles) = &o.data.tiles else { return };
+        let mut chosen = vec![false; o.cache.num_nodes()];
+        for &n in nodes {
+            chosen[n as usize] = true;
+        }
+        let picked: Vec<[i16; 2]> = o
+            .cache
+            .node_of_frame
+            .iter()
+            .zip(tiles)
+            .filter(|(n, _)| chosen[**n as usize])
+            .map(|(_, t)| *t)
+            .collect();
+        self.coverage = Some(coverage_counts(&picked, self.walls.rows, self.walls.cols).0);
+    }
+
+    fn info_ui(&mut self, ui: &mut Ui, hovered: Option<u32>) {
+        match hovered.or(self.view.selected) {
+            Some(n) => {
+                ui.label(self.view.describe(n));
+            }
+            None => {
+                ui.weak("Hover a node; click to see its frames. Shift-drag selects a box.");
+            }
+        }
+        let Some(node) = self.view.selected else {
+            return;
+        };
+        let Some(o) = &self.opened else { return };
+        let frames: Vec<usize> = o
+            .cache
+            .node_of_frame
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n == node)
+            .map(|(i, _)| i)
+            .take(STRIP_FRAMES)
+            .collect();
+        ui.label(format!("Frames behind node {node}:"));
+        let data = Arc::clone(&o.data);
+        let dataset_key = o.checkpoint.display().to_string();
+        egui::ScrollArea::horizontal()
+            .id_salt("hgraph_strip")
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    for &i in &frames {
+                        let key = FrameKey {
+                            dataset: dataset_key.clone(),
+                            index: i,
+                        };
+                        self.frame_view
+                            .ui(ui, &key, data.width, data.height, data.frame(i), 1.0);
+                    }
+                });
+            });
+        ui.label("Out-edges by action:");
+        egui::Grid::new("hgraph_out_edges")
+            .striped(true)
+            .show(ui, |ui| {
+                for e in self.view.data().out_edges(node).iter().take(24) {
+                    let name = data.action_names.get(e.action as usize).map_or_else(
+                        || {
+                            ACTION_NAMES
+                                .get(e.action as usize)
+                                .copied()
+                                .unwrap_or("?")
+                                .to_string()
+                        },
+                        Clone::clone,
+                    );
+                    ui.label(name);
+                    ui.label(format!("→ node {}", e.to));
+                    ui.label(format!("×{}", e.count));
+                    ui.end_row();
+                }
+            });
+    }
+
+    fn map_ui(&mut self, ui: &mut Ui) {
+        let executed: Vec<[i16; 2]> = self.play.outcome.as_ref().map_or_else(Vec::new, |o| {
+            o.tiles
+                .iter()
+                .take(self.play.step + 1)
+                .map(|t| [t.row, t.col])
+                .collect()
+        });
+        let mut map = TileMap::new(&self.walls);
+        map.coverage = self.coverage.as_ref();
+        map.path = &executed;
+        map.current = executed.last().copied().or(self.map_tile);
+        map.tile_size = (ui.available_width() / self.walls.cols.max(1) as f32).clamp(8.0, 18.0);
+        let r = map.ui(ui);
+        if let Some(t) = r.clicked {
+            self.map_tile = Some(t);
+            self.highlight_tile(t);
+            let tile = Tile::new(t[0], t[1]);
+            if self.play.pick_goal {
+                self.play.goal = Some(tile);
+            } else {
+                self.play.start = Some(tile);
+            }
+            self.play.pick_goal = !self.play.pick_goal;
+        }
+        if self.coverage.is_some() && ui.small_button("Clear selection").clicked() {
+            self.coverage = None;
+            self.view.selection.clear();
+        }
+    }
+
+    /// Rings the nodes of every frame on `tile`.
+    pub fn highlight_tile(&mut self, tile: [i16; 2]) {
+        let Some(o) = &self.opened else { return };
+        let Some(tiles) = &o.data.tiles else { return };
+        let mut nodes: Vec<u32> = o
+            .cache
+            .node_of_frame
+            .iter()
+            .zip(tiles)
+            .filter(|(_, t)| **t == tile)
+            .map(|(n, _)| *n)
+            .collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        self.view.highlighted = nodes;
+    }
+
+    fn playground_ui(&mut self, ui: &mut Ui) {
+        ui.strong("Planning playground");
+        let show =
+            |t: Option<Tile>| t.map_or_else(|| "–".to_string(), |t| format!("{},{}", t.row, t.col));
+        ui.label(format!(
+            "Start {} · goal {} (click the map: {} next)",
+            show(self.play.start),
+            show(self.play.goal),
+            if self.play.pick_goal { "goal" } else { "start" }
+        ));
+        ui.horizontal(|ui| {
+            if ui.button("test1").clicked() {
+                (self.play.start, self.play.goal) = (Some(TEST1.0), Some(TEST1.1));
+            }
+            if ui.button("test2").clicked() {
+                (self.play.start, self.play.goal) = (Some(TEST2.0), Some(TEST2.1));
+            }
+            let ready = self.opened.is_some() && self.play.task.is_none();
+            if let (Some(s), Some(g), true) = (self.play.start, self.play.goal, ready) {
+                if ui.button("Plan").clicked() {
+                    self.start_plan(s, g);
+                }
+            }
+        });
+        if let Some(t) = &self.play.task {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(&t.stage);
+            });
+        }
+        let Some(out) = &self.play.outcome else {
+            return;
+        };
+        let color = if out.success {
+            Color32::from_rgb(80, 200, 120)
+        } else {
+            Color32::from_rgb(230, 80, 80)
+        };
+        ui.label(
+            RichText::new(format!(
+                "{} in {} steps (shortest {}, budget {}, stop: {:?})",
+                if out.success {
+                    "Reached the goal"
+                } else {
+                    "Failed"
+                },
+                out.steps,
+                out.shortest_len,
+                out.budget,
+                out.stop
+            ))
+            .color(color),
+        );
+        let max = out.steps;
+        if max > 0
+            && ui
+                .add(egui::Slider::new(&mut self.play.step, 0..=max).text("Step"))
+                .changed()
+        {
+            self.show_plan_step();
+        }
+    }
+
+    fn start_plan(&mut self, start: Tile, goal: Tile) {
+        let Some(o) = &self.opened else { return };
+        let world: Arc<World> = Arc::clone(&o.world);
+        self.play.outcome = None;
+        self.play.task = Some(job::plan(
+            o.checkpoint.clone(),
+            &o.cache,
+            world,
+            start,
+            goal,
+            self.ctx.clone(),
+        ));
+    }
+}

@@ -1,0 +1,557 @@
+//! The Runs panel: every run in a sortable, filterable table; select several to compare loss curves,
+//! planning metrics over checkpoints, and the config keys that differ.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use worldbench_storage::{RunKind, RunStatus};
+
+use super::{format_duration, PanelContext};
+use crate::gui::command::AppCommand;
+use crate::gui::criteria::{test_text, FAIL, PASS};
+use crate::gui::plots::{checkpoint_plot, format_value, line_plot, PlotSettings, Series};
+use crate::gui::run_index::RunRecord;
+
+/// A sortable column of the runs table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum RunColumn {
+    Title,
+    Kind,
+    Status,
+    Steps,
+    LastLoss,
+    BestReachP10,
+    Test1,
+    Test2,
+    #[default]
+    Started,
+    Duration,
+}
+
+impl RunColumn {
+    pub const ALL: [Self; 10] = [
+        Self::Title,
+        Self::Kind,
+        Self::Status,
+        Self::Steps,
+        Self::LastLoss,
+        Self::BestReachP10,
+        Self::Test1,
+        Self::Test2,
+        Self::Started,
+        Self::Duration,
+    ];
+
+    pub fn header(self) -> &'static str {
+        match self {
+            Self::Title => "Title",
+            Self::Kind => "Kind",
+            Self::Status => "Status",
+            Self::Steps => "Steps",
+            Self::LastLoss => "Last loss",
+            Self::BestReachP10 => "Best reach p10",
+            Self::Test1 => "Test1",
+            Self::Test2 => "Test2",
+            Self::Started => "Started",
+            Self::Duration => "Duration",
+        }
+    }
+}
+
+/// Planning metrics that the compare view can plot over checkpoints.
+pub const COMPARE_METRICS: [&str; 6] = [
+    "reach_h_p10",
+    "reach_h_median",
+    "h_local_success",
+    "num_nodes_h",
+    "test1_success",
+    "test2_success",
+];
+
+/// The Runs panel's persisted state.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RunsState {
+    pub sort: RunColumn,
+    pub ascending: bool,
+    /// Shows runs whose title, folder, kind or status contains this (case-insensitive).
+    pub filter: String,
+    /// Selected run folders (several: compare).
+    pub selected: Vec<PathBuf>,
+    pub compare_metric: String,
+    pub plot: PlotSettings,
+}
+
+impl Default for RunsState {
+    fn default() -> Self {
+        Self {
+            sort: RunColumn::Started,
+            ascending: false,
+            filter: String::new(),
+            selected: Vec::new(),
+            compare_metric: COMPARE_METRICS[0].into(),
+            plot: PlotSettings::default(),
+        }
+    }
+}
+
+fn kind_text(kind: RunKind) -> &'static str {
+    match kind {
+        RunKind::Smoke => "smoke",
+        RunKind::Attempt => "attempt",
+    }
+}
+
+pub fn status_text(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Running => "running",
+        RunStatus::Completed => "completed",
+        RunStatus::Failed => "failed",
+        RunStatus::Cancelled => "cancelled",
+    }
+}
+
+pub fn status_color(status: RunStatus) -> egui::Color32 {
+    match status {
+        RunStatus::Running => egui::Color32::from_rgb(100, 170, 255),
+        RunStatus::Completed => PASS,
+        RunStatus::Failed => FAIL,
+        RunStatus::Cancelled => egui::Color32::from_rgb(230, 180, 60),
+    }
+}
+
+/// "2025-01-31 14:05" from an RFC 3339 time (as written, in the run's own offset).
+fn started_text(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
+        |_| rfc3339.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+    )
+}
+
+fn cmp_f64(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a.total_cmp(&b),
+        (Some(_), None) => Ordering::Greater,
+        (None, Some(_)) => Ordering::Less,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// Orders two runs by a column (ascending).
+pub fn compare_runs(
+    a: &RunRecord,
+    b: &RunRecord,
+    col: RunColumn,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Ordering {
+    let test = |r: &RunRecord, first: bool| {
+        r.last_planning().map(|p| if first { p.test1_success } else { p.test2_success } as f64)
+    };
+    match col {
+        RunColumn::Title => a.title().to_lowercase().cmp(&b.title().to_lowercase()),
+        RunColumn::Kind => kind_text(a.manifest.kind).cmp(kind_text(b.manifest.kind)),
+        RunColumn::Status => status_text(a.manifest.status).cmp(status_text(b.manifest.status)),
+        RunColumn::Steps => a.steps_done().cmp(&b.steps_done()),
+        RunColumn::LastLoss => cmp_f64(a.last_loss(), b.last_loss()),
+        RunColumn::BestReachP10 => cmp_f64(a.best_reach_p10(), b.best_reach_p10()),
+        RunColumn::Test1 => cmp_f64(test(a, true), test(b, true)),
+        RunColumn::Test2 => cmp_f64(test(a, false), test(b, false)),
+        RunColumn::Started => a
+            .manifest
+            .started
+            .cmp(&b.manifest.started)
+            .then_with(|| a.dir.cmp(&b.dir)),
+        RunColumn::Duration => cmp_f64(a.duration_secs(now), b.duration_secs(now)),
+    }
+}
+
+/// Whether a run matches the filter text.
+pub fn matches_filter(run: &RunRecord, filter: &str) -> bool {
+    let f = filter.trim().to_lowercase();
+    f.is_empty()
+        || [
+            run.title(),
+            run.name(),
+            kind_text(run.manifest.kind).into(),
+            status_text(run.manifest.status).into(),
+        ]
+        .iter()
+        .any(|s| s.to_lowercase().contains(&f))
+}
+
+/// `{"model": {"hidden": 32}}` → `model.hidden = 32`.
+pub fn flatten_json(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten_json(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
+}
+
+/// The config keys (plus dataset and device) whose values differ between runs: key → one value per run
+/// (`None` where a run lacks the key).
+pub fn differing_config(runs: &[&RunRecord]) -> Vec<(String, Vec<Option<String>>)> {
+    let flat: Vec<BTreeMap<String, String>> = runs
+        .iter()
+        .map(|r| {
+            let mut m = BTreeMap::new();
+            flatten_json("", &r.manifest.config, &mut m);
+            m.insert("dataset".into(), r.manifest.dataset_path.clone());
+            m.insert("device".into(), r.manifest.device.clone());
+            m
+        })
+        .collect();
+    let keys: std::collections::BTreeSet<&String> = flat.iter().flat_map(BTreeMap::keys).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let values: Vec<Option<String>> = flat.iter().map(|m| m.get(k).cloned()).collect();
+            let first = &values[0];
+            values
+                .iter()
+                .any(|v| v != first)
+                .then(|| (k.clone(), values))
+        })
+        .collect()
+}
+
+pub struct RunsPanel {
+    pub state: RunsState,
+}
+
+impl RunsPanel {
+    pub fn new(state: RunsState) -> Self {
+        Self { state }
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+        ui.horizontal(|ui| {
+            ui.heading("Runs of this workspace");
+            if ui
+                .button("Refresh")
+                .on_hover_text("Read the run folders again (F5)")
+                .clicked()
+            {
+                commands.push(AppCommand::RefreshRuns);
+            }
+            if cx.runs.is_loading() {
+                ui.spinner();
+            }
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("Filter");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.state.filter)
+                    .hint_text("title, kind or status")
+                    .desired_width(200.0),
+            )
+            .labelled_by(label.id);
+            let n = self.state.selected.len();
+            if n > 0 {
+                ui.label(format!("{n} selected"));
+                if ui.button("Clear selection").clicked() {
+                    self.state.selected.clear();
+                }
+            }
+            ui.weak("Click a title to select it; Ctrl+click to select several and compare.");
+        });
+        ui.separator();
+
+        let now = chrono::Local::now().fixed_offset();
+        let mut rows: Vec<&RunRecord> = cx
+            .runs
+            .runs()
+            .iter()
+            .filter(|r| matches_filter(r, &self.state.filter))
+            .collect();
+        rows.sort_by(|a, b| {
+            let o = compare_runs(a, b, self.state.sort, now);
+            if self.state.ascending {
+                o
+            } else {
+                o.reverse()
+            }
+        });
+
+        if cx.runs.runs().is_empty() && !cx.runs.is_loading() {
+            ui.label("No runs yet: launch one from the Train panel (Ctrl+2).");
+        }
+        let compare = self.state.selected.len() >= 2;
+        let table_height = if compare {
+            ui.available_height() * 0.4
+        } else {
+            ui.available_height()
+        };
+        egui::ScrollArea::both()
+            .id_salt("runs_table")
+            .max_height(table_height)
+            .show(ui, |ui| {
+                self.table_ui(ui, &rows, now, commands);
+            });
+        if compare {
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .id_salt("runs_compare")
+                .show(ui, |ui| self.compare_ui(ui, cx));
+        }
+    }
+
+    fn table_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        rows: &[&RunRecord],
+        now: chrono::DateTime<chrono::FixedOffset>,
+        commands: &mut Vec<AppCommand>,
+    ) {
+        egui::Grid::new("runs_grid")
+            .striped(true)
+            .spacing([14.0, 6.0])
+            .show(ui, |ui| {
+                for col in RunColumn::ALL {
+                    let arrow = if self.state.sort == col {
+                        if self.state.ascending {
+                            " (asc)"
+                        } else {
+                            " (desc)"
+                        }
+                    } else {
+                        ""
+                    };
+                    let header = egui::Button::new(
+                        egui::RichText::new(format!("{}{arrow}", col.header())).strong(),
+                    )
+                    .frame(false);
+                    if ui
+                        .add(header)
+                        .on_hover_text("Sort by this column")
+                        .clicked()
+                    {
+                        if self.state.sort == col {
+                            self.state.ascending = !self.state.ascending;
+                        } else {
+                            self.state.sort = col;
+                            self.state.ascending = true;
+                        }
+                    }
+                }
+                ui.end_row();
+                for run in rows {
+                    let selected = self.state.selected.contains(&run.dir);
+                    let resp = ui
+                        .selectable_label(selected, run.title())
+                        .on_hover_text(run.dir.display().to_string());
+                    if resp.clicked() {
+                        let multi = ui.input(|i| i.modifiers.command || i.modifiers.shift);
+                        if multi {
+                            if selected {
+                                self.state.selected.retain(|d| d != &run.dir);
+                            } else {
+                                self.state.selected.push(run.dir.clone());
+                            }
+                        } else {
+                            self.state.selected = vec![run.dir.clone()];
+                            commands.push(AppCommand::ShowCheckpoints(run.dir.clone()));
+                        }
+                    }
+                    ui.label(kind_text(run.manifest.kind));
+                    ui.label(
+                        egui::RichText::new(status_text(run.manifest.status))
+                            .color(status_color(run.manifest.status)),
+                    );
+                    let total = run.total_steps();
+                    ui.label(if total > 0 {
+                        format!("{} / {total}", run.steps_done())
+                    } else {
+                        run.steps_done().to_string()
+                    });
+                    ui.label(run.last_loss().map_or_else(|| "–".into(), format_value));
+                    ui.label(
+                        run.best_reach_p10()
+                            .map_or_else(|| "–".into(), |v| format!("{v:.3}")),
+                    );
+                    if let Some(p) = run.last_planning() {
+                        {
+                            ui.label(
+                                egui::RichText::new(test_text(p.test1_success, p.test1_steps))
+                                    .color(if p.test1_success == 1 { PASS } else { FAIL }),
+                            );
+                            ui.label(
+                                egui::RichText::new(test_text(p.test2_success, p.test2_steps))
+                                    .color(if p.test2_success == 1 { PASS } else { FAIL }),
+                            );
+                        }
+                    } else {
+                        ui.label("–");
+                        ui.label("–");
+                    }
+                    ui.label(started_text(&run.manifest.started));
+                    ui.label(
+                        run.duration_secs(now)
+                            .map_or_else(|| "–".into(), format_duration),
+                    );
+                    ui.end_row();
+                }
+            });
+    }
+
+    fn compare_ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>) {
+        let runs: Vec<&RunRecord> = self
+            .state
+            .selected
+            .iter()
+            .filter_map(|d| cx.runs.get(d))
+            .collect();
+        ui.strong(format!("Comparing {} runs", runs.len()));
+        if runs.len() < 2 {
+            ui.weak("Some selected runs are gone from the workspace.");
+            return;
+        }
+        self.state.plot.controls(ui);
+        let losses: Vec<Vec<[f64; 2]>> = runs
+            .iter()
+            .map(|r| r.train.iter().map(|t| [t.step as f64, t.loss]).collect())
+            .collect();
+        let series: Vec<Series<'_>> = runs
+            .iter()
+            .zip(&losses)
+            .map(|(r, pts)| Series {
+                name: r.title(),
+                points: pts,
+            })
+            .collect();
+        line_plot(ui, "compare_loss", &series, self.state.plot, 200.0, "loss");
+
+        ui.horizontal(|ui| {
+            let label = ui.label("Metric");
+            let combo = egui::ComboBox::from_id_salt("compare_metric")
+                .selected_text(self.state.compare_metric.clone())
+                .show_ui(ui, |ui| {
+                    for m in COMPARE_METRICS {
+                        ui.selectable_value(&mut self.state.compare_metric, m.to_string(), m);
+                    }
+                });
+            combo.response.labelled_by(label.id);
+        });
+        let metric = self.state.compare_metric.clone();
+        let points: Vec<Vec<[f64; 2]>> = runs
+            .iter()
+            .map(|r| {
+                r.planning
+                    .iter()
+                    .map(|p| {
+                        let v = match metric.as_str() {
+                            "reach_h_median" => p.reach_h_median,
+                            "h_local_success" => p.h_local_success,
+                            "num_nodes_h" => p.num_nodes_h as f64,
+                            "test1_success" => f64::from(p.test1_success),
+                            "test2_success" => f64::from(p.test2_success),
+                            _ => p.reach_h_p10,
+                        };
+                        [p.step as f64, v]
+                    })
+                    .collect()
+            })
+            .collect();
+        let series: Vec<Series<'_>> = runs
+            .iter()
+            .zip(&points)
+            .map(|(r, pts)| Series {
+                name: r.title(),
+                points: pts,
+            })
+            .collect();
+        checkpoint_plot(ui, "compare_metric_plot", &series, 180.0, &metric);
+
+        ui.strong("Config keys that differ");
+        let diff = differing_config(&runs);
+        if diff.is_empty() {
+            ui.weak("The selected runs have the same configuration.");
+            return;
+        }
+        egui::Grid::new("compare_config")
+            .striped(true)
+            .show(ui, |ui| {
+                ui.strong("key");
+                for r in &runs {
+                    ui.strong(r.title());
+                }
+                ui.end_row();
+                for (key, values) in &diff {
+                    ui.label(key);
+                    for v in values {
+                        ui.label(v.as_deref().unwrap_or("(absent)"));
+                    }
+                    ui.end_row();
+                }
+            });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worldbench_storage::RunManifest;
+
+    fn run(title: &str, config: serde_json::Value, status: RunStatus) -> RunRecord {
+        RunRecord {
+            dir: PathBuf::from(format!("/ws/runs/{title}")),
+            manifest: RunManifest {
+                title: title.into(),
+                config,
+                status,
+                ..RunManifest::default()
+            },
+            train: Vec::new(),
+            planning: Vec::new(),
+            checkpoints: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_differing_config_keys_are_listed() {
+        let a = run(
+            "a",
+            serde_json::json!({"steps": 10, "model": {"hidden": 32, "latent_dim": 16}}),
+            RunStatus::Completed,
+        );
+        let b = run(
+            "b",
+            serde_json::json!({"steps": 20, "model": {"hidden": 32}}),
+            RunStatus::Completed,
+        );
+        let diff = differing_config(&[&a, &b]);
+        let keys: Vec<&str> = diff.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, vec!["model.latent_dim", "steps"]);
+        assert_eq!(diff[0].1, vec![Some("16".to_string()), None]);
+    }
+
+    #[test]
+    fn filter_and_sort_by_title_and_status() {
+        let a = run("Zeta", serde_json::json!({}), RunStatus::Completed);
+        let b = run("alpha", serde_json::json!({}), RunStatus::Cancelled);
+        assert!(
+            matches_filter(&a, "zet")
+                && !matches_filter(&a, "alpha")
+                && matches_filter(&b, "CANCEL")
+        );
+        let now = chrono::Local::now().fixed_offset();
+        assert_eq!(
+            compare_runs(&a, &b, RunColumn::Title, now),
+            Ordering::Greater
+        );
+        assert_eq!(
+            compare_runs(&a, &b, RunColumn::Status, now),
+            Ordering::Greater
+        );
+    }
+}

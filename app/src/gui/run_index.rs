@@ -1,0 +1,351 @@
+//! Every run of the workspace, read off the UI thread: run.json, the metrics CSVs and the checkpoint
+//! files. A file that cannot be read becomes an error message naming it, never a panic; the other
+//! runs still load.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use worldbench_storage::metrics::read_csv;
+use worldbench_storage::{PlanningRow, RunManifest, RunPaths, RunStatus, TrainRow, Workspace};
+
+/// One checkpoint file of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointFile {
+    /// The step of `step_XXXXXX.safetensors`; `None` for the rolling `last.safetensors`.
+    pub step: Option<u64>,
+    pub path: PathBuf,
+    pub size_bytes: u64,
+}
+
+/// What the app knows about one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub dir: PathBuf,
+    pub manifest: RunManifest,
+    pub train: Vec<TrainRow>,
+    pub planning: Vec<PlanningRow>,
+    /// Step checkpoints in step order, then `last`.
+    pub checkpoints: Vec<CheckpointFile>,
+}
+
+impl RunRecord {
+    /// The folder name (`<ts>.<slug>`).
+    pub fn name(&self) -> String {
+        self.dir.file_name().map_or_else(
+            || self.dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+
+    /// The title, or the folder name when the title is empty.
+    pub fn title(&self) -> String {
+        if self.manifest.title.trim().is_empty() {
+            self.name()
+        } else {
+            self.manifest.title.clone()
+        }
+    }
+
+    /// Steps trained so far (last train.csv row).
+    pub fn steps_done(&self) -> u64 {
+        self.train.last().map_or(0, |r| r.step)
+    }
+
+    /// The run's configured total steps.
+    pub fn total_steps(&self) -> u64 {
+        self.manifest
+            .config
+            .get("steps")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    }
+
+    pub fn last_loss(&self) -> Option<f64> {
+        self.train.last().map(|r| r.loss)
+    }
+
+    /// Best (highest) reach_h_p10 over the evaluated checkpoints.
+    pub fn best_reach_p10(&self) -> Option<f64> {
+        self.planning
+            .iter()
+            .map(|r| r.reach_h_p10)
+            .fold(None, |best, v| Some(best.map_or(v, |b: f64| b.max(v))))
+    }
+
+    /// The planning row of the last evaluated checkpoint.
+    pub fn last_planning(&self) -> Option<&PlanningRow> {
+        self.planning.iter().max_by_key(|r| r.step)
+    }
+
+    /// Seconds between start and finish (or `now` while running); `None` when unknown.
+    pub fn duration_secs(&self, now: chrono::DateTime<chrono::FixedOffset>) -> Option<f64> {
+        let started = chrono::DateTime::parse_from_rfc3339(&self.manifest.started).ok()?;
+        let end = match &self.manifest.finished {
+            Some(f) => chrono::DateTime::parse_from_rfc3339(f).ok()?,
+            None if self.manifest.status == RunStatus::Running => now,
+            None => return None,
+        };
+        Some((end - started).num_milliseconds() as f64 / 1000.0)
+    }
+
+    /// The planning row of a checkpoint step.
+    pub fn planning_at(&self, step: u64) -> Option<&PlanningRow> {
+        self.planning.iter().find(|r| r.step == step)
+    }
+}
+
+/// Reads one run folder. Errors name the file and say what to do.
+pub fn read_run(dir: &Path) -> Result<RunRecord, String> {
+    let paths = RunPaths::new(dir);
+    let manifest = RunManifest::read(&paths.manifest())
+        .map_err(|e| format!("{e} — fix the file or move the run folder out of runs/"))?;
+    let train = read_optional_csv(&paths.train_csv())?;
+    let planning = read_optional_csv(&paths.planning_csv())?;
+    Ok(RunRecord {
+        dir: dir.to_path_buf(),
+        manifest,
+        train,
+        planning,
+        checkpoints: list_checkpoints(&paths),
+    })
+}
+
+fn read_optional_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, String> {
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    read_csv(path).map_err(|e| format!("{e} — the file is not a metrics table; fix or delete it"))
+}
+
+/// `step_XXXXXX.safetensors` files by step, then `last.safetensors`.
+pub fn list_checkpoints(paths: &RunPaths) -> Vec<CheckpointFile> {
+    let Ok(entries) = std::fs::read_dir(paths.checkpoints_dir()) else {
+        return Vec::new();
+    };
+    let mut steps = Vec::new();
+    let mut last = None;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let size_bytes = entry.metadata().map_or(0, |m| m.len());
+        if name == "last.safetensors" {
+            last = Some(CheckpointFile {
+                step: None,
+                path,
+                size_bytes,
+            });
+        } else if let Some(step) = name
+            .strip_prefix("step_")
+            .and_then(|s| s.strip_suffix(".safetensors"))
+            .and_then(|s| s.parse().ok())
+        {
+            steps.push(CheckpointFile {
+                step: Some(step),
+                path,
+                size_bytes,
+            });
+        }
+    }
+    steps.sort_by_key(|c| c.step);
+    steps.extend(last);
+    steps
+}
+
+/// The result of one load: the runs that could be read, and one message per run that could not.
+#[derive(Debug, Default)]
+pub struct LoadResult {
+    pub runs: Vec<RunRecord>,
+    pub errors: Vec<String>,
+}
+
+/// Reads every run of the workspace.
+pub fn load_all(workspace: &Workspace) -> LoadResult {
+    let mut out = LoadResult::default();
+    for dir in workspace.list_runs() {
+        match read_run(&dir) {
+            Ok(run) => out.runs.push(run),
+            Err(e) => out.errors.push(e),
+        }
+    }
+    out
+}
+
+/// The runs of a workspace, reloaded in a background thread on request.
+pub struct RunIndex {
+    workspace: Workspace,
+    runs: Vec<RunRecord>,
+    pending: Option<mpsc::Receiver<LoadResult>>,
+    /// A refresh was asked for while one was loading.
+    again: bool,
+    /// Errors already shown (each is reported once until it changes).
+    reported: HashSet<String>,
+    /// Completed loads (tests wait on this).
+    generation: u64,
+}
+
+impl RunIndex {
+    pub fn new(workspace: Workspace) -> Self {
+        Self {
+            workspace,
+            runs: Vec::new(),
+            pending: None,
+            again: false,
+            reported: HashSet::new(),
+            generation: 0,
+        }
+    }
+
+    pub fn runs(&self) -> &[RunRecord] {
+        &self.runs
+    }
+
+    pub fn get(&self, dir: &Path) -> Option<&RunRecord> {
+        self.runs.iter().find(|r| r.dir == dir)
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// How many loads have completed.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Starts a reload in the background (or queues one when a load is under way).
+    pub fn refresh(&mut self, ctx: Option<&egui::Context>) {
+        if self.pending.is_some() {
+            self.again = true;
+            return;
+        }
+        let (tx, rx) = mpsc::channel();
+        let ws = self.workspace.clone();
+        let ctx = ctx.cloned();
+        let spawned = std::thread::Builder::new()
+            .name("worldbench-runs".into())
+            .spawn(move || {
+                let _ = tx.send(load_all(&ws));
+                if let Some(ctx) = ctx {
+                    ctx.request_repaint();
+                }
+            });
+        if spawned.is_ok() {
+            self.pending = Some(rx);
+        }
+    }
+
+    /// Takes a finished load (never blocks); returns the new error messages to show.
+    pub fn poll(&mut self, ctx: Option<&egui::Context>) -> Vec<String> {
+        let Some(rx) = &self.pending else {
+            return Vec::new();
+        };
+        let result = match rx.try_recv() {
+            Ok(result) => result,
+            Err(mpsc::TryRecvError::Empty) => return Vec::new(),
+            Err(mpsc::TryRecvError::Disconnected) => LoadResult::default(),
+        };
+        self.pending = None;
+        self.generation += 1;
+        self.runs = result.runs;
+        let new_errors: Vec<String> = result
+            .errors
+            .into_iter()
+            .filter(|e| self.reported.insert(e.clone()))
+            .collect();
+        if std::mem::take(&mut self.again) {
+            self.refresh(ctx);
+        }
+        new_errors
+    }
+
+    /// Waits for the load under way (tests).
+    pub fn wait(&mut self) -> Vec<String> {
+        if let Some(rx) = &self.pending {
+            if let Ok(result) = rx.recv() {
+                let (tx, new_rx) = mpsc::channel();
+                let _ = tx.send(result);
+                self.pending = Some(new_rx);
+            }
+        }
+        self.poll(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worldbench_storage::metrics::write_csv;
+
+    fn row(step: u64, reach_p10: f64) -> PlanningRow {
+        PlanningRow {
+            step,
+            num_nodes_h: 10,
+            num_edges_h: 20,
+            reach_h_median: 0.5,
+            reach_h_p10: reach_p10,
+            reach_h_p90: 0.9,
+            h_local_success: 0.8,
+            test1_success: 1,
+            test1_steps: 12,
+            test2_success: 0,
+            test2_steps: 30,
+            merge_radius: 0.05,
+            eval_secs: 1.0,
+        }
+    }
+
+    #[test]
+    fn loads_runs_and_names_a_corrupt_manifest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = Workspace::open_or_create(tmp.path()).unwrap();
+        let good = ws.new_run_dir("good").unwrap();
+        let manifest = RunManifest {
+            title: "good".into(),
+            status: RunStatus::Completed,
+            started: "2025-01-01T10:00:00+00:00".into(),
+            finished: Some("2025-01-01T10:01:30+00:00".into()),
+            config: serde_json::json!({"steps": 20}),
+            ..RunManifest::default()
+        };
+        manifest.write(&good.manifest()).unwrap();
+        write_csv(&good.planning_csv(), &[row(10, 0.2), row(20, 0.4)]).unwrap();
+        std::fs::write(good.checkpoint(20), b"x").unwrap();
+        std::fs::write(good.checkpoint(10), b"x").unwrap();
+        std::fs::write(good.last_checkpoint(), b"x").unwrap();
+        let bad = ws.new_run_dir("bad").unwrap();
+        std::fs::write(bad.manifest(), "{ this is not json").unwrap();
+
+        let loaded = load_all(&ws);
+        assert_eq!(loaded.runs.len(), 1);
+        let run = &loaded.runs[0];
+        assert_eq!(run.best_reach_p10(), Some(0.4));
+        assert_eq!(run.last_planning().map(|r| r.step), Some(20));
+        assert_eq!(
+            run.checkpoints.iter().map(|c| c.step).collect::<Vec<_>>(),
+            vec![Some(10), Some(20), None]
+        );
+        let now = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00+00:00").unwrap();
+        assert_eq!(run.duration_secs(now), Some(90.0));
+        assert_eq!(loaded.errors.len(), 1);
+        assert!(
+            loaded.errors[0].contains(&bad.manifest().display().to_string()),
+            "{}",
+            loaded.errors[0]
+        );
+
+        let mut index = RunIndex::new(ws);
+        index.refresh(None);
+        let errors = index.wait();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(index.runs().len(), 1);
+        index.refresh(None);
+        assert!(index.wait().is_empty(), "the same error is reported once");
+    }
+}
