@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use candle_core::Tensor;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use worldbench_storage::metrics::{read_csv, write_csv};
 use worldbench_storage::{Dataset, PlanningRow, RunPaths, StorageError, TrainRow};
 
@@ -31,27 +31,37 @@ use crate::error::{ModelError, Result};
 use crate::nn::jepa::h_stats;
 use crate::nn::{AdamW, AdamWParams, Jepa};
 
-/// Progress of a training run, printed by the app as JSON lines (`{"event": "step", …}`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Progress of a training run, printed by the app as JSON lines (`{"event": "step", …}`) and read
+/// back by the GUI; fields other than steps, losses and paths default when a line lacks them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TrainEvent {
     Started {
         total_steps: u64,
         /// Steps already done (non-zero when resuming).
+        #[serde(default)]
         start_step: u64,
+        #[serde(default)]
         device: String,
         /// Number of distinct training sequences in the dataset.
+        #[serde(default)]
         num_sequences: usize,
+        #[serde(default)]
         num_params: usize,
     },
     Step {
         step: u64,
         total_steps: u64,
         loss: f64,
+        #[serde(default)]
         loss_pred: f64,
+        #[serde(default)]
         loss_var: f64,
+        #[serde(default)]
         loss_cov: f64,
+        #[serde(default)]
         steps_per_s: f64,
+        #[serde(default)]
         eta_secs: f64,
     },
     Checkpoint {
@@ -63,8 +73,11 @@ pub enum TrainEvent {
     },
     Finished {
         step: u64,
+        #[serde(default)]
         final_loss: f64,
+        #[serde(default)]
         wall_secs: f64,
+        #[serde(default)]
         steps_per_s: f64,
     },
 }

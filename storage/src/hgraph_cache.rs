@@ -74,6 +74,16 @@ impl HGraphCache {
         self.pca_variance.len()
     }
 
+    /// Each edge as `(from, to, action, count)`, in stored order.
+    pub fn edges(&self) -> impl Iterator<Item = (u32, u32, u8, u32)> + '_ {
+        self.edge_from
+            .iter()
+            .zip(&self.edge_to)
+            .zip(&self.edge_action)
+            .zip(&self.edge_count)
+            .map(|(((&from, &to), &action), &count)| (from, to, action, count))
+    }
+
     /// Checks that every array has the length the others imply; `path` names the file in errors.
     pub fn validate(&self, path: &Path) -> Result<()> {
         let n = self.num_nodes();

@@ -179,6 +179,122 @@ pub fn parse_safetensors(
     Ok((out, meta.metadata().clone().unwrap_or_default()))
 }
 
+/// Where one tensor's bytes lie in a safetensors file (see [`read_safetensors_header`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TensorSlot {
+    pub dtype: Dtype,
+    pub shape: Vec<usize>,
+    /// Byte offset of the tensor's first byte from the start of the file.
+    pub file_offset: u64,
+    /// Number of bytes of the tensor.
+    pub len_bytes: usize,
+}
+
+/// Largest JSON header accepted (the safetensors crate's own limit).
+const MAX_HEADER_BYTES: u64 = 100_000_000;
+
+/// Reads only the header of the safetensors file `file` (opened from `path`, which names it in
+/// errors): where each tensor lies and the string metadata. The header is validated as the
+/// safetensors crate does (contiguous offsets, sizes that match shapes) and the file must be exactly
+/// as long as header plus data; otherwise [`StorageError::Invalid`] "truncated or not a safetensors
+/// file: …".
+pub fn read_safetensors_header(
+    path: &Path,
+    file: &std::fs::File,
+) -> Result<(BTreeMap<String, TensorSlot>, HashMap<String, String>)> {
+    let bad = |what: String| {
+        StorageError::invalid(path, format!("truncated or not a safetensors file: {what}"))
+    };
+    let file_len = file
+        .metadata()
+        .map_err(|e| StorageError::io(path, e))?
+        .len();
+    if file_len < 8 {
+        return Err(bad(format!(
+            "{file_len} bytes, shorter than the header length"
+        )));
+    }
+    let n = u64::from_le_bytes(
+        read_exact_at(path, file, 0, 8)?
+            .try_into()
+            .unwrap_or([0; 8]),
+    );
+    if n > MAX_HEADER_BYTES || 8 + n > file_len {
+        return Err(bad(format!(
+            "header of {n} bytes does not fit in {file_len} bytes"
+        )));
+    }
+    let header_len = usize::try_from(n).map_err(|_| bad(format!("header of {n} bytes")))?;
+    let header = read_exact_at(path, file, 8, header_len)?;
+    let meta: Metadata =
+        serde_json::from_slice(&header).map_err(|e| bad(format!("invalid header: {e}")))?;
+    let data_start = 8 + n;
+    if data_start + meta.data_len() as u64 != file_len {
+        return Err(bad(format!(
+            "the header describes {} bytes of data but the file holds {}",
+            meta.data_len(),
+            file_len - data_start
+        )));
+    }
+    let slots = meta
+        .tensors()
+        .into_iter()
+        .map(|(name, info)| {
+            let (start, end) = info.data_offsets;
+            let slot = TensorSlot {
+                dtype: info.dtype,
+                shape: info.shape.clone(),
+                file_offset: data_start + start as u64,
+                len_bytes: end - start,
+            };
+            (name, slot)
+        })
+        .collect();
+    Ok((slots, meta.metadata().clone().unwrap_or_default()))
+}
+
+/// Reads `len` bytes of `file` (opened from `path`) at byte `offset`, without moving any shared
+/// cursor (safe to call from several threads on one `File`).
+pub fn read_exact_at(
+    path: &Path,
+    file: &std::fs::File,
+    offset: u64,
+    len: usize,
+) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; len];
+    read_into_at(file, offset, &mut buf).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            StorageError::invalid(
+                path,
+                format!("truncated: cannot read {len} bytes at offset {offset}"),
+            )
+        } else {
+            StorageError::io(path, e)
+        }
+    })?;
+    Ok(buf)
+}
+
+#[cfg(unix)]
+fn read_into_at(file: &std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_into_at(file: &std::fs::File, mut offset: u64, mut buf: &mut [u8]) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +339,44 @@ mod tests {
         std::fs::write(&path, b"hello").unwrap();
         let err = read_safetensors(&path).unwrap_err().to_string();
         assert!(err.contains("truncated or not a safetensors file"), "{err}");
+    }
+
+    #[test]
+    fn header_only_reading_finds_each_tensor() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.safetensors");
+        write_safetensors(&path, &sample(), None).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let (slots, meta) = read_safetensors_header(&path, &file).unwrap();
+        assert!(meta.is_empty());
+        for (name, blob) in sample() {
+            let s = &slots[&name];
+            assert_eq!(
+                (s.dtype, &s.shape, s.len_bytes),
+                (blob.dtype, &blob.shape, blob.data.len())
+            );
+            assert_eq!(
+                read_exact_at(&path, &file, s.file_offset, s.len_bytes).unwrap(),
+                blob.data
+            );
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let err = read_safetensors_header(&path, &file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t.safetensors") && err.contains("truncated"),
+            "{err}"
+        );
+        let err = read_exact_at(&path, &file, 0, bytes.len())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t.safetensors") && err.contains("truncated"),
+            "{err}"
+        );
     }
 
     #[test]

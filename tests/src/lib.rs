@@ -73,3 +73,71 @@ pub fn fails(cmd: &mut Command) -> String {
     );
     stderr
 }
+
+/// Generates the dataset `<ws>/datasets/<name>` with `worldbench data gen <args…> --out …`; returns
+/// its folder.
+///
+/// # Panics
+/// When the command fails.
+pub fn gen_dataset(ws: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = ws.join("datasets").join(name);
+    ok(worldbench(ws)
+        .args(["data", "gen"])
+        .args(args)
+        .arg("--out")
+        .arg(&out));
+    out
+}
+
+/// A small default-world dataset `<ws>/datasets/<name>`: 2 episodes of 30 steps from `seed`.
+///
+/// # Panics
+/// When the command fails.
+pub fn small_dataset(ws: &Path, name: &str, seed: &str) -> PathBuf {
+    gen_dataset(
+        ws,
+        name,
+        &["--episodes", "2", "--steps", "30", "--seed", seed],
+    )
+}
+
+/// `worldbench train --data <data> --preset tiny --steps <steps> --checkpoints <checkpoints> --smoke`;
+/// add the remaining arguments (title, progress, …) to it.
+pub fn smoke_train_command(ws: &Path, data: &Path, steps: &str, checkpoints: &str) -> Command {
+    let mut cmd = worldbench(ws);
+    cmd.args(["train", "--data"]).arg(data).args([
+        "--preset",
+        "tiny",
+        "--steps",
+        steps,
+        "--checkpoints",
+        checkpoints,
+        "--smoke",
+    ]);
+    cmd
+}
+
+/// Runs a smoke training (see [`smoke_train_command`]) with `extra` arguments to completion; returns
+/// its run folder.
+///
+/// # Panics
+/// When the command fails.
+pub fn smoke_train(
+    ws: &Path,
+    data: &Path,
+    steps: &str,
+    checkpoints: &str,
+    extra: &[&str],
+) -> PathBuf {
+    run_folder(&ok(
+        smoke_train_command(ws, data, steps, checkpoints).args(extra)
+    ))
+}
+
+/// The run (or gate, or post) folder a command printed as its last stdout line.
+///
+/// # Panics
+/// When stdout is empty.
+pub fn run_folder(stdout: &str) -> PathBuf {
+    PathBuf::from(stdout.lines().last().expect("the run folder").trim())
+}

@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use serde_json::Value;
-use worldbench_tests::{ok, worldbench};
+use worldbench_tests::{gen_dataset, ok, smoke_train_command, worldbench};
 
 fn manifest(run: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).expect("run.json"))
@@ -15,25 +15,10 @@ fn manifest(run: &std::path::Path) -> Value {
 fn sigterm_cancels_with_last_written_and_resume_completes() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path().join("ws");
-    let data = ws.join("datasets/g");
-    ok(worldbench(&ws)
-        .args(["data", "gen", "--episodes", "2", "--steps", "30", "--out"])
-        .arg(&data));
+    let data = gen_dataset(&ws, "g", &["--episodes", "2", "--steps", "30"]);
 
-    let mut child = worldbench(&ws)
-        .args(["train", "--data"])
-        .arg(&data)
-        .args([
-            "--preset",
-            "tiny",
-            "--steps",
-            "400",
-            "--checkpoints",
-            "5,400",
-            "--smoke",
-            "--title",
-            "cancel me",
-        ])
+    let mut child = smoke_train_command(&ws, &data, "400", "5,400")
+        .args(["--title", "cancel me"])
         .args(["--progress", "json", "--plan-eval", "off"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -3,24 +3,23 @@
 use std::path::Path;
 
 use serde_json::Value;
-use worldbench_tests::{fails, ok, worldbench};
+use worldbench_tests::{fails, gen_dataset, ok, smoke_train, worldbench};
 
 fn gen(ws: &Path, name: &str, episodes: &str, steps: &str) -> std::path::PathBuf {
-    let out = ws.join("datasets").join(name);
-    ok(worldbench(ws)
-        .args([
-            "data",
-            "gen",
+    gen_dataset(
+        ws,
+        name,
+        &[
             "--preset",
             "corner-loops",
             "--episodes",
             episodes,
             "--steps",
             steps,
-        ])
-        .args(["--seed", "3", "--out"])
-        .arg(&out));
-    out
+            "--seed",
+            "3",
+        ],
+    )
 }
 
 #[test]
@@ -72,32 +71,18 @@ fn smoke_run_writes_checkpoints_metrics_and_manifest_then_eval_and_plan_work() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path().join("ws");
     let data = gen(&ws, "g", "3", "40");
-    let stdout = ok(worldbench(&ws)
-        .args(["train", "--data"])
-        .arg(&data)
-        .args([
-            "--preset",
-            "tiny",
-            "--steps",
-            "12",
-            "--checkpoints",
-            "6,12",
-            "--smoke",
-        ])
-        .args([
+    let run = smoke_train(
+        &ws,
+        &data,
+        "12",
+        "6,12",
+        &[
             "--title",
             "test: planning setup smoke",
             "--progress",
             "none",
-        ]));
-    let run = Path::new(
-        stdout
-            .lines()
-            .last()
-            .expect("train prints the run folder")
-            .trim(),
-    )
-    .to_path_buf();
+        ],
+    );
     assert!(run.starts_with(ws.join("runs")), "{}", run.display());
     assert!(run
         .file_name()

@@ -2,31 +2,13 @@
 //! an attempt refused without a complete gate, an exported post with every section, the run's real
 //! numbers and its images, FINDINGS.md, traversal names refused, a second export beside the first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use worldbench_storage::gate::Gate;
 use worldbench_storage::metrics::read_csv;
 use worldbench_storage::worklog::post::POST_SECTIONS;
 use worldbench_storage::PlanningRow;
-use worldbench_tests::{fails, ok, worldbench};
-
-fn gen(ws: &Path) -> PathBuf {
-    let out = ws.join("datasets").join("g");
-    ok(worldbench(ws)
-        .args([
-            "data",
-            "gen",
-            "--episodes",
-            "2",
-            "--steps",
-            "30",
-            "--seed",
-            "1",
-            "--out",
-        ])
-        .arg(&out));
-    out
-}
+use worldbench_tests::{fails, ok, run_folder as run_dir, small_dataset, worldbench};
 
 fn complete_gate(path: &Path) {
     let mut g = Gate::template();
@@ -68,15 +50,11 @@ fn train(ws: &Path, extra: &[&str]) -> std::process::Command {
     cmd
 }
 
-fn run_dir(stdout: &str) -> PathBuf {
-    PathBuf::from(stdout.lines().last().expect("run folder").trim())
-}
-
 #[test]
 fn gate_new_check_show_and_an_attempt_refused_without_a_complete_gate() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    gen(ws);
+    small_dataset(ws, "g", "1");
     let template = run_dir(&ok(worldbench(ws).args([
         "gate",
         "new",
@@ -178,7 +156,7 @@ fn gate_new_check_show_and_an_attempt_refused_without_a_complete_gate() {
 fn exported_posts_hold_every_section_real_numbers_and_images_and_findings_lists_them() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    gen(ws);
+    small_dataset(ws, "g", "1");
     let first = run_dir(&ok(&mut train(ws, &["--smoke", "--title", "base"])));
     let run = run_dir(&ok(&mut train(
         ws,

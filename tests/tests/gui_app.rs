@@ -13,7 +13,7 @@ use worldbench::gui::panels::train::{TrainForm, TrainState};
 use worldbench::gui::{PanelId, State, WorldbenchApp};
 use worldbench_storage::metrics::write_csv;
 use worldbench_storage::{PlanningRow, RunKind, RunManifest, RunPaths, RunStatus, TrainRow};
-use worldbench_tests::{binary, ok, worldbench};
+use worldbench_tests::{binary, small_dataset, smoke_train_command};
 
 /// Frames (each waiting up to 100 ms for job output) before a test gives up on a job.
 const MAX_WAIT_FRAMES: usize = 6000;
@@ -26,24 +26,6 @@ fn app(ws: &Path, state: State) -> Harness<'static, WorldbenchApp> {
     harness.state_mut().wait_for_runs();
     harness.run_ok();
     harness
-}
-
-fn gen_dataset(ws: &Path, name: &str) -> PathBuf {
-    let out = ws.join("datasets").join(name);
-    ok(worldbench(ws)
-        .args([
-            "data",
-            "gen",
-            "--episodes",
-            "2",
-            "--steps",
-            "30",
-            "--seed",
-            "0",
-            "--out",
-        ])
-        .arg(&out));
-    out
 }
 
 /// Steps frames until `done` holds for the app (waiting on job output between frames).
@@ -121,7 +103,7 @@ fn the_left_bar_and_shortcuts_switch_panels_and_f1_opens_help() {
 fn a_smoke_run_launched_from_the_train_panel_appears_in_runs_and_checkpoints() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    let data = gen_dataset(ws, "g");
+    let data = small_dataset(ws, "g", "0");
     let mut harness = app(ws, State::default());
     click_panel(&mut harness, "Train");
     assert_eq!(
@@ -210,7 +192,7 @@ fn a_smoke_run_launched_from_the_train_panel_appears_in_runs_and_checkpoints() {
 fn cancel_stops_a_run_and_leaves_last() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    gen_dataset(ws, "g");
+    small_dataset(ws, "g", "0");
     let form = TrainForm {
         preset: "tiny".into(),
         steps: 3000,
@@ -371,7 +353,7 @@ fn snapshot_dir() -> PathBuf {
 fn snapshot_of_each_panel() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    gen_dataset(ws, "demo");
+    small_dataset(ws, "demo", "0");
     let a = fixed_run(
         ws,
         "2025-03-01_10-00-00.baseline",
@@ -458,19 +440,8 @@ fn a_run_started_before_the_app_is_followed_and_can_be_cancelled_from_it() {
 
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    let data = gen_dataset(ws, "g");
-    let mut child = worldbench(ws)
-        .args(["train", "--data"])
-        .arg(&data)
-        .args([
-            "--preset",
-            "tiny",
-            "--steps",
-            "100000",
-            "--checkpoints",
-            "100000",
-            "--smoke",
-        ])
+    let data = small_dataset(ws, "g", "0");
+    let mut child = smoke_train_command(ws, &data, "100000", "100000")
         .args([
             "--title",
             "outside",

@@ -3,7 +3,7 @@
 //! writes the file, "Carry over" starts the next gate; a post exported from the Worklog panel (off the
 //! UI thread) is previewed with its sections and images, and its draft is saved.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -14,7 +14,7 @@ use worldbench::gui::panels::worklog::WorklogState;
 use worldbench::gui::{PanelId, State, WorldbenchApp};
 use worldbench_storage::gate::{list_gates, Gate};
 use worldbench_storage::RunKind;
-use worldbench_tests::{binary, ok, worldbench};
+use worldbench_tests::{binary, ok, run_folder, small_dataset, worldbench};
 
 fn app(ws: &Path, state: State) -> Harness<'static, WorldbenchApp> {
     let ws = ws.to_path_buf();
@@ -29,24 +29,6 @@ fn app(ws: &Path, state: State) -> Harness<'static, WorldbenchApp> {
 /// Whether the widget labelled `label` is greyed out.
 fn disabled(harness: &Harness<'_, WorldbenchApp>, label: &str) -> bool {
     harness.get_by_label(label).accesskit_node().is_disabled()
-}
-
-fn gen_dataset(ws: &Path) -> PathBuf {
-    let out = ws.join("datasets").join("g");
-    ok(worldbench(ws)
-        .args([
-            "data",
-            "gen",
-            "--episodes",
-            "2",
-            "--steps",
-            "30",
-            "--seed",
-            "0",
-            "--out",
-        ])
-        .arg(&out));
-    out
 }
 
 fn fill(g: &mut Gate) {
@@ -69,7 +51,7 @@ fn fill(g: &mut Gate) {
 fn an_attempt_stays_disabled_until_its_gate_is_complete() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    let data = gen_dataset(ws);
+    let data = small_dataset(ws, "g", "0");
     let gate_path = ws.join("gates").join("g.json");
     let mut gate = Gate::template();
     gate.failure_mode = "disconnected".into();
@@ -121,7 +103,7 @@ fn an_attempt_stays_disabled_until_its_gate_is_complete() {
 fn the_gate_form_checks_live_saves_and_carries_over() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    gen_dataset(ws);
+    small_dataset(ws, "g", "0");
     let state = State {
         panel: PanelId::Gate,
         gate: GateState::default(),
@@ -204,7 +186,7 @@ fn click(harness: &mut Harness<'_, WorldbenchApp>, label: &str) {
 fn a_post_exported_from_the_worklog_panel_is_previewed_with_its_images() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    gen_dataset(ws);
+    small_dataset(ws, "g", "0");
     let out = ok(worldbench(ws)
         .args([
             "train",
@@ -218,7 +200,7 @@ fn a_post_exported_from_the_worklog_panel_is_previewed_with_its_images() {
             "3,6",
         ])
         .args(["--smoke", "--progress", "none", "--title", "for the post"]));
-    let run = PathBuf::from(out.lines().last().expect("run").trim());
+    let run = run_folder(&out);
     let state = State {
         panel: PanelId::Worklog,
         worklog: WorklogState {

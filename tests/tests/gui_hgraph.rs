@@ -226,38 +226,25 @@ fn snapshot_of_the_wgpu_view() {
 fn panel_computes_caches_and_plans_on_a_real_checkpoint() {
     use worldbench::gui::panels::hgraph::{HGraphPanel, HGraphState};
     use worldbench_storage::hgraph_cache::{cache_path, read_cache};
-    use worldbench_tests::{ok, worldbench};
+    use worldbench_tests::{gen_dataset, smoke_train};
 
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path().join("ws");
-    let data = ws.join("datasets").join("g");
-    ok(worldbench(&ws)
-        .args([
-            "data",
-            "gen",
+    let data = gen_dataset(
+        &ws,
+        "g",
+        &[
             "--preset",
             "corner-loops",
             "--episodes",
             "2",
             "--steps",
             "20",
-        ])
-        .args(["--seed", "3", "--out"])
-        .arg(&data));
-    let stdout = ok(worldbench(&ws)
-        .args(["train", "--data"])
-        .arg(&data)
-        .args([
-            "--preset",
-            "tiny",
-            "--steps",
+            "--seed",
             "3",
-            "--checkpoints",
-            "3",
-            "--smoke",
-        ])
-        .args(["--progress", "none"]));
-    let run = PathBuf::from(stdout.lines().last().expect("run folder").trim());
+        ],
+    );
+    let run = smoke_train(&ws, &data, "3", "3", &["--progress", "none"]);
     let ckpt = run.join("checkpoints").join("step_000003.safetensors");
 
     let mut panel = HGraphPanel::new(HGraphState::default());

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use worldbench_model::world::{generate_dataset, Preset};
 use worldbench_storage::dataset::write_traj_folder;
-use worldbench_tests::{fails, ok, worldbench};
+use worldbench_tests::{fails, ok, smoke_train, worldbench};
 
 fn fixture(root: &std::path::Path) -> worldbench_storage::Dataset {
     let ds = generate_dataset(Preset::CornerLoops, 3, Some(12), 5, None).expect("generate");
@@ -55,21 +55,19 @@ fn training_runs_on_a_trajectory_folder() {
     let root = tmp.path().join("trajs");
     fixture(&root);
     let ws = tmp.path().join("ws");
-    let stdout = ok(worldbench(&ws)
-        .args(["train", "--data"])
-        .arg(&root)
-        .args([
-            "--preset",
-            "tiny",
-            "--steps",
-            "4",
-            "--checkpoints",
-            "4",
-            "--smoke",
+    let run = smoke_train(
+        &ws,
+        &root,
+        "4",
+        "4",
+        &[
             "--title",
             "traj smoke",
-        ])
-        .args(["--progress", "none", "--plan-eval", "off"]));
-    let run = std::path::PathBuf::from(stdout.lines().last().expect("run folder").trim());
+            "--progress",
+            "none",
+            "--plan-eval",
+            "off",
+        ],
+    );
     assert!(run.join("checkpoints/last.safetensors").is_file());
 }

@@ -45,6 +45,29 @@ impl FrameView {
         self.cache.clear();
     }
 
+    /// Whether the texture of `key` is cached (then [`Self::show_cached`] draws it without bytes).
+    pub fn contains(&self, key: &FrameKey) -> bool {
+        self.cache.contains(key)
+    }
+
+    /// Shows the cached texture of `key` like [`Self::ui`] does, without needing its bytes; `None`
+    /// (and nothing drawn) when it is not cached.
+    pub fn show_cached(
+        &mut self,
+        ui: &mut Ui,
+        key: &FrameKey,
+        width: usize,
+        height: usize,
+        zoom: f32,
+    ) -> Option<Response> {
+        let id = self.cache.get(key)?.id();
+        let size = Vec2::new(width as f32, height as f32) * zoom.max(0.1);
+        let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+        let uv = Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+        ui.painter().image(id, rect, uv, Color32::WHITE);
+        Some(response)
+    }
+
     /// Shows `rgb` (`height × width × 3` bytes, row-major) scaled by `zoom` (screen points per pixel).
     /// The texture is uploaded only if `key` is not cached. A buffer of the wrong length draws a
     /// message instead of the frame.
@@ -110,6 +133,11 @@ mod tests {
             assert_eq!(view.uploads(), 2);
             view.ui(ui, &key(2), 3, 2, &rgb, 4.0); // evicts 1
             view.ui(ui, &key(1), 3, 2, &rgb, 4.0);
+            assert_eq!(view.uploads(), 4);
+            // Drawn from the cache without bytes; nothing drawn when not cached.
+            assert!(view.contains(&key(1)) && !view.contains(&key(0)));
+            assert!(view.show_cached(ui, &key(1), 3, 2, 4.0).is_some());
+            assert!(view.show_cached(ui, &key(0), 3, 2, 4.0).is_none());
             assert_eq!(view.uploads(), 4);
             // Wrong length: no upload, no panic.
             view.ui(ui, &key(9), 3, 2, &rgb[..5], 4.0);

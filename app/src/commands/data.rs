@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use worldbench_model::world::{generate_dataset, Preset, WorldMap};
-use worldbench_storage::dataset::{open_dataset, write_native, DatasetInfo};
+use worldbench_storage::dataset::{open_dataset_lazy, write_native, DatasetInfo};
 
 use crate::cli::{DataCommand, DataGenArgs, DataInfoArgs};
 use crate::workspace_dir;
@@ -58,8 +58,9 @@ fn gen(workspace: Option<PathBuf>, args: &DataGenArgs) -> Result<()> {
 
 fn info(workspace: Option<PathBuf>, args: &DataInfoArgs) -> Result<()> {
     let path = super::resolve_dataset(workspace, &args.dataset)?;
-    let ds = open_dataset(&path)?;
-    let info = DatasetInfo::from_dataset(&ds);
+    // Frames are not needed for the summary: read only the small per-frame arrays.
+    let ds = open_dataset_lazy(&path)?;
+    let info = DatasetInfo::from_lazy(&ds);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&info)?);
     } else {

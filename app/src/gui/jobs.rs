@@ -1,6 +1,6 @@
 //! The job supervisor: long work (training, evaluation, dataset generation) runs in child processes of
 //! the same `worldbench` binary, started with an argv (never a shell string) on a tokio runtime the app
-//! owns. Reader tasks turn each stdout line into a [`ProgressEvent`] and send it through a bounded
+//! owns. Reader tasks turn each stdout line into a [`TrainEvent`] and send it through a bounded
 //! channel, then ask egui for a repaint; the UI drains the channel once per frame without blocking.
 //!
 //! Children get their own process group, so closing the app (or Ctrl+C in its terminal) leaves a
@@ -16,10 +16,11 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
+use worldbench_model::train::TrainEvent;
 use worldbench_storage::metrics::read_csv;
 use worldbench_storage::{PlanningRow, RunManifest, RunPaths, RunStatus, TrainRow};
 
-use super::progress_event::ProgressEvent;
+use super::progress_event;
 
 /// Identifies a job for the lifetime of the app.
 pub type JobId = u64;
@@ -230,9 +231,9 @@ impl Job {
         None
     }
 
-    fn progress(&mut self, event: ProgressEvent) -> Option<JobNotice> {
+    fn progress(&mut self, event: TrainEvent) -> Option<JobNotice> {
         match event {
-            ProgressEvent::Started {
+            TrainEvent::Started {
                 total_steps,
                 start_step,
                 ..
@@ -240,7 +241,7 @@ impl Job {
                 self.total_steps = total_steps;
                 self.step = start_step;
             }
-            ProgressEvent::Step {
+            TrainEvent::Step {
                 step,
                 total_steps,
                 loss,
@@ -262,16 +263,16 @@ impl Job {
                     loss_cov,
                 });
             }
-            ProgressEvent::Checkpoint { step, path } => {
+            TrainEvent::Checkpoint { step, path } => {
                 self.checkpoints.push((step, path));
                 return self.run_dir.clone().map(JobNotice::RunChanged);
             }
-            ProgressEvent::Eval { row } => {
+            TrainEvent::Eval { row } => {
                 self.evals.retain(|r| r.step != row.step);
                 self.evals.push(row);
                 return self.run_dir.clone().map(JobNotice::RunChanged);
             }
-            ProgressEvent::Finished { step, .. } => {
+            TrainEvent::Finished { step, .. } => {
                 self.step = step;
                 self.eta_secs = 0.0;
             }
@@ -343,7 +344,7 @@ enum Update {
     SpawnFailed(String),
     Stdout(String),
     Stderr(String),
-    Progress(ProgressEvent),
+    Progress(TrainEvent),
     Exited { success: bool, code: Option<i32> },
     Snapshot(FollowSnapshot),
     FollowEnded(RunStatus),
@@ -610,7 +611,7 @@ async fn read_lines<R: tokio::io::AsyncRead + Unpin>(stream: R, sender: Sender, 
     while let Ok(Some(line)) = lines.next_line().await {
         let update = if is_stderr {
             Update::Stderr(line)
-        } else if let Some(event) = ProgressEvent::parse(&line) {
+        } else if let Some(event) = progress_event::parse(&line) {
             Update::Progress(event)
         } else {
             Update::Stdout(line)
@@ -683,12 +684,14 @@ mod tests {
             job.apply(Update::Stdout("/ws/runs/r1".into())),
             Some(JobNotice::RunChanged("/ws/runs/r1".into()))
         );
-        job.apply(Update::Progress(ProgressEvent::Started {
+        job.apply(Update::Progress(TrainEvent::Started {
             total_steps: 10,
             start_step: 0,
             device: "cpu".into(),
+            num_sequences: 0,
+            num_params: 0,
         }));
-        job.apply(Update::Progress(ProgressEvent::Step {
+        job.apply(Update::Progress(TrainEvent::Step {
             step: 5,
             total_steps: 10,
             loss: 2.0,

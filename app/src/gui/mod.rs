@@ -3,6 +3,7 @@
 pub mod app;
 pub mod command;
 pub mod criteria;
+pub mod file_dialog;
 pub mod jobs;
 pub mod panels;
 pub mod plots;
@@ -39,7 +40,12 @@ pub fn run(workspace: PathBuf) -> anyhow::Result<()> {
         options,
         Box::new(move |cc| {
             let state: State = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
-            let app = WorldbenchApp::new(workspace, state, exe)?;
+            let mut app = WorldbenchApp::new(workspace, state, exe)?;
+            // A first start on an empty workspace: generate the demo dataset right away (a job, as the
+            // "Generate demo dataset" button does), so there is something to browse and train on.
+            if app.dataset_dirs().is_empty() {
+                app.push_command(command::AppCommand::GenerateDemoDataset);
+            }
             Ok(Box::new(app))
         }),
     )

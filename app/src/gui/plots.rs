@@ -112,18 +112,7 @@ pub fn line_plot(
             y_name.clone()
         })
         .y_axis_formatter(move |mark: GridMark, _range| format_value(y_label(mark.value, log)))
-        .label_formatter(move |pos: &HoverPosition<'_>| match pos {
-            HoverPosition::NearDataPoint {
-                plot_name,
-                position,
-                ..
-            } => Some(format!(
-                "{plot_name}\nstep {:.0}\n{y_name} {}",
-                position.x,
-                format_value(y_label(position.y, log))
-            )),
-            HoverPosition::Elsewhere { .. } => None,
-        })
+        .label_formatter(step_hover_label(y_name, move |y| y_label(y, log)))
         .show(ui, |plot_ui| {
             for (i, s) in series.iter().enumerate() {
                 let color = series_color(i);
@@ -140,6 +129,26 @@ pub fn line_plot(
         });
 }
 
+/// The hover text of a point on a plot over steps: series name, step and the y value (mapped by
+/// `y_value` back to the data's scale).
+fn step_hover_label(
+    y_name: String,
+    y_value: impl Fn(f64) -> f64,
+) -> impl Fn(&HoverPosition<'_>) -> Option<String> {
+    move |pos: &HoverPosition<'_>| match pos {
+        HoverPosition::NearDataPoint {
+            plot_name,
+            position,
+            ..
+        } => Some(format!(
+            "{plot_name}\nstep {:.0}\n{y_name} {}",
+            position.x,
+            format_value(y_value(position.y))
+        )),
+        HoverPosition::Elsewhere { .. } => None,
+    }
+}
+
 /// Metric values at checkpoints: lines with a marker at each checkpoint, linear scale.
 pub fn checkpoint_plot(
     ui: &mut egui::Ui,
@@ -154,18 +163,7 @@ pub fn checkpoint_plot(
         .legend(Legend::default())
         .x_axis_label("step")
         .y_axis_label(y_name.clone())
-        .label_formatter(move |pos: &HoverPosition<'_>| match pos {
-            HoverPosition::NearDataPoint {
-                plot_name,
-                position,
-                ..
-            } => Some(format!(
-                "{plot_name}\nstep {:.0}\n{y_name} {}",
-                position.x,
-                format_value(position.y)
-            )),
-            HoverPosition::Elsewhere { .. } => None,
-        })
+        .label_formatter(step_hover_label(y_name, |y| y))
         .show(ui, |plot_ui| {
             for (i, s) in series.iter().enumerate() {
                 let color = series_color(i);

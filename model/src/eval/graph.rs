@@ -341,6 +341,7 @@ pub fn reachability_with_budget(g: &Digraph, budget_bytes: usize) -> ReachStats 
 #[allow(clippy::unwrap_used, clippy::float_cmp)]
 mod tests {
     use super::*;
+    use crate::eval::testutil::reached_by_bfs;
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12
@@ -456,12 +457,7 @@ mod tests {
         let g = Digraph::from_edges(n as usize, edges);
         let r = reachability_with_budget(&g, 4096);
         for u in 0..n {
-            let reached = g
-                .distances_from(u)
-                .iter()
-                .filter(|&&d| d != u32::MAX)
-                .count()
-                - 1;
+            let reached = reached_by_bfs(&g, u);
             assert!(
                 close(r.per_node[u as usize], reached as f64 / f64::from(n - 1)),
                 "node {u}"

@@ -122,25 +122,8 @@ impl HGraph {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::float_cmp)]
 mod tests {
-    use worldbench_storage::dataset::DatasetSource;
-
     use super::*;
-
-    fn data(actions: Vec<u8>, episode: Vec<u32>) -> Dataset {
-        Dataset {
-            name: "t".into(),
-            source: DatasetSource::Memory,
-            height: 1,
-            width: 1,
-            frames: vec![0; actions.len() * 3],
-            actions,
-            episode,
-            tiles: None,
-            action_names: vec![],
-            map: None,
-            generator: None,
-        }
-    }
+    use crate::eval::testutil::pixel_dataset;
 
     #[test]
     fn edges_counted_per_action_within_episodes() {
@@ -148,7 +131,7 @@ mod tests {
         let a = [1.0, 0.0];
         let b = [0.0, 1.0];
         let h: Vec<f32> = [a, b, a, a, b, b, a].concat();
-        let d = data(vec![4, 3, 0, 4, 2, 3, 0], vec![0, 0, 0, 0, 0, 1, 1]);
+        let d = pixel_dataset(vec![4, 3, 0, 4, 2, 3, 0], vec![0, 0, 0, 0, 0, 1, 1]);
         let g = HGraph::build(&h, 2, &d).unwrap();
         assert_eq!(g.num_nodes, 2);
         assert_eq!(g.node_of_frame, [0, 1, 0, 0, 1, 1, 0]);
@@ -189,7 +172,7 @@ mod tests {
         let a = [1.0, 0.0];
         let b = [0.0, 1.0];
         let h: Vec<f32> = [a, b, a, b, a, b].concat();
-        let d = data(vec![1, 3, 2, 3, 2, 0], vec![0; 6]);
+        let d = pixel_dataset(vec![1, 3, 2, 3, 2, 0], vec![0; 6]);
         let g = HGraph::build(&h, 2, &d).unwrap();
         assert_eq!(g.best_action(0, 1), Some(2));
         assert_eq!(g.best_action(1, 0), Some(3));
@@ -197,7 +180,7 @@ mod tests {
 
     #[test]
     fn rejects_wrong_sizes() {
-        let d = data(vec![1, 0], vec![0, 0]);
+        let d = pixel_dataset(vec![1, 0], vec![0, 0]);
         assert!(HGraph::build(&[1.0, 0.0, 1.0], 2, &d).is_err());
     }
 }

@@ -55,24 +55,12 @@ pub fn h_local_success(
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::float_cmp)]
 mod tests {
-    use worldbench_storage::dataset::DatasetSource;
-
     use super::*;
+    use crate::eval::testutil::pixel_dataset;
 
+    /// One-pixel frames, every action 1, in the given episodes.
     fn data(episode: Vec<u32>) -> Dataset {
-        Dataset {
-            name: "t".into(),
-            source: DatasetSource::Memory,
-            height: 1,
-            width: 1,
-            frames: vec![0; episode.len() * 3],
-            actions: vec![1; episode.len()],
-            episode,
-            tiles: None,
-            action_names: vec![],
-            map: None,
-            generator: None,
-        }
+        pixel_dataset(vec![1; episode.len()], episode)
     }
 
     #[test]

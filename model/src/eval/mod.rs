@@ -14,6 +14,8 @@ pub mod planning;
 pub mod projection;
 pub mod radius;
 pub mod stats;
+#[cfg(test)]
+mod testutil;
 
 use std::time::Instant;
 

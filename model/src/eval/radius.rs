@@ -48,25 +48,8 @@ pub fn merge_radius(h: &[f32], dim: usize, data: &Dataset) -> f32 {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::float_cmp)]
 mod tests {
-    use worldbench_storage::dataset::DatasetSource;
-
     use super::*;
-
-    fn tiny_dataset(actions: Vec<u8>, episode: Vec<u32>) -> Dataset {
-        Dataset {
-            name: "t".into(),
-            source: DatasetSource::Memory,
-            height: 1,
-            width: 1,
-            frames: vec![0; actions.len() * 3],
-            actions,
-            episode,
-            tiles: None,
-            action_names: vec![],
-            map: None,
-            generator: None,
-        }
-    }
+    use crate::eval::testutil::pixel_dataset;
 
     /// 2-d unit vectors at the given angles (radians).
     fn at_angles(angles: &[f64]) -> Vec<f32> {
@@ -89,7 +72,7 @@ mod tests {
         // Steps of distance d = 1 − cos(θ): choose θ so that d = 0.01 → 3d = 0.03 (inside the clamp).
         let th = (1.0f64 - 0.01).acos();
         let h = at_angles(&[0.0, th, 2.0 * th, 3.0 * th]);
-        let data = tiny_dataset(vec![1, 2, 3, 0], vec![0, 0, 0, 0]);
+        let data = pixel_dataset(vec![1, 2, 3, 0], vec![0, 0, 0, 0]);
         assert!((merge_radius(&h, 2, &data) - 0.03).abs() < 1e-5);
     }
 
@@ -97,14 +80,14 @@ mod tests {
     fn ignores_noop_and_episode_boundaries_and_clamps() {
         // Transition 0→1 is a big move (noop: ignored); 1→2 crosses an episode (ignored).
         let h = at_angles(&[0.0, 1.5, 3.0, 3.0 + 0.001]);
-        let data = tiny_dataset(vec![0, 1, 4, 0], vec![0, 0, 1, 1]);
+        let data = pixel_dataset(vec![0, 1, 4, 0], vec![0, 0, 1, 1]);
         assert_eq!(merge_radius(&h, 2, &data), MERGE_RADIUS_MIN);
         // All moves are large: clamped at the top.
         let h = at_angles(&[0.0, 1.0, 2.0]);
-        let data = tiny_dataset(vec![1, 1, 0], vec![0, 0, 0]);
+        let data = pixel_dataset(vec![1, 1, 0], vec![0, 0, 0]);
         assert_eq!(merge_radius(&h, 2, &data), MERGE_RADIUS_MAX);
         // No move transitions at all.
-        let data = tiny_dataset(vec![0, 0, 0], vec![0, 0, 0]);
+        let data = pixel_dataset(vec![0, 0, 0], vec![0, 0, 0]);
         assert_eq!(merge_radius(&h, 2, &data), MERGE_RADIUS_MIN);
     }
 }

@@ -42,6 +42,17 @@ impl FrameEncoder for Constant {
     }
 }
 
+/// The h-graph of `data` under [`TileOracle`]: one node per visited tile.
+fn oracle_graph(data: &Dataset) -> HGraph {
+    let h = encode_dataset(&TileOracle, data).unwrap();
+    HGraph::build(&h, 81, data).unwrap()
+}
+
+/// Plans and executes `from → to` in `world` with [`TileOracle`] on `graph`.
+fn oracle_plan(world: &World, graph: &HGraph, from: Tile, to: Tile) -> Result<PlanOutcome> {
+    plan_and_execute(world, &TileOracle, graph, from, to)
+}
+
 fn corner_loops() -> Dataset {
     generate_dataset(Preset::CornerLoops, 12, None, 11, None).unwrap()
 }
@@ -81,8 +92,7 @@ fn oracle_solves_canonical_tests_optimally() {
 fn oracle_sweep_mostly_succeeds() {
     let data = corner_loops();
     let world = World::default();
-    let h = encode_dataset(&TileOracle, &data).unwrap();
-    let graph = HGraph::build(&h, 81, &data).unwrap();
+    let graph = oracle_graph(&data);
     let rep = plan_sweep(&TileOracle, &data, &graph, &world, 300, 1).unwrap();
     assert_eq!(rep.pairs, 300);
     assert!(rep.success_fraction > 0.9, "{rep:?}");
@@ -96,35 +106,13 @@ fn oracle_sweep_mostly_succeeds() {
 fn oracle_plan_and_execute_direct() {
     let data = corner_loops();
     let world = World::default();
-    let h = encode_dataset(&TileOracle, &data).unwrap();
-    let graph = HGraph::build(&h, 81, &data).unwrap();
-    let out = plan_and_execute(
-        &world,
-        &TileOracle,
-        &graph,
-        Tile::new(12, 1),
-        Tile::new(0, 13),
-    )
-    .unwrap();
+    let graph = oracle_graph(&data);
+    let out = oracle_plan(&world, &graph, Tile::new(12, 1), Tile::new(0, 13)).unwrap();
     assert!(out.success, "{out:?}");
     assert_eq!(out.steps, 16);
-    let same = plan_and_execute(
-        &world,
-        &TileOracle,
-        &graph,
-        Tile::new(7, 8),
-        Tile::new(7, 8),
-    )
-    .unwrap();
+    let same = oracle_plan(&world, &graph, Tile::new(7, 8), Tile::new(7, 8)).unwrap();
     assert_eq!((same.success, same.steps, same.budget), (true, 0, 0));
-    assert!(plan_and_execute(
-        &world,
-        &TileOracle,
-        &graph,
-        Tile::new(2, 2),
-        Tile::new(7, 8)
-    )
-    .is_err());
+    assert!(oracle_plan(&world, &graph, Tile::new(2, 2), Tile::new(7, 8)).is_err());
 }
 
 #[test]
@@ -132,25 +120,10 @@ fn oracle_with_missing_edges_finds_no_path() {
     // Only rightward moves along the bottom row were observed: going up is impossible.
     let data = generate_dataset(Preset::Coverage, 1, Some(8), 0, None).unwrap();
     let world = World::default();
-    let h = encode_dataset(&TileOracle, &data).unwrap();
-    let graph = HGraph::build(&h, 81, &data).unwrap();
-    let out = plan_and_execute(
-        &world,
-        &TileOracle,
-        &graph,
-        Tile::new(12, 1),
-        Tile::new(12, 13),
-    )
-    .unwrap();
+    let graph = oracle_graph(&data);
+    let out = oracle_plan(&world, &graph, Tile::new(12, 1), Tile::new(12, 13)).unwrap();
     assert!(out.success, "{out:?}");
-    let out = plan_and_execute(
-        &world,
-        &TileOracle,
-        &graph,
-        Tile::new(12, 13),
-        Tile::new(12, 1),
-    )
-    .unwrap();
+    let out = oracle_plan(&world, &graph, Tile::new(12, 13), Tile::new(12, 1)).unwrap();
     assert_eq!(
         (out.success, out.stop, out.steps),
         (false, StopReason::NoPath, 0)

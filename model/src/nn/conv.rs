@@ -283,36 +283,37 @@ fn col2im_serial(dcols: &[f32], d: &Dims, dx: &mut [f32]) {
         });
 }
 
+/// Every weight's index in `[Cout, Cin, KH, KW]` order paired with its index in `[KH·KW·Cin, Cout]`.
+fn weight_kc_indices(d: &Dims) -> impl Iterator<Item = (usize, usize)> {
+    let (kh, kw, cin, cout) = (d.spec.kh, d.spec.kw, d.cin, d.cout);
+    (0..cout).flat_map(move |co| {
+        (0..cin).flat_map(move |ci| {
+            (0..kh).flat_map(move |y| {
+                (0..kw).map(move |x| {
+                    (
+                        ((co * cin + ci) * kh + y) * kw + x,
+                        ((y * kw + x) * cin + ci) * cout + co,
+                    )
+                })
+            })
+        })
+    })
+}
+
 /// `[Cout, Cin, KH, KW]` → `[KH·KW·Cin, Cout]` (the gemm's right-hand side).
 fn weight_to_kc(w: &[f32], d: &Dims) -> Vec<f32> {
-    let (kh, kw, cin, cout) = (d.spec.kh, d.spec.kw, d.cin, d.cout);
     let mut out = vec![0.0; w.len()];
-    for co in 0..cout {
-        for ci in 0..cin {
-            for y in 0..kh {
-                for x in 0..kw {
-                    out[((y * kw + x) * cin + ci) * cout + co] =
-                        w[((co * cin + ci) * kh + y) * kw + x];
-                }
-            }
-        }
+    for (wi, kci) in weight_kc_indices(d) {
+        out[kci] = w[wi];
     }
     out
 }
 
 /// `[KH·KW·Cin, Cout]` → `[Cout, Cin, KH, KW]`.
 fn kc_to_weight(kc: &[f32], d: &Dims) -> Vec<f32> {
-    let (kh, kw, cin, cout) = (d.spec.kh, d.spec.kw, d.cin, d.cout);
     let mut out = vec![0.0; kc.len()];
-    for co in 0..cout {
-        for ci in 0..cin {
-            for y in 0..kh {
-                for x in 0..kw {
-                    out[((co * cin + ci) * kh + y) * kw + x] =
-                        kc[((y * kw + x) * cin + ci) * cout + co];
-                }
-            }
-        }
+    for (wi, kci) in weight_kc_indices(d) {
+        out[wi] = kc[kci];
     }
     out
 }

@@ -17,6 +17,23 @@ fn tiny_cfg(steps: u64) -> TrainConfig {
     }
 }
 
+/// A run folder in a fresh temporary directory (dropped with the returned guard).
+fn temp_run() -> (tempfile::TempDir, RunPaths) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = RunPaths::new(dir.path());
+    (dir, run)
+}
+
+/// Trains without watching events and without cancelling.
+fn train_quietly(
+    cfg: &TrainConfig,
+    data: &Dataset,
+    run: &RunPaths,
+    resume: bool,
+) -> Result<TrainSummary> {
+    train(cfg, data, run, resume, &mut |_| {}, &AtomicBool::new(false))
+}
+
 fn losses(run: &RunPaths) -> Vec<(u64, f64)> {
     let rows: Vec<TrainRow> = read_csv(&run.train_csv()).expect("train.csv");
     rows.iter().map(|r| (r.step, r.loss)).collect()
@@ -24,8 +41,7 @@ fn losses(run: &RunPaths) -> Vec<(u64, f64)> {
 
 #[test]
 fn tiny_training_writes_rows_scheduled_checkpoints_and_last() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let run = RunPaths::new(dir.path());
+    let (_dir, run) = temp_run();
     let data = synthetic_dataset(4, 6, 20);
     let mut events = Vec::new();
     let summary = train(
@@ -95,22 +111,13 @@ fn tiny_training_writes_rows_scheduled_checkpoints_and_last() {
 
 #[test]
 fn training_reduces_the_loss() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let run = RunPaths::new(dir.path());
+    let (_dir, run) = temp_run();
     let data = synthetic_dataset(4, 6, 16);
     let cfg = TrainConfig {
         lr: 1e-3,
         ..tiny_cfg(30)
     };
-    train(
-        &cfg,
-        &data,
-        &run,
-        false,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("train");
+    train_quietly(&cfg, &data, &run, false).expect("train");
     let rows: Vec<TrainRow> = read_csv(&run.train_csv()).expect("rows");
     let first: f64 = rows[..5].iter().map(|r| r.loss).sum();
     let last: f64 = rows[rows.len() - 5..].iter().map(|r| r.loss).sum();
@@ -122,38 +129,12 @@ fn training_reduces_the_loss() {
 #[test]
 fn resumed_run_has_the_losses_of_an_uninterrupted_run() {
     let data = synthetic_dataset(4, 6, 16);
-    let full_dir = tempfile::tempdir().expect("tmp");
-    let full = RunPaths::new(full_dir.path());
-    train(
-        &tiny_cfg(12),
-        &data,
-        &full,
-        false,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("full");
+    let (_full_dir, full) = temp_run();
+    train_quietly(&tiny_cfg(12), &data, &full, false).expect("full");
 
-    let part_dir = tempfile::tempdir().expect("tmp");
-    let part = RunPaths::new(part_dir.path());
-    train(
-        &tiny_cfg(6),
-        &data,
-        &part,
-        false,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("first half");
-    let summary = train(
-        &tiny_cfg(12),
-        &data,
-        &part,
-        true,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("resume");
+    let (_part_dir, part) = temp_run();
+    train_quietly(&tiny_cfg(6), &data, &part, false).expect("first half");
+    let summary = train_quietly(&tiny_cfg(12), &data, &part, true).expect("resume");
     assert_eq!((summary.start_step, summary.final_step), (6, 12));
 
     let (a, b) = (losses(&full), losses(&part));
@@ -172,8 +153,7 @@ fn resumed_run_has_the_losses_of_an_uninterrupted_run() {
 
 #[test]
 fn cancel_writes_last_and_resume_continues() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let run = RunPaths::new(dir.path());
+    let (_dir, run) = temp_run();
     let data = synthetic_dataset(3, 5, 16);
     let cancel = AtomicBool::new(false);
     let mut seen = 0;
@@ -197,61 +177,27 @@ fn cancel_writes_last_and_resume_continues() {
         checkpoint::load(&run.last_checkpoint()).expect("last").step,
         3
     );
-    let summary = train(
-        &tiny_cfg(10),
-        &data,
-        &run,
-        true,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("resume");
+    let summary = train_quietly(&tiny_cfg(10), &data, &run, true).expect("resume");
     assert_eq!((summary.start_step, summary.final_step), (3, 10));
     assert_eq!(losses(&run).len(), 10);
 }
 
 #[test]
 fn resume_refuses_a_missing_or_mismatched_checkpoint() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let run = RunPaths::new(dir.path());
+    let (_dir, run) = temp_run();
     let data = synthetic_dataset(3, 5, 16);
-    let err = train(
-        &tiny_cfg(4),
-        &data,
-        &run,
-        true,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect_err("no last");
+    let err = train_quietly(&tiny_cfg(4), &data, &run, true).expect_err("no last");
     assert!(err.to_string().contains("last.safetensors"), "{err}");
-    train(
-        &tiny_cfg(4),
-        &data,
-        &run,
-        false,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("train");
+    train_quietly(&tiny_cfg(4), &data, &run, false).expect("train");
     let mut other = tiny_cfg(8);
     other.model.hidden = 16;
-    let err = train(
-        &other,
-        &data,
-        &run,
-        true,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .expect_err("mismatch");
+    let err = train_quietly(&other, &data, &run, true).expect_err("mismatch");
     assert!(err.to_string().contains("different model config"), "{err}");
 }
 
 #[test]
 fn plan_eval_writes_a_planning_row_per_checkpoint() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let run = RunPaths::new(dir.path());
+    let (_dir, run) = temp_run();
     let data =
         crate::world::generate_dataset(crate::world::Preset::RandomWalk, 3, Some(30), 1, None)
             .expect("data");

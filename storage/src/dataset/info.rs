@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use super::lazy::LazyDataset;
 use super::native::NATIVE_FORMAT;
+use super::validate::count_episodes;
 use super::{Dataset, DatasetSource};
 
 /// The `format` of a trajectory folder in [`DatasetInfo`].
@@ -45,9 +47,48 @@ fn ordered_map<S: Serializer>(pairs: &[(String, usize)], s: S) -> Result<S::Ok, 
     map.end()
 }
 
+/// The parts of a dataset a [`DatasetInfo`] is computed from (no frames needed).
+struct Parts<'a> {
+    name: &'a str,
+    source: &'a DatasetSource,
+    height: usize,
+    width: usize,
+    actions: &'a [u8],
+    episode: &'a [u32],
+    tiles: Option<&'a [[i16; 2]]>,
+    action_names: &'a [String],
+}
+
 impl DatasetInfo {
     pub fn from_dataset(ds: &Dataset) -> Self {
-        let (format, path) = match &ds.source {
+        Self::from_parts(&Parts {
+            name: &ds.name,
+            source: &ds.source,
+            height: ds.height,
+            width: ds.width,
+            actions: &ds.actions,
+            episode: &ds.episode,
+            tiles: ds.tiles.as_deref(),
+            action_names: &ds.action_names,
+        })
+    }
+
+    /// The same summary from a lazily opened dataset (its frames are not read).
+    pub fn from_lazy(ds: &LazyDataset) -> Self {
+        Self::from_parts(&Parts {
+            name: &ds.name,
+            source: &ds.source,
+            height: ds.height,
+            width: ds.width,
+            actions: &ds.actions,
+            episode: &ds.episode,
+            tiles: ds.tiles.as_deref(),
+            action_names: &ds.action_names,
+        })
+    }
+
+    fn from_parts(ds: &Parts<'_>) -> Self {
+        let (format, path) = match ds.source {
             DatasetSource::Memory => ("memory".to_string(), None),
             DatasetSource::Native { dir } => (NATIVE_FORMAT.to_string(), Some(dir.clone())),
             DatasetSource::TrajFolder { root } => {
@@ -55,12 +96,12 @@ impl DatasetInfo {
             }
         };
         let mut counts = vec![0usize; ds.action_names.len()];
-        for &a in &ds.actions {
+        for &a in ds.actions {
             if let Some(c) = counts.get_mut(usize::from(a)) {
                 *c += 1;
             }
         }
-        let tiles: Option<Vec<[i16; 2]>> = ds.tiles.as_ref().map(|t| {
+        let tiles: Option<Vec<[i16; 2]>> = ds.tiles.map(|t| {
             t.iter()
                 .copied()
                 .collect::<BTreeSet<_>>()
@@ -68,14 +109,14 @@ impl DatasetInfo {
                 .collect()
         });
         Self {
-            name: ds.name.clone(),
+            name: ds.name.to_string(),
             format,
             path,
-            trajectories: ds.episodes().len(),
-            frames: ds.len(),
+            trajectories: count_episodes(ds.episode),
+            frames: ds.actions.len(),
             height: ds.height,
             width: ds.width,
-            action_names: ds.action_names.clone(),
+            action_names: ds.action_names.to_vec(),
             action_histogram: ds.action_names.iter().cloned().zip(counts).collect(),
             tiles_visited: tiles.as_ref().map(Vec::len),
             tiles,

@@ -1,6 +1,7 @@
 //! Datasets of frames and actions, in memory and on disk (native format and researchers' trajectory folders).
 
 mod info;
+pub mod lazy;
 mod native;
 mod npz;
 mod open;
@@ -14,6 +15,7 @@ pub(crate) mod testutil;
 mod trajfolder_tests;
 
 pub use info::{DatasetInfo, TRAJ_FOLDER_FORMAT};
+pub use lazy::{open_dataset_lazy, FrameSource, LazyDataset};
 pub use native::{read_native, write_native, NativeCounts, NativeHeader, NATIVE_FORMAT};
 pub use open::{dataset_hash, detect_format, open_dataset, DatasetFormat};
 pub use trajfolder::{read_traj_folder, START_PIXEL, TILE_PX};
@@ -85,14 +87,6 @@ impl Dataset {
 
     /// The index ranges of the episodes, in order.
     pub fn episodes(&self) -> Vec<Range<usize>> {
-        let mut out = Vec::new();
-        let mut start = 0;
-        for i in 1..=self.episode.len() {
-            if i == self.episode.len() || self.episode[i] != self.episode[start] {
-                out.push(start..i);
-                start = i;
-            }
-        }
-        out
+        validate::episode_ranges(&self.episode)
     }
 }

@@ -1,6 +1,8 @@
 //! The native dataset folder: `dataset.json`, `data.safetensors` and, for generated datasets, `map.txt`.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
 use safetensors::Dtype;
 use serde::{Deserialize, Serialize};
@@ -9,7 +11,9 @@ use super::validate::{check_actions, check_episodes, count_episodes};
 use super::{Dataset, DatasetSource};
 use crate::atomic::write_atomic;
 use crate::error::{Result, StorageError};
-use crate::tensors::{read_safetensors, write_safetensors_refs, TensorBlob, TensorRef};
+use crate::tensors::{
+    read_exact_at, read_safetensors_header, write_safetensors_refs, TensorRef, TensorSlot,
+};
 
 /// The `format` string of `dataset.json`.
 pub const NATIVE_FORMAT: &str = "worldbench.dataset/1";
@@ -133,28 +137,52 @@ fn check_lengths(path: &Path, ds: &Dataset) -> Result<()> {
     }
 }
 
-/// Reads and validates a native dataset folder. Every problem is [`StorageError::Invalid`] naming
-/// the file concerned and what is wrong with it.
-pub fn read_native(dir: &Path) -> Result<Dataset> {
+/// A native dataset folder with everything but the frame bytes read and validated: the open
+/// `data.safetensors` and where its frames lie.
+pub(super) struct NativeIndex {
+    pub header: NativeHeader,
+    pub data_path: PathBuf,
+    pub data_file: File,
+    /// Byte offset of frame 0 in `data_file`; frames follow each other, `height * width * 3` bytes each.
+    pub frames_offset: u64,
+    pub height: usize,
+    pub width: usize,
+    pub actions: Vec<u8>,
+    pub episode: Vec<u32>,
+    pub tiles: Option<Vec<[i16; 2]>>,
+    pub map: Option<String>,
+}
+
+/// Reads and validates a native dataset folder except its frames: `dataset.json`, the safetensors
+/// header and the small arrays (actions, episode, tile), `map.txt`. Every problem is
+/// [`StorageError::Invalid`] naming the file concerned and what is wrong with it.
+pub(super) fn read_native_index(dir: &Path) -> Result<NativeIndex> {
     let header = read_header(&dir.join(DATASET_JSON))?;
     let data_path = dir.join(DATA_SAFETENSORS);
     require_file(&data_path)?;
-    let (mut tensors, _) = read_safetensors(&data_path)?;
+    let data_file = File::open(&data_path).map_err(|e| StorageError::io(&data_path, e))?;
+    let (mut slots, _) = read_safetensors_header(&data_path, &data_file)?;
     let (height, width) = (header.frame_shape[0], header.frame_shape[1]);
-    let actions = take(&data_path, &mut tensors, "actions", Dtype::U8)?;
-    let n = first_dim(&data_path, "actions", &actions, &[])?;
-    let frames = take(&data_path, &mut tensors, "frames", Dtype::U8)?;
-    first_dim(&data_path, "frames", &frames, &[n, height, width, 3])?;
-    let episode = take(&data_path, &mut tensors, "episode", Dtype::U32)?;
-    first_dim(&data_path, "episode", &episode, &[n])?;
-    let tiles = match tensors.remove("tile") {
+    let mut load = |name: &str, dtype: Dtype| -> Result<Option<(TensorSlot, Vec<u8>)>> {
+        if name == "tile" && !slots.contains_key(name) {
+            return Ok(None);
+        }
+        let slot = take(&data_path, &mut slots, name, dtype)?;
+        let bytes = read_exact_at(&data_path, &data_file, slot.file_offset, slot.len_bytes)?;
+        Ok(Some((slot, bytes)))
+    };
+    let missing =
+        |name: &str| StorageError::invalid(&data_path, format!("missing tensor {name:?}"));
+    let (actions_slot, actions) = load("actions", Dtype::U8)?.ok_or_else(|| missing("actions"))?;
+    let n = first_dim(&data_path, "actions", &actions_slot, &[])?;
+    let (episode_slot, episode) = load("episode", Dtype::U32)?.ok_or_else(|| missing("episode"))?;
+    first_dim(&data_path, "episode", &episode_slot, &[n])?;
+    let tiles = match load("tile", Dtype::I16)? {
         None => None,
-        Some(t) => {
-            expect_dtype(&data_path, "tile", &t, Dtype::I16)?;
-            first_dim(&data_path, "tile", &t, &[n, 2])?;
+        Some((tile_slot, tile)) => {
+            first_dim(&data_path, "tile", &tile_slot, &[n, 2])?;
             Some(
-                t.data
-                    .chunks_exact(4)
+                tile.chunks_exact(4)
                     .map(|c| {
                         [
                             i16::from_le_bytes([c[0], c[1]]),
@@ -165,28 +193,49 @@ pub fn read_native(dir: &Path) -> Result<Dataset> {
             )
         }
     };
+    let frames = take(&data_path, &mut slots, "frames", Dtype::U8)?;
+    first_dim(&data_path, "frames", &frames, &[n, height, width, 3])?;
     let episode: Vec<u32> = episode
-        .data
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
-    check_actions(&data_path, &actions.data, header.action_names.len())?;
+    check_actions(&data_path, &actions, header.action_names.len())?;
     check_episodes(&data_path, &episode)?;
     check_counts(dir, &header, n, count_episodes(&episode))?;
+    Ok(NativeIndex {
+        map: read_map(&dir.join(MAP_TXT))?,
+        header,
+        data_path,
+        data_file,
+        frames_offset: frames.file_offset,
+        height,
+        width,
+        actions,
+        episode,
+        tiles,
+    })
+}
+
+/// Reads and validates a native dataset folder. Every problem is [`StorageError::Invalid`] naming
+/// the file concerned and what is wrong with it.
+pub fn read_native(dir: &Path) -> Result<Dataset> {
+    let ix = read_native_index(dir)?;
+    let frames_len = ix.actions.len() * ix.height * ix.width * 3;
+    let frames = read_exact_at(&ix.data_path, &ix.data_file, ix.frames_offset, frames_len)?;
     Ok(Dataset {
-        name: header.name,
+        name: ix.header.name,
         source: DatasetSource::Native {
             dir: dir.to_path_buf(),
         },
-        height,
-        width,
-        frames: frames.data,
-        actions: actions.data,
-        episode,
-        tiles,
-        action_names: header.action_names,
-        map: read_map(&dir.join(MAP_TXT))?,
-        generator: header.generator,
+        height: ix.height,
+        width: ix.width,
+        frames,
+        actions: ix.actions,
+        episode: ix.episode,
+        tiles: ix.tiles,
+        action_names: ix.header.action_names,
+        map: ix.map,
+        generator: ix.header.generator,
     })
 }
 
@@ -256,23 +305,18 @@ fn read_map(path: &Path) -> Result<Option<String>> {
         .map_err(|e| StorageError::io(path, e))
 }
 
-/// Removes tensor `name` from `tensors`, checking that it exists and has `dtype`.
+/// Removes tensor `name` from `slots`, checking that it exists and has `dtype`.
 fn take(
     path: &Path,
-    tensors: &mut std::collections::BTreeMap<String, TensorBlob>,
+    slots: &mut BTreeMap<String, TensorSlot>,
     name: &str,
     dtype: Dtype,
-) -> Result<TensorBlob> {
-    let t = tensors
+) -> Result<TensorSlot> {
+    let t = slots
         .remove(name)
         .ok_or_else(|| StorageError::invalid(path, format!("missing tensor {name:?}")))?;
-    expect_dtype(path, name, &t, dtype)?;
-    Ok(t)
-}
-
-fn expect_dtype(path: &Path, name: &str, t: &TensorBlob, dtype: Dtype) -> Result<()> {
     if t.dtype == dtype {
-        Ok(())
+        Ok(t)
     } else {
         Err(StorageError::invalid(
             path,
@@ -285,7 +329,7 @@ fn expect_dtype(path: &Path, name: &str, t: &TensorBlob, dtype: Dtype) -> Result
 }
 
 /// Checks the shape of `t` against `want` (empty `want`: any 1-D shape) and returns its first dimension.
-fn first_dim(path: &Path, name: &str, t: &TensorBlob, want: &[usize]) -> Result<usize> {
+fn first_dim(path: &Path, name: &str, t: &TensorSlot, want: &[usize]) -> Result<usize> {
     let ok = if want.is_empty() {
         t.shape.len() == 1
     } else {
@@ -310,7 +354,7 @@ fn first_dim(path: &Path, name: &str, t: &TensorBlob, want: &[usize]) -> Result<
 mod tests {
     use super::super::testutil::tiny_dataset;
     use super::*;
-    use crate::tensors::{read_safetensors, write_safetensors};
+    use crate::tensors::{read_safetensors, write_safetensors, TensorBlob};
 
     fn written() -> (tempfile::TempDir, std::path::PathBuf) {
         let tmp = tempfile::tempdir().unwrap();

@@ -72,27 +72,15 @@ fn read_numeric<R: Read>(file: NpyFile<R>) -> std::io::Result<NumArray> {
         return Err(invalid_data("not a plain numeric array".to_string()));
     };
     let values: Vec<f64> = match (ts.type_char(), ts.size_field()) {
-        (TypeChar::Bool, _) => file
-            .into_vec::<bool>()?
-            .into_iter()
-            .map(|b| f64::from(u8::from(b)))
-            .collect(),
+        (TypeChar::Bool, _) => convert(file.into_vec::<bool>()?, |b| f64::from(u8::from(b))),
         (TypeChar::Uint, 1) => widen(file.into_vec::<u8>()?),
         (TypeChar::Uint, 2) => widen(file.into_vec::<u16>()?),
         (TypeChar::Uint, 4) => widen(file.into_vec::<u32>()?),
-        (TypeChar::Uint, 8) => file
-            .into_vec::<u64>()?
-            .into_iter()
-            .map(|v| v as f64)
-            .collect(),
+        (TypeChar::Uint, 8) => convert(file.into_vec::<u64>()?, |v| v as f64),
         (TypeChar::Int, 1) => widen(file.into_vec::<i8>()?),
         (TypeChar::Int, 2) => widen(file.into_vec::<i16>()?),
         (TypeChar::Int, 4) => widen(file.into_vec::<i32>()?),
-        (TypeChar::Int, 8) => file
-            .into_vec::<i64>()?
-            .into_iter()
-            .map(|v| v as f64)
-            .collect(),
+        (TypeChar::Int, 8) => convert(file.into_vec::<i64>()?, |v| v as f64),
         (TypeChar::Float, 4) => widen(file.into_vec::<f32>()?),
         (TypeChar::Float, 8) => file.into_vec::<f64>()?,
         _ => return Err(invalid_data(format!("unsupported dtype {ts}"))),
@@ -110,7 +98,12 @@ fn read_numeric<R: Read>(file: NpyFile<R>) -> std::io::Result<NumArray> {
 }
 
 fn widen<T: Into<f64>>(v: Vec<T>) -> Vec<f64> {
-    v.into_iter().map(Into::into).collect()
+    convert(v, Into::into)
+}
+
+/// Every value of `v` through `f`.
+fn convert<T>(v: Vec<T>, f: impl Fn(T) -> f64) -> Vec<f64> {
+    v.into_iter().map(f).collect()
 }
 
 /// Transposes a row-major `[rows, cols]` matrix.

@@ -28,7 +28,7 @@ pub fn detect_format(path: &Path) -> Option<DatasetFormat> {
     has_traj.then_some(DatasetFormat::TrajFolder)
 }
 
-fn format_of(path: &Path) -> Result<DatasetFormat> {
+pub(super) fn format_of(path: &Path) -> Result<DatasetFormat> {
     if !path.exists() {
         return Err(StorageError::NotFound {
             path: path.to_path_buf(),

@@ -225,7 +225,7 @@ fn plan_trajectory(id: u64, dir: &Path) -> Result<TrajPlan> {
 }
 
 /// Decodes one PNG to 8-bit RGB (RGBA and gray are converted): (width, height, bytes).
-fn decode_png(path: &Path) -> Result<(u32, u32, Vec<u8>)> {
+pub(super) fn decode_png(path: &Path) -> Result<(u32, u32, Vec<u8>)> {
     let bytes = std::fs::read(path).map_err(|e| StorageError::io(path, e))?;
     let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
         .map_err(|e| StorageError::invalid(path, format!("not a readable PNG: {e}")))?;
@@ -233,8 +233,26 @@ fn decode_png(path: &Path) -> Result<(u32, u32, Vec<u8>)> {
     Ok((rgb.width(), rgb.height(), rgb.into_raw()))
 }
 
+/// Checks that the frame decoded from `path` is `size` (width, height) like `first`'s `first_size`.
+pub(super) fn check_png_size(
+    path: &Path,
+    size: (u32, u32),
+    first: &Path,
+    first_size: (u32, u32),
+) -> Result<()> {
+    if size == first_size {
+        return Ok(());
+    }
+    let ((w, h), (w0, h0)) = (size, first_size);
+    let msg = format!(
+        "frame is {w}×{h} but {} is {w0}×{h0}; all frames must share one size",
+        first.display()
+    );
+    Err(StorageError::invalid(path, msg))
+}
+
 /// Decodes all PNGs in parallel; all must share one size.
-fn decode_all(pngs: &[&PathBuf]) -> Result<(usize, usize, Vec<u8>)> {
+fn decode_all(pngs: &[PathBuf]) -> Result<(usize, usize, Vec<u8>)> {
     let decoded: Vec<(u32, u32, Vec<u8>)> = pngs
         .par_iter()
         .map(|p| decode_png(p))
@@ -244,20 +262,24 @@ fn decode_all(pngs: &[&PathBuf]) -> Result<(usize, usize, Vec<u8>)> {
     };
     let mut frames = Vec::with_capacity(decoded.len() * (w0 * h0 * 3) as usize);
     for (path, (w, h, data)) in pngs.iter().zip(decoded) {
-        if (w, h) != (w0, h0) {
-            let msg = format!(
-                "frame is {w}×{h} but {} is {w0}×{h0}; all frames must share one size",
-                pngs[0].display()
-            );
-            return Err(StorageError::invalid(path.as_path(), msg));
-        }
+        check_png_size(path, (w, h), &pngs[0], (w0, h0))?;
         frames.extend_from_slice(&data);
     }
     Ok((h0 as usize, w0 as usize, frames))
 }
 
-/// Reads a trajectory folder in place (no conversion).
-pub fn read_traj_folder(root: &Path) -> Result<Dataset> {
+/// A trajectory folder's PNG paths (all trajectories, in order) and its parsed small arrays; no
+/// PNG decoded yet.
+pub(super) struct TrajIndex {
+    pub name: String,
+    pub pngs: Vec<PathBuf>,
+    pub actions: Vec<u8>,
+    pub episode: Vec<u32>,
+    pub tiles: Option<Vec<[i16; 2]>>,
+}
+
+/// Lists a trajectory folder's PNGs and reads its `actions.npz` and `infos.npz`.
+pub(super) fn index_traj_folder(root: &Path) -> Result<TrajIndex> {
     let trajs = list_trajectories(root)?;
     if trajs.is_empty() {
         return Err(StorageError::invalid(root, "no traj_<k> folders"));
@@ -266,10 +288,9 @@ pub fn read_traj_folder(root: &Path) -> Result<Dataset> {
         .iter()
         .map(|(k, dir)| plan_trajectory(*k, dir))
         .collect::<Result<_>>()?;
-    let pngs: Vec<&PathBuf> = plans.iter().flat_map(|p| &p.pngs).collect();
-    let (height, width, frames) = decode_all(&pngs)?;
-    let mut episode = Vec::with_capacity(pngs.len());
-    let mut actions = Vec::with_capacity(pngs.len());
+    let total: usize = plans.iter().map(|p| p.pngs.len()).sum();
+    let mut episode = Vec::with_capacity(total);
+    let mut actions = Vec::with_capacity(total);
     for p in &plans {
         let id = u32::try_from(p.id)
             .map_err(|_| StorageError::invalid(&trajs[0].1, "trajectory number too large"))?;
@@ -286,20 +307,33 @@ pub fn read_traj_folder(root: &Path) -> Result<Dataset> {
     } else {
         None
     };
-    Ok(Dataset {
+    Ok(TrajIndex {
         name: root.file_name().map_or_else(
             || root.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         ),
+        pngs: plans.into_iter().flat_map(|p| p.pngs).collect(),
+        actions,
+        episode,
+        tiles,
+    })
+}
+
+/// Reads a trajectory folder in place (no conversion).
+pub fn read_traj_folder(root: &Path) -> Result<Dataset> {
+    let ix = index_traj_folder(root)?;
+    let (height, width, frames) = decode_all(&ix.pngs)?;
+    Ok(Dataset {
+        name: ix.name,
         source: DatasetSource::TrajFolder {
             root: root.to_path_buf(),
         },
         height,
         width,
         frames,
-        actions,
-        episode,
-        tiles,
+        actions: ix.actions,
+        episode: ix.episode,
+        tiles: ix.tiles,
         action_names: ACTION_NAMES.iter().map(|s| (*s).to_string()).collect(),
         map: None,
         generator: None,

@@ -34,6 +34,19 @@ pub fn check_episodes(path: &Path, episode: &[u32]) -> Result<()> {
     Ok(())
 }
 
+/// The index ranges of the episode runs (blocks of equal consecutive ids), in order.
+pub fn episode_ranges(episode: &[u32]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=episode.len() {
+        if i == episode.len() || episode[i] != episode[start] {
+            out.push(start..i);
+            start = i;
+        }
+    }
+    out
+}
+
 /// Number of episode runs (blocks of equal consecutive ids).
 pub fn count_episodes(episode: &[u32]) -> usize {
     episode
@@ -52,6 +65,8 @@ mod tests {
         let p = Path::new("x");
         assert_eq!(count_episodes(&[]), 0);
         assert_eq!(count_episodes(&[3, 3, 1, 1, 1, 7]), 3);
+        assert_eq!(episode_ranges(&[3, 3, 1, 1, 1, 7]), vec![0..2, 2..5, 5..6]);
+        assert!(episode_ranges(&[]).is_empty());
         assert!(check_episodes(p, &[3, 3, 1, 7]).is_ok());
         let e = check_episodes(p, &[3, 1, 3]).unwrap_err().to_string();
         assert!(e.contains("episode 3 appears again at frame 2"), "{e}");

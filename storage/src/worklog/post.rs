@@ -6,19 +6,19 @@ use super::draft::Draft;
 use super::export::Plot;
 use super::run_data::{config_diff, RunData};
 use crate::gate::GATE_TABLE_HEADERS;
-use crate::settings::{fmt_num, RunJudgement};
+use crate::settings::{fmt_num, RunJudgement, JUDGED_METRICS};
 
 /// Columns of the checkpoint results table (and `checkpoint_results.csv`).
-pub const CHECKPOINT_COLUMNS: [&str; 8] = [
-    "checkpoint_step",
-    "num_nodes_h",
-    "reach_h_median",
-    "reach_h_p10",
-    "reach_h_p90",
-    "h_local_success",
-    "test1_success",
-    "test2_success",
-];
+/// The step and node count, then the judged metrics.
+pub const CHECKPOINT_COLUMNS: [&str; 8] = {
+    let mut columns = ["checkpoint_step", "num_nodes_h", "", "", "", "", "", ""];
+    let mut i = 0;
+    while i < JUDGED_METRICS.len() {
+        columns[i + 2] = JUDGED_METRICS[i];
+        i += 1;
+    }
+    columns
+};
 
 /// The section headings of a post, in order.
 pub const POST_SECTIONS: [&str; 8] = [

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use image::Rgb;
 use worldbench_model::checkpoint;
+use worldbench_model::eval::projection::pca;
 use worldbench_model::eval::{encode_dataset, HGraph};
 use worldbench_model::train::JepaEncoder;
 use worldbench_storage::dataset::open_dataset;
@@ -16,8 +17,6 @@ use super::canvas::{Canvas, BLACK};
 const SIZE: u32 = 560;
 const MARGIN: f64 = 40.0;
 const EDGE: Rgb<u8> = Rgb([200, 200, 200]);
-/// Power-iteration rounds per principal component.
-const POWER_ITERS: usize = 200;
 
 /// The run's last checkpoint: `last.safetensors`, else the highest step file.
 fn last_checkpoint(run: &RunData) -> Result<PathBuf> {
@@ -114,66 +113,20 @@ fn tile_colour(tile: [i16; 2]) -> Rgb<u8> {
     Rgb([r, g, 140])
 }
 
-/// The first two principal components of `n` points of dimension `dim` (row-major), by power
-/// iteration with deflation; returns the projections.
+/// The coordinates of the first `n` points of dimension `dim` (row-major) on their first two
+/// principal axes (the second is 0 when `dim` is 1); empty when there are no points.
 pub fn pca_2d(points: &[f32], dim: usize, n: usize) -> Vec<(f64, f64)> {
-    if n == 0 || dim == 0 || points.len() < n * dim {
+    let Some(points) = points.get(..n * dim) else {
         return Vec::new();
-    }
-    let mut mean = vec![0.0f64; dim];
-    for p in points.chunks_exact(dim).take(n) {
-        for (m, &v) in mean.iter_mut().zip(p) {
-            *m += f64::from(v) / n as f64;
-        }
-    }
-    let centred: Vec<Vec<f64>> = points
-        .chunks_exact(dim)
-        .take(n)
-        .map(|p| {
-            p.iter()
-                .zip(&mean)
-                .map(|(&v, m)| f64::from(v) - m)
-                .collect()
-        })
-        .collect();
-    let mut cov = vec![0.0f64; dim * dim];
-    for p in &centred {
-        for i in 0..dim {
-            for j in 0..dim {
-                cov[i * dim + j] += p[i] * p[j];
-            }
-        }
-    }
-    let v1 = top_eigenvector(&cov, dim, None);
-    let v2 = top_eigenvector(&cov, dim, Some(&v1));
-    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-    centred.iter().map(|p| (dot(p, &v1), dot(p, &v2))).collect()
-}
-
-/// The leading eigenvector of the symmetric `m`, orthogonal to `exclude` when given.
-fn top_eigenvector(m: &[f64], dim: usize, exclude: Option<&[f64]>) -> Vec<f64> {
-    let mut v: Vec<f64> = (0..dim).map(|i| 1.0 + (i as f64 * 0.37).sin()).collect();
-    let project_out = |v: &mut Vec<f64>| {
-        if let Some(e) = exclude {
-            let d: f64 = v.iter().zip(e).map(|(a, b)| a * b).sum();
-            for (x, y) in v.iter_mut().zip(e) {
-                *x -= d * y;
-            }
-        }
     };
-    project_out(&mut v);
-    for _ in 0..POWER_ITERS {
-        let mut next: Vec<f64> = (0..dim)
-            .map(|i| (0..dim).map(|j| m[i * dim + j] * v[j]).sum())
-            .collect();
-        project_out(&mut next);
-        let norm = next.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm < 1e-300 {
-            break;
-        }
-        v = next.into_iter().map(|x| x / norm).collect();
-    }
-    v
+    let Ok(projection) = pca(points, dim, 2) else {
+        return Vec::new();
+    };
+    projection
+        .project(points)
+        .chunks_exact(projection.num_axes().max(1))
+        .map(|c| (f64::from(c[0]), c.get(1).copied().map_or(0.0, f64::from)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -138,51 +138,65 @@ pub fn line_chart(
     c.save_png(path)
 }
 
+/// A named column of a metrics row: the series name and how to read its value.
+type Column<R> = (&'static str, fn(&R) -> f64);
+
+/// One series per `(name, value)` column, each point a row's step and value; an error naming `csv`
+/// when there are no rows.
+fn step_series<R>(
+    csv: &str,
+    rows: &[R],
+    step_of: fn(&R) -> u64,
+    columns: &[Column<R>],
+) -> Result<Vec<Series>> {
+    if rows.is_empty() {
+        bail!("{csv} has no rows");
+    }
+    Ok(columns
+        .iter()
+        .map(|&(name, f)| Series {
+            name,
+            points: rows.iter().map(|r| (step_of(r) as f64, f(r))).collect(),
+        })
+        .collect())
+}
+
 /// loss, pred, var and cov against the step.
 pub fn loss_curves(path: &Path, rows: &[TrainRow]) -> Result<()> {
-    if rows.is_empty() {
-        bail!("metrics/train.csv has no rows");
-    }
-    let s = |name, f: fn(&TrainRow) -> f64| Series {
-        name,
-        points: rows.iter().map(|r| (r.step as f64, f(r))).collect(),
-    };
-    line_chart(
-        path,
-        "LOSS CURVES",
-        "STEP",
+    let series = step_series(
+        "metrics/train.csv",
+        rows,
+        |r| r.step,
         &[
-            s("loss", |r| r.loss),
-            s("pred", |r| r.loss_pred),
-            s("var", |r| r.loss_var),
-            s("cov", |r| r.loss_cov),
+            ("loss", |r| r.loss),
+            ("pred", |r| r.loss_pred),
+            ("var", |r| r.loss_var),
+            ("cov", |r| r.loss_cov),
         ],
-        None,
-        false,
-    )
+    )?;
+    line_chart(path, "LOSS CURVES", "STEP", &series, None, false)
 }
 
 /// Reachability, local success and the canonical tests against the checkpoint step (0 to 1).
 pub fn planning_metrics(path: &Path, rows: &[PlanningRow]) -> Result<()> {
-    if rows.is_empty() {
-        bail!("metrics/planning_metrics.csv has no rows");
-    }
-    let s = |name, f: fn(&PlanningRow) -> f64| Series {
-        name,
-        points: rows.iter().map(|r| (r.step as f64, f(r))).collect(),
-    };
+    let series = step_series(
+        "metrics/planning_metrics.csv",
+        rows,
+        |r| r.step,
+        &[
+            ("reach med", |r| r.reach_h_median),
+            ("reach p10", |r| r.reach_h_p10),
+            ("reach p90", |r| r.reach_h_p90),
+            ("h local", |r| r.h_local_success),
+            ("test1", |r| f64::from(r.test1_success)),
+            ("test2", |r| f64::from(r.test2_success)),
+        ],
+    )?;
     line_chart(
         path,
         "PLANNING METRICS",
         "CHECKPOINT STEP",
-        &[
-            s("reach med", |r| r.reach_h_median),
-            s("reach p10", |r| r.reach_h_p10),
-            s("reach p90", |r| r.reach_h_p90),
-            s("h local", |r| r.h_local_success),
-            s("test1", |r| f64::from(r.test1_success)),
-            s("test2", |r| f64::from(r.test2_success)),
-        ],
+        &series,
         Some((0.0, 1.0)),
         true,
     )

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use worldbench_storage::worklog::run_data::flatten_json;
 use worldbench_storage::{RunKind, RunStatus};
 
 use super::{format_duration, PanelContext};
@@ -180,33 +181,14 @@ pub fn matches_filter(run: &RunRecord, filter: &str) -> bool {
         .any(|s| s.to_lowercase().contains(&f))
 }
 
-/// `{"model": {"hidden": 32}}` → `model.hidden = 32`.
-pub fn flatten_json(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, String>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten_json(&key, v, out);
-            }
-        }
-        other => {
-            out.insert(prefix.to_string(), other.to_string());
-        }
-    }
-}
-
 /// The config keys (plus dataset and device) whose values differ between runs: key → one value per run
 /// (`None` where a run lacks the key).
 pub fn differing_config(runs: &[&RunRecord]) -> Vec<(String, Vec<Option<String>>)> {
     let flat: Vec<BTreeMap<String, String>> = runs
         .iter()
         .map(|r| {
-            let mut m = BTreeMap::new();
-            flatten_json("", &r.manifest.config, &mut m);
+            let mut m: BTreeMap<String, String> =
+                flatten_json(&r.manifest.config).into_iter().collect();
             m.insert("dataset".into(), r.manifest.dataset_path.clone());
             m.insert("device".into(), r.manifest.device.clone());
             m

@@ -10,6 +10,7 @@ use worldbench_storage::RunKind;
 use super::{format_duration, short_name, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::criteria::{planning_cells, PLANNING_HEADERS};
+use crate::gui::file_dialog::{DialogPoll, PickDialog};
 use crate::gui::jobs::{Job, JobKind, JobSpec, JobState};
 use crate::gui::plots::{line_plot, PlotSettings, Series};
 
@@ -160,11 +161,16 @@ pub struct TrainState {
 
 pub struct TrainPanel {
     pub state: TrainState,
+    /// The gate file picker, while it is open.
+    gate_dialog: Option<PickDialog>,
 }
 
 impl TrainPanel {
     pub fn new(state: TrainState) -> Self {
-        Self { state }
+        Self {
+            state,
+            gate_dialog: None,
+        }
     }
 
     /// Builds the launch command from the form (Ctrl+Enter does the same as the button).
@@ -219,6 +225,7 @@ impl TrainPanel {
         commands: &mut Vec<AppCommand>,
     ) {
         let form = &mut self.state.form;
+        let gate_dialog = &mut self.gate_dialog;
         egui::Grid::new("train_form_grid").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
             let label = ui.label("Dataset");
             let shown = form.dataset.as_deref().map_or_else(|| "(choose a dataset)".to_string(), short_name);
@@ -300,14 +307,24 @@ impl TrainPanel {
                     Some(g) => ui.label(short_name(g)).on_hover_text(g.display().to_string()),
                     None => ui.weak("none"),
                 };
-                if ui.button("Choose gate…").clicked() {
-                    let picked = rfd::FileDialog::new()
-                        .set_title("Choose a hypothesis gate")
-                        .add_filter("gate", &["json"])
-                        .set_directory(cx.workspace.gates_dir())
-                        .pick_file();
-                    if let Some(p) = picked {
-                        form.gate = Some(p);
+                let choose = ui.add_enabled(gate_dialog.is_none(), egui::Button::new("Choose gate…"));
+                if choose.clicked() {
+                    match PickDialog::file(
+                        "Choose a hypothesis gate",
+                        cx.workspace.gates_dir(),
+                        ("gate", &["json"]),
+                        ui.ctx().clone(),
+                    ) {
+                        Ok(d) => *gate_dialog = Some(d),
+                        Err(e) => commands.push(AppCommand::ShowError(format!("Could not open the file dialog: {e}"))),
+                    }
+                }
+                if let Some(d) = gate_dialog.as_ref() {
+                    if let DialogPoll::Closed(picked) = d.poll() {
+                        *gate_dialog = None;
+                        if picked.is_some() {
+                            form.gate = picked;
+                        }
                     }
                 }
                 if form.gate.is_some() && ui.button("Clear gate").clicked() {

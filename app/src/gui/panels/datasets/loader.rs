@@ -1,20 +1,20 @@
-//! Opening a dataset on a background thread: read the files, compute the statistics, report back
-//! through a channel that the UI polls once per frame.
+//! Opening a dataset on a background thread: read its metadata and small arrays (not its frames:
+//! those are read one at a time by the frame decoder), compute the statistics, report back through
+//! a channel that the UI polls once per frame.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use worldbench_storage::dataset::open_dataset;
-use worldbench_storage::Dataset;
+use worldbench_storage::dataset::{open_dataset_lazy, LazyDataset};
 
 use super::stats::DatasetStats;
 
-/// A dataset in memory with its statistics.
+/// An opened dataset (frames still on disk) with its statistics.
 pub struct Loaded {
     pub path: PathBuf,
-    pub dataset: Arc<Dataset>,
+    pub dataset: Arc<LazyDataset>,
     pub stats: DatasetStats,
 }
 
@@ -60,7 +60,7 @@ impl Loading {
                     "Reading {}…",
                     thread_path.display()
                 )));
-                let result = match open_dataset(&thread_path) {
+                let result = match open_dataset_lazy(&thread_path) {
                     Err(e) => Err(error_message(&thread_path, &e)),
                     Ok(dataset) => {
                         send(LoadEvent::Stage(format!(

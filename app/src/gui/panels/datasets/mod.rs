@@ -1,10 +1,14 @@
 //! The Datasets panel: the workspace's datasets and folders opened by hand (either format); for the
 //! selected one a frame scrubber, the trajectory list, the action histogram and the tile map with
-//! its visit heatmap and the current trajectory's path. Loading runs on a background thread.
+//! its visit heatmap and the current trajectory's path. Opening reads only the metadata and small
+//! arrays, on a background thread; the shown frame is read by a decoder thread and cached, so even
+//! a dataset of a million frames opens in seconds and scrubbing never blocks the UI.
 
-mod dialog;
+mod decoder;
 mod loader;
+mod pending_hook;
 mod playback;
+mod shown;
 mod stats;
 
 use std::path::{Path, PathBuf};
@@ -12,12 +16,13 @@ use std::time::Duration;
 
 use egui::{Color32, Key, Modifiers, RichText, Ui};
 use worldbench_storage::Workspace;
-use worldbench_widgets::{action_histogram, FrameKey, FrameView, TileMap};
+use worldbench_widgets::{action_histogram, FrameKey, TileMap};
 
-use self::dialog::{DialogPoll, FolderDialog};
 use self::loader::{Loaded, Loading};
 use self::playback::{apply_key, Playback, ScrubKey};
+use self::shown::ShownFrame;
 use crate::gui::command::AppCommand;
+use crate::gui::file_dialog::{DialogPoll, PickDialog};
 
 /// Playback speed when none was saved, in frames per second.
 const DEFAULT_FPS: f32 = 10.0;
@@ -71,8 +76,9 @@ pub struct DatasetsPanel {
     /// A load error not yet sent to the app as `ShowError`.
     unreported_error: Option<String>,
     playback: Playback,
-    frame_view: FrameView,
-    dialog: Option<FolderDialog>,
+    /// The shown frame: decoder thread, decoded and texture caches.
+    shown: ShownFrame,
+    dialog: Option<PickDialog>,
     /// Kept from the last frame so background threads can ask for a repaint.
     ctx: Option<egui::Context>,
 }
@@ -90,7 +96,7 @@ impl DatasetsPanel {
             error: None,
             unreported_error: None,
             playback: Playback::default(),
-            frame_view: FrameView::new(64),
+            shown: ShownFrame::new(64),
             dialog: None,
             ctx: None,
         };
@@ -151,6 +157,26 @@ impl DatasetsPanel {
         self.state.frame
     }
 
+    /// The frame drawn by the last `ui` call (`None` while it is being decoded or nothing is shown).
+    pub fn shown_frame(&self) -> Option<usize> {
+        self.shown.shown_frame()
+    }
+
+    /// Blocks until the shown frame has been read by the decoder thread or `timeout` passes; it is
+    /// drawn on the next `ui` call. For tests and scripts (the app itself never blocks). Returns
+    /// whether the frame is ready (true too when no dataset is loaded).
+    pub fn wait_for_frame(&mut self, timeout: Duration) -> bool {
+        let Some(len) = self.loaded.as_ref().map(|l| l.dataset.len()) else {
+            return true;
+        };
+        if len == 0 {
+            return true;
+        }
+        let ctx = self.ctx.clone().unwrap_or_default();
+        self.shown
+            .wait(self.state.frame.min(len - 1), &ctx, timeout)
+    }
+
     /// Blocks until the running load (if any) finishes or `timeout` passes; the result is applied
     /// on the next `ui` call. For tests and scripts: the app itself polls. Returns whether no load
     /// is pending any more.
@@ -179,7 +205,7 @@ impl DatasetsPanel {
         self.playback = Playback::default();
         self.error = None;
         self.loaded = None;
-        self.frame_view.clear();
+        self.shown.clear();
         self.loading = Some(Loading::start(path, self.ctx.clone()));
     }
 
@@ -189,11 +215,13 @@ impl DatasetsPanel {
         match result {
             Ok(loaded) => {
                 self.state.frame = self.state.frame.min(loaded.dataset.len().saturating_sub(1));
+                self.shown.start(&loaded.dataset);
                 self.loaded = Some(*loaded);
                 self.error = None;
             }
             Err(msg) => {
                 self.loaded = None;
+                self.shown.clear();
                 self.error = Some(msg.clone());
                 self.unreported_error = Some(msg);
             }
@@ -203,6 +231,7 @@ impl DatasetsPanel {
     /// Draws the panel.
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
         self.ctx = Some(ui.ctx().clone());
+        self.shown.install_hook(ui.ctx());
         self.poll_background(ui, commands);
         self.handle_keys(ui);
 
@@ -290,7 +319,7 @@ impl DatasetsPanel {
                 );
             if open.clicked() {
                 let start = self.workspace_root.join("datasets");
-                match FolderDialog::open(start, ui.ctx().clone()) {
+                match PickDialog::folder("Open a dataset folder", start, ui.ctx().clone()) {
                     Ok(d) => self.dialog = Some(d),
                     Err(e) => {
                         self.unreported_error =
@@ -348,6 +377,8 @@ impl DatasetsPanel {
     }
 
     fn details_ui(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+        // Set again below while the shown frame is being decoded.
+        self.shown.set_pending(false);
         if let Some(loading) = &self.loading {
             ui.horizontal(|ui| {
                 ui.spinner();
@@ -402,14 +433,8 @@ impl DatasetsPanel {
                 dataset: loaded.path.display().to_string(),
                 index: frame,
             };
-            self.frame_view.ui(
-                ui,
-                &key,
-                ds.width,
-                ds.height,
-                ds.frame(frame),
-                self.state.zoom,
-            );
+            self.shown
+                .ui(ui, &key, ds.width, ds.height, self.state.zoom);
             if let Some(walls) = &stats.walls {
                 ui.vertical(|ui| {
                     let path: &[[i16; 2]] = match (&ds.tiles, &episode) {
@@ -531,6 +556,65 @@ fn next_frame_on_tile(tiles: &[[i16; 2]], frame: usize, tile: [i16; 2]) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use worldbench_model::world::{generate_dataset, Preset};
+    use worldbench_storage::dataset::write_native;
+
+    /// One pass of the panel in `ctx`, with `events` as input.
+    fn pass(ctx: &egui::Context, panel: &mut DatasetsPanel, events: Vec<egui::Event>) {
+        let input = egui::RawInput {
+            events,
+            ..Default::default()
+        };
+        let mut out = ctx.run_ui(input, |ui| panel.ui(ui, &mut Vec::new()));
+        out.textures_delta.clear();
+    }
+
+    #[test]
+    fn a_generated_dataset_opens_lazily_and_shows_the_next_frame_after_the_right_arrow() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("ws").join("datasets").join("loops");
+        let ds = generate_dataset(Preset::CornerLoops, 2, Some(10), 7, None).expect("generate");
+        write_native(&dir, &ds).expect("write");
+        // Frames 0 and 1 differ (the agent moves), so showing the wrong one would be seen.
+        assert_ne!(ds.frame(0), ds.frame(1));
+        let state = DatasetsState {
+            selected: Some(dir.clone()),
+            ..DatasetsState::default()
+        };
+        let mut panel = DatasetsPanel::new(tmp.path().join("ws"), state);
+        assert!(panel.wait_for_load(Duration::from_secs(30)));
+        assert_eq!(panel.loaded_frames(), Some(22));
+        let ctx = egui::Context::default();
+        pass(&ctx, &mut panel, Vec::new());
+        // The first pass asks the decoder thread for frame 0 and tells egui an image is pending.
+        assert!(ctx.has_pending_images());
+        assert_eq!(panel.shown_frame(), None);
+        assert!(panel.wait_for_frame(Duration::from_secs(30)));
+        pass(&ctx, &mut panel, Vec::new());
+        assert_eq!(panel.shown_frame(), Some(0));
+        assert!(!ctx.has_pending_images());
+
+        let right = egui::Event::Key {
+            key: Key::ArrowRight,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers: Modifiers::NONE,
+        };
+        pass(&ctx, &mut panel, vec![right]);
+        assert_eq!(panel.frame(), 1);
+        assert_eq!(panel.shown_frame(), None, "frame 1 is being read");
+        assert!(panel.wait_for_frame(Duration::from_secs(30)));
+        pass(&ctx, &mut panel, Vec::new());
+        assert_eq!(panel.shown_frame(), Some(1));
+        let loaded = panel.loaded.as_ref().expect("loaded");
+        assert_eq!(loaded.dataset.frame(1).expect("frame 1"), ds.frame(1));
+        let key = FrameKey {
+            dataset: dir.display().to_string(),
+            index: 1,
+        };
+        assert!(panel.shown.has_texture(&key));
+    }
 
     #[test]
     fn next_frame_on_tile_wraps() {

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use worldbench_model::world::{MAP_COLS, MAP_ROWS};
-use worldbench_storage::Dataset;
+use worldbench_storage::dataset::LazyDataset;
 use worldbench_widgets::{coverage_counts, parse_walls, TileGrid};
 
 /// What the Datasets panel shows about a dataset besides its frames.
@@ -23,7 +23,8 @@ pub struct DatasetStats {
 }
 
 impl DatasetStats {
-    pub fn compute(ds: &Dataset) -> Self {
+    /// The statistics of `ds` (its frames are not read).
+    pub fn compute(ds: &LazyDataset) -> Self {
         let mut action_counts: Vec<(String, usize)> =
             ds.action_names.iter().map(|n| (n.clone(), 0)).collect();
         for &a in &ds.actions {
@@ -74,9 +75,10 @@ impl DatasetStats {
 mod tests {
     use super::*;
     use worldbench_storage::dataset::DatasetSource;
+    use worldbench_storage::Dataset;
 
-    fn tiny() -> Dataset {
-        Dataset {
+    fn tiny() -> LazyDataset {
+        LazyDataset::from_dataset(Dataset {
             name: "t".into(),
             source: DatasetSource::Memory,
             height: 1,
@@ -90,7 +92,7 @@ mod tests {
                 .to_vec(),
             map: None,
             generator: None,
-        }
+        })
     }
 
     #[test]

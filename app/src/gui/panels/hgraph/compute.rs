@@ -138,12 +138,13 @@ pub fn hgraph_of(cache: &HGraphCache) -> HGraph {
         node_of_frame: cache.node_of_frame.clone(),
         centers: cache.centers.clone(),
         dim: cache.dim,
-        edges: (0..cache.edge_from.len())
-            .map(|i| Edge {
-                from: cache.edge_from[i],
-                to: cache.edge_to[i],
-                action: cache.edge_action[i],
-                count: cache.edge_count[i],
+        edges: cache
+            .edges()
+            .map(|(from, to, action, count)| Edge {
+                from,
+                to,
+                action,
+                count,
             })
             .collect(),
         merge_radius: cache.merge_radius,
@@ -178,12 +179,13 @@ pub fn graph_data(cache: &HGraphCache, axes: [usize; 2], map_size: [usize; 2]) -
             .map(|t| [t[0], t[1]])
             .collect(),
         map_size,
-        edges: (0..cache.edge_from.len())
-            .map(|i| GraphEdge {
-                from: cache.edge_from[i],
-                to: cache.edge_to[i],
-                action: cache.edge_action[i],
-                count: cache.edge_count[i],
+        edges: cache
+            .edges()
+            .map(|(from, to, action, count)| GraphEdge {
+                from,
+                to,
+                action,
+                count,
             })
             .collect(),
     }
