@@ -19,6 +19,7 @@ pub fn run(ws: &Workspace, args: &DemoArgs) -> Result<()> {
         let mut ds = generate_dataset(Preset::CornerLoops, 40, None, 0, None)?;
         ds.name = DEMO_DATASET.into();
         write_native(&data, &ds)?;
+        ds.source = worldbench_storage::dataset::DatasetSource::Native { dir: data.clone() };
         eprintln!("{}", DatasetInfo::from_dataset(&ds));
     }
     let train = TrainArgs {
