@@ -181,6 +181,8 @@ pub enum BenchCommand {
     Hgraph(BenchHgraphArgs),
     /// Per-frame CPU time of the h-graph view against egui_plot at 10k, 100k and 1M nodes.
     HgraphRender(BenchRenderArgs),
+    /// Timings of each stage of a planning evaluation (encoding, clustering, reachability, local sanity, planning).
+    Eval(BenchEvalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -219,6 +221,19 @@ pub struct BenchRenderArgs {
     /// Timed frames of the egui_plot peer per size (it is slow at large sizes).
     #[arg(long, default_value_t = 10)]
     pub peer_frames: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchEvalArgs {
+    /// Evaluate this run's checkpoint on its dataset (default: a freshly initialised reference model on a generated
+    /// 40-episode corner-loops dataset).
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+    /// A checkpoint step or `last` (with --run).
+    #[arg(long, default_value = "last")]
+    pub checkpoint: String,
     #[arg(long)]
     pub json: bool,
 }

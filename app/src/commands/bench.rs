@@ -5,16 +5,22 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-use worldbench_model::eval::bench_hgraph;
+use worldbench_model::checkpoint;
+use worldbench_model::config::TrainConfig;
+use worldbench_model::eval::{bench_hgraph, evaluate};
+use worldbench_model::nn::Jepa;
 use worldbench_model::train::bench_train;
+use worldbench_model::train::JepaEncoder;
+use worldbench_model::world::{generate_dataset, Preset, World};
 
-use crate::cli::{BenchCommand, BenchHgraphArgs, BenchTrainArgs};
+use crate::cli::{BenchCommand, BenchEvalArgs, BenchHgraphArgs, BenchTrainArgs};
 
 pub fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Train(args) => train(&args),
         BenchCommand::Hgraph(args) => hgraph(&args),
         BenchCommand::HgraphRender(args) => super::bench_render::run(&args),
+        BenchCommand::Eval(args) => eval_timings(&args),
     }
 }
 
@@ -157,6 +163,58 @@ fn hgraph(args: &BenchHgraphArgs) -> Result<()> {
             "reachability median {:.3}, p10 {:.3}, p90 {:.3}",
             report.reach_median, report.reach_p10, report.reach_p90
         );
+    }
+    Ok(())
+}
+
+/// Times one planning evaluation stage by stage.
+fn eval_timings(args: &BenchEvalArgs) -> Result<()> {
+    let (encoder, data, world, label) = if let Some(dir) = &args.run {
+        let run = super::run_checkpoint::open_run(dir)?;
+        let path =
+            super::run_checkpoint::select_checkpoints(&run.paths, &args.checkpoint)?.remove(0);
+        let ckpt = checkpoint::load(&path)?;
+        let encoder = JepaEncoder::from_checkpoint(&path, &ckpt.config.candle_device()?)?;
+        (encoder, run.data, run.world, path.display().to_string())
+    } else {
+        let cfg = TrainConfig::preset("reference")?;
+        let model = Jepa::new(&cfg.model, cfg.seed, &cfg.candle_device()?)?;
+        let data = generate_dataset(Preset::CornerLoops, 40, None, 0, None)?;
+        let label = "a freshly initialised reference model on corner-loops (40 episodes, seed 0)"
+            .to_string();
+        (JepaEncoder::new(model), data, World::new(None), label)
+    };
+    let started = std::time::Instant::now();
+    let eval = evaluate(&encoder, &data, &world, 0, 0)?;
+    let total_secs = started.elapsed().as_secs_f64();
+    if args.json {
+        let v = serde_json::json!({
+            "frames": data.len(),
+            "nodes": eval.row.num_nodes_h,
+            "edges": eval.row.num_edges_h,
+            "timings": eval.timings,
+            "total_secs": total_secs,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let t = eval.timings;
+    println!("planning evaluation of {label}");
+    println!(
+        "{} frames → {} nodes, {} edges",
+        data.len(),
+        eval.row.num_nodes_h,
+        eval.row.num_edges_h
+    );
+    for (stage, secs) in [
+        ("encode (distinct frames)", t.encode_secs),
+        ("radius, clustering, edges", t.graph_secs),
+        ("exact reachability", t.reach_secs),
+        ("h_local_success", t.local_secs),
+        ("planning test1 + test2", t.plan_secs),
+        ("total", total_secs),
+    ] {
+        println!("{stage:<28} {secs:>9.4} s");
     }
     Ok(())
 }

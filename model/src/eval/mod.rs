@@ -42,6 +42,23 @@ pub struct Evaluation {
     pub reach: ReachStats,
     pub test1: PlanOutcome,
     pub test2: PlanOutcome,
+    /// Where the evaluation's wall time went.
+    pub timings: EvalTimings,
+}
+
+/// Wall time of each stage of one evaluation, in seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EvalTimings {
+    /// Encoding every distinct frame.
+    pub encode_secs: f64,
+    /// Merge radius, greedy clustering and edges.
+    pub graph_secs: f64,
+    /// Strongly connected components and exact reachability.
+    pub reach_secs: f64,
+    /// `h_local_success` sampling.
+    pub local_secs: f64,
+    /// Encoding the lattice tiles' frames and planning test1 and test2.
+    pub plan_secs: f64,
 }
 
 /// Evaluates an encoder on `data` (see the module doc) and plans test1 and test2 in `world`;
@@ -61,14 +78,31 @@ pub fn evaluate(
             data.name
         )));
     }
+    let mut lap = Instant::now();
+    let mut secs = || {
+        let s = lap.elapsed().as_secs_f64();
+        lap = Instant::now();
+        s
+    };
     let h = encode_dataset(encoder, data)?;
+    let encode_secs = secs();
     let graph = HGraph::build(&h, encoder.dim(), data)?;
+    let graph_secs = secs();
     let digraph = graph.digraph();
     let reach = reachability(&digraph);
+    let reach_secs = secs();
     let local = h_local_success(&digraph, &graph.node_of_frame, data, LOCAL_PAIRS, seed);
+    let local_secs = secs();
     let planner = Planner::new(world, encoder, &graph)?;
     let test1 = planner.run(TEST1.0, TEST1.1)?;
     let test2 = planner.run(TEST2.0, TEST2.1)?;
+    let timings = EvalTimings {
+        encode_secs,
+        graph_secs,
+        reach_secs,
+        local_secs,
+        plan_secs: secs(),
+    };
     let row = PlanningRow {
         step,
         num_nodes_h: graph.num_nodes as u64,
@@ -90,6 +124,7 @@ pub fn evaluate(
         reach,
         test1,
         test2,
+        timings,
     })
 }
 
