@@ -15,6 +15,6 @@ pub use colors::{category_color, node_colors, ramp, tile_color, ColorMode, Color
 pub use data::{GraphData, GraphEdge};
 pub use gpu::{GpuData, GpuTarget, HGraphCallback, HGraphGpuResources, ViewUniform};
 pub use painter::PAINTER_MAX_ITEMS;
-pub use picking::SpatialGrid;
+pub use picking::{point_in_polygon, SpatialGrid};
 pub use transform::ViewTransform;
 pub use view::{node_radius, Backend, HGraphResponse, HGraphView};

@@ -1,5 +1,5 @@
 //! CPU picking: a uniform grid over the world positions (about one node per cell), so hovering
-//! looks at a handful of cells and box selection visits only the nodes inside the box.
+//! looks at a handful of cells and box and lasso selection visit only the nodes near the shape.
 
 use egui::{pos2, Pos2, Rect};
 
@@ -133,6 +133,47 @@ impl SpatialGrid {
     }
 }
 
+/// Whether `p` lies inside the closed polygon `poly` (even-odd rule; the last vertex joins the
+/// first). Fewer than three vertices enclose nothing.
+pub fn point_in_polygon(p: Pos2, poly: &[Pos2]) -> bool {
+    if poly.len() < 3 {
+        return false;
+    }
+    let mut inside = false;
+    let mut j = poly.len() - 1;
+    for (i, a) in poly.iter().enumerate() {
+        let b = poly[j];
+        if (a.y > p.y) != (b.y > p.y) {
+            let x = a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x);
+            if p.x < x {
+                inside = !inside;
+            }
+        }
+        j = i;
+    }
+    inside
+}
+
+impl SpatialGrid {
+    /// Every node whose position lies inside the world polygon `poly` (see [`point_in_polygon`]),
+    /// ascending; only the nodes in the cells of the polygon's bounding box are tested.
+    pub fn in_polygon(&self, positions: &[[f32; 2]], poly: &[Pos2]) -> Vec<u32> {
+        if poly.len() < 3 {
+            return Vec::new();
+        }
+        let bbox = Rect::from_points(poly);
+        let mut out = Vec::new();
+        self.for_each_in_cells(bbox, |node| {
+            let q = positions[node as usize];
+            if point_in_polygon(pos2(q[0], q[1]), poly) {
+                out.push(node);
+            }
+        });
+        out.sort_unstable();
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +226,47 @@ mod tests {
         assert!(!want.is_empty());
         assert_eq!(g.in_rect(&p, r), want);
         assert!(SpatialGrid::build(&[], bounds).in_rect(&[], r).is_empty());
+    }
+
+    #[test]
+    fn point_in_polygon_known_answers() {
+        // An L shape: a 2×2 square without its top-right unit square.
+        let l = [
+            pos2(0.0, 0.0),
+            pos2(2.0, 0.0),
+            pos2(2.0, 1.0),
+            pos2(1.0, 1.0),
+            pos2(1.0, 2.0),
+            pos2(0.0, 2.0),
+        ];
+        assert!(point_in_polygon(pos2(0.5, 0.5), &l));
+        assert!(point_in_polygon(pos2(1.5, 0.5), &l));
+        assert!(point_in_polygon(pos2(0.5, 1.5), &l));
+        // The notch of the L is outside, and so is everything beyond its bounding box.
+        assert!(!point_in_polygon(pos2(1.5, 1.5), &l));
+        assert!(!point_in_polygon(pos2(-0.1, 0.5), &l));
+        assert!(!point_in_polygon(pos2(0.5, 2.5), &l));
+        assert!(!point_in_polygon(pos2(0.5, 0.5), &l[..2]));
+    }
+
+    #[test]
+    fn lasso_selects_the_nodes_inside_the_polygon() {
+        let p = positions();
+        let bounds = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
+        let g = SpatialGrid::build(&p, bounds);
+        // A triangle under the line from (1.2, -0.1) to (-0.1, 0.9): nodes 0 (0,0) and 1 (1,0)
+        // (the line passes y = 0.054 at x = 1); 2 (0,1) is above its top vertex; 4 and 5 (y = 0.5)
+        // are above the line (y = 0.42 and 0.45 there).
+        let tri = [pos2(-0.1, -0.1), pos2(1.2, -0.1), pos2(-0.1, 0.9)];
+        assert_eq!(g.in_polygon(&p, &tri), vec![0, 1]);
+        // A thin diamond around the centre takes 4 and 5 only.
+        let diamond = [
+            pos2(0.5, 0.4),
+            pos2(0.6, 0.5),
+            pos2(0.5, 0.6),
+            pos2(0.4, 0.5),
+        ];
+        assert_eq!(g.in_polygon(&p, &diamond), vec![4, 5]);
+        assert!(g.in_polygon(&p, &diamond[..2]).is_empty());
     }
 }

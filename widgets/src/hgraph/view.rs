@@ -1,6 +1,6 @@
 //! The h-graph view: draws a [`GraphData`] through wgpu (or egui's painter), with pan, zoom at
-//! the cursor, fit to view (F), hover and click picking, shift-drag box selection, highlighted
-//! nodes and a planned path drawn on top.
+//! the cursor, fit to view (F), hover and click picking, shift-drag box selection, alt-drag (or
+//! [`HGraphView::lasso_mode`]) lasso selection, highlighted nodes and a planned path drawn on top.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -43,7 +43,7 @@ pub struct HGraphResponse {
     pub hovered: Option<u32>,
     /// The node clicked this frame (`Some(None)`: a click on empty space).
     pub clicked: Option<Option<u32>>,
-    /// Nodes inside the box just finished with shift-drag, ascending.
+    /// Nodes inside the box (shift-drag) or lasso (alt-drag) just finished, ascending.
     pub box_selected: Option<Vec<u32>>,
 }
 
@@ -73,13 +73,17 @@ pub struct HGraphView {
     pub show_edges: bool,
     /// The node clicked last.
     pub selected: Option<u32>,
-    /// Nodes of the last box selection.
+    /// Nodes of the last box or lasso selection.
     pub selection: Vec<u32>,
+    /// A plain drag draws a lasso (instead of panning), as alt-drag does.
+    pub lasso_mode: bool,
     /// Nodes to ring (e.g. those of a tile clicked on the map).
     pub highlighted: Vec<u32>,
     /// A node path drawn with arrows (e.g. a plan).
     pub path: Vec<u32>,
     box_start: Option<Pos2>,
+    /// The lasso being drawn (screen points).
+    lasso: Option<Vec<Pos2>>,
     hovered: Option<u32>,
     /// Whether the painter fallback drew everything last frame.
     painter_complete: bool,
@@ -110,6 +114,8 @@ impl HGraphView {
             highlighted: Vec::new(),
             path: Vec::new(),
             box_start: None,
+            lasso: None,
+            lasso_mode: false,
             hovered: None,
             painter_complete: true,
             rect: Rect::NOTHING,
@@ -284,18 +290,44 @@ impl HGraphView {
             }
         }
         if response.drag_started() {
-            let (shift, origin) = ui.input(|i| (i.modifiers.shift, i.pointer.press_origin()));
-            self.box_start = if shift {
-                origin.or_else(|| response.interact_pointer_pos())
+            let (shift, alt, origin) =
+                ui.input(|i| (i.modifiers.shift, i.modifiers.alt, i.pointer.press_origin()));
+            let origin = origin.or_else(|| response.interact_pointer_pos());
+            self.box_start = if shift { origin } else { None };
+            self.lasso = if !shift && (alt || self.lasso_mode) {
+                origin.map(|o| vec![o])
             } else {
                 None
             };
         }
         let mut finished = None;
-        if response.dragged() && self.box_start.is_none() {
-            t.pan(response.drag_delta());
+        if response.dragged() {
+            if let Some(lasso) = &mut self.lasso {
+                if let Some(p) = response.interact_pointer_pos() {
+                    if lasso.last().is_none_or(|q| q.distance(p) >= 2.0) {
+                        lasso.push(p);
+                    }
+                }
+            } else if self.box_start.is_none() {
+                t.pan(response.drag_delta());
+            }
         }
         if response.drag_stopped() {
+            if let Some(mut lasso) = self.lasso.take() {
+                if let Some(p) = response.interact_pointer_pos() {
+                    lasso.push(p);
+                }
+                let world: Vec<Pos2> = lasso
+                    .iter()
+                    .map(|&p| {
+                        let w = t.to_world(rect, p);
+                        pos2(w[0], w[1])
+                    })
+                    .collect();
+                let nodes = self.grid.in_polygon(&self.data.positions, &world);
+                self.selection.clone_from(&nodes);
+                finished = Some(nodes);
+            }
             if let (Some(a), Some(b)) = (self.box_start.take(), response.interact_pointer_pos()) {
                 let wa = t.to_world(rect, a);
                 let wb = t.to_world(rect, b);
@@ -375,6 +407,13 @@ impl HGraphView {
                     StrokeKind::Inside,
                 );
             }
+        }
+        if let Some(lasso) = &self.lasso {
+            let mut pts = lasso.clone();
+            if let Some(p) = response.interact_pointer_pos() {
+                pts.push(p);
+            }
+            painter.add(egui::Shape::closed_line(pts, Stroke::new(1.0, HIGHLIGHT)));
         }
         if !self.painter_complete && self.backend == Backend::Painter {
             painter.text(

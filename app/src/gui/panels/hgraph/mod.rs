@@ -1,19 +1,21 @@
 //! The Checkpoint view ("H-graph" panel): a checkpoint's h-graph drawn with wgpu (painter fallback),
 //! coloured by tile, degree, reachability, component or first visit; hover and click a node to see
-//! its frames and out-edges; shift-drag to see the tiles a selection covers on the map; click a map
-//! tile to ring its nodes; and a planning playground (start/goal tiles, plan, step through it).
+//! its frames and out-edges; shift-drag (box) or alt-drag (lasso) to see the tiles a selection
+//! covers on the map; click a map tile to ring its nodes; a planning playground (start/goal tiles,
+//! plan, step through it); and "Compare with…" another checkpoint of the run side by side, with
+//! linked pan/zoom and selections ringed on the same frames' nodes of the other view.
 
 pub mod compute;
 pub mod job;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use egui::{Color32, RichText, Ui};
 use worldbench_model::eval::PlanOutcome;
 use worldbench_model::world::{Tile, World, TEST1, TEST2};
 use worldbench_storage::ACTION_NAMES;
-use worldbench_widgets::hgraph::{Backend, GpuTarget, GraphData, HGraphView};
+use worldbench_widgets::hgraph::{Backend, GpuTarget, GraphData, HGraphView, ViewTransform};
 use worldbench_widgets::{coverage_counts, parse_walls, FrameKey, FrameView, TileGrid, TileMap};
 
 use self::compute::graph_data;
@@ -47,6 +49,75 @@ struct Playground {
     step: usize,
 }
 
+/// The second checkpoint shown beside the first ("Compare with…").
+struct Compare {
+    checkpoint: PathBuf,
+    view: HGraphView,
+    task: Option<Task<Opened>>,
+    opened: Option<Opened>,
+    error: Option<String>,
+}
+
+/// The other checkpoints of `checkpoint`'s folder (`*.safetensors`, not h-graph caches), steps in
+/// order then `last`.
+pub fn sibling_checkpoints(checkpoint: &Path) -> Vec<PathBuf> {
+    let Some(dir) = checkpoint.parent() else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            name.is_some_and(|n| {
+                n.ends_with(".safetensors")
+                    && !n.ends_with(".hgraph.safetensors")
+                    && !n.starts_with('.')
+            }) && p.as_path() != checkpoint
+                && p.is_file()
+        })
+        .collect();
+    out.sort_by_key(|p| {
+        let name = short_name(p);
+        (name == "last.safetensors", name)
+    });
+    out
+}
+
+/// The nodes of `to` holding the frames that `nodes` of `from` hold (both graphs over the same
+/// dataset), ascending; empty when the frame counts differ.
+fn nodes_of_same_frames(from: &Opened, to: &Opened, nodes: &[u32]) -> Vec<u32> {
+    let (a, b) = (&from.cache.node_of_frame, &to.cache.node_of_frame);
+    if a.len() != b.len() || nodes.is_empty() {
+        return Vec::new();
+    }
+    let mut chosen = vec![false; from.cache.num_nodes()];
+    for &n in nodes {
+        if let Some(c) = chosen.get_mut(n as usize) {
+            *c = true;
+        }
+    }
+    let mut out: Vec<u32> = a
+        .iter()
+        .zip(b)
+        .filter(|(n, _)| chosen.get(**n as usize).copied().unwrap_or(false))
+        .map(|(_, m)| *m)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The selected node and the box/lasso selection of `view`, together.
+fn chosen_nodes(view: &HGraphView) -> Vec<u32> {
+    let mut nodes = view.selection.clone();
+    nodes.extend(view.selected);
+    nodes
+}
+
 /// The H-graph panel.
 pub struct HGraphPanel {
     pub state: HGraphState,
@@ -61,6 +132,11 @@ pub struct HGraphPanel {
     map_tile: Option<[i16; 2]>,
     frame_view: FrameView,
     play: Playground,
+    /// Other checkpoints of the same run (for "Compare with…").
+    siblings: Vec<PathBuf>,
+    compare: Option<Compare>,
+    /// The transform both compared views had after the last frame.
+    linked: Option<ViewTransform>,
     ctx: Option<egui::Context>,
 }
 
@@ -79,6 +155,9 @@ impl HGraphPanel {
             map_tile: None,
             frame_view: FrameView::new(32),
             play: Playground::default(),
+            siblings: Vec::new(),
+            compare: None,
+            linked: None,
             ctx: None,
         };
         if let Some(ck) = panel.state.checkpoint.clone() {
@@ -93,6 +172,74 @@ impl HGraphPanel {
     pub fn set_gpu(&mut self, target: Option<GpuTarget>) {
         self.backend = target.map_or(Backend::Painter, Backend::Wgpu);
         self.view.backend = self.backend;
+        if let Some(c) = &mut self.compare {
+            c.view.backend = self.backend;
+        }
+    }
+
+    /// Opens `checkpoint` beside the first one, in its own view (linked pan/zoom).
+    pub fn open_compare(&mut self, checkpoint: PathBuf) {
+        if let Some(t) = self.compare.as_ref().and_then(|c| c.task.as_ref()) {
+            t.cancel();
+        }
+        self.compare = Some(Compare {
+            checkpoint: checkpoint.clone(),
+            view: HGraphView::new(self.backend),
+            task: Some(job::open(checkpoint, false, self.ctx.clone())),
+            opened: None,
+            error: None,
+        });
+    }
+
+    /// Closes the compared checkpoint.
+    pub fn close_compare(&mut self) {
+        if let Some(t) = self.compare.take().and_then(|c| c.task) {
+            t.cancel();
+        }
+    }
+
+    /// Blocks until the compared checkpoint is open and applies it (tests).
+    pub fn wait_for_compare(&mut self) {
+        if let Some(mut t) = self.compare.as_mut().and_then(|c| c.task.take()) {
+            let r = t.wait();
+            self.finish_compare(r);
+        }
+    }
+
+    /// The compared checkpoint's view, when one is chosen.
+    pub fn compare_view(&self) -> Option<&HGraphView> {
+        self.compare.as_ref().map(|c| &c.view)
+    }
+
+    /// The compared checkpoint's graph, once open.
+    pub fn compare_opened(&self) -> Option<&Opened> {
+        self.compare.as_ref().and_then(|c| c.opened.as_ref())
+    }
+
+    /// The compared checkpoint's error, if opening it failed.
+    pub fn compare_error(&self) -> Option<&str> {
+        self.compare.as_ref().and_then(|c| c.error.as_deref())
+    }
+
+    fn finish_compare(&mut self, result: Result<Opened, String>) {
+        let size = self.map_size();
+        let Some(c) = &mut self.compare else { return };
+        match result {
+            Ok(o) => {
+                let data = graph_data(&o.cache, self.state.axes, size);
+                match c.view.set_data(data) {
+                    Ok(()) => {
+                        c.view.set_color_mode(self.view.color_mode());
+                        // Start from the first view's pan and zoom.
+                        c.view.transform = self.view.transform;
+                        c.error.clone_from(&o.warning);
+                    }
+                    Err(e) => c.error = Some(e),
+                }
+                c.opened = Some(o);
+            }
+            Err(e) => c.error = Some(format!("Could not open the compared h-graph: {e}")),
+        }
     }
 
     /// Opens `checkpoint` in the background (`recompute` ignores the cache).
@@ -146,6 +293,23 @@ impl HGraphPanel {
         self.play.outcome.as_ref()
     }
 
+    /// The playground's executed tiles drawn on the map: the start, then one per step up to the
+    /// step shown.
+    pub fn executed_tiles(&self) -> Vec<[i16; 2]> {
+        self.play.outcome.as_ref().map_or_else(Vec::new, |o| {
+            o.tiles
+                .iter()
+                .take(self.play.step + 1)
+                .map(|t| [t.row, t.col])
+                .collect()
+        })
+    }
+
+    /// The step of the plan shown (the slider).
+    pub fn plan_step(&self) -> usize {
+        self.play.step
+    }
+
     fn map_size(&self) -> [usize; 2] {
         [self.walls.rows, self.walls.cols]
     }
@@ -160,6 +324,15 @@ impl HGraphPanel {
                     .and_then(parse_walls)
                     .unwrap_or_else(|| TileGrid::new(14, 16));
                 self.error.clone_from(&o.warning);
+                self.siblings = sibling_checkpoints(&o.checkpoint);
+                // A compared checkpoint of another run is no longer comparable.
+                if self
+                    .compare
+                    .as_ref()
+                    .is_some_and(|c| c.checkpoint.parent() != o.checkpoint.parent())
+                {
+                    self.close_compare();
+                }
                 self.opened = Some(o);
                 self.coverage = None;
                 self.map_tile = None;
@@ -179,11 +352,22 @@ impl HGraphPanel {
     }
 
     fn rebuild_view(&mut self) {
+        let size = self.map_size();
         let Some(o) = &self.opened else { return };
-        let data = graph_data(&o.cache, self.state.axes, self.map_size());
+        let data = graph_data(&o.cache, self.state.axes, size);
         if let Err(e) = self.view.set_data(data) {
             self.error = Some(e);
         }
+        if let Some(c) = &mut self.compare {
+            if let Some(o) = &c.opened {
+                let keep = c.view.color_mode();
+                if let Err(e) = c.view.set_data(graph_data(&o.cache, self.state.axes, size)) {
+                    c.error = Some(e);
+                }
+                c.view.set_color_mode(keep);
+            }
+        }
+        self.linked = None;
     }
 
     /// Shows `data` directly (tests and benchmarks of the panel without a checkpoint).
@@ -225,9 +409,22 @@ impl HGraphPanel {
                 self.finish_plan(r);
             }
         }
+        if let Some(t) = self.compare.as_mut().and_then(|c| c.task.as_mut()) {
+            if let Some(r) = t.poll() {
+                if let Some(c) = &mut self.compare {
+                    c.task = None;
+                }
+                self.finish_compare(r);
+            }
+        }
     }
 
     pub fn ui(&mut self, ui: &mut Ui, _cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+        self.show(ui, commands);
+    }
+
+    /// The panel's contents (it needs nothing from the app's context; tests call this directly).
+    pub fn show(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
         self.ctx = Some(ui.ctx().clone());
         self.poll();
         ui.heading("Checkpoint view: the h-graph");
@@ -282,25 +479,122 @@ impl HGraphPanel {
             }
         }
         self.axes_ui(ui);
+        self.compare_ui(ui);
         self.view.controls_ui(ui);
         self.view.legend_ui(ui);
         let side = 300.0;
         ui.horizontal_top(|ui| {
-            let w = (ui.available_width() - side - 12.0).max(200.0);
+            let mut w = (ui.available_width() - side - 12.0).max(200.0);
+            if self.compare.is_some() {
+                w = ((w - ui.spacing().item_spacing.x) / 2.0).max(100.0);
+            }
             let h = (ui.available_height() - 8.0).max(240.0);
             let resp = self.view.ui(ui, egui::vec2(w, h));
-            if let Some(nodes) = resp.box_selected {
-                self.selection_tiles(&nodes);
+            if let Some(nodes) = &resp.box_selected {
+                self.selection_tiles(nodes);
             }
+            let compare_hovered = self.compare_view_ui(ui, &resp, egui::vec2(w, h));
             ui.vertical(|ui| {
                 ui.set_width(side);
                 self.info_ui(ui, resp.hovered);
+                if let (Some(n), Some(c)) = (compare_hovered, &self.compare) {
+                    ui.label(format!("Compared: {}", c.view.describe(n)));
+                }
                 ui.separator();
                 self.map_ui(ui);
                 ui.separator();
                 self.playground_ui(ui);
             });
         });
+    }
+
+    /// The lasso toggle and the "Compare with…" combo (other checkpoints of the run).
+    fn compare_ui(&mut self, ui: &mut Ui) {
+        if self.opened.is_none() {
+            return;
+        }
+        let mut chosen = None;
+        let mut close = false;
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut self.view.lasso_mode, "Lasso")
+                .on_hover_text("A drag draws a lasso that selects the nodes inside (as alt-drag)");
+            let current = self
+                .compare
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |c| short_name(&c.checkpoint));
+            egui::ComboBox::from_label("Compare with…")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    if ui
+                        .selectable_label(self.compare.is_none(), "none")
+                        .clicked()
+                    {
+                        close = true;
+                    }
+                    for p in &self.siblings {
+                        let on = self.compare.as_ref().is_some_and(|c| &c.checkpoint == p);
+                        if ui.selectable_label(on, short_name(p)).clicked() && !on {
+                            chosen = Some(p.clone());
+                        }
+                    }
+                });
+        });
+        if close {
+            self.close_compare();
+        }
+        if let Some(p) = chosen {
+            self.open_compare(p);
+        }
+    }
+
+    /// The compared view beside the first, with pan/zoom linked both ways and each view's
+    /// selection ringed on the other's nodes of the same frames; returns its hovered node.
+    fn compare_view_ui(
+        &mut self,
+        ui: &mut Ui,
+        left: &worldbench_widgets::hgraph::HGraphResponse,
+        size: egui::Vec2,
+    ) -> Option<u32> {
+        let c = self.compare.as_mut()?;
+        let Some(right_opened) = &c.opened else {
+            ui.allocate_ui(size, |ui| {
+                ui.set_min_size(size);
+                ui.vertical(|ui| {
+                    ui.label(format!("Compared: {}", short_name(&c.checkpoint)));
+                    if let Some(t) = &c.task {
+                        ui.horizontal(|ui| {
+                            ui.spinner();
+                            ui.label(&t.stage);
+                        });
+                    }
+                    if let Some(e) = &c.error {
+                        ui.colored_label(ui.visuals().error_fg_color, e);
+                    }
+                });
+            });
+            return None;
+        };
+        if self.view.transform != self.linked {
+            c.view.transform = self.view.transform;
+        }
+        if left.box_selected.is_some() || left.clicked.is_some() {
+            if let Some(o) = &self.opened {
+                c.view.highlighted =
+                    nodes_of_same_frames(o, right_opened, &chosen_nodes(&self.view));
+            }
+        }
+        let r = c.view.ui(ui, size);
+        if c.view.transform != self.view.transform {
+            self.view.transform = c.view.transform;
+        }
+        self.linked = self.view.transform;
+        if r.box_selected.is_some() || r.clicked.is_some() {
+            if let Some(o) = &self.opened {
+                self.view.highlighted =
+                    nodes_of_same_frames(right_opened, o, &chosen_nodes(&c.view));
+            }
+        }
+        r.hovered
     }
 
     fn axes_ui(&mut self, ui: &mut Ui) {
@@ -357,7 +651,9 @@ impl HGraphPanel {
                 ui.label(self.view.describe(n));
             }
             None => {
-                ui.weak("Hover a node; click to see its frames. Shift-drag selects a box.");
+                ui.weak(
+                    "Hover a node; click to see its frames. Shift-drag selects a box, alt-drag a lasso.",
+                );
             }
         }
         let Some(node) = self.view.selected else {
@@ -406,7 +702,7 @@ impl HGraphPanel {
                         Clone::clone,
                     );
                     ui.label(name);
-                    ui.label(format!("→ node {}", e.to));
+                    ui.label(format!("to node {}", e.to));
                     ui.label(format!("×{}", e.count));
                     ui.end_row();
                 }
@@ -414,13 +710,7 @@ impl HGraphPanel {
     }
 
     fn map_ui(&mut self, ui: &mut Ui) {
-        let executed: Vec<[i16; 2]> = self.play.outcome.as_ref().map_or_else(Vec::new, |o| {
-            o.tiles
-                .iter()
-                .take(self.play.step + 1)
-                .map(|t| [t.row, t.col])
-                .collect()
-        });
+        let executed = self.executed_tiles();
         let mut map = TileMap::new(&self.walls);
         map.coverage = self.coverage.as_ref();
         map.path = &executed;
