@@ -10,6 +10,7 @@
 pub mod bench;
 pub mod encoder;
 mod eval_hook;
+pub mod peak;
 pub mod sampler;
 
 use std::path::PathBuf;

@@ -6,10 +6,12 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use worldbench_model::checkpoint;
+use worldbench_model::config::ModelConfig;
 use worldbench_model::config::TrainConfig;
 use worldbench_model::eval::{bench_hgraph, evaluate};
 use worldbench_model::nn::Jepa;
 use worldbench_model::train::bench_train;
+use worldbench_model::train::peak::{measure_peak_gflops, train_flops_per_step};
 use worldbench_model::train::JepaEncoder;
 use worldbench_model::world::{generate_dataset, Preset, World};
 
@@ -33,6 +35,23 @@ struct PeerComparison {
     peer_median: f64,
     /// ours / peer.
     ratio: f64,
+    /// FLOPs of one step (`ref_step.py`'s count), in GFLOP.
+    gflop_per_step: f64,
+    /// Measured fp32 FMA peak of the threads used.
+    peak_gflops: Option<f64>,
+    ours_share_of_peak: Option<f64>,
+    peer_share_of_peak: Option<f64>,
+}
+
+/// "X GFLOP/s = Y % of the measured peak" for a rate, or a note that no peak was measured.
+fn peak_text(gflops: f64, peak: Option<f64>, threads: usize) -> String {
+    match peak {
+        Some(p) => format!(
+            "{gflops:.1} GFLOP/s = {:.0} % of the measured fp32 FMA peak of {threads} threads ({p:.0} GFLOP/s)",
+            100.0 * gflops / p
+        ),
+        None => format!("{gflops:.1} GFLOP/s (no FMA peak measured on this CPU)"),
+    }
 }
 
 fn train(args: &BenchTrainArgs) -> Result<()> {
@@ -40,8 +59,12 @@ fn train(args: &BenchTrainArgs) -> Result<()> {
         return train_vs_peer(args);
     }
     let report = bench_train(args.steps, args.warmup, args.repeats, args.threads)?;
+    let peak = measure_peak_gflops(report.threads);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut v = serde_json::to_value(&report)?;
+        v["peak_gflops"] = serde_json::json!(peak);
+        v["share_of_peak"] = serde_json::json!(peak.map(|p| report.gflops / p));
+        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     println!(
@@ -55,6 +78,11 @@ fn train(args: &BenchTrainArgs) -> Result<()> {
     }
     let rates: Vec<String> = report.rates.iter().map(|r| format!("{r:.2}")).collect();
     println!("repeats: {} steps/s", rates.join(", "));
+    println!(
+        "{:.2} GFLOP/step: {}",
+        report.gflop_per_step,
+        peak_text(report.gflops, peak, report.threads)
+    );
     println!("steps_per_s={:.2}", report.steps_per_s);
     Ok(())
 }
@@ -118,12 +146,18 @@ fn train_vs_peer(args: &BenchTrainArgs) -> Result<()> {
         }
     }
     let (om, pm) = (median(&ours), median(&peer));
+    let gflop_per_step = train_flops_per_step(&ModelConfig::reference()) / 1e9;
+    let peak = measure_peak_gflops(threads);
     let cmp = PeerComparison {
         ours_steps_per_s: ours,
         peer_steps_per_s: peer,
         ours_median: om,
         peer_median: pm,
         ratio: om / pm,
+        gflop_per_step,
+        peak_gflops: peak,
+        ours_share_of_peak: peak.map(|p| om * gflop_per_step / p),
+        peer_share_of_peak: peak.map(|p| pm * gflop_per_step / p),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&cmp)?);
@@ -131,6 +165,11 @@ fn train_vs_peer(args: &BenchTrainArgs) -> Result<()> {
         println!(
             "worldbench {om:.2} steps/s, pytorch {pm:.2} steps/s, ratio {:.2}× ({threads} threads)",
             cmp.ratio
+        );
+        println!(
+            "worldbench {}; pytorch {}",
+            peak_text(om * gflop_per_step, peak, threads),
+            peak_text(pm * gflop_per_step, peak, threads)
         );
     }
     Ok(())

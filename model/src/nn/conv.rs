@@ -19,7 +19,10 @@ use super::profile;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConvImpl {
-    /// im2col + gemm custom op (CPU only; fast).
+    /// The whole encoder (conv stack + fc) as one custom op, tiled over images so each tile's
+    /// activations stay in cache (CPU only; fastest; see `encoder_op`).
+    Fused,
+    /// One im2col + gemm custom op per convolution layer (CPU only).
     Im2col,
     /// candle's `conv2d` (any device; slow backward on the CPU).
     Candle,
@@ -29,7 +32,7 @@ impl ConvImpl {
     /// The implementation to use on `device`.
     pub fn for_device(device: &candle_core::Device) -> Self {
         if device.is_cpu() {
-            Self::Im2col
+            Self::Fused
         } else {
             Self::Candle
         }
@@ -87,7 +90,7 @@ pub fn conv2d_nhwc(
     imp: ConvImpl,
 ) -> candle_core::Result<Tensor> {
     match imp {
-        ConvImpl::Im2col => x.apply_op3(
+        ConvImpl::Fused | ConvImpl::Im2col => x.apply_op3(
             w,
             b,
             ConvNhwcOp {
@@ -108,28 +111,28 @@ pub fn conv2d_nhwc(
 
 /// Sizes of one convolution call.
 #[derive(Debug, Clone, Copy)]
-struct Dims {
-    n: usize,
-    h: usize,
-    w: usize,
-    cin: usize,
-    cout: usize,
-    oh: usize,
-    ow: usize,
-    spec: ConvSpec,
+pub(crate) struct Dims {
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub cin: usize,
+    pub cout: usize,
+    pub oh: usize,
+    pub ow: usize,
+    pub spec: ConvSpec,
 }
 
 impl Dims {
     /// Columns of the im2col matrix (`KH·KW·Cin`).
-    fn k(&self) -> usize {
+    pub fn k(&self) -> usize {
         self.spec.kh * self.spec.kw * self.cin
     }
     /// Rows of the im2col matrix (`N·OH·OW`).
-    fn m(&self) -> usize {
+    pub fn m(&self) -> usize {
         self.n * self.oh * self.ow
     }
 
-    fn new(x: &[usize], w: &[usize], b: &[usize], spec: ConvSpec) -> candle_core::Result<Self> {
+    pub fn new(x: &[usize], w: &[usize], b: &[usize], spec: ConvSpec) -> candle_core::Result<Self> {
         let (&[n, h, wd, cin], &[cout, wcin, kh, kw], &[bc]) = (x, w, b) else {
             candle_core::bail!("conv2d_nhwc: expected x [N,H,W,C], w [Cout,Cin,KH,KW], b [Cout]; got {x:?}, {w:?}, {b:?}")
         };
@@ -218,32 +221,62 @@ fn timed<R>(layer: usize, phase: usize, f: impl FnOnce() -> R) -> R {
 }
 
 /// Fills `cols` (`[N·OH·OW, KH·KW·Cin]`) with the patches of `x` (`[N, H, W, Cin]`), zero padding.
-fn im2col_serial(x: &[f32], d: &Dims, cols: &mut [f32]) {
+pub(crate) fn im2col_serial(x: &[f32], d: &Dims, cols: &mut [f32]) {
+    // The first layer's patch rows are 4 RGB pixels: a fixed-size copy beats a `memcpy` call.
+    match d.spec.kw * d.cin {
+        12 => im2col_impl::<12>(x, d, cols),
+        _ => im2col_impl::<0>(x, d, cols),
+    }
+}
+
+/// [`im2col_serial`]; `RUN` is `KW·Cin` when known at compile time, else 0.
+#[inline]
+fn im2col_impl<const RUN: usize>(x: &[f32], d: &Dims, cols: &mut [f32]) {
     let k = d.k();
-    let (kh, kw, s, p) = (d.spec.kh, d.spec.kw, d.spec.stride, d.spec.pad);
-    let img = d.h * d.w * d.cin;
+    let (kh, kw, s, p, cin) = (d.spec.kh, d.spec.kw, d.spec.stride, d.spec.pad, d.cin);
+    let run = kw * cin;
+    let img = d.h * d.w * cin;
+    let row_len = d.w * cin;
     cols.chunks_mut(d.oh * d.ow * k)
         .zip(x.chunks(img))
         .for_each(|(c, xi)| {
             for oy in 0..d.oh {
-                for ox in 0..d.ow {
-                    let row = &mut c[(oy * d.ow + ox) * k..][..k];
-                    let x0 = (ox * s) as isize - p as isize;
-                    // The kx range that lands inside the image, as one contiguous run of pixels.
-                    let kx_lo = (-x0).max(0) as usize;
-                    let kx_hi = ((d.w as isize - x0).min(kw as isize)).max(0) as usize;
-                    for ky in 0..kh {
-                        let dst = &mut row[ky * kw * d.cin..][..kw * d.cin];
-                        let iy = (oy * s + ky) as isize - p as isize;
-                        if iy < 0 || iy >= d.h as isize || kx_lo >= kx_hi {
-                            dst.fill(0.0);
+                let rows = &mut c[oy * d.ow * k..(oy + 1) * d.ow * k];
+                for ky in 0..kh {
+                    let iy = (oy * s + ky) as isize - p as isize;
+                    let off = ky * run;
+                    if iy < 0 || iy >= d.h as isize {
+                        for row in rows.chunks_exact_mut(k) {
+                            row[off..off + run].fill(0.0);
+                        }
+                        continue;
+                    }
+                    let xrow = &xi[iy as usize * row_len..(iy as usize + 1) * row_len];
+                    for (ox, row) in rows.chunks_exact_mut(k).enumerate() {
+                        let dst = &mut row[off..off + run];
+                        let x0 = (ox * s) as isize - p as isize;
+                        if x0 >= 0 && x0 as usize + kw <= d.w {
+                            let src = &xrow[x0 as usize * cin..x0 as usize * cin + run];
+                            if RUN > 0 {
+                                if let (Some(dd), Some(ss)) =
+                                    (dst.first_chunk_mut::<RUN>(), src.first_chunk::<RUN>())
+                                {
+                                    *dd = *ss;
+                                }
+                            } else {
+                                dst.copy_from_slice(src);
+                            }
                             continue;
                         }
-                        dst[..kx_lo * d.cin].fill(0.0);
-                        dst[kx_hi * d.cin..].fill(0.0);
-                        let src0 = (iy as usize * d.w + (x0 + kx_lo as isize) as usize) * d.cin;
-                        dst[kx_lo * d.cin..kx_hi * d.cin]
-                            .copy_from_slice(&xi[src0..src0 + (kx_hi - kx_lo) * d.cin]);
+                        // An edge: the kx range inside the image, zeros around it.
+                        let kx_lo = (-x0).max(0) as usize;
+                        let kx_hi = ((d.w as isize - x0).min(kw as isize)).max(0) as usize;
+                        dst.fill(0.0);
+                        if kx_lo < kx_hi {
+                            let src0 = (x0 + kx_lo as isize) as usize * cin;
+                            dst[kx_lo * cin..kx_hi * cin]
+                                .copy_from_slice(&xrow[src0..src0 + (kx_hi - kx_lo) * cin]);
+                        }
                     }
                 }
             }
@@ -251,7 +284,7 @@ fn im2col_serial(x: &[f32], d: &Dims, cols: &mut [f32]) {
 }
 
 /// Scatter-adds `dcols` (`[N·OH·OW, KH·KW·Cin]`) back into `dx` (`[N, H, W, Cin]`, zeroed).
-fn col2im_serial(dcols: &[f32], d: &Dims, dx: &mut [f32]) {
+pub(crate) fn col2im_serial(dcols: &[f32], d: &Dims, dx: &mut [f32]) {
     let k = d.k();
     let (kh, kw, s, p) = (d.spec.kh, d.spec.kw, d.spec.stride, d.spec.pad);
     let img = d.h * d.w * d.cin;
@@ -283,43 +316,40 @@ fn col2im_serial(dcols: &[f32], d: &Dims, dx: &mut [f32]) {
         });
 }
 
-/// Every weight's index in `[Cout, Cin, KH, KW]` order paired with its index in `[KH·KW·Cin, Cout]`.
-fn weight_kc_indices(d: &Dims) -> impl Iterator<Item = (usize, usize)> {
-    let (kh, kw, cin, cout) = (d.spec.kh, d.spec.kw, d.cin, d.cout);
-    (0..cout).flat_map(move |co| {
-        (0..cin).flat_map(move |ci| {
-            (0..kh).flat_map(move |y| {
-                (0..kw).map(move |x| {
-                    (
-                        ((co * cin + ci) * kh + y) * kw + x,
-                        ((y * kw + x) * cin + ci) * cout + co,
-                    )
-                })
-            })
-        })
-    })
+/// Calls `f(i, j)` for every weight with `i` its index in `[Cout, Cin, KH, KW]` order and `j` its
+/// index in `[KH·KW·Cin, Cout]` order.
+fn for_weight_kc_indices(d: &Dims, mut f: impl FnMut(usize, usize)) {
+    let (khw, cin, cout) = (d.spec.kh * d.spec.kw, d.cin, d.cout);
+    for co in 0..cout {
+        for ci in 0..cin {
+            let wi = (co * cin + ci) * khw;
+            for yx in 0..khw {
+                f(wi + yx, (yx * cin + ci) * cout + co);
+            }
+        }
+    }
 }
 
 /// `[Cout, Cin, KH, KW]` → `[KH·KW·Cin, Cout]` (the gemm's right-hand side).
-fn weight_to_kc(w: &[f32], d: &Dims) -> Vec<f32> {
+pub(crate) fn weight_to_kc(w: &[f32], d: &Dims) -> Vec<f32> {
     let mut out = vec![0.0; w.len()];
-    for (wi, kci) in weight_kc_indices(d) {
-        out[kci] = w[wi];
-    }
+    for_weight_kc_indices(d, |wi, kci| out[kci] = w[wi]);
     out
 }
 
 /// `[KH·KW·Cin, Cout]` → `[Cout, Cin, KH, KW]`.
-fn kc_to_weight(kc: &[f32], d: &Dims) -> Vec<f32> {
+pub(crate) fn kc_to_weight(kc: &[f32], d: &Dims) -> Vec<f32> {
     let mut out = vec![0.0; kc.len()];
-    for (wi, kci) in weight_kc_indices(d) {
-        out[wi] = kc[kci];
-    }
+    for_weight_kc_indices(d, |wi, kci| out[wi] = kc[kci]);
     out
 }
 
 /// The contiguous f32 values of a CPU storage under `layout`.
-fn slice_of<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
+pub(crate) fn slice_of<'a>(
+    s: &'a CpuStorage,
+    l: &Layout,
+    what: &str,
+) -> candle_core::Result<&'a [f32]> {
     let CpuStorage::F32(v) = s else {
         candle_core::bail!("conv2d_nhwc: {what} must be f32")
     };
@@ -330,7 +360,7 @@ fn slice_of<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Resul
 }
 
 /// Runs `f` on the contiguous f32 values of a CPU tensor.
-fn with_values<R>(
+pub(crate) fn with_values<R>(
     t: &Tensor,
     what: &str,
     f: impl FnOnce(&[f32]) -> candle_core::Result<R>,
@@ -373,7 +403,7 @@ impl Dims {
         (chunk_floats / (self.oh * self.ow * self.k()).max(1)).clamp(1, self.n.max(1))
     }
     /// The same geometry for `n` images.
-    fn with_n(&self, n: usize) -> Self {
+    pub fn with_n(&self, n: usize) -> Self {
         Self { n, ..*self }
     }
 }

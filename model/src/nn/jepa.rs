@@ -10,6 +10,7 @@ use candle_core::{DType, Device, Tensor, Var, D};
 use rand::{Rng, SeedableRng};
 
 use super::conv::{conv2d_nhwc, ConvImpl, ConvOptions, ConvSpec};
+use super::encoder_op::{EncoderOp, EncoderShape};
 use crate::config::ModelConfig;
 use crate::error::{ModelError, Result};
 
@@ -125,7 +126,7 @@ impl Jepa {
         })
     }
 
-    /// Chooses the convolution implementation (the CPU default is [`ConvImpl::Im2col`]).
+    /// Chooses the convolution implementation (the CPU default is [`ConvImpl::Fused`]).
     pub fn set_conv_impl(&mut self, imp: ConvImpl) {
         self.conv_impl = imp;
     }
@@ -168,8 +169,51 @@ impl Jepa {
         Ok(x.matmul(&w.t()?)?.broadcast_add(b)?)
     }
 
+    /// The encoder's batch-independent sizes.
+    pub fn encoder_shape(&self) -> EncoderShape {
+        EncoderShape {
+            channels: self.cfg.channels,
+            layers: CONV_LAYERS,
+            latent_dim: self.cfg.latent_dim,
+        }
+    }
+
+    /// The encoder's parameters flattened and concatenated in `state_dict()` order (the fused
+    /// encoder op's second input; gradients flow back to each parameter through the cat).
+    pub(crate) fn encoder_params_flat(&self) -> Result<Tensor> {
+        let parts = self
+            .params
+            .iter()
+            .filter(|(n, _)| n.starts_with("enc."))
+            .map(|(_, v)| v.as_tensor().flatten_all())
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        Ok(Tensor::cat(&parts, 0)?)
+    }
+
     /// Encodes `[N, S, S, 3]` f32 frames (values in 0..1, `S = image_size`) to h `[N, latent_dim]`.
     pub fn encode(&self, x: &Tensor) -> Result<Tensor> {
+        if self.conv_impl == ConvImpl::Fused {
+            let params = self.encoder_params_flat()?;
+            return Ok(x
+                .contiguous()?
+                .apply_op2(&params, EncoderOp::new(self.encoder_shape()))?);
+        }
+        self.encode_layers(x)
+    }
+
+    /// [`Self::encode`] without autograd (inference: evaluation, planning); keeps no activations.
+    pub fn encode_no_grad(&self, x: &Tensor) -> Result<Tensor> {
+        if self.conv_impl == ConvImpl::Fused {
+            let params = self.encoder_params_flat()?.detach();
+            return Ok(x
+                .contiguous()?
+                .apply_op2_no_bwd(&params, &EncoderOp::inference(self.encoder_shape()))?);
+        }
+        Ok(self.encode_layers(&x.detach())?.detach())
+    }
+
+    /// The encoder as one op per layer ([`ConvImpl::Im2col`] or [`ConvImpl::Candle`]).
+    fn encode_layers(&self, x: &Tensor) -> Result<Tensor> {
         let mut x = x.clone();
         for (i, &(k, s, p)) in CONV_LAYERS.iter().enumerate() {
             let w = self.p(&format!("enc.c{}.weight", i + 1))?;
@@ -208,27 +252,18 @@ impl Jepa {
     /// The training loss for `frames` `[B·T, S, S, 3]` (sequence-major: frame t of sequence b at
     /// row `b·T + t`) and one-hot `actions` `[B, T-1, n_actions]`.
     pub fn loss(&self, frames: &Tensor, actions: &Tensor) -> Result<LossParts> {
-        let (b, t1, _) = actions.dims3()?;
-        let t = t1 + 1;
-        let d = self.cfg.latent_dim;
         let h_flat = self.encode(frames)?;
-        let h = h_flat.reshape((b, t, d))?;
-        let mut z = h.narrow(1, 0, 1)?.squeeze(1)?;
-        let mut pred = Tensor::zeros((), DType::F32, &self.device)?;
-        for k in 0..t1 {
-            let a = actions.narrow(1, k, 1)?.squeeze(1)?;
-            z = self.predict(&z, &a)?;
-            let target = h.narrow(1, k + 1, 1)?.squeeze(1)?.detach();
-            pred = (pred + (&z - target)?.sqr()?.mean_all()?)?;
-        }
-        let pred = (pred / t1 as f64)?;
-        let (var, cov) = vicreg(&h_flat)?;
-        let total = ((&pred + (&var * self.cfg.var_weight)?)? + (&cov * self.cfg.cov_weight)?)?;
+        // On the CPU the rollout, MSE and VICReg are one fused op; elsewhere many candle ops.
+        let v = if self.device.is_cpu() {
+            super::loss_op::loss_fused(self, &h_flat, actions)?
+        } else {
+            super::loss_op::loss_candle_ops(self, &h_flat, actions)?
+        };
         Ok(LossParts {
-            total,
-            pred,
-            var,
-            cov,
+            total: v.total,
+            pred: v.pred,
+            var: v.var,
+            cov: v.cov,
             h: h_flat.detach(),
         })
     }

@@ -3,9 +3,12 @@
 
 pub mod adamw;
 pub mod alloc;
+pub mod buffer_pool;
 pub mod conv;
+pub mod encoder_op;
 pub mod gemm;
 pub mod jepa;
+pub mod loss_op;
 pub mod profile;
 pub mod threads;
 

@@ -35,6 +35,11 @@ pub struct BenchTrainReport {
     /// Loss of the last step (a sanity check: finite, decreasing from the first).
     pub first_loss: f64,
     pub last_loss: f64,
+    /// FLOPs of one step (`ref_step.py`'s count), in GFLOP.
+    pub gflop_per_step: f64,
+    /// `steps_per_s × gflop_per_step`.
+    pub gflops: f64,
+
     /// Phases of one extra profiled repeat, in ms per step: `step.*` (data, forward, backward,
     /// optimizer; wall time), `cN.fwd` / `cN.bwd` (wall time of convolution N, nested inside
     /// forward/backward) and `cN.im2col`, `.gemm`, `.bias_relu`, `.mask`, `.wgrad`, `.dgrad`,
@@ -120,6 +125,8 @@ fn bench_in_pool(steps: usize, warmup: usize, repeats: usize) -> Result<BenchTra
     let mut sorted = rates.clone();
     sorted.sort_by(f64::total_cmp);
     let steps_per_s = sorted[sorted.len() / 2];
+    let gflop_per_step = super::peak::train_flops_per_step(&cfg) / 1e9;
+    let gflops = steps_per_s * gflop_per_step;
     Ok(BenchTrainReport {
         steps_per_s,
         rates,
@@ -129,6 +136,8 @@ fn bench_in_pool(steps: usize, warmup: usize, repeats: usize) -> Result<BenchTra
         threads: rayon::current_num_threads(),
         first_loss,
         last_loss,
+        gflop_per_step,
+        gflops,
         profile,
     })
 }

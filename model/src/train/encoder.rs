@@ -61,7 +61,7 @@ impl FrameEncoder for JepaEncoder {
             let resized = resize_frames(chunk, height, width, s)?;
             let vals: Vec<f32> = resized.iter().map(|&v| f32::from(v) / 255.0).collect();
             let x = Tensor::from_vec(vals, (m, s, s, 3), self.model.device())?;
-            let h = self.model.encode(&x)?.detach();
+            let h = self.model.encode_no_grad(&x)?;
             out.extend(h.flatten_all()?.to_vec1::<f32>()?);
         }
         Ok(out)
