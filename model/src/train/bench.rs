@@ -41,9 +41,10 @@ pub struct BenchTrainReport {
     pub gflops: f64,
 
     /// Phases of one extra profiled repeat, in ms per step: `step.*` (data, forward, backward,
-    /// optimizer; wall time), `cN.fwd` / `cN.bwd` (wall time of convolution N, nested inside
-    /// forward/backward) and `cN.im2col`, `.gemm`, `.bias_relu`, `.mask`, `.wgrad`, `.dgrad`,
-    /// `.col2im` (its parts, summed over threads: with 2 threads up to twice the wall time).
+    /// optimizer; wall time), `enc.forward` / `enc.backward` and `loss.fwd` / `loss.bwd` (wall
+    /// time of the two fused ops, nested inside forward/backward), and the encoder's parts
+    /// `enc.im2col.*`, `.gemm`, `.bias_relu`, `.fc`, `.mask`, `.wgrad`, `.dgrad`, `.col2im` (summed
+    /// over threads: with 2 threads up to twice the wall time).
     pub profile: Vec<PhaseRow>,
 }
 
