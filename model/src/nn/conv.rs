@@ -8,10 +8,11 @@
 
 use std::time::Instant;
 
-use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Storage, Tensor};
+use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::cpu_values::{slice_of, with_values};
 use super::gemm::{matmul_serial, MatRef};
 use super::profile;
 
@@ -344,39 +345,6 @@ pub(crate) fn kc_to_weight(kc: &[f32], d: &Dims) -> Vec<f32> {
     out
 }
 
-/// The contiguous f32 values of a CPU storage under `layout`.
-pub(crate) fn slice_of<'a>(
-    s: &'a CpuStorage,
-    l: &Layout,
-    what: &str,
-) -> candle_core::Result<&'a [f32]> {
-    let CpuStorage::F32(v) = s else {
-        candle_core::bail!("conv2d_nhwc: {what} must be f32")
-    };
-    let Some((a, b)) = l.contiguous_offsets() else {
-        candle_core::bail!("conv2d_nhwc: {what} must be contiguous")
-    };
-    Ok(&v[a..b])
-}
-
-/// Runs `f` on the contiguous f32 values of a CPU tensor.
-pub(crate) fn with_values<R>(
-    t: &Tensor,
-    what: &str,
-    f: impl FnOnce(&[f32]) -> candle_core::Result<R>,
-) -> candle_core::Result<R> {
-    let t = if t.is_contiguous() {
-        t.clone()
-    } else {
-        t.contiguous()?
-    };
-    let (storage, layout) = t.storage_and_layout();
-    let Storage::Cpu(cpu) = &*storage else {
-        candle_core::bail!("conv2d_nhwc: {what} is not on the CPU")
-    };
-    f(slice_of(cpu, layout, what)?)
-}
-
 /// Floats of one chunk's im2col matrix (2 MiB): the layer runs chunk by chunk over groups of
 /// images so its working set stays in cache and no large temporary is ever allocated.
 const CHUNK_FLOATS: usize = 1 << 19;
@@ -437,9 +405,9 @@ impl CustomOp3 for ConvNhwcOp {
         let t0 = Instant::now();
         let d = Dims::new(l1.dims(), l2.dims(), l3.dims(), self.opts.spec)?;
         let (x, w, b) = (
-            slice_of(s1, l1, "input")?,
-            slice_of(s2, l2, "weight")?,
-            slice_of(s3, l3, "bias")?,
+            slice_of(s1, l1, "conv2d_nhwc input")?,
+            slice_of(s2, l2, "conv2d_nhwc weight")?,
+            slice_of(s3, l3, "conv2d_nhwc bias")?,
         );
         let (k, cout) = (d.k(), d.cout);
         let wkc = weight_to_kc(w, &d);
@@ -494,7 +462,7 @@ impl CustomOp3 for ConvNhwcOp {
         let relu = self.opts.relu;
         let layer = self.opts.layer;
         let input_grad = self.opts.input_grad;
-        let wkc = with_values(w, "weight", |wv| Ok(weight_to_kc(wv, &d)))?;
+        let wkc = with_values(w, "conv2d_nhwc weight", |wv| Ok(weight_to_kc(wv, &d)))?;
         let mut dx = if input_grad {
             vec![0.0f32; d.n * img_in]
         } else {
@@ -502,9 +470,9 @@ impl CustomOp3 for ConvNhwcOp {
         };
         // Per chunk: (dW as [K, Cout], db) partial sums, added up in chunk order afterwards so the
         // result does not depend on the thread count.
-        let partials: Vec<(Vec<f32>, Vec<f64>)> = with_values(x, "input", |xv| {
-            with_values(grad_res, "gradient", |gr| {
-                with_values(res, "output", |rv| {
+        let partials: Vec<(Vec<f32>, Vec<f64>)> = with_values(x, "conv2d_nhwc input", |xv| {
+            with_values(grad_res, "conv2d_nhwc gradient", |gr| {
+                with_values(res, "conv2d_nhwc output", |rv| {
                     let work = |xc: &[f32], gc: &[f32], rc: &[f32], dxc: Option<&mut [f32]>| {
                         let dc = d.with_n(xc.len() / img_in);
                         let rows = dc.m();
@@ -590,21 +558,12 @@ impl CustomOp3 for ConvNhwcOp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::cpu_values::test_util::max_rel_diff;
     use candle_core::{Device, Var};
     use rand::{Rng, SeedableRng};
 
     fn rand_vec(rng: &mut rand_chacha::ChaCha8Rng, n: usize) -> Vec<f32> {
         (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
-    }
-
-    fn max_rel_diff(a: &Tensor, b: &Tensor) -> f32 {
-        let a = a.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("a");
-        let b = b.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("b");
-        assert_eq!(a.len(), b.len());
-        let scale = b.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
-        a.iter()
-            .zip(&b)
-            .fold(0.0f32, |m, (x, y)| m.max((x - y).abs() / scale))
     }
 
     /// Forward and all three gradients of the im2col op equal candle's conv2d on random shapes.

@@ -23,9 +23,8 @@ use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::buffer_pool;
-use super::conv::{
-    col2im_serial, im2col_serial, kc_to_weight, slice_of, weight_to_kc, with_values, ConvSpec, Dims,
-};
+use super::conv::{col2im_serial, im2col_serial, kc_to_weight, weight_to_kc, ConvSpec, Dims};
+use super::cpu_values::{slice_of, with_values};
 use super::gemm::{matmul, matmul_serial, MatRef};
 use super::profile;
 
@@ -609,6 +608,7 @@ impl CustomOp2 for EncoderOp {
 mod tests {
     use super::*;
     use crate::config::ModelConfig;
+    use crate::nn::cpu_values::test_util::max_rel_diff;
     use crate::nn::{ConvImpl, Jepa};
     use candle_core::Device;
     use rand::{Rng, SeedableRng};
@@ -619,16 +619,6 @@ mod tests {
             .map(|_| rng.random_range(0.0f32..1.0))
             .collect();
         Tensor::from_vec(vals, (n, side, side, 3), &Device::Cpu).expect("frames")
-    }
-
-    fn max_rel_diff(a: &Tensor, b: &Tensor) -> f32 {
-        let a = a.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("a");
-        let b = b.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("b");
-        assert_eq!(a.len(), b.len());
-        let scale = b.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
-        a.iter()
-            .zip(&b)
-            .fold(0.0f32, |m, (x, y)| m.max((x - y).abs() / scale))
     }
 
     /// h and the gradient of every encoder parameter equal candle's own conv2d path, for tile

@@ -13,9 +13,10 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
-use candle_core::{CpuStorage, CustomOp3, DType, Layout, Shape, Storage, Tensor};
+use candle_core::{CpuStorage, CustomOp3, DType, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
+use super::cpu_values::{slice_of, with_values};
 use super::gemm::{matmul_serial, MatRef};
 use super::jepa::{vicreg, Jepa};
 use super::profile;
@@ -631,35 +632,6 @@ impl FusedLossOp {
     }
 }
 
-/// The contiguous f32 values of a CPU storage under `layout`.
-fn slice_of<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
-    let CpuStorage::F32(v) = s else {
-        candle_core::bail!("fused_loss: {what} must be f32")
-    };
-    let Some((a, b)) = l.contiguous_offsets() else {
-        candle_core::bail!("fused_loss: {what} must be contiguous")
-    };
-    Ok(&v[a..b])
-}
-
-/// Runs `f` on the contiguous f32 values of a CPU tensor.
-fn with_values<R>(
-    t: &Tensor,
-    what: &str,
-    f: impl FnOnce(&[f32]) -> candle_core::Result<R>,
-) -> candle_core::Result<R> {
-    let t = if t.is_contiguous() {
-        t.clone()
-    } else {
-        t.contiguous()?
-    };
-    let (storage, layout) = t.storage_and_layout();
-    let Storage::Cpu(cpu) = &*storage else {
-        candle_core::bail!("fused_loss: {what} is not on the CPU")
-    };
-    f(slice_of(cpu, layout, what)?)
-}
-
 impl CustomOp3 for FusedLossOp {
     fn name(&self) -> &'static str {
         "fused_loss"
@@ -677,9 +649,9 @@ impl CustomOp3 for FusedLossOp {
         let t0 = Instant::now();
         let dims = Dims::new(l1.dims(), l2.dims(), l3.dims(), &self.cfg)?;
         let saved = forward(
-            slice_of(s1, l1, "h")?,
-            slice_of(s2, l2, "actions")?,
-            slice_of(s3, l3, "predictor parameters")?,
+            slice_of(s1, l1, "fused_loss h")?,
+            slice_of(s2, l2, "fused_loss actions")?,
+            slice_of(s3, l3, "fused_loss predictor parameters")?,
             &dims,
             self.chunk_seqs,
         )
@@ -715,13 +687,13 @@ impl CustomOp3 for FusedLossOp {
         let g_cov = g_total * self.cfg.cov_weight + g_cov;
         let pred_coef = (2.0 * g_pred / (dims.k() * dims.b * dims.d) as f64) as f32;
         let guard = self.saved.lock().unwrap_or_else(PoisonError::into_inner);
-        let (dh, dp) = with_values(params, "predictor parameters", |pv| {
+        let (dh, dp) = with_values(params, "fused_loss predictor parameters", |pv| {
             let recomputed;
             let saved = if let Some(s) = guard.as_ref() {
                 s
             } else {
-                recomputed = with_values(h, "h", |hv| {
-                    with_values(actions, "actions", |av| {
+                recomputed = with_values(h, "fused_loss h", |hv| {
+                    with_values(actions, "fused_loss actions", |av| {
                         forward(hv, av, pv, &dims, self.chunk_seqs).map_err(gemm_err)
                     })
                 })?;
@@ -769,6 +741,7 @@ mod tests {
     use candle_core::{Device, Var};
     use rand::{Rng, SeedableRng};
 
+    use crate::nn::cpu_values::test_util::max_rel_diff;
     use crate::nn::jepa::one_hot;
 
     type Rng8 = rand_chacha::ChaCha8Rng;
@@ -781,16 +754,6 @@ mod tests {
         t.flatten_all()
             .and_then(|t| t.to_vec1::<f32>())
             .expect("values")
-    }
-
-    /// Largest difference relative to the largest magnitude of `want`.
-    fn max_rel_diff(got: &Tensor, want: &Tensor) -> f32 {
-        let (a, b) = (values(got), values(want));
-        assert_eq!(a.len(), b.len());
-        let scale = b.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
-        a.iter()
-            .zip(&b)
-            .fold(0.0f32, |m, (x, y)| m.max((x - y).abs() / scale))
     }
 
     /// A model, random encodings `[B·T, D]` (a variable) and one-hot actions for `b` sequences.

@@ -5,6 +5,7 @@ pub mod adamw;
 pub mod alloc;
 pub mod buffer_pool;
 pub mod conv;
+mod cpu_values;
 pub mod encoder_op;
 pub mod gemm;
 pub mod jepa;
