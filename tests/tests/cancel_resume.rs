@@ -1,10 +1,35 @@
-//! A cancelled run writes `last` and says so in run.json; `--resume` finishes it.
+//! A cancelled run writes `last` and says so in run.json; `eval --checkpoint last` writes one metrics
+//! row for the step `last` holds (again: still one row); `--resume` finishes it.
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use serde_json::Value;
+use worldbench_storage::{read_csv, PlanningRow};
 use worldbench_tests::{gen_dataset, ok, smoke_train_command, worldbench};
+
+/// The steps of the run's metrics/planning_metrics.csv, in file order.
+fn planning_steps(run: &std::path::Path) -> Vec<u64> {
+    read_csv::<PlanningRow>(&run.join("metrics/planning_metrics.csv"))
+        .expect("planning csv")
+        .iter()
+        .map(|r| r.step)
+        .collect()
+}
+
+/// `worldbench eval --run <run> --checkpoint <which> --json`: the steps of the rows it printed.
+fn eval_steps(ws: &std::path::Path, run: &std::path::Path, which: &str) -> Vec<u64> {
+    let rows: Value = serde_json::from_str(&ok(worldbench(ws)
+        .args(["eval", "--run"])
+        .arg(run)
+        .args(["--checkpoint", which, "--json"])))
+    .expect("eval --json");
+    rows.as_array()
+        .expect("an array of rows")
+        .iter()
+        .map(|r| r["step"].as_u64().expect("step"))
+        .collect()
+}
 
 fn manifest(run: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).expect("run.json"))
@@ -54,11 +79,27 @@ fn sigterm_cancels_with_last_written_and_resume_completes() {
     assert!(run.join("checkpoints/step_000005.safetensors").is_file());
     assert!(!run.join("checkpoints/step_000400.safetensors").exists());
 
-    // Resume finishes the run with its own config (400 steps).
+    // `last` is evaluated as the step it holds; evaluating it again replaces that row.
+    let last_step = worldbench_model::checkpoint::load(&run.join("checkpoints/last.safetensors"))
+        .expect("last")
+        .step;
+    assert!((5..400).contains(&last_step), "last at step {last_step}");
+    assert_eq!(eval_steps(&ws, &run, "last"), [last_step]);
+    assert_eq!(planning_steps(&run), [last_step]);
+    assert_eq!(eval_steps(&ws, &run, "last"), [last_step]);
+    assert_eq!(planning_steps(&run), [last_step], "no second row");
+
+    // Resume finishes the run with its own config (400 steps) and keeps that row.
     ok(worldbench(&ws)
         .args(["train", "--progress", "none", "--resume"])
         .arg(&run));
     let m = manifest(&run);
     assert_eq!(m["status"], "completed", "{m}");
     assert!(run.join("checkpoints/step_000400.safetensors").is_file());
+    assert_eq!(planning_steps(&run), [last_step]);
+
+    // Now `last` equals step 400: evaluating either gives the one row of step 400.
+    assert_eq!(eval_steps(&ws, &run, "last"), [400]);
+    assert_eq!(eval_steps(&ws, &run, "400"), [400]);
+    assert_eq!(planning_steps(&run), [last_step, 400]);
 }

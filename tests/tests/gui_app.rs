@@ -1,6 +1,7 @@
 //! The desktop app, driven through its accessibility tree (egui_kittest): panels switch, a smoke run
 //! launched from the Train panel completes and shows in Runs and Checkpoints, Cancel leaves `last`, a
-//! corrupt run.json is reported by name, and one wgpu snapshot per panel.
+//! cancelled run's `last` is evaluated and the run resumed with its whole loss curve, a corrupt
+//! run.json is reported by name, and one wgpu snapshot per panel.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,10 +9,11 @@ use std::time::Duration;
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use worldbench::gui::jobs::{JobKind, JobState};
+use worldbench::gui::jobs::{Job, JobKind, JobState};
 use worldbench::gui::panels::train::{TrainForm, TrainState};
 use worldbench::gui::{PanelId, State, WorldbenchApp};
-use worldbench_storage::metrics::write_csv;
+use worldbench_storage::metrics::{read_csv, write_csv};
+use worldbench_storage::tensors::{write_safetensors, Dtype, TensorBlob};
 use worldbench_storage::{PlanningRow, RunKind, RunManifest, RunPaths, RunStatus, TrainRow};
 use worldbench_tests::{binary, small_dataset, smoke_train_command};
 
@@ -49,12 +51,39 @@ fn drive_until(
     );
 }
 
-fn train_job(app: &WorldbenchApp) -> Option<&worldbench::gui::jobs::Job> {
-    app.jobs()
-        .jobs()
+fn train_job(app: &WorldbenchApp) -> Option<&Job> {
+    job_of_kind(app, JobKind::Train)
+}
+
+/// The newest job of `kind`.
+fn job_of_kind(app: &WorldbenchApp, kind: JobKind) -> Option<&Job> {
+    app.jobs().jobs().iter().rev().find(|j| j.kind == kind)
+}
+
+/// The steps of a run's metrics/planning_metrics.csv, in file order.
+fn planning_steps(run: &Path) -> Vec<u64> {
+    read_csv::<PlanningRow>(&run.join("metrics/planning_metrics.csv"))
+        .expect("planning csv")
         .iter()
-        .rev()
-        .find(|j| j.kind == JobKind::Train)
+        .map(|r| r.step)
+        .collect()
+}
+
+/// Pass/fail verdicts shown (one per checkpoint row with metrics).
+fn verdicts(harness: &Harness<'_, WorldbenchApp>) -> usize {
+    harness.query_all_by_label("pass").count() + harness.query_all_by_label("fail").count()
+}
+
+/// Shows the Checkpoints panel once its background read of `last`'s step is done.
+fn show_checkpoints(harness: &mut Harness<'_, WorldbenchApp>) {
+    harness.state_mut().wait_for_runs();
+    harness.run_ok();
+    click_panel(harness, "Checkpoints");
+    harness
+        .state_mut()
+        .checkpoints_panel_mut()
+        .wait_for_last_step();
+    harness.run_ok();
 }
 
 fn click_panel(harness: &mut Harness<'_, WorldbenchApp>, label: &str) {
@@ -171,7 +200,7 @@ fn a_smoke_run_launched_from_the_train_panel_appears_in_runs_and_checkpoints() {
         .get_by_role_and_label(Role::Button, "gui smoke")
         .click();
     harness.run_ok();
-    click_panel(&mut harness, "Checkpoints");
+    show_checkpoints(&mut harness);
     for file in [
         "step_000003.safetensors",
         "step_000006.safetensors",
@@ -179,13 +208,17 @@ fn a_smoke_run_launched_from_the_train_panel_appears_in_runs_and_checkpoints() {
     ] {
         harness.get_by_label(file);
     }
-    // Both checkpoints have metrics: a verdict each, and no Evaluate button.
+    // `last` holds step 6, which step_000006 has and is evaluated: `last` shows that row's metrics.
+    harness.get_by_label("6 (rolling)");
+    harness.get_by_label("same as step 6");
+    // Both checkpoints have metrics, and so has `last`: a verdict each, and no Evaluate button.
     assert_eq!(
-        harness.query_all_by_label("pass").count() + harness.query_all_by_label("fail").count(),
-        2,
-        "one verdict per evaluated checkpoint"
+        verdicts(&harness),
+        3,
+        "one verdict per checkpoint row with metrics"
     );
-    assert!(harness.query_by_label_contains("Evaluate step").is_none());
+    assert!(harness.query_by_label_contains("Evaluate").is_none());
+    assert_eq!(planning_steps(&run), [3, 6], "no second row for `last`");
 }
 
 #[test]
@@ -237,6 +270,163 @@ fn cancel_stops_a_run_and_leaves_last() {
     harness.run_ok();
     click_panel(&mut harness, "Checkpoints");
     harness.get_by_label("Resume run");
+}
+
+#[test]
+fn a_cancelled_runs_last_is_evaluated_and_resume_shows_the_whole_curve() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    small_dataset(ws, "g", "0");
+    let form = TrainForm {
+        preset: "tiny".into(),
+        steps: 3000,
+        checkpoints: "5,3000".into(),
+        plan_eval: true,
+        title: "resume me".into(),
+        ..TrainForm::default()
+    };
+    let state = State {
+        panel: PanelId::Train,
+        train: TrainState {
+            form,
+            ..TrainState::default()
+        },
+        ..State::default()
+    };
+    let mut harness = app(ws, state);
+
+    // Train past the evaluated checkpoint at step 5, then cancel between scheduled checkpoints.
+    harness.get_by_label("Launch smoke run").click();
+    drive_until(
+        &mut harness,
+        "step 5's metrics and a few steps more",
+        |app| train_job(app).is_some_and(|j| !j.evals.is_empty() && j.step >= 8),
+    );
+    harness.run_ok();
+    harness.get_by_label("Cancel").click();
+    drive_until(&mut harness, "the cancelled run to exit", |app| {
+        train_job(app).is_some_and(|j| !j.state.is_active())
+    });
+    let job = train_job(harness.state()).expect("job").clone();
+    assert_eq!(
+        job.state,
+        JobState::Cancelled,
+        "errors: {:?}",
+        harness.state().errors()
+    );
+    let run = job.run_dir.expect("run dir");
+    let last_step = worldbench_model::checkpoint::load(&run.join("checkpoints/last.safetensors"))
+        .expect("last")
+        .step;
+    assert!((8..3000).contains(&last_step), "last at step {last_step}");
+    let original: Vec<TrainRow> = read_csv(&run.join("metrics/train.csv")).expect("train.csv");
+    assert_eq!(original.first().map(|r| r.step), Some(1));
+    assert_eq!(planning_steps(&run), [5]);
+
+    // `last` is not a scheduled checkpoint and has no metrics: the Checkpoints panel evaluates it.
+    show_checkpoints(&mut harness);
+    harness.get_by_label(&format!("{last_step} (rolling)"));
+    assert_eq!(verdicts(&harness), 1, "only step 5 has metrics");
+    // The button is at the right end of the wide table: scroll it into view first.
+    let evaluate = format!("Evaluate last (step {last_step})");
+    harness.get_by_label(&evaluate).scroll_to_me();
+    harness.run_ok();
+    harness.get_by_label(&evaluate).click();
+    harness.run_ok();
+    assert!(
+        job_of_kind(harness.state(), JobKind::Eval).is_some(),
+        "Evaluate started a job"
+    );
+    drive_until(&mut harness, "the evaluation of `last`", |app| {
+        job_of_kind(app, JobKind::Eval).is_some_and(|j| !j.state.is_active())
+    });
+    assert_eq!(
+        job_of_kind(harness.state(), JobKind::Eval)
+            .expect("eval job")
+            .state,
+        JobState::Completed,
+        "errors: {:?}",
+        harness.state().errors()
+    );
+    assert_eq!(
+        planning_steps(&run),
+        [5, last_step],
+        "a row for `last`'s step"
+    );
+    show_checkpoints(&mut harness);
+    assert_eq!(
+        verdicts(&harness),
+        2,
+        "step 5 and `last` show their metrics"
+    );
+    assert!(harness.query_by_label_contains("Evaluate").is_none());
+
+    // Resume: the Train panel's live view starts with the run's earlier rows and metrics.
+    harness.get_by_label("Resume run").click();
+    harness.run_ok();
+    click_panel(&mut harness, "Train");
+    let resumed = |app: &WorldbenchApp| job_of_kind(app, JobKind::Resume).cloned();
+    drive_until(&mut harness, "the resumed run to log past `last`", |app| {
+        resumed(app).is_some_and(|j| j.losses.last().is_some_and(|p| p.step > last_step))
+    });
+    harness.run_ok();
+    let job = resumed(harness.state()).expect("resume job");
+    assert_eq!(job.start_step, last_step);
+    assert_eq!(
+        job.losses.first().map(|p| p.step),
+        original.first().map(|r| r.step),
+        "the curve starts at the run's first step"
+    );
+    assert!(
+        job.losses.windows(2).all(|w| w[1].step == w[0].step + 1),
+        "one point per logged step, no gap and no repeat at the resume"
+    );
+    for (point, row) in job.losses.iter().zip(&original) {
+        if row.step <= last_step {
+            assert_eq!((point.step, point.loss), (row.step, row.loss));
+        }
+    }
+    assert_eq!(
+        job.evals.iter().map(|r| r.step).collect::<Vec<_>>(),
+        [5, last_step],
+        "metrics already landed show too"
+    );
+    harness.get_by_label_contains("from step 1 to step");
+    harness.get_by_label_contains(&format!("resumed at step {last_step}"));
+
+    // The app restarted while the resumed run trains: it follows the run, with the whole curve too.
+    let mut restarted = app(
+        ws,
+        State {
+            panel: PanelId::Train,
+            ..State::default()
+        },
+    );
+    let followed = |app: &WorldbenchApp| job_of_kind(app, JobKind::Follow).cloned();
+    drive_until(
+        &mut restarted,
+        "the followed run's rows past `last`",
+        |app| followed(app).is_some_and(|j| j.losses.last().is_some_and(|p| p.step > last_step)),
+    );
+    let job = followed(restarted.state()).expect("follow job");
+    assert_eq!(job.losses.first().map(|p| p.step), Some(1));
+    assert!(job.losses.windows(2).all(|w| w[1].step == w[0].step + 1));
+    assert_eq!(
+        job.evals.iter().map(|r| r.step).collect::<Vec<_>>(),
+        [5, last_step]
+    );
+    restarted.run_ok();
+    restarted.get_by_label_contains("from step 1 to step");
+    drop(restarted);
+
+    harness.get_by_label("Cancel").click();
+    drive_until(&mut harness, "the resumed run to stop", |app| {
+        resumed(app).is_some_and(|j| !j.state.is_active())
+    });
+    assert_eq!(
+        resumed(harness.state()).expect("job").state,
+        JobState::Cancelled
+    );
 }
 
 #[test]
@@ -340,7 +530,10 @@ fn fixed_run(
     for s in ckpts {
         std::fs::write(run.checkpoint(s), vec![0u8; 2048]).expect("ckpt");
     }
-    std::fs::write(run.last_checkpoint(), vec![0u8; 2048]).expect("last");
+    // `last`: only its header is read (for its step), so one small tensor and the step will do.
+    let meta = [("step".to_string(), steps_done.to_string())].into();
+    let weights = TensorBlob::new(Dtype::U8, vec![2048], vec![0u8; 2048]);
+    write_safetensors(&run.last_checkpoint(), &[("w".into(), weights)], Some(meta)).expect("last");
     run.root
 }
 
@@ -402,6 +595,12 @@ fn snapshot_of_each_panel() {
                 .state_mut()
                 .datasets_mut()
                 .wait_for_load(Duration::from_secs(30)));
+        }
+        if label == "Checkpoints" {
+            harness
+                .state_mut()
+                .checkpoints_panel_mut()
+                .wait_for_last_step();
         }
         // Let lazily decoded images and plots settle.
         for _ in 0..4 {

@@ -239,10 +239,26 @@ fn a_post_exported_from_the_worklog_panel_is_previewed_with_its_images() {
         .state_mut()
         .worklog_panel_mut()
         .preview()
-        .map(|p| (p.post.clone(), p.images.len()));
+        .map(|p| (p.post.clone(), p.images.clone()));
     let (post, images) = preview.expect("a preview");
     assert!(post.starts_with(ws.join("worklog")) && post.ends_with("post.md"));
-    assert_eq!(images, 3, "loss curves, planning metrics and the h-graph");
+    assert_eq!(
+        images.len(),
+        3,
+        "loss curves, planning metrics and the h-graph"
+    );
+    // The preview draws them, and egui's loaders read and decode each PNG.
+    assert_eq!(harness.query_all_by_role(Role::Image).count(), 3);
+    for image in &images {
+        let loaded = harness
+            .ctx
+            .try_load_image(&image.uri, egui::SizeHint::default());
+        assert!(
+            matches!(loaded, Ok(egui::load::ImagePoll::Ready { ref image }) if image.width() > 100),
+            "{} is not shown",
+            image.uri
+        );
+    }
     for heading in ["Setup", "Hypothesis gate", "Checkpoint results", "Outcome"] {
         harness.get_by_label(heading);
     }
@@ -250,9 +266,15 @@ fn a_post_exported_from_the_worklog_panel_is_previewed_with_its_images() {
     for heading in ["Objective", "Diagnosis", "Next changes"] {
         assert_eq!(harness.query_all_by_label(heading).count(), 2, "{heading}");
     }
-    // The image (by its alt text) and its caption.
-    assert_eq!(harness.query_all_by_label("Loss curves").count(), 2);
+    // The image's caption (its alt text) and a cell of the checkpoint results table.
+    harness.get_by_label("Loss curves");
     harness.get_by_label("checkpoint_step");
+    // The outcome table's "all criteria" row marks each checkpoint (drawn, not tofu: the harness
+    // panics on a glyph no font has).
+    assert!(
+        harness.query_all_by_label("✅").count() + harness.query_all_by_label("❌").count() >= 2,
+        "the pass/fail marks of the two checkpoints"
+    );
     assert!(harness.query_all_by_label("Check the panel.").count() >= 1);
     assert!(std::fs::read_to_string(ws.join("FINDINGS.md"))
         .expect("findings")

@@ -1,6 +1,8 @@
 //! The h-graph view on a small synthetic graph, driven with egui_kittest: hover shows a node's
 //! statistics, a click selects it, shift-drag selects a box, the colour modes recolour, F fits;
-//! and a snapshot of the view drawn by its wgpu paint callback on the software adapter.
+//! the 3D view (toggle and key 3, orbit, pan, hover and box selection on the projection, checked
+//! against a projection computed here from first principles); and snapshots of the 2D and 3D
+//! views drawn by the wgpu paint callback on the software adapter.
 
 use std::path::{Path, PathBuf};
 
@@ -9,10 +11,12 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
 use worldbench_widgets::hgraph::gpu::egui_wgpu;
 use worldbench_widgets::hgraph::{
-    ramp, tile_color, Backend, ColorMode, GpuTarget, GraphData, GraphEdge, HGraphView,
+    ramp, tile_color, Backend, ColorMode, GpuTarget, GraphData, GraphEdge, HGraphView, OrbitCamera,
+    ORBIT_RAD_PER_POINT,
 };
 
-/// Five nodes: the corners of a unit square and its centre; edges around the square.
+/// Five nodes: the corners of a unit square (z = 0) and, above its centre, the apex of a pyramid
+/// (z = 1); edges around the square.
 fn graph() -> GraphData {
     let edge = |from, to, action| GraphEdge {
         from,
@@ -21,7 +25,13 @@ fn graph() -> GraphData {
         count: 1,
     };
     GraphData {
-        positions: vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.5, 0.5]],
+        positions: vec![
+            [0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [1.0, 1.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.5, 0.5, 1.0],
+        ],
         frame_count: vec![1, 4, 16, 2, 8],
         in_degree: vec![1, 1, 1, 1, 0],
         out_degree: vec![1, 1, 1, 1, 1],
@@ -47,8 +57,16 @@ struct Fixture {
 }
 
 fn harness(backend: Backend) -> Harness<'static, Fixture> {
+    harness_with(backend, |_| {})
+}
+
+fn harness_with(
+    backend: Backend,
+    setup: impl FnOnce(&mut HGraphView),
+) -> Harness<'static, Fixture> {
     let mut view = HGraphView::new(backend);
     view.set_data(graph()).expect("valid graph");
+    setup(&mut view);
     let fixture = Fixture {
         view,
         boxes: Vec::new(),
@@ -225,6 +243,205 @@ fn colour_modes_recolour_the_nodes() {
     h.get_by_label("in + out degree (log scale)");
 }
 
+/// The orbit camera of the 3D tests: looking at the pyramid's centre from 4 units away.
+fn camera(yaw: f32, pitch: f32) -> OrbitCamera {
+    OrbitCamera {
+        target: [0.5, 0.5, 0.5],
+        yaw,
+        pitch,
+        distance: 4.0,
+    }
+}
+
+/// Where world point `p` appears in a view drawn in `rect` by camera `c`, from first principles:
+/// turn the offset from the target by yaw about y (x → −z at 90°), then by pitch about x; the
+/// camera sits `distance` in front along +z; a 45° vertical field of view maps depth-divided
+/// offsets onto half the view's height.
+fn expected_screen(c: &OrbitCamera, rect: egui::Rect, p: [f32; 3]) -> Pos2 {
+    let (x, y, z) = (p[0] - c.target[0], p[1] - c.target[1], p[2] - c.target[2]);
+    let (sy, cy) = c.yaw.sin_cos();
+    let (x1, z1) = (cy * x + sy * z, -sy * x + cy * z);
+    let (sp, cp) = c.pitch.sin_cos();
+    let (y2, z2) = (cp * y - sp * z1, sp * y + cp * z1);
+    let depth = c.distance - z2;
+    let points_per_unit = rect.height() / 2.0 / (std::f32::consts::PI / 8.0).tan();
+    rect.center() + vec2(x1, -y2) * points_per_unit / depth
+}
+
+fn drag_with(h: &mut Harness<'static, Fixture>, button: egui::PointerButton, a: Pos2, b: Pos2) {
+    let press = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button,
+        pressed,
+        modifiers: Modifiers::NONE,
+    };
+    h.hover_at(a);
+    h.run();
+    h.event(press(a, true));
+    h.run();
+    for k in 1..=4 {
+        h.hover_at(a + (b - a) * (k as f32 / 4.0));
+        h.run();
+    }
+    h.event(press(b, false));
+    h.run();
+}
+
+#[test]
+fn three_d_toggles_by_click_and_by_key() {
+    let mut h = harness(Backend::Painter);
+    h.run();
+    let generation = h.state().view.generation();
+    assert!(!h.state().view.three_d);
+    assert!(h.query_by_label("Reset view").is_none());
+    h.get_by_label("3D").click();
+    h.run();
+    assert!(h.state().view.three_d);
+    let fitted = h.state().view.camera.expect("fitted on the first 3D frame");
+    // Every node is on screen, and Reset view shows in 3D.
+    for n in 0..5 {
+        let p = node_pos(&h, n);
+        assert!(h.state().view.rect().contains(p), "node {n} at {p:?}");
+    }
+    h.get_by_label("Reset view");
+    // Key 3 over the view switches back, and again.
+    h.hover_at(h.state().view.rect().center());
+    h.run();
+    h.key_press(egui::Key::Num3);
+    h.run();
+    assert!(!h.state().view.three_d);
+    h.key_press(egui::Key::Num3);
+    h.run();
+    assert!(h.state().view.three_d);
+    assert_eq!(h.state().view.camera, Some(fitted));
+    // Switching never re-packs the GPU bytes: positions are 3D in both modes.
+    assert_eq!(h.state().view.generation(), generation);
+}
+
+#[test]
+#[allow(clippy::float_cmp)] // targets are copied, never computed
+fn orbit_drag_turns_the_camera_and_hover_follows_the_projection() {
+    let mut h = harness_with(Backend::Painter, |v| {
+        v.three_d = true;
+        v.camera = Some(camera(0.0, 0.0));
+    });
+    h.run();
+    let rect = h.state().view.rect();
+    // Yaw 0: the apex (node 4) is straight ahead, at the centre; where it will be after a
+    // quarter turn (0.5 units right of the target, at the target's depth) is empty.
+    let apex = [0.5, 0.5, 1.0];
+    let turned = expected_screen(&camera(std::f32::consts::FRAC_PI_2, 0.0), rect, apex);
+    let points_per_unit = rect.height() / 2.0 / (std::f32::consts::PI / 8.0).tan() / 4.0;
+    assert!((turned - (rect.center() + vec2(0.5 * points_per_unit, 0.0))).length() < 1e-3);
+    h.hover_at(turned);
+    h.run();
+    h.get_by_label("Hovered: none");
+    h.hover_at(rect.center());
+    h.run();
+    h.get_by_label("Hovered: Node 4: 8 frames, 2 tiles, in 0 / out 1");
+
+    // Drag 180 points right: half a degree per point, a quarter turn.
+    let builds = h.state().view.screen_grid_builds();
+    let a = rect.center() + vec2(-90.0, 100.0);
+    drag_with(
+        &mut h,
+        egui::PointerButton::Primary,
+        a,
+        a + vec2(180.0, 0.0),
+    );
+    let cam = h.state().view.camera.expect("camera");
+    assert!(
+        (cam.yaw - std::f32::consts::FRAC_PI_2).abs() < 0.01,
+        "{cam:?}"
+    );
+    assert!(cam.pitch.abs() < 1e-6);
+    assert_eq!(cam.target, [0.5, 0.5, 0.5]);
+    assert!(h.state().boxes.is_empty());
+    for n in 0..5u32 {
+        let want = expected_screen(&cam, rect, graph().positions[n as usize]);
+        assert!((node_pos(&h, n) - want).length() < 1e-2, "node {n}");
+    }
+    h.hover_at(turned);
+    h.run();
+    h.get_by_label("Hovered: Node 4: 8 frames, 2 tiles, in 0 / out 1");
+    // The drag's frames did not rebuild the picking grid; the first pick after it did, once.
+    assert_eq!(h.state().view.screen_grid_builds(), builds + 1);
+    // The square now stands edge-on left of the centre: nothing at the centre.
+    h.hover_at(rect.center());
+    h.run();
+    h.get_by_label("Hovered: none");
+
+    // Right-drag pans: the apex, at the target's depth, follows the pointer exactly.
+    let before = node_pos(&h, 4);
+    let b = rect.center() + vec2(-60.0, 80.0);
+    drag_with(
+        &mut h,
+        egui::PointerButton::Secondary,
+        b,
+        b + vec2(30.0, -20.0),
+    );
+    assert!((h.state().view.camera.expect("camera").yaw - cam.yaw).abs() < 1e-6);
+    assert!((node_pos(&h, 4) - (before + vec2(30.0, -20.0))).length() < 0.5);
+    // F fits again (keeping the angles): the apex's depth equals the target's, so it sits
+    // 0.5 units right of the centre of a camera fitted to the unit cube.
+    h.hover_at(rect.center());
+    h.run();
+    h.key_press(egui::Key::F);
+    h.run();
+    let fitted = h.state().view.camera.expect("camera");
+    assert_eq!(fitted.target, [0.5, 0.5, 0.5]);
+    assert!((fitted.yaw - cam.yaw).abs() < 1e-6);
+}
+
+#[test]
+#[allow(clippy::float_cmp)] // targets are copied, never computed
+fn box_select_in_3d_selects_the_nodes_whose_projections_are_inside() {
+    let cam = camera(std::f32::consts::FRAC_PI_2, 0.3);
+    let mut h = harness_with(Backend::Painter, |v| {
+        v.three_d = true;
+        v.camera = Some(cam);
+    });
+    h.run();
+    let rect = h.state().view.rect();
+    let screen: Vec<Pos2> = graph()
+        .positions
+        .iter()
+        .map(|&p| expected_screen(&cam, rect, p))
+        .collect();
+    // After a quarter turn the square stands edge-on at the left, tilted: its top corners are
+    // nodes 2 (far) and 3 (near). A box around those two only.
+    let lo = screen[2].min(screen[3]) - vec2(8.0, 8.0);
+    let hi = screen[2].max(screen[3]) + vec2(8.0, 8.0);
+    let boxed = egui::Rect::from_min_max(lo, hi);
+    let want: Vec<u32> = (0..5)
+        .filter(|&n| boxed.contains(screen[n as usize]))
+        .collect();
+    assert_eq!(want, vec![2, 3]);
+    h.hover_at(lo);
+    h.run();
+    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
+    h.drag_at(lo);
+    h.run();
+    for k in 1..=4 {
+        h.hover_at(lo + (hi - lo) * (k as f32 / 4.0));
+        h.run();
+    }
+    h.drop_at(hi);
+    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+    h.run();
+    assert_eq!(h.state().boxes, vec![want.clone()]);
+    assert_eq!(h.state().view.selection, want);
+    // The box did not orbit the camera.
+    assert_eq!(h.state().view.camera, Some(cam));
+    // In 2D the same screen box holds other nodes (or none): the selection used the projection.
+    h.state_mut().view.three_d = false;
+    h.run();
+    let flat: Vec<u32> = (0..5)
+        .filter(|&n| boxed.contains(node_pos(&h, n)))
+        .collect();
+    assert_ne!(flat, want);
+}
+
 /// `tests/snapshots/` (accept new images with `UPDATE_SNAPSHOTS=1`).
 fn snapshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots")
@@ -253,6 +470,42 @@ fn snapshot_of_the_wgpu_view() {
     h.run();
     let options = SnapshotOptions::new().output_path(snapshot_dir());
     h.snapshot_options("hgraph_view_wgpu", &options);
+}
+
+/// The same graph in 3D from the default angles: the pyramid's apex off the square's centre,
+/// the selected node and planned path ringed on the projection, the axis triad bottom right.
+#[test]
+fn snapshot_of_the_3d_wgpu_view() {
+    let state = egui_kittest::wgpu::create_render_state(
+        egui_kittest::wgpu::default_wgpu_setup(),
+        egui_wgpu::RendererOptions::PREDICTABLE,
+    );
+    let target = GpuTarget::of(&state);
+    let renderer = egui_kittest::wgpu::WgpuTestRenderer::from_render_state(state);
+    let mut view = HGraphView::new(Backend::Wgpu(target));
+    view.set_data(graph()).expect("valid graph");
+    view.three_d = true;
+    view.selected = Some(2);
+    view.path = vec![0, 1, 2, 4];
+    let fixture = Fixture {
+        view,
+        boxes: Vec::new(),
+    };
+    let mut h = Harness::builder()
+        .with_size([640.0, 480.0])
+        .renderer(renderer)
+        .build_ui_state(ui_fn, fixture);
+    h.run();
+    let cam = h.state().view.camera.expect("fitted");
+    assert_eq!(
+        (cam.yaw, cam.pitch),
+        (
+            worldbench_widgets::hgraph::DEFAULT_YAW,
+            worldbench_widgets::hgraph::DEFAULT_PITCH
+        )
+    );
+    let options = SnapshotOptions::new().output_path(snapshot_dir());
+    h.snapshot_options("hgraph_view_3d_wgpu", &options);
 }
 
 /// A smoke run's checkpoint, opened in the H-graph panel: computed and cached beside the
@@ -300,7 +553,7 @@ fn panel_computes_caches_and_plans_on_a_real_checkpoint() {
 
     let mut again = HGraphPanel::new(HGraphState {
         checkpoint: Some(ckpt),
-        axes: [0, 1],
+        ..HGraphState::default()
     });
     again.wait_for_open();
     let reopened = again.opened().expect("reopened");
@@ -511,4 +764,199 @@ fn compare_links_pan_and_selection_of_two_checkpoints() {
     want.dedup();
     assert!(!want.is_empty());
     assert_eq!(panel.compare_view().expect("compare").highlighted, want);
+
+    // 3D: the toggle switches both views to one camera, the z-axis chooser shows, and an orbit
+    // of the right view turns the left one the same.
+    assert!(h.query_by_label("z axis").is_none());
+    h.get_by_label("3D").click();
+    h.run();
+    let panel = &h.state().panel;
+    let right = panel.compare_view().expect("compare");
+    assert!(panel.view().three_d && right.three_d && panel.state.three_d);
+    let cam = panel.view().camera.expect("fitted");
+    assert_eq!(right.camera, Some(cam));
+    h.get_by_label("z axis");
+    let b = right.rect().center() + vec2(0.0, 60.0);
+    drag(&mut h, b);
+    let panel = &h.state().panel;
+    let turned = panel
+        .compare_view()
+        .expect("compare")
+        .camera
+        .expect("camera");
+    assert!((turned.yaw - cam.yaw - 40.0 * ORBIT_RAD_PER_POINT).abs() < 0.01);
+    assert_eq!(panel.view().camera, Some(turned));
+}
+
+/// Renders the paint callback of `view` (3D, camera `cam`) into a `size`² RGBA texture, with a
+/// depth attachment of `depth` when given; returns the pixel at the centre.
+fn render_centre_pixel(
+    state: &egui_wgpu::RenderState,
+    view: &mut HGraphView,
+    cam: OrbitCamera,
+    depth: Option<egui_wgpu::wgpu::TextureFormat>,
+) -> [u8; 4] {
+    use egui_wgpu::wgpu;
+    use egui_wgpu::CallbackTrait;
+    use worldbench_widgets::hgraph::{HGraphCallback, ViewUniform};
+
+    const SIZE: u32 = 64;
+    let (device, queue) = (&state.device, &state.queue);
+    let mut target = GpuTarget {
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        msaa_samples: 1,
+        depth_format: None,
+    };
+    if let Some(d) = depth {
+        target = target.with_depth(d);
+    }
+    let rect = egui::Rect::from_min_size(Pos2::ZERO, vec2(SIZE as f32, SIZE as f32));
+    let callback = HGraphCallback {
+        view_key: 1,
+        target,
+        data: view.gpu_data(),
+        uniform: ViewUniform::new(&cam.projection(rect), 1.0, true),
+    };
+    let mut resources = egui_wgpu::CallbackResources::new();
+    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+    let screen = egui_wgpu::ScreenDescriptor {
+        size_in_pixels: [SIZE, SIZE],
+        pixels_per_point: 1.0,
+    };
+    let extra = callback.prepare(device, queue, &screen, &mut encoder, &mut resources);
+    let texture = |format, usage| {
+        device.create_texture(&wgpu::TextureDescriptor {
+            label: None,
+            size: wgpu::Extent3d {
+                width: SIZE,
+                height: SIZE,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage,
+            view_formats: &[],
+        })
+    };
+    let color = texture(
+        target.format,
+        wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+    );
+    let color_view = color.create_view(&wgpu::TextureViewDescriptor::default());
+    let depth_view = depth.map(|d| {
+        texture(d, wgpu::TextureUsages::RENDER_ATTACHMENT)
+            .create_view(&wgpu::TextureViewDescriptor::default())
+    });
+    {
+        let mut pass = encoder
+            .begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: None,
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &color_view,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                    depth_slice: None,
+                })],
+                depth_stencil_attachment: depth_view.as_ref().map(|view| {
+                    wgpu::RenderPassDepthStencilAttachment {
+                        view,
+                        depth_ops: Some(wgpu::Operations {
+                            load: wgpu::LoadOp::Clear(1.0),
+                            store: wgpu::StoreOp::Discard,
+                        }),
+                        stencil_ops: None,
+                    }
+                }),
+                ..Default::default()
+            })
+            .forget_lifetime();
+        let info = egui::PaintCallbackInfo {
+            viewport: rect,
+            clip_rect: rect,
+            pixels_per_point: 1.0,
+            screen_size_px: [SIZE, SIZE],
+        };
+        callback.paint(info, &mut pass, &resources);
+    }
+    let row_bytes = (SIZE * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
+    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size: u64::from(row_bytes * SIZE),
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    encoder.copy_texture_to_buffer(
+        color.as_image_copy(),
+        wgpu::TexelCopyBufferInfo {
+            buffer: &buffer,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(row_bytes),
+                rows_per_image: None,
+            },
+        },
+        wgpu::Extent3d {
+            width: SIZE,
+            height: SIZE,
+            depth_or_array_layers: 1,
+        },
+    );
+    let index = queue.submit(extra.into_iter().chain([encoder.finish()]));
+    let (tx, rx) = std::sync::mpsc::channel();
+    buffer
+        .slice(..)
+        .map_async(wgpu::MapMode::Read, move |r| drop(tx.send(r)));
+    device
+        .poll(wgpu::PollType::Wait {
+            submission_index: Some(index),
+            timeout: Some(std::time::Duration::from_secs(30)),
+        })
+        .expect("poll");
+    rx.recv().expect("mapped").expect("map");
+    let bytes = buffer.slice(..).get_mapped_range().expect("range");
+    let at = (SIZE / 2 * row_bytes + SIZE / 2 * 4) as usize;
+    [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]
+}
+
+/// Two nodes on one line of sight: node 0 (in front) is drawn before node 1 (behind). Without a
+/// depth attachment the later one covers the centre; with one, the nearer one does.
+#[test]
+fn depth_attachment_puts_the_nearer_node_on_top() {
+    let state = egui_kittest::wgpu::create_render_state(
+        egui_kittest::wgpu::default_wgpu_setup(),
+        egui_wgpu::RendererOptions::PREDICTABLE,
+    );
+    let mut data = graph();
+    data.positions = vec![
+        [0.0, 0.0, 1.0],
+        [0.0, 0.0, 0.0],
+        [9.0, 9.0, 0.0],
+        [-9.0, 9.0, 0.0],
+        [9.0, -9.0, 0.0],
+    ];
+    let mut view = HGraphView::new(Backend::Painter);
+    view.set_data(data).expect("valid graph");
+    let (near, far) = (view.colors()[0], view.colors()[1]);
+    assert_ne!(near, far);
+    let cam = OrbitCamera {
+        target: [0.0; 3],
+        yaw: 0.0,
+        pitch: 0.0,
+        distance: 5.0,
+    };
+    let rgba = |c: Color32| [c.r(), c.g(), c.b(), c.a()];
+    let flat = render_centre_pixel(&state, &mut view, cam, None);
+    assert_eq!(flat, rgba(far));
+    let deep = render_centre_pixel(
+        &state,
+        &mut view,
+        cam,
+        Some(egui_wgpu::wgpu::TextureFormat::Depth32Float),
+    );
+    assert_eq!(deep, rgba(near));
 }

@@ -8,6 +8,7 @@ const FLOOR: Color32 = Color32::from_rgb(24, 24, 28);
 const WALL: Color32 = Color32::from_rgb(110, 110, 118);
 const PATH: Color32 = Color32::from_rgb(80, 220, 255);
 const CURRENT: Color32 = Color32::from_rgb(255, 60, 60);
+const GRID: Color32 = Color32::from_rgb(44, 44, 52);
 
 /// The tile map of one dataset, built from plain data each frame.
 pub struct TileMap<'a> {
@@ -77,6 +78,10 @@ impl<'a> TileMap<'a> {
                 let cell = self.tile_rect(rect, tile);
                 let wall = self.walls.get(tile).unwrap_or(false);
                 painter.rect_filled(cell, 0.0, if wall { WALL } else { FLOOR });
+                if !wall && self.tile_size >= 6.0 {
+                    // A faint grid, so single tiles can be aimed at on an empty map.
+                    painter.rect_stroke(cell, 0.0, Stroke::new(0.5, GRID), StrokeKind::Inside);
+                }
                 if let Some(n) = self.coverage.and_then(|g| g.get(tile)) {
                     if n > 0 && !wall {
                         painter.rect_filled(cell.shrink(0.5), 0.0, heat_color(n, max));

@@ -1,12 +1,15 @@
-//! `worldbench bench hgraph-render`: per-frame CPU time of the h-graph view against egui_plot's
-//! `Points` + `Line` showing the same nodes and edges, in one run.
+//! `worldbench bench hgraph-render`: per-frame CPU time of the h-graph view, in 2D and in 3D,
+//! against egui_plot's `Points` + `Line` showing the same nodes and edges (2D), in one run.
 //!
 //! A frame is what the CPU does each frame: egui's frame building (`Context::run_ui`, with pointer
-//! moves, drags that pan and pinch-zooms at the cursor) plus tessellation of the shapes. Our view
-//! draws through a wgpu paint callback whose buffers are uploaded once (that one-time packing is
-//! reported separately); per frame its `prepare` writes a 32-byte uniform, which is not timed here
-//! (no GPU submission). The peer gets its points as a borrowed slice (no copy per frame) and the
-//! edges as one polyline through both ends of every edge (the same vertex count).
+//! moves, drags that pan (2D) or orbit (3D) and pinch-zooms) plus tessellation of the shapes. Our
+//! view draws through a wgpu paint callback whose buffers are uploaded once (that one-time packing
+//! is reported separately); per frame its `prepare` writes a 96-byte uniform, which is not timed
+//! here (no GPU submission). In 3D, hover picking projects every node and rebuilds the screen grid
+//! on the first frame after the camera moved (the frames where it moved skip the hover pick):
+//! that cost shows in the 3D p90, and is also timed on its own. The peer gets its points as a
+//! borrowed slice (no copy per frame) and the edges as one polyline through both ends of every
+//! edge (the same vertex count).
 
 use std::time::Instant;
 
@@ -26,9 +29,15 @@ const SCREEN: [f32; 2] = [1280.0, 800.0];
 struct Row {
     nodes: usize,
     edges: usize,
-    /// Median and 90th percentile of our per-frame CPU time.
+    /// Median and 90th percentile of our per-frame CPU time, 2D view.
     ours_ms_median: f64,
     ours_ms_p90: f64,
+    /// The same in the 3D view (orbit instead of pan).
+    ours_3d_ms_median: f64,
+    ours_3d_ms_p90: f64,
+    /// Median time of a 3D pick right after the camera moved: every node projected on the CPU
+    /// and the screen grid rebuilt (the later picks under the same camera reuse both).
+    pick_3d_after_move_ms: f64,
     /// One-time packing of node instances and edge vertices (on data or colour change only).
     ours_upload_prep_ms: f64,
     peer_ms_median: f64,
@@ -107,6 +116,7 @@ fn measure(nodes: usize, frames: usize, peer_frames: usize) -> Result<Row> {
     let target = GpuTarget {
         format: TextureFormat::Rgba8Unorm,
         msaa_samples: 1,
+        depth_format: None,
     };
     let mut view = HGraphView::new(Backend::Wgpu(target));
     view.set_data(data.clone()).map_err(anyhow::Error::msg)?;
@@ -118,6 +128,13 @@ fn measure(nodes: usize, frames: usize, peer_frames: usize) -> Result<Row> {
             view.ui(ui, ui.available_size());
         });
     });
+    view.three_d = true;
+    let ours_3d = time_frames(3, frames, |ui| {
+        egui::CentralPanel::default().show(ui, |ui| {
+            view.ui(ui, ui.available_size());
+        });
+    });
+    let pick_3d = time_pick_after_move(&mut view, 7);
 
     let points: Vec<PlotPoint> = data
         .positions
@@ -143,11 +160,30 @@ fn measure(nodes: usize, frames: usize, peer_frames: usize) -> Result<Row> {
         edges,
         ours_ms_median: om,
         ours_ms_p90: percentile(&ours, 0.9),
+        ours_3d_ms_median: percentile(&ours_3d, 0.5),
+        ours_3d_ms_p90: percentile(&ours_3d, 0.9),
+        pick_3d_after_move_ms: percentile(&pick_3d, 0.5),
         ours_upload_prep_ms: prep_ms,
         peer_ms_median: pm,
         peer_ms_p90: percentile(&peer, 0.9),
         speedup: pm / om,
     })
+}
+
+/// Milliseconds of `repeats` picks at the view's centre, each right after an orbit of the 3D
+/// camera (so each projects every node and rebuilds the screen grid).
+fn time_pick_after_move(view: &mut HGraphView, repeats: usize) -> Vec<f64> {
+    let rect = view.rect();
+    let mut camera = view.camera.unwrap_or_default();
+    (0..repeats)
+        .map(|_| {
+            camera.orbit(vec2(7.0, 3.0));
+            view.camera = Some(camera);
+            let started = Instant::now();
+            std::hint::black_box(view.pick(rect, rect.center()));
+            started.elapsed().as_secs_f64() * 1e3
+        })
+        .collect()
 }
 
 pub fn run(args: &BenchRenderArgs) -> Result<()> {
@@ -164,20 +200,32 @@ pub fn run(args: &BenchRenderArgs) -> Result<()> {
         return Ok(());
     }
     println!(
-        "h-graph view per-frame CPU time (egui frame + tessellation, pan and zoom), {} frames; peer: egui_plot Points + Line, {} frames",
+        "h-graph view per-frame CPU time (egui frame + tessellation; 2D: pan and zoom, 3D: orbit and zoom), {} frames each; peer: egui_plot Points + Line, {} frames",
         args.frames, args.peer_frames
     );
     println!(
-        "| {:>9} | {:>9} | {:>12} | {:>9} | {:>14} | {:>15} | {:>9} |",
-        "nodes", "edges", "ours ms (md)", "ours p90", "egui_plot (md)", "egui_plot p90", "speedup"
+        "| {:>9} | {:>9} | {:>10} | {:>9} | {:>10} | {:>9} | {:>14} | {:>14} | {:>15} | {:>9} |",
+        "nodes",
+        "edges",
+        "2D ms (md)",
+        "2D p90",
+        "3D ms (md)",
+        "3D p90",
+        "3D re-pick ms",
+        "egui_plot (md)",
+        "egui_plot p90",
+        "speedup"
     );
     println!(
         "|{}|",
         [
             "-----------",
             "-----------",
-            "--------------",
+            "------------",
             "-----------",
+            "------------",
+            "-----------",
+            "----------------",
             "----------------",
             "-----------------",
             "-----------"
@@ -186,16 +234,20 @@ pub fn run(args: &BenchRenderArgs) -> Result<()> {
     );
     for r in &rows {
         println!(
-            "| {:>9} | {:>9} | {:>12.3} | {:>9.3} | {:>14.1} | {:>15.1} | {:>8.0}× |",
+            "| {:>9} | {:>9} | {:>10.3} | {:>9.3} | {:>10.3} | {:>9.3} | {:>14.1} | {:>14.1} | {:>15.1} | {:>8.0}× |",
             r.nodes,
             r.edges,
             r.ours_ms_median,
             r.ours_ms_p90,
+            r.ours_3d_ms_median,
+            r.ours_3d_ms_p90,
+            r.pick_3d_after_move_ms,
             r.peer_ms_median,
             r.peer_ms_p90,
             r.speedup
         );
     }
+    println!("speedup: egui_plot median / our 2D median. 3D re-pick: the first pick after the camera moved (every node projected, screen grid rebuilt).");
     println!(
         "one-time packing of GPU buffers (on data or colour change): {}",
         rows.iter()

@@ -1,4 +1,7 @@
 //! `worldbench eval`: planning metrics of checkpoints, merged into metrics/planning_metrics.csv.
+//!
+//! Rows are keyed by step: `--checkpoint last` evaluates `last.safetensors` as the step its metadata
+//! holds, and a row of a step already in the file is replaced, never added twice.
 
 use anyhow::{Context, Result};
 use worldbench_model::checkpoint;
@@ -20,7 +23,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         let row = evaluate_checkpoint(&encoder, &run.data, &run.world, ckpt.step, ckpt.seed)
             .with_context(|| format!("evaluating {}", path.display()))?;
         if !args.json {
-            eprintln!("evaluated {}", path.display());
+            eprintln!("evaluated {} (step {})", path.display(), ckpt.step);
         }
         rows.push(row);
     }

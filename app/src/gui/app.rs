@@ -243,6 +243,11 @@ impl WorldbenchApp {
         &mut self.worklog
     }
 
+    /// The Checkpoints panel (tests wait on its background read of `last`'s step).
+    pub fn checkpoints_panel_mut(&mut self) -> &mut CheckpointsPanel {
+        &mut self.checkpoints
+    }
+
     /// Dataset folders the Train panel offers.
     pub fn dataset_dirs(&self) -> &[PathBuf] {
         &self.dataset_dirs
@@ -642,9 +647,7 @@ impl eframe::App for WorldbenchApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
-        let gpu = frame
-            .wgpu_render_state()
-            .map(worldbench_widgets::hgraph::GpuTarget::of);
+        let gpu = frame.wgpu_render_state().map(super::gpu_target);
         self.hgraph.set_gpu(gpu);
         let ctx = ui.ctx().clone();
         egui::Panel::left("nav")

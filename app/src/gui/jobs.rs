@@ -6,7 +6,8 @@
 //! Children get their own process group, so closing the app (or Ctrl+C in its terminal) leaves a
 //! training run going; Cancel sends SIGTERM, and the trainer writes `last` before it exits. Runs that
 //! were already running when the app started are *followed*: their run.json and metrics files are
-//! polled off the UI thread.
+//! polled off the UI thread. A resumed run's job starts with the run's earlier metrics rows (read on
+//! the job runtime before the child starts), so its loss curve is the whole run's.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -39,7 +40,7 @@ pub enum JobKind {
     Train,
     /// `worldbench train --resume <run>`.
     Resume,
-    /// `worldbench eval --run <run> --checkpoint <step>`.
+    /// `worldbench eval --run <run> --checkpoint <step or last>`.
     Eval,
     /// `worldbench data gen …`.
     GenerateDataset,
@@ -116,11 +117,14 @@ pub struct Job {
     pub pid: Option<u32>,
     /// The run folder (printed first by `train`; known up front for resume, eval and follow).
     pub run_dir: Option<PathBuf>,
+    /// The step training started from (a resume's `last`; 0 for a new run).
+    pub start_step: u64,
     /// Latest step reached and the run's total.
     pub step: u64,
     pub total_steps: u64,
     pub steps_per_s: f64,
     pub eta_secs: f64,
+    /// Logged steps in step order; a resumed or followed run's include those before this job.
     pub losses: Vec<LossPoint>,
     /// Planning metrics of checkpoints, as they land.
     pub evals: Vec<PlanningRow>,
@@ -140,6 +144,7 @@ impl Job {
             state: JobState::Running,
             pid: None,
             run_dir,
+            start_step: 0,
             step: 0,
             total_steps: 0,
             steps_per_s: 0.0,
@@ -239,7 +244,11 @@ impl Job {
                 ..
             } => {
                 self.total_steps = total_steps;
+                self.start_step = start_step;
                 self.step = start_step;
+                // The trainer drops rows after the step it resumes from; so does the live view.
+                self.losses.retain(|p| p.step <= start_step);
+                self.evals.retain(|r| r.step <= start_step);
             }
             TrainEvent::Step {
                 step,
@@ -455,12 +464,23 @@ impl JobSupervisor {
         }
     }
 
-    /// Starts `exe spec.args…` as a child process; returns its job id at once.
+    /// Starts `exe spec.args…` as a child process; returns its job id at once. A resume first reads
+    /// the run's metrics files (on the runtime, not the UI thread), so the job shows the whole run.
     pub fn launch(&mut self, spec: JobSpec) -> JobId {
+        let history = if spec.kind == JobKind::Resume {
+            spec.run_dir.clone()
+        } else {
+            None
+        };
         let sender = self.sender(spec.kind, spec.label, spec.run_dir);
         let id = sender.id;
         let exe = self.exe.clone();
-        self.runtime.spawn(run_child(exe, spec.args, sender));
+        self.runtime.spawn(async move {
+            if let Some(dir) = history {
+                send_history(dir, &sender).await;
+            }
+            run_child(exe, spec.args, sender).await;
+        });
         id
     }
 
@@ -620,6 +640,14 @@ async fn read_lines<R: tokio::io::AsyncRead + Unpin>(stream: R, sender: Sender, 
     }
 }
 
+/// Sends what a run's metrics files hold so far (before its resumed child starts).
+async fn send_history(run_dir: PathBuf, sender: &Sender) {
+    let read = tokio::task::spawn_blocking(move || read_follow_snapshot(&run_dir)).await;
+    if let Ok((Some(snap), _)) = read {
+        sender.send(Update::Snapshot(snap)).await;
+    }
+}
+
 async fn follow_run(run_dir: PathBuf, pid: u32, sender: Sender) {
     let mut seen_rows = usize::MAX;
     let mut seen_evals = usize::MAX;
@@ -770,6 +798,114 @@ mod tests {
             panic!()
         };
         assert!(msg.contains("/nonexistent/worldbench"), "{msg}");
+    }
+
+    fn train_row(step: u64) -> TrainRow {
+        TrainRow {
+            step,
+            wall_s: step as f64,
+            loss: 1.0 / step as f64,
+            loss_pred: 0.5,
+            loss_var: 0.25,
+            loss_cov: 0.25,
+            lr: 3e-4,
+            h_std: 1.0,
+            h_norm: 1.0,
+            steps_per_s: 10.0,
+        }
+    }
+
+    fn planning_row(step: u64) -> PlanningRow {
+        PlanningRow {
+            step,
+            num_nodes_h: 3,
+            num_edges_h: 4,
+            reach_h_median: 0.5,
+            reach_h_p10: 0.25,
+            reach_h_p90: 1.0,
+            h_local_success: 0.5,
+            test1_success: 1,
+            test1_steps: 7,
+            test2_success: 0,
+            test2_steps: 9,
+            merge_radius: 0.05,
+            eval_secs: 0.5,
+        }
+    }
+
+    fn step_event(step: u64) -> TrainEvent {
+        TrainEvent::Step {
+            step,
+            total_steps: 20,
+            loss: 0.1,
+            loss_pred: 0.05,
+            loss_var: 0.03,
+            loss_cov: 0.02,
+            steps_per_s: 10.0,
+            eta_secs: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_resumed_job_continues_the_earlier_curve_from_the_step_it_resumes_at() {
+        let mut job = Job::new(4, JobKind::Resume, "resume".into(), Some("/r".into()));
+        // The run's files: rows 1..=9 (a crash after `last` was written at 7) and metrics at 5 and 9.
+        job.apply(Update::Snapshot(FollowSnapshot {
+            train: (1..=9).map(train_row).collect(),
+            planning: vec![planning_row(5), planning_row(9)],
+            total_steps: 20,
+        }));
+        job.apply(Update::Progress(TrainEvent::Started {
+            total_steps: 20,
+            start_step: 7,
+            device: "cpu".into(),
+            num_sequences: 0,
+            num_params: 0,
+        }));
+        job.apply(Update::Progress(step_event(8)));
+        let steps: Vec<u64> = job.losses.iter().map(|p| p.step).collect();
+        assert_eq!(steps, (1..=8).collect::<Vec<_>>());
+        assert_eq!(job.evals.iter().map(|r| r.step).collect::<Vec<_>>(), [5]);
+        assert_eq!((job.start_step, job.step), (7, 8));
+    }
+
+    #[test]
+    fn a_resume_job_reads_the_run_history_before_its_child_starts() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = RunPaths::new(tmp.path());
+        paths.create_dirs().unwrap();
+        worldbench_storage::metrics::write_csv(
+            &paths.train_csv(),
+            &(1..=4).map(train_row).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        worldbench_storage::metrics::write_csv(&paths.planning_csv(), &[planning_row(3)]).unwrap();
+        let mut sup = JobSupervisor::new(PathBuf::from("/nonexistent/worldbench")).unwrap();
+        let id = sup.launch(JobSpec {
+            kind: JobKind::Resume,
+            label: "resume".into(),
+            args: vec![],
+            run_dir: Some(tmp.path().to_path_buf()),
+        });
+        let mut ended = false;
+        for _ in 0..100 {
+            if sup
+                .wait_for_update(Duration::from_secs(5))
+                .iter()
+                .any(|n| matches!(n, JobNotice::Ended { .. }))
+            {
+                ended = true;
+                break;
+            }
+        }
+        assert!(ended);
+        let job = sup.get(id).unwrap();
+        assert_eq!(
+            job.losses.iter().map(|p| p.step).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
+        assert_eq!(job.evals.iter().map(|r| r.step).collect::<Vec<_>>(), [3]);
+        assert!(matches!(job.state, JobState::Failed(_)));
     }
 
     #[test]

@@ -18,6 +18,19 @@ pub use app::{PanelId, State, WorldbenchApp, DEMO_DATASET, SHORTCUTS};
 pub const ICON_PNG: &[u8] = include_bytes!("../../../assets/worldbench.png");
 
 /// Opens the desktop app on the workspace `workspace` (created on first use).
+/// Bits of the window's depth buffer (eframe `NativeOptions::depth_buffer`).
+const DEPTH_BITS: u8 = 32;
+
+/// The h-graph view's render target: the window's colour format and the depth format that
+/// [`DEPTH_BITS`] gives the render pass (the pipelines must match the pass).
+pub fn gpu_target(rs: &eframe::egui_wgpu::RenderState) -> worldbench_widgets::hgraph::GpuTarget {
+    let target = worldbench_widgets::hgraph::GpuTarget::of(rs);
+    match eframe::egui_wgpu::depth_format_from_bits(DEPTH_BITS, 0) {
+        Some(format) => target.with_depth(format),
+        None => target,
+    }
+}
+
 pub fn run(workspace: PathBuf) -> anyhow::Result<()> {
     let exe = std::env::current_exe()
         .map_err(|e| anyhow::anyhow!("cannot find the worldbench executable: {e}"))?;
@@ -33,6 +46,8 @@ pub fn run(workspace: PathBuf) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport,
         renderer: eframe::Renderer::Wgpu,
+        // A depth buffer for the h-graph's 3D view (nearer nodes draw on top); see `gpu_target`.
+        depth_buffer: DEPTH_BITS,
         ..Default::default()
     };
     eframe::run_native(

@@ -1,5 +1,6 @@
-//! What the h-graph view draws: projected node positions, per-node statistics and edges — plain
-//! data, independent of how the positions were computed.
+//! What the h-graph view draws: projected node positions (three coordinates: the 2D view shows x
+//! and y, the 3D view all three), per-node statistics and edges — plain data, independent of how
+//! the positions were computed.
 
 use egui::{pos2, Rect};
 
@@ -15,8 +16,9 @@ pub struct GraphEdge {
 /// One h-graph ready to draw. Every per-node vector has `num_nodes()` entries.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GraphData {
-    /// Projected position of each node (e.g. two principal axes), in arbitrary world units.
-    pub positions: Vec<[f32; 2]>,
+    /// Projected position of each node (e.g. three principal axes: x, y, z), in arbitrary world
+    /// units. The 2D view shows x and y; the 3D view all three.
+    pub positions: Vec<[f32; 3]>,
     /// Frames mapped to each node (sets the drawn size).
     pub frame_count: Vec<u32>,
     pub in_degree: Vec<u32>,
@@ -75,7 +77,7 @@ impl GraphData {
         Ok(())
     }
 
-    /// The bounding box of the node positions (a unit box around the origin when empty).
+    /// The bounding box of the node positions' x and y (a unit box around the origin when empty).
     pub fn bounds(&self) -> Rect {
         let mut r = Rect::NOTHING;
         for p in &self.positions {
@@ -97,7 +99,8 @@ impl GraphData {
         &self.edges[lo..hi]
     }
 
-    /// A deterministic synthetic graph for benchmarks and tests: `n` nodes on a noisy spiral,
+    /// A deterministic synthetic graph for benchmarks and tests: `n` nodes on a noisy spiral
+    /// (rising and falling in z),
     /// `edges_per_node` out-edges each to nearby ids, degrees and SCCs filled in plausibly.
     pub fn synthetic(n: usize, edges_per_node: usize, seed: u64) -> Self {
         let mut s = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
@@ -113,7 +116,11 @@ impl GraphData {
         for i in 0..n {
             let t = i as f32 / n.max(1) as f32 * 12.0;
             let r = 0.2 + t;
-            positions.push([r * t.cos() + rnd() - 0.5, r * t.sin() + rnd() - 0.5]);
+            positions.push([
+                r * t.cos() + rnd() - 0.5,
+                r * t.sin() + rnd() - 0.5,
+                0.4 * r * (0.5 * t).sin(),
+            ]);
             frame_count.push(1 + (rnd() * rnd() * 40.0) as u32);
             node_tile.push([(i % 14) as i16, ((i / 14) % 16) as i16]);
         }

@@ -3,6 +3,8 @@
 
 use egui::{pos2, vec2, Pos2, Rect, Vec2};
 
+use super::projection::Projection;
+
 /// Smallest and largest zoom, in screen points per world unit.
 const MIN_SCALE: f32 = 1e-6;
 const MAX_SCALE: f32 = 1e9;
@@ -83,6 +85,22 @@ impl ViewTransform {
             2.0 * self.scale / size.y.max(1.0),
         )
     }
+
+    /// The same transform as a [`Projection`] of 3D points that ignores z (for a view drawn in
+    /// `rect`): `to_screen` of `[x, y, z]` equals [`Self::to_screen`] of `[x, y]`.
+    pub fn projection(&self, rect: Rect) -> Projection {
+        let s = self.ndc_scale(rect.size());
+        Projection {
+            origin: [self.center[0], self.center[1], 0.0],
+            matrix: [
+                [s.x, 0.0, 0.0, 0.0],
+                [0.0, s.y, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 1.0],
+            ],
+            rect,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -123,5 +141,19 @@ mod tests {
         assert!((t.scale - 45.0).abs() < 1e-4);
         assert!(rect.contains(t.to_screen(rect, [-1.0, 0.0])));
         assert!(rect.contains(t.to_screen(rect, [3.0, 1.0])));
+    }
+
+    #[test]
+    fn projection_matches_to_screen() {
+        let rect = Rect::from_min_size(pos2(10.0, 30.0), vec2(200.0, 100.0));
+        let t = ViewTransform {
+            center: [1.0, -2.0],
+            scale: 7.5,
+        };
+        let p = t.projection(rect);
+        for w in [[1.0, -2.0], [3.0, 4.0], [-5.5, 0.25]] {
+            let s = p.to_screen([w[0], w[1], 123.0]).expect("2D never clips");
+            assert!(close(s, t.to_screen(rect, w)), "{w:?}");
+        }
     }
 }

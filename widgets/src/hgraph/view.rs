@@ -1,27 +1,47 @@
-//! The h-graph view: draws a [`GraphData`] through wgpu (or egui's painter), with pan, zoom at
-//! the cursor, fit to view (F), hover and click picking, shift-drag box selection, alt-drag (or
+//! The h-graph view: draws a [`GraphData`] through wgpu (or egui's painter), in 2D (x and y:
+//! drag pans, scroll zooms at the cursor) or 3D (x, y and z with an orbit camera: drag orbits,
+//! right- or middle-drag pans, scroll zooms towards the centre; the "3D" toggle or key 3), with fit
+//! to view (F), hover and click picking, shift-drag box selection, alt-drag (or
 //! [`HGraphView::lasso_mode`]) lasso selection, highlighted nodes and a planned path drawn on top.
+//!
+//! Both modes draw through one [`Projection`]; in 3D, picking works on the nodes' projected screen
+//! positions, cached per projection, with the spatial grid over them rebuilt lazily on the first
+//! pick after the camera moved (while the camera moves, hover is not picked).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use egui::{pos2, vec2, Color32, Key, Pos2, Rect, Response, Sense, Stroke, StrokeKind, Ui, Vec2};
+use egui::{
+    pos2, vec2, Color32, Key, PointerButton, Pos2, Rect, Response, Sense, Stroke, StrokeKind, Ui,
+    Vec2,
+};
 
+use super::camera::{OrbitCamera, DEFAULT_PITCH, DEFAULT_YAW};
 use super::colors::{node_colors, ColorMode, ColorScale};
 use super::data::GraphData;
 use super::gpu::{GpuData, GpuTarget, HGraphCallback, ViewUniform};
 use super::legend::legend;
-use super::painter::paint;
+use super::painter::{paint, Scene};
 use super::picking::SpatialGrid;
+use super::projection::Projection;
 use super::transform::ViewTransform;
 
 /// Extra pick tolerance around a node's disc, in screen points.
 const PICK_SLOP: f32 = 3.0;
+/// The 3D screen-space grid covers the view and this many points around it (more than the
+/// largest pickable disc: 14 points × size 4 + slop).
+const GRID_MARGIN: f32 = 64.0;
 const BACKGROUND: Color32 = Color32::from_rgb(16, 16, 20);
 const HOVER: Color32 = Color32::WHITE;
 const SELECTED: Color32 = Color32::from_rgb(255, 80, 200);
 const HIGHLIGHT: Color32 = Color32::from_rgb(255, 255, 0);
 const PATH: Color32 = Color32::from_rgb(255, 150, 30);
+/// Colours of the 3D axis triad (x, y, z).
+const AXIS_COLORS: [Color32; 3] = [
+    Color32::from_rgb(230, 90, 90),
+    Color32::from_rgb(90, 200, 110),
+    Color32::from_rgb(100, 150, 255),
+];
 /// Highlight rings drawn at most (beyond that the view says how many were left out).
 const MAX_RINGS: usize = 20_000;
 
@@ -52,10 +72,82 @@ pub fn node_radius(frames: u32) -> f32 {
     (2.0 + 1.5 * (frames.max(1) as f32).log2()).clamp(2.0, 14.0)
 }
 
-/// The h-graph view and its state (data, colours, GPU bytes, view transform, selection).
+/// The nodes' screen positions under one projection, and what is derived from them lazily: the
+/// spatial grid for picking (3D) and the far-to-near drawing order (3D painter).
+#[derive(Default)]
+struct ScreenCache {
+    /// The projection `pos` was computed with (`None`: nothing cached).
+    proj: Option<Projection>,
+    /// Screen points per node (`NaN` behind the near plane).
+    pos: Vec<[f32; 2]>,
+    /// The grid over `pos` (kept between rebuilds to reuse its memory).
+    grid: SpatialGrid,
+    grid_valid: bool,
+    order: Option<Vec<u32>>,
+    /// How many times `pos` and `grid` were computed.
+    projections: u64,
+    grid_builds: u64,
+}
+
+impl ScreenCache {
+    fn update(&mut self, proj: &Projection, positions: &[[f32; 3]]) {
+        if self.proj.as_ref() != Some(proj) {
+            self.pos.clear();
+            self.pos.extend(
+                positions
+                    .iter()
+                    .map(|&p| proj.to_screen(p).map_or([f32::NAN; 2], |s| [s.x, s.y])),
+            );
+            self.proj = Some(*proj);
+            self.grid_valid = false;
+            self.order = None;
+            self.projections += 1;
+        }
+    }
+
+    fn grid(&mut self, proj: &Projection, positions: &[[f32; 3]]) -> (&SpatialGrid, &[[f32; 2]]) {
+        self.update(proj, positions);
+        if !self.grid_valid {
+            self.grid
+                .rebuild_within(&self.pos, proj.rect.expand(GRID_MARGIN));
+            self.grid_valid = true;
+            self.grid_builds += 1;
+        }
+        (&self.grid, &self.pos)
+    }
+
+    /// Node ids in front of the camera, farthest first (ties by id).
+    fn depth_order(&mut self, proj: &Projection, positions: &[[f32; 3]]) -> &[u32] {
+        self.update(proj, positions);
+        self.order.get_or_insert_with(|| {
+            let mut v: Vec<(f32, u32)> = positions
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &p)| {
+                    let c = proj.clip(p);
+                    (c[3] > 0.0 && c[2] >= 0.0).then_some((c[3], i as u32))
+                })
+                .collect();
+            v.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            v.into_iter().map(|(_, i)| i).collect()
+        })
+    }
+
+    fn clear(&mut self) {
+        self.proj = None;
+        self.pos.clear();
+        self.grid = SpatialGrid::default();
+        self.grid_valid = false;
+        self.order = None;
+    }
+}
+
+/// The h-graph view and its state (data, colours, GPU bytes, 2D transform or 3D camera,
+/// selection).
 pub struct HGraphView {
     key: u64,
     data: Arc<GraphData>,
+    /// The 2D view's grid over world x and y (built once per data).
     grid: SpatialGrid,
     scale: ColorScale,
     colors: Vec<Color32>,
@@ -66,8 +158,14 @@ pub struct HGraphView {
     generation: u64,
     gpu: Arc<GpuData>,
     pub backend: Backend,
-    /// `None` until the first frame fits the data to the view.
+    /// The 2D view's pan and zoom; `None` until the first 2D frame fits the data to the view.
     pub transform: Option<ViewTransform>,
+    /// Show x, y and z with the orbit camera (else x and y).
+    pub three_d: bool,
+    /// The 3D view's camera; `None` until the first 3D frame fits the data (default angles).
+    pub camera: Option<OrbitCamera>,
+    /// Names of the x, y and z axes, shown beside the 3D axis triad.
+    pub axis_names: [String; 3],
     /// Multiplier of every node radius.
     pub size_scale: f32,
     pub show_edges: bool,
@@ -75,7 +173,7 @@ pub struct HGraphView {
     pub selected: Option<u32>,
     /// Nodes of the last box or lasso selection.
     pub selection: Vec<u32>,
-    /// A plain drag draws a lasso (instead of panning), as alt-drag does.
+    /// A plain drag draws a lasso (instead of panning or orbiting), as alt-drag does.
     pub lasso_mode: bool,
     /// Nodes to ring (e.g. those of a tile clicked on the map).
     pub highlighted: Vec<u32>,
@@ -89,6 +187,9 @@ pub struct HGraphView {
     painter_complete: bool,
     /// Where the view was drawn last frame (screen points).
     rect: Rect,
+    /// The projection drawn last frame.
+    last_proj: Option<Projection>,
+    screen: ScreenCache,
 }
 
 impl HGraphView {
@@ -107,6 +208,9 @@ impl HGraphView {
             gpu: Arc::default(),
             backend,
             transform: None,
+            three_d: false,
+            camera: None,
+            axis_names: ["x".into(), "y".into(), "z".into()],
             size_scale: 1.0,
             show_edges: true,
             selected: None,
@@ -119,13 +223,15 @@ impl HGraphView {
             hovered: None,
             painter_complete: true,
             rect: Rect::NOTHING,
+            last_proj: None,
+            screen: ScreenCache::default(),
         };
         view.recolor();
         view
     }
 
-    /// Shows `data` (checked first), fitting it to the view on the next frame and clearing the
-    /// selection.
+    /// Shows `data` (checked first), fitting it to the view (2D and 3D) on the next frame and
+    /// clearing the selection.
     pub fn set_data(&mut self, data: GraphData) -> Result<(), String> {
         data.validate()?;
         self.grid = SpatialGrid::build(&data.positions, data.bounds());
@@ -134,6 +240,8 @@ impl HGraphView {
         self.max_radius = self.radii.iter().copied().fold(2.0, f32::max);
         self.data = Arc::new(data);
         self.transform = None;
+        self.camera = None;
+        self.screen.clear();
         self.selected = None;
         self.selection.clear();
         self.highlighted.clear();
@@ -164,7 +272,7 @@ impl HGraphView {
         &self.colors
     }
 
-    /// Changes whenever node or edge bytes change (never on pan or zoom).
+    /// Changes whenever node or edge bytes change (never on pan, zoom, orbit or a 2D/3D switch).
     pub fn generation(&self) -> u64 {
         self.generation
     }
@@ -172,6 +280,17 @@ impl HGraphView {
     /// The node under the pointer last frame.
     pub fn hovered(&self) -> Option<u32> {
         self.hovered
+    }
+
+    /// How many times the 3D picking grid was built over projected positions (it is rebuilt
+    /// lazily, on the first pick after the camera moved).
+    pub fn screen_grid_builds(&self) -> u64 {
+        self.screen.grid_builds
+    }
+
+    /// How many times every node was projected to the screen on the CPU.
+    pub fn screen_projections(&self) -> u64 {
+        self.screen.projections
     }
 
     fn recolor(&mut self) {
@@ -211,32 +330,135 @@ impl HGraphView {
         self.rect
     }
 
-    /// Screen position of `node` as drawn last frame.
+    /// The world → screen projection of the current mode in a view drawn in `rect` (`None`
+    /// before the first frame fitted the view).
+    pub fn projection_in(&self, rect: Rect) -> Option<Projection> {
+        if self.three_d {
+            self.camera.map(|c| c.projection(rect))
+        } else {
+            self.transform.map(|t| t.projection(rect))
+        }
+    }
+
+    /// The projection of the current mode where the view was drawn last frame.
+    pub fn projection(&self) -> Option<Projection> {
+        self.projection_in(self.rect)
+    }
+
+    /// Screen position of `node` where the view was drawn last frame, with the current transform
+    /// or camera (`None` behind the 3D camera).
     pub fn screen_pos(&self, node: u32) -> Option<Pos2> {
-        let t = self.transform?;
-        let p = self.data.positions.get(node as usize)?;
-        Some(t.to_screen(self.rect, *p))
+        let proj = self.projection()?;
+        proj.to_screen(*self.data.positions.get(node as usize)?)
     }
 
-    /// Fits the whole graph into the view on the next frame.
+    /// Fits the whole graph into the view: 2D on the next frame; 3D now (keeping the camera's
+    /// angles) when the view has been drawn, else on the next frame.
     pub fn fit(&mut self) {
-        self.transform = None;
+        if self.three_d {
+            let angles = self.camera.map(|c| (c.yaw, c.pitch));
+            self.camera = match (angles, self.rect.is_positive()) {
+                (Some((yaw, pitch)), true) => Some(self.fitted_camera(self.rect, yaw, pitch)),
+                _ => None,
+            };
+        } else {
+            self.transform = None;
+        }
     }
 
-    /// The node drawn at screen position `p` in a view drawn in `rect`.
-    pub fn pick(&self, rect: Rect, p: Pos2) -> Option<u32> {
+    /// Back to the default view: in 3D the default angles, fitted; in 2D fitted.
+    pub fn reset_view(&mut self) {
+        if self.three_d {
+            self.camera = None;
+        } else {
+            self.transform = None;
+        }
+    }
+
+    fn fitted_camera(&self, rect: Rect, yaw: f32, pitch: f32) -> OrbitCamera {
+        let aspect = rect.width() / rect.height().max(1.0);
+        OrbitCamera::fit(&self.data.positions, aspect, yaw, pitch)
+    }
+
+    /// Gives the current mode a transform or camera fitted to `rect` if it has none.
+    fn ensure_fitted(&mut self, rect: Rect) {
+        if self.three_d {
+            if self.camera.is_none() {
+                self.camera = Some(self.fitted_camera(rect, DEFAULT_YAW, DEFAULT_PITCH));
+            }
+        } else if self.transform.is_none() {
+            self.transform = Some(ViewTransform::fit(self.data.bounds(), rect));
+        }
+    }
+
+    /// The node drawn at screen position `p` in a view drawn in `rect`. In 3D this projects the
+    /// nodes and builds the screen grid if the camera moved since the last pick.
+    pub fn pick(&mut self, rect: Rect, p: Pos2) -> Option<u32> {
+        let s = self.size_scale;
+        let radii = &self.radii;
+        if self.three_d {
+            let proj = self.camera?.projection(rect);
+            let max = self.max_radius * s + PICK_SLOP;
+            let (grid, screen) = self.screen.grid(&proj, &self.data.positions);
+            return grid.pick(screen, [p.x, p.y], max, |n| {
+                radii[n as usize] * s + PICK_SLOP
+            });
+        }
         let t = self.transform?;
         let slop = PICK_SLOP / t.scale;
-        let max = self.max_radius * self.size_scale / t.scale + slop;
-        let radii = &self.radii;
-        let s = self.size_scale;
+        let max = self.max_radius * s / t.scale + slop;
         self.grid
             .pick(&self.data.positions, t.to_world(rect, p), max, |n| {
                 radii[n as usize] * s / t.scale + slop
             })
     }
 
-    /// Colour-mode selector, Fit and the edge toggle.
+    /// The nodes drawn inside the screen rectangle with corners `a` and `b`, ascending.
+    fn nodes_in_box(&mut self, rect: Rect, a: Pos2, b: Pos2) -> Vec<u32> {
+        if self.three_d {
+            let Some(cam) = self.camera else {
+                return Vec::new();
+            };
+            let (grid, screen) = self
+                .screen
+                .grid(&cam.projection(rect), &self.data.positions);
+            return grid.in_rect(screen, Rect::from_two_pos(a, b));
+        }
+        let Some(t) = self.transform else {
+            return Vec::new();
+        };
+        let wa = t.to_world(rect, a);
+        let wb = t.to_world(rect, b);
+        let r = Rect::from_two_pos(pos2(wa[0], wa[1]), pos2(wb[0], wb[1]));
+        self.grid.in_rect(&self.data.positions, r)
+    }
+
+    /// The nodes drawn inside the screen polygon `lasso`, ascending.
+    fn nodes_in_lasso(&mut self, rect: Rect, lasso: &[Pos2]) -> Vec<u32> {
+        if self.three_d {
+            let Some(cam) = self.camera else {
+                return Vec::new();
+            };
+            let (grid, screen) = self
+                .screen
+                .grid(&cam.projection(rect), &self.data.positions);
+            return grid.in_polygon(screen, lasso);
+        }
+        let Some(t) = self.transform else {
+            return Vec::new();
+        };
+        let world: Vec<Pos2> = lasso
+            .iter()
+            .map(|&p| {
+                let w = t.to_world(rect, p);
+                pos2(w[0], w[1])
+            })
+            .collect();
+        self.grid.in_polygon(&self.data.positions, &world)
+    }
+
+    /// Colour-mode selector, Fit, the 3D toggle (and Reset view in 3D), the edge toggle and the
+    /// node size.
     pub fn controls_ui(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
             ui.label("Colour:");
@@ -256,6 +478,18 @@ impl HGraphView {
             {
                 self.fit();
             }
+            ui.toggle_value(&mut self.three_d, "3D").on_hover_text(
+                "Three principal axes with an orbit camera (key 3 over the view): drag orbits, \
+                 right- or middle-drag pans, scroll zooms towards the centre, F fits",
+            );
+            if self.three_d
+                && ui
+                    .button("Reset view")
+                    .on_hover_text("The default angles, fitted to the graph")
+                    .clicked()
+            {
+                self.reset_view();
+            }
             ui.checkbox(&mut self.show_edges, "Edges");
             ui.add(egui::Slider::new(&mut self.size_scale, 0.25..=4.0).text("Node size"));
         });
@@ -267,8 +501,16 @@ impl HGraphView {
     }
 
     fn handle_input(&mut self, ui: &Ui, rect: Rect, response: &Response) -> Option<Vec<u32>> {
-        let t = self.transform.as_mut()?;
         if response.hovered() {
+            let keys = !ui.ctx().egui_wants_keyboard_input();
+            if keys && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Num3)) {
+                self.three_d = !self.three_d;
+                self.ensure_fitted(rect);
+            }
+            if keys && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::F)) {
+                self.fit();
+                self.ensure_fitted(rect);
+            }
             let (scroll, zoom, pointer) = ui.input(|i| {
                 (
                     i.smooth_scroll_delta.y,
@@ -277,24 +519,23 @@ impl HGraphView {
                 )
             });
             let factor = (scroll * 0.002).exp() * zoom;
-            if let Some(p) = pointer {
-                if (factor - 1.0).abs() > 1e-6 {
+            if (factor - 1.0).abs() > 1e-6 {
+                if self.three_d {
+                    if let Some(c) = &mut self.camera {
+                        c.zoom(factor);
+                    }
+                } else if let (Some(t), Some(p)) = (&mut self.transform, pointer) {
                     t.zoom_at(rect, p, factor);
                 }
-            }
-            let fit = !ui.ctx().egui_wants_keyboard_input()
-                && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::F));
-            if fit {
-                self.transform = None;
-                return None;
             }
         }
         if response.drag_started() {
             let (shift, alt, origin) =
                 ui.input(|i| (i.modifiers.shift, i.modifiers.alt, i.pointer.press_origin()));
             let origin = origin.or_else(|| response.interact_pointer_pos());
-            self.box_start = if shift { origin } else { None };
-            self.lasso = if !shift && (alt || self.lasso_mode) {
+            let primary = response.drag_started_by(PointerButton::Primary);
+            self.box_start = if primary && shift { origin } else { None };
+            self.lasso = if primary && !shift && (alt || self.lasso_mode) {
                 origin.map(|o| vec![o])
             } else {
                 None
@@ -309,7 +550,19 @@ impl HGraphView {
                     }
                 }
             } else if self.box_start.is_none() {
-                t.pan(response.drag_delta());
+                let delta = response.drag_delta();
+                if self.three_d {
+                    let orbit = response.dragged_by(PointerButton::Primary);
+                    if let Some(c) = &mut self.camera {
+                        if orbit {
+                            c.orbit(delta);
+                        } else {
+                            c.pan(rect, delta);
+                        }
+                    }
+                } else if let Some(t) = &mut self.transform {
+                    t.pan(delta);
+                }
             }
         }
         if response.drag_stopped() {
@@ -317,22 +570,12 @@ impl HGraphView {
                 if let Some(p) = response.interact_pointer_pos() {
                     lasso.push(p);
                 }
-                let world: Vec<Pos2> = lasso
-                    .iter()
-                    .map(|&p| {
-                        let w = t.to_world(rect, p);
-                        pos2(w[0], w[1])
-                    })
-                    .collect();
-                let nodes = self.grid.in_polygon(&self.data.positions, &world);
+                let nodes = self.nodes_in_lasso(rect, &lasso);
                 self.selection.clone_from(&nodes);
                 finished = Some(nodes);
             }
             if let (Some(a), Some(b)) = (self.box_start.take(), response.interact_pointer_pos()) {
-                let wa = t.to_world(rect, a);
-                let wb = t.to_world(rect, b);
-                let r = Rect::from_two_pos(pos2(wa[0], wa[1]), pos2(wb[0], wb[1]));
-                let nodes = self.grid.in_rect(&self.data.positions, r);
+                let nodes = self.nodes_in_box(rect, a, b);
                 self.selection.clone_from(&nodes);
                 finished = Some(nodes);
             }
@@ -346,17 +589,32 @@ impl HGraphView {
         let (rect, response) = ui.allocate_exact_size(size, Sense::click_and_drag());
         self.rect = rect;
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "H-graph view"));
-        if self.transform.is_none() {
-            self.transform = Some(ViewTransform::fit(self.data.bounds(), rect));
-        }
+        self.ensure_fitted(rect);
         let box_selected = self.handle_input(ui, rect, &response);
-        if self.transform.is_none() {
-            self.transform = Some(ViewTransform::fit(self.data.bounds(), rect));
-        }
-        let t = self.transform.unwrap_or_default();
-        let hovered = response.hover_pos().and_then(|p| self.pick(rect, p));
+        self.ensure_fitted(rect);
+        let Some(proj) = self.projection_in(rect) else {
+            return HGraphResponse {
+                response,
+                hovered: None,
+                clicked: None,
+                box_selected,
+            };
+        };
+        // A moving 3D camera would rebuild the picking grid every frame: pick once it stops, and
+        // not during a drag (orbit, pan, box or lasso).
+        let moved = self.three_d && self.last_proj != Some(proj);
+        let clicked = response.clicked();
+        let hovered = if (moved || (self.three_d && response.dragged())) && !clicked {
+            if moved {
+                // Pick on the next (still) frame.
+                ui.ctx().request_repaint();
+            }
+            None
+        } else {
+            response.hover_pos().and_then(|p| self.pick(rect, p))
+        };
         self.hovered = hovered;
-        let clicked = response.clicked().then_some(hovered);
+        let clicked = clicked.then_some(hovered);
         if let Some(c) = clicked {
             self.selected = c;
         }
@@ -366,14 +624,7 @@ impl HGraphView {
         match self.backend {
             Backend::Wgpu(target) => {
                 let data = self.gpu_data();
-                let ndc = t.ndc_scale(rect.size());
-                let uniform = ViewUniform {
-                    center: t.center,
-                    ndc_scale: [ndc.x, ndc.y],
-                    point_to_ndc: [2.0 / rect.width(), 2.0 / rect.height()],
-                    size_scale: self.size_scale,
-                    show_edges: if self.show_edges { 1.0 } else { 0.0 },
-                };
+                let uniform = ViewUniform::new(&proj, self.size_scale, self.show_edges);
                 painter.add(egui_wgpu::Callback::new_paint_callback(
                     rect,
                     HGraphCallback {
@@ -385,19 +636,31 @@ impl HGraphView {
                 ));
             }
             Backend::Painter => {
-                self.painter_complete = paint(
-                    &painter,
-                    rect,
-                    &t,
-                    &self.data,
-                    &self.colors,
-                    &self.radii,
-                    self.size_scale,
-                    self.show_edges,
-                );
+                let order = if self.three_d {
+                    Some(
+                        self.screen
+                            .depth_order(&proj, &self.data.positions)
+                            .to_vec(),
+                    )
+                } else {
+                    self.screen.update(&proj, &self.data.positions);
+                    None
+                };
+                let scene = Scene {
+                    data: &self.data,
+                    colors: &self.colors,
+                    radii: &self.radii,
+                    size_scale: self.size_scale,
+                    show_edges: self.show_edges,
+                };
+                self.painter_complete =
+                    paint(&painter, rect, &scene, &self.screen.pos, order.as_deref());
             }
         }
-        self.overlays(&painter, rect, &t, hovered);
+        self.overlays(&painter, &proj, hovered);
+        if self.three_d {
+            self.axis_triad(&painter, rect);
+        }
         if let Some(a) = self.box_start {
             if let Some(b) = response.interact_pointer_pos() {
                 painter.rect_stroke(
@@ -424,6 +687,7 @@ impl HGraphView {
                 Color32::LIGHT_RED,
             );
         }
+        self.last_proj = Some(proj);
         let response = match hovered {
             Some(n) => response.on_hover_text_at_pointer(self.describe(n)),
             None => response,
@@ -436,45 +700,60 @@ impl HGraphView {
         }
     }
 
-    fn ring(
-        &self,
-        painter: &egui::Painter,
-        rect: Rect,
-        t: &ViewTransform,
-        n: u32,
-        c: Color32,
-        w: f32,
-    ) {
-        if let Some(p) = self.data.positions.get(n as usize) {
-            let r = self.radii[n as usize] * self.size_scale + 2.0;
-            painter.circle_stroke(t.to_screen(rect, *p), r, Stroke::new(w, c));
+    /// The world axes' directions on screen, bottom right, named by `axis_names`.
+    fn axis_triad(&self, painter: &egui::Painter, rect: Rect) {
+        let Some(cam) = self.camera else { return };
+        let r = cam.rotation();
+        let origin = rect.right_bottom() + vec2(-44.0, -44.0);
+        for k in 0..3 {
+            let dir = vec2(r[0][k], -r[1][k]) * 28.0;
+            let color = AXIS_COLORS[k];
+            painter.line_segment([origin, origin + dir], Stroke::new(1.5, color));
+            painter.text(
+                origin + dir * 1.25,
+                egui::Align2::CENTER_CENTER,
+                &self.axis_names[k],
+                egui::FontId::proportional(10.0),
+                color,
+            );
         }
     }
 
-    fn overlays(
-        &self,
-        painter: &egui::Painter,
-        rect: Rect,
-        t: &ViewTransform,
-        hovered: Option<u32>,
-    ) {
+    fn ring(&self, painter: &egui::Painter, proj: &Projection, n: u32, c: Color32, w: f32) {
+        if let Some(p) = self.data.positions.get(n as usize) {
+            if let Some(s) = proj.to_screen(*p) {
+                let r = self.radii[n as usize] * self.size_scale + 2.0;
+                painter.circle_stroke(s, r, Stroke::new(w, c));
+            }
+        }
+    }
+
+    fn overlays(&self, painter: &egui::Painter, proj: &Projection, hovered: Option<u32>) {
         for &n in self.highlighted.iter().take(MAX_RINGS) {
-            self.ring(painter, rect, t, n, HIGHLIGHT, 1.5);
+            self.ring(painter, proj, n, HIGHLIGHT, 1.5);
         }
         for &n in self.selection.iter().take(MAX_RINGS) {
-            self.ring(painter, rect, t, n, SELECTED, 1.0);
+            self.ring(painter, proj, n, SELECTED, 1.0);
         }
-        let pts: Vec<Pos2> = self
+        // Path steps with an end behind the 3D camera are left out.
+        let pts: Vec<Option<Pos2>> = self
             .path
             .iter()
-            .filter_map(|&n| self.data.positions.get(n as usize))
-            .map(|p| t.to_screen(rect, *p))
+            .map(|&n| {
+                self.data
+                    .positions
+                    .get(n as usize)
+                    .and_then(|p| proj.to_screen(*p))
+            })
             .collect();
         for w in pts.windows(2) {
-            let v = w[1] - w[0];
-            painter.line_segment([w[0], w[1]], Stroke::new(2.5, PATH));
+            let (Some(a), Some(b)) = (w[0], w[1]) else {
+                continue;
+            };
+            let v = b - a;
+            painter.line_segment([a, b], Stroke::new(2.5, PATH));
             if v.length() > 12.0 {
-                let mid = w[0] + v * 0.5;
+                let mid = a + v * 0.5;
                 let dir = v.normalized() * 7.0;
                 let n = dir.rot90() * 0.6;
                 painter.add(egui::Shape::convex_polygon(
@@ -485,13 +764,13 @@ impl HGraphView {
             }
         }
         if let Some(&first) = self.path.first() {
-            self.ring(painter, rect, t, first, PATH, 2.5);
+            self.ring(painter, proj, first, PATH, 2.5);
         }
         if let Some(s) = self.selected {
-            self.ring(painter, rect, t, s, SELECTED, 2.5);
+            self.ring(painter, proj, s, SELECTED, 2.5);
         }
         if let Some(h) = hovered {
-            self.ring(painter, rect, t, h, HOVER, 2.0);
+            self.ring(painter, proj, h, HOVER, 2.0);
         }
     }
 }
@@ -509,6 +788,9 @@ mod tests {
         let first = v.gpu_data();
         v.transform = Some(ViewTransform::default());
         v.transform.as_mut().unwrap().pan(vec2(3.0, 4.0));
+        v.three_d = true;
+        v.camera = Some(OrbitCamera::default());
+        v.camera.as_mut().unwrap().orbit(vec2(30.0, 10.0));
         assert_eq!(v.generation(), g);
         assert!(Arc::ptr_eq(&first, &v.gpu_data()));
         v.set_color_mode(ColorMode::Reach);
@@ -522,7 +804,7 @@ mod tests {
     #[test]
     fn pick_uses_node_size() {
         let mut data = GraphData::synthetic(2, 0, 1);
-        data.positions = vec![[0.0, 0.0], [10.0, 0.0]];
+        data.positions = vec![[0.0, 0.0, 0.0], [10.0, 0.0, 0.0]];
         data.frame_count = vec![1, 16]; // radii 2 and 8 points
         let mut v = HGraphView::new(Backend::Painter);
         v.set_data(data).unwrap();
@@ -538,5 +820,84 @@ mod tests {
         assert_eq!(v.pick(rect, pos2(160.0, 50.0)), Some(1));
         assert_eq!(v.pick(rect, pos2(163.0, 50.0)), None);
         assert_eq!(node_radius(16), 8.0);
+    }
+
+    #[test]
+    fn pick_in_3d_uses_the_projection_and_rebuilds_the_grid_lazily() {
+        let mut data = GraphData::synthetic(3, 0, 1);
+        // Node 0 at the target, node 1 one unit along +z, node 2 one unit along +x.
+        data.positions = vec![[0.0, 0.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]];
+        data.frame_count = vec![1, 1, 1]; // radius 2 points
+        let mut v = HGraphView::new(Backend::Painter);
+        v.set_data(data).unwrap();
+        v.three_d = true;
+        let rect = Rect::from_min_size(pos2(0.0, 0.0), vec2(200.0, 200.0));
+        let mut cam = OrbitCamera {
+            target: [0.0; 3],
+            yaw: 0.0,
+            pitch: 0.0,
+            distance: 10.0,
+        };
+        v.camera = Some(cam);
+        let ppu = cam.points_per_unit(rect);
+        // Yaw 0: node 2 lies ppu points right of the centre; node 1 sits in front of node 0 on
+        // the line of sight (both at the centre): equal screen distance, the lower id wins.
+        assert_eq!(v.pick(rect, pos2(100.0 + ppu, 100.0)), Some(2));
+        assert_eq!(v.pick(rect, pos2(100.0, 100.0)), Some(0));
+        assert_eq!(v.screen_grid_builds(), 1);
+        // Same camera: no new grid.
+        assert_eq!(v.pick(rect, pos2(100.0 + ppu, 100.0)), Some(2));
+        assert_eq!(v.screen_grid_builds(), 1);
+        // Yaw 90°: x goes away from the viewer (node 2 to the centre), z to the right: node 1
+        // at depth 10 lands ppu points right of the centre.
+        cam.yaw = std::f32::consts::FRAC_PI_2;
+        v.camera = Some(cam);
+        assert_eq!(v.pick(rect, pos2(100.0 + ppu, 100.0)), Some(1));
+        assert_eq!(v.screen_grid_builds(), 2);
+        assert_eq!(v.screen_projections(), 2);
+        // A box around the centre and a lasso around the right: projected positions.
+        let all = v.nodes_in_box(rect, pos2(90.0, 90.0), pos2(110.0, 110.0));
+        assert_eq!(all, vec![0, 2]);
+        let tri = [
+            pos2(100.0 + ppu - 5.0, 90.0),
+            pos2(100.0 + ppu + 5.0, 90.0),
+            pos2(100.0 + ppu, 110.0),
+        ];
+        assert_eq!(v.nodes_in_lasso(rect, &tri), vec![1]);
+        assert_eq!(v.screen_grid_builds(), 2);
+    }
+
+    #[test]
+    fn fit_and_reset_in_3d() {
+        let mut v = HGraphView::new(Backend::Painter);
+        v.set_data(GraphData::synthetic(40, 1, 2)).unwrap();
+        v.three_d = true;
+        let rect = Rect::from_min_size(pos2(0.0, 0.0), vec2(300.0, 200.0));
+        v.ensure_fitted(rect);
+        v.rect = rect;
+        let fresh = v.camera.unwrap();
+        assert_eq!((fresh.yaw, fresh.pitch), (DEFAULT_YAW, DEFAULT_PITCH));
+        let mut moved = fresh;
+        moved.orbit(vec2(40.0, -20.0));
+        moved.zoom(3.0);
+        moved.pan(rect, vec2(30.0, 5.0));
+        v.camera = Some(moved);
+        // F: fitted again, keeping the angles.
+        v.fit();
+        let fitted = v.camera.unwrap();
+        assert_eq!((fitted.yaw, fitted.pitch), (moved.yaw, moved.pitch));
+        assert_eq!(fitted.target, fresh.target);
+        let want = OrbitCamera::fit(&v.data().positions, 1.5, moved.yaw, moved.pitch);
+        assert_eq!(fitted, want);
+        for i in 0..40 {
+            assert!(rect.contains(v.screen_pos(i).unwrap()));
+        }
+        // Reset: default angles on the next frame.
+        v.reset_view();
+        assert_eq!(v.camera, None);
+        v.ensure_fitted(rect);
+        assert_eq!(v.camera, Some(fresh));
+        // The 2D transform is untouched by all this.
+        assert_eq!(v.transform, None);
     }
 }

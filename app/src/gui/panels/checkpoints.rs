@@ -1,16 +1,25 @@
 //! The Checkpoints panel: for one run, a row per checkpoint file with its planning metrics coloured
 //! pass/fail, Evaluate for a checkpoint without metrics, and Resume for a stopped run.
+//!
+//! The rolling `last` is keyed by the step it holds (its metadata, read in the background): it shows
+//! the metrics row of that step when there is one, points at the step file of the same step when
+//! there is one, and otherwise offers Evaluate (`worldbench eval --checkpoint last`, which writes a
+//! row for that step).
+
+mod last_step;
 
 use std::path::PathBuf;
 
-use worldbench_storage::RunStatus;
+use worldbench_storage::{PlanningRow, RunStatus};
+
+pub use last_step::{read_checkpoint_step, LastSteps, StepOrError};
 
 use super::runs::{status_color, status_text};
 use super::{short_name, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::criteria::{planning_cells, PLANNING_HEADERS};
 use crate::gui::jobs::{pid_is_live_worldbench, JobKind, JobSpec};
-use crate::gui::run_index::RunRecord;
+use crate::gui::run_index::{CheckpointFile, RunRecord};
 
 /// The Checkpoints panel's persisted state.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -22,6 +31,8 @@ pub struct CheckpointsState {
 
 pub struct CheckpointsPanel {
     pub state: CheckpointsState,
+    /// Steps held by `last` files, read off the UI thread.
+    last_steps: LastSteps,
 }
 
 /// Whether a run can be resumed: it stopped (cancelled or failed, or "running" with its process gone)
@@ -37,7 +48,10 @@ pub fn can_resume(run: &RunRecord) -> bool {
 
 impl CheckpointsPanel {
     pub fn new(state: CheckpointsState) -> Self {
-        Self { state }
+        Self {
+            state,
+            last_steps: LastSteps::default(),
+        }
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
@@ -141,81 +155,308 @@ impl CheckpointsPanel {
             ui.label("No checkpoint files yet.");
             return;
         }
+        let last_step = run
+            .checkpoints
+            .iter()
+            .find(|c| c.step.is_none())
+            .and_then(|c| {
+                self.last_steps
+                    .get(&c.path, cx.runs.generation(), ui.ctx())
+                    .cloned()
+            });
+        let last = last_view(run, last_step.as_ref());
+        // Not shrunk to the table: a shrunk area's floating horizontal scroll bar lies over the bottom
+        // row (`last`) and takes its clicks.
         egui::ScrollArea::both()
             .id_salt("checkpoints_table")
+            .auto_shrink(false)
             .show(ui, |ui| {
                 egui::Grid::new("checkpoints_grid")
                     .striped(true)
                     .spacing([14.0, 6.0])
                     .show(ui, |ui| {
                         ui.strong("checkpoint");
+                        ui.strong("");
                         ui.strong("step");
                         ui.strong("size");
                         for h in PLANNING_HEADERS {
                             ui.strong(h);
                         }
-                        ui.strong("");
                         ui.end_row();
                         for ck in &run.checkpoints {
-                            ui.horizontal(|ui| {
-                                ui.label(short_name(&ck.path))
-                                    .on_hover_text(ck.path.display().to_string());
-                                if ui
-                                    .small_button("Open h-graph")
-                                    .on_hover_text("Show this checkpoint's h-graph (H-graph panel)")
-                                    .clicked()
-                                {
-                                    commands.push(AppCommand::OpenHGraph(ck.path.clone()));
-                                }
-                            });
-                            ui.label(ck.step.map_or_else(|| "rolling".into(), |s| s.to_string()));
-                            ui.label(format!("{:.1} KiB", ck.size_bytes as f64 / 1024.0));
-                            if let Some(row) = ck.step.and_then(|s| run.planning_at(s)) {
-                                planning_cells(ui, row, cx.criteria);
-                                ui.label("");
-                            } else {
-                                {
-                                    for _ in PLANNING_HEADERS {
-                                        ui.weak("–");
-                                    }
-                                    match ck.step {
-                                        Some(step) => {
-                                            let text = format!("Evaluate step {step}");
-                                            let resp = ui.add_enabled(
-                                                active_job.is_none(),
-                                                egui::Button::new(text),
-                                            );
-                                            let resp = resp.on_disabled_hover_text(
-                                                "A job is running on this run; wait for it to end",
-                                            );
-                                            if resp.clicked() {
-                                                commands.push(AppCommand::Launch(JobSpec {
-                                                    kind: JobKind::Eval,
-                                                    label: format!(
-                                                        "evaluate step {step} of \"{}\"",
-                                                        run.title()
-                                                    ),
-                                                    args: vec![
-                                                        "eval".into(),
-                                                        "--run".into(),
-                                                        run.dir.clone().into_os_string(),
-                                                        "--checkpoint".into(),
-                                                        step.to_string().into(),
-                                                        "--json".into(),
-                                                    ],
-                                                    run_dir: Some(run.dir.clone()),
-                                                }));
-                                            }
-                                        }
-                                        None => {
-                                            ui.weak("copy of the newest step");
-                                        }
-                                    }
-                                }
-                            }
+                            checkpoint_row(ui, run, ck, &last, active_job.is_some(), cx, commands);
                             ui.end_row();
                         }
                     });
             });
+    }
+
+    /// Blocks until the step of the shown run's `last` is read (tests call this instead of sleeping).
+    pub fn wait_for_last_step(&mut self) {
+        self.last_steps.wait();
+    }
+}
+
+/// What the table shows for a run's `last`, from the step it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LastView<'a> {
+    /// Its step is being read.
+    Reading,
+    /// Its step cannot be read: why.
+    Unknown(String),
+    /// The metrics row of its step; `step_file` when a step checkpoint of that step exists too.
+    Evaluated {
+        row: &'a PlanningRow,
+        step_file: bool,
+    },
+    /// A step checkpoint of the same step exists, without metrics: it is evaluated there.
+    SameAsStepFile(u64),
+    /// No metrics for its step: Evaluate is offered.
+    NotEvaluated(u64),
+}
+
+/// What to show for `last`, given the step it holds (`None` while it is being read).
+pub fn last_view<'a>(run: &'a RunRecord, step: Option<&StepOrError>) -> LastView<'a> {
+    let step = match step {
+        None => return LastView::Reading,
+        Some(Err(why)) => return LastView::Unknown(why.clone()),
+        Some(Ok(step)) => *step,
+    };
+    let step_file = run.checkpoints.iter().any(|c| c.step == Some(step));
+    match run.planning_at(step) {
+        Some(row) => LastView::Evaluated { row, step_file },
+        None if step_file => LastView::SameAsStepFile(step),
+        None => LastView::NotEvaluated(step),
+    }
+}
+
+/// The `worldbench eval` job for one checkpoint of `run` (`checkpoint`: a step number or `last`).
+fn eval_job(run: &RunRecord, checkpoint: &str, what: &str) -> JobSpec {
+    JobSpec {
+        kind: JobKind::Eval,
+        label: format!("evaluate {what} of \"{}\"", run.title()),
+        args: vec![
+            "eval".into(),
+            "--run".into(),
+            run.dir.clone().into_os_string(),
+            "--checkpoint".into(),
+            checkpoint.into(),
+            "--json".into(),
+        ],
+        run_dir: Some(run.dir.clone()),
+    }
+}
+
+/// An Evaluate button, greyed out while a job works on the run; pushes `job` when clicked.
+fn evaluate_button(
+    ui: &mut egui::Ui,
+    text: String,
+    busy: bool,
+    job: impl FnOnce() -> JobSpec,
+    commands: &mut Vec<AppCommand>,
+) {
+    let resp = ui
+        .add_enabled(!busy, egui::Button::new(text))
+        .on_disabled_hover_text("A job is running on this run; wait for it to end");
+    if resp.clicked() {
+        commands.push(AppCommand::Launch(job()));
+    }
+}
+
+fn no_metrics(ui: &mut egui::Ui) {
+    for _ in PLANNING_HEADERS {
+        ui.weak("–");
+    }
+}
+
+/// One row of the table: file, Evaluate or a note (next to the name, so it is always in view),
+/// step, size and metrics.
+fn checkpoint_row(
+    ui: &mut egui::Ui,
+    run: &RunRecord,
+    ck: &CheckpointFile,
+    last: &LastView<'_>,
+    busy: bool,
+    cx: &PanelContext<'_>,
+    commands: &mut Vec<AppCommand>,
+) {
+    ui.horizontal(|ui| {
+        ui.label(short_name(&ck.path))
+            .on_hover_text(ck.path.display().to_string());
+        if ui
+            .small_button("Open h-graph")
+            .on_hover_text("Show this checkpoint's h-graph (H-graph panel)")
+            .clicked()
+        {
+            commands.push(AppCommand::OpenHGraph(ck.path.clone()));
+        }
+    });
+    let metrics = match ck.step {
+        Some(step) => run.planning_at(step),
+        None => match last {
+            LastView::Evaluated { row, .. } => Some(*row),
+            _ => None,
+        },
+    };
+    action_cell(ui, run, ck.step, last, metrics.is_some(), busy, commands);
+    let shown_step = match (ck.step, last) {
+        (Some(step), _) => step.to_string(),
+        (None, LastView::Evaluated { row, .. }) => format!("{} (rolling)", row.step),
+        (None, LastView::SameAsStepFile(step) | LastView::NotEvaluated(step)) => {
+            format!("{step} (rolling)")
+        }
+        (None, LastView::Reading | LastView::Unknown(_)) => "rolling".into(),
+    };
+    ui.label(shown_step);
+    ui.label(format!("{:.1} KiB", ck.size_bytes as f64 / 1024.0));
+    match metrics {
+        Some(row) => planning_cells(ui, row, cx.criteria),
+        None => no_metrics(ui),
+    }
+}
+
+/// Evaluate for a checkpoint without metrics, or a note on what `last` is.
+fn action_cell(
+    ui: &mut egui::Ui,
+    run: &RunRecord,
+    step: Option<u64>,
+    last: &LastView<'_>,
+    has_metrics: bool,
+    busy: bool,
+    commands: &mut Vec<AppCommand>,
+) {
+    if let Some(step) = step {
+        if has_metrics {
+            ui.label("");
+        } else {
+            evaluate_button(
+                ui,
+                format!("Evaluate step {step}"),
+                busy,
+                || eval_job(run, &step.to_string(), &format!("step {step}")),
+                commands,
+            );
+        }
+        return;
+    }
+    match last {
+        LastView::Evaluated { row, step_file } => {
+            if *step_file {
+                ui.weak(format!("same as step {}", row.step));
+            } else {
+                ui.label("");
+            }
+        }
+        LastView::SameAsStepFile(step) => {
+            ui.weak(format!("same as step {step}"));
+        }
+        LastView::NotEvaluated(step) => {
+            evaluate_button(
+                ui,
+                format!("Evaluate last (step {step})"),
+                busy,
+                || eval_job(run, "last", &format!("last (step {step})")),
+                commands,
+            );
+        }
+        LastView::Reading => {
+            ui.weak("reading its step…");
+        }
+        LastView::Unknown(why) => {
+            ui.weak("step unknown").on_hover_text(why.as_str());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use worldbench_storage::RunManifest;
+
+    fn row(step: u64) -> PlanningRow {
+        PlanningRow {
+            step,
+            num_nodes_h: 3,
+            num_edges_h: 4,
+            reach_h_median: 0.5,
+            reach_h_p10: 0.25,
+            reach_h_p90: 1.0,
+            h_local_success: 0.5,
+            test1_success: 1,
+            test1_steps: 7,
+            test2_success: 0,
+            test2_steps: 9,
+            merge_radius: 0.05,
+            eval_secs: 0.5,
+        }
+    }
+
+    fn file(step: Option<u64>) -> CheckpointFile {
+        let name = step.map_or_else(
+            || "last.safetensors".to_string(),
+            |s| format!("step_{s:06}.safetensors"),
+        );
+        CheckpointFile {
+            step,
+            path: PathBuf::from("/r/checkpoints").join(name),
+            size_bytes: 8,
+        }
+    }
+
+    /// A run with step files 5 and 10 (5 evaluated), `last`, and a metrics row at 7.
+    fn run() -> RunRecord {
+        RunRecord {
+            dir: "/r".into(),
+            manifest: RunManifest::default(),
+            train: Vec::new(),
+            planning: vec![row(5), row(7)],
+            checkpoints: vec![file(Some(5)), file(Some(10)), file(None)],
+        }
+    }
+
+    #[test]
+    fn last_is_keyed_by_the_step_it_holds() {
+        let run = run();
+        // Equal to an evaluated step file: that row, no second evaluation.
+        assert_eq!(
+            last_view(&run, Some(&Ok(5))),
+            LastView::Evaluated {
+                row: &run.planning[0],
+                step_file: true
+            }
+        );
+        // A step with no step file, evaluated before (`eval --checkpoint last`).
+        assert_eq!(
+            last_view(&run, Some(&Ok(7))),
+            LastView::Evaluated {
+                row: &run.planning[1],
+                step_file: false
+            }
+        );
+        // Equal to a step file without metrics: Evaluate is on that file's row.
+        assert_eq!(last_view(&run, Some(&Ok(10))), LastView::SameAsStepFile(10));
+        // A cancelled run's `last` between scheduled checkpoints: Evaluate is offered.
+        assert_eq!(last_view(&run, Some(&Ok(8))), LastView::NotEvaluated(8));
+        assert_eq!(last_view(&run, None), LastView::Reading);
+        assert_eq!(
+            last_view(&run, Some(&Err("bad".into()))),
+            LastView::Unknown("bad".into())
+        );
+    }
+
+    #[test]
+    fn evaluating_last_runs_eval_with_checkpoint_last() {
+        let spec = eval_job(&run(), "last", "last (step 8)");
+        assert_eq!(spec.kind, JobKind::Eval);
+        let args: Vec<String> = spec
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            ["eval", "--run", "/r", "--checkpoint", "last", "--json"]
+        );
+        assert_eq!(spec.run_dir.as_deref(), Some(std::path::Path::new("/r")));
     }
 }

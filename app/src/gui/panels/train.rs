@@ -457,6 +457,9 @@ impl TrainPanel {
             220.0,
             "loss",
         );
+        ui.weak(curve_summary(job)).on_hover_text(
+            "The run's logged steps; a resumed run's include those before the resume",
+        );
 
         ui.separator();
         ui.strong("Planning metrics at checkpoints");
@@ -483,6 +486,24 @@ impl TrainPanel {
             });
         }
     }
+}
+
+/// "12 logged steps, from step 1 to step 12 · resumed at step 7": what the loss curve holds.
+pub fn curve_summary(job: &Job) -> String {
+    let (Some(first), Some(last)) = (job.losses.first(), job.losses.last()) else {
+        return "No logged step yet.".into();
+    };
+    let resumed = if job.kind == JobKind::Resume && job.start_step > 0 {
+        format!(" · resumed at step {}", job.start_step)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} logged steps, from step {} to step {}{resumed}",
+        job.losses.len(),
+        first.step,
+        last.step
+    )
 }
 
 #[cfg(test)]

@@ -151,8 +151,9 @@ pub fn hgraph_of(cache: &HGraphCache) -> HGraph {
     }
 }
 
-/// The widget's data: node positions on principal axes `axes` (x, y; clamped to those kept).
-pub fn graph_data(cache: &HGraphCache, axes: [usize; 2], map_size: [usize; 2]) -> GraphData {
+/// The widget's data: node positions on principal axes `axes` (x, y, z; an axis beyond those kept
+/// gives 0).
+pub fn graph_data(cache: &HGraphCache, axes: [usize; 3], map_size: [usize; 2]) -> GraphData {
     let k = cache.num_axes();
     let n = cache.num_nodes();
     let coord = |i: usize, a: usize| {
@@ -164,7 +165,7 @@ pub fn graph_data(cache: &HGraphCache, axes: [usize; 2], map_size: [usize; 2]) -
     };
     GraphData {
         positions: (0..n)
-            .map(|i| [coord(i, axes[0]), coord(i, axes[1])])
+            .map(|i| [coord(i, axes[0]), coord(i, axes[1]), coord(i, axes[2])])
             .collect(),
         frame_count: cache.frame_count.clone(),
         in_degree: cache.in_degree.clone(),
@@ -205,5 +206,33 @@ mod tests {
         assert_eq!(best, [2, 2, 3, 3, -1, -1]);
         let (covered, best) = tile_stats(&nodes, None, 2);
         assert_eq!((covered, best), (vec![0, 0], vec![-1; 4]));
+    }
+
+    #[test]
+    fn graph_data_takes_three_chosen_axes() {
+        // Two nodes on three principal axes.
+        let cache = HGraphCache {
+            pca_variance: vec![3.0, 2.0, 1.0],
+            node_coords: vec![1.0, 2.0, 3.0, -1.0, -2.0, -3.0],
+            frame_count: vec![1, 1],
+            in_degree: vec![0, 1],
+            out_degree: vec![1, 0],
+            tiles_covered: vec![1, 1],
+            scc: vec![0, 1],
+            first_step: vec![0, 1],
+            reach: vec![1.0, 0.0],
+            node_tile: vec![0, 0, 0, 1],
+            edge_from: vec![0],
+            edge_to: vec![1],
+            edge_action: vec![4],
+            edge_count: vec![1],
+            ..HGraphCache::default()
+        };
+        let g = graph_data(&cache, [0, 1, 2], [14, 16]);
+        assert_eq!(g.positions, vec![[1.0, 2.0, 3.0], [-1.0, -2.0, -3.0]]);
+        // Any order; an axis beyond those kept gives 0.
+        let g = graph_data(&cache, [2, 0, 5], [14, 16]);
+        assert_eq!(g.positions, vec![[3.0, 1.0, 0.0], [-3.0, -1.0, 0.0]]);
+        assert!(g.validate().is_ok());
     }
 }

@@ -3,7 +3,8 @@
 //! its frames and out-edges; shift-drag (box) or alt-drag (lasso) to see the tiles a selection
 //! covers on the map; click a map tile to ring its nodes; a planning playground (start/goal tiles,
 //! plan, step through it); and "Compare with…" another checkpoint of the run side by side, with
-//! linked pan/zoom and selections ringed on the same frames' nodes of the other view.
+//! linked pan/zoom (or orbit camera) and selections ringed on the same frames' nodes of the other
+//! view. The view shows two chosen principal axes, or three with an orbit camera ("3D", key 3).
 
 pub mod compute;
 pub mod job;
@@ -15,7 +16,9 @@ use egui::{Color32, RichText, Ui};
 use worldbench_model::eval::PlanOutcome;
 use worldbench_model::world::{Tile, World, TEST1, TEST2};
 use worldbench_storage::ACTION_NAMES;
-use worldbench_widgets::hgraph::{Backend, GpuTarget, GraphData, HGraphView, ViewTransform};
+use worldbench_widgets::hgraph::{
+    Backend, GpuTarget, GraphData, HGraphView, OrbitCamera, ViewTransform,
+};
 use worldbench_widgets::{coverage_counts, parse_walls, FrameKey, FrameView, TileGrid, TileMap};
 
 use self::compute::graph_data;
@@ -27,13 +30,60 @@ use crate::gui::command::AppCommand;
 const STRIP_FRAMES: usize = 8;
 
 /// The panel's persisted state.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct HGraphState {
     /// The checkpoint shown (reopened from its cache on start).
     pub checkpoint: Option<PathBuf>,
     /// Principal axes on screen x and y (0 = PC1).
     pub axes: [usize; 2],
+    /// The principal axis of the 3D view's depth (z).
+    pub z_axis: usize,
+    /// Whether the view shows three axes with the orbit camera.
+    pub three_d: bool,
+}
+
+impl Default for HGraphState {
+    /// PC1, PC2 (and PC3 in 3D), in 2D.
+    fn default() -> Self {
+        Self {
+            checkpoint: None,
+            axes: [0, 1],
+            z_axis: 2,
+            three_d: false,
+        }
+    }
+}
+
+impl HGraphState {
+    /// The principal axes on x, y and z.
+    pub fn axes3(&self) -> [usize; 3] {
+        [self.axes[0], self.axes[1], self.z_axis]
+    }
+}
+
+/// What the two compared views share: the 2D transform, the 3D camera and the mode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Linked {
+    transform: Option<ViewTransform>,
+    camera: Option<OrbitCamera>,
+    three_d: bool,
+}
+
+impl Linked {
+    fn of(view: &HGraphView) -> Self {
+        Self {
+            transform: view.transform,
+            camera: view.camera,
+            three_d: view.three_d,
+        }
+    }
+
+    fn apply(self, view: &mut HGraphView) {
+        view.transform = self.transform;
+        view.camera = self.camera;
+        view.three_d = self.three_d;
+    }
 }
 
 /// The planning playground's state.
@@ -129,29 +179,34 @@ pub struct HGraphPanel {
     walls: TileGrid<bool>,
     /// Tiles of the box selection's frames.
     coverage: Option<TileGrid<u32>>,
+    /// Frames per tile over the whole dataset (the map's background, so visited tiles show).
+    visits: Option<TileGrid<u32>>,
     map_tile: Option<[i16; 2]>,
     frame_view: FrameView,
     play: Playground,
     /// Other checkpoints of the same run (for "Compare with…").
     siblings: Vec<PathBuf>,
     compare: Option<Compare>,
-    /// The transform both compared views had after the last frame.
-    linked: Option<ViewTransform>,
+    /// The transform, camera and mode both compared views had after the last frame.
+    linked: Option<Linked>,
     ctx: Option<egui::Context>,
 }
 
 impl HGraphPanel {
     /// The panel restoring `state` (its checkpoint is reopened, from the cache when fresh).
     pub fn new(state: HGraphState) -> Self {
+        let mut view = HGraphView::new(Backend::Painter);
+        view.three_d = state.three_d;
         let mut panel = Self {
             state,
-            view: HGraphView::new(Backend::Painter),
+            view,
             backend: Backend::Painter,
             task: None,
             opened: None,
             error: None,
             walls: TileGrid::new(14, 16),
             coverage: None,
+            visits: None,
             map_tile: None,
             frame_view: FrameView::new(32),
             play: Playground::default(),
@@ -226,12 +281,13 @@ impl HGraphPanel {
         let Some(c) = &mut self.compare else { return };
         match result {
             Ok(o) => {
-                let data = graph_data(&o.cache, self.state.axes, size);
+                let data = graph_data(&o.cache, self.state.axes3(), size);
                 match c.view.set_data(data) {
                     Ok(()) => {
                         c.view.set_color_mode(self.view.color_mode());
-                        // Start from the first view's pan and zoom.
-                        c.view.transform = self.view.transform;
+                        c.view.axis_names.clone_from(&self.view.axis_names);
+                        // Start from the first view's pan and zoom (or camera).
+                        Linked::of(&self.view).apply(&mut c.view);
                         c.error.clone_from(&o.warning);
                     }
                     Err(e) => c.error = Some(e),
@@ -333,6 +389,11 @@ impl HGraphPanel {
                 {
                     self.close_compare();
                 }
+                self.visits = o
+                    .data
+                    .tiles
+                    .as_deref()
+                    .map(|t| coverage_counts(t, self.walls.rows, self.walls.cols).0);
                 self.opened = Some(o);
                 self.coverage = None;
                 self.map_tile = None;
@@ -354,17 +415,20 @@ impl HGraphPanel {
     fn rebuild_view(&mut self) {
         let size = self.map_size();
         let Some(o) = &self.opened else { return };
-        let data = graph_data(&o.cache, self.state.axes, size);
+        let axes = self.state.axes3();
+        let data = graph_data(&o.cache, axes, size);
         if let Err(e) = self.view.set_data(data) {
             self.error = Some(e);
         }
+        self.view.axis_names = axes.map(|a| format!("PC{}", a + 1));
         if let Some(c) = &mut self.compare {
             if let Some(o) = &c.opened {
                 let keep = c.view.color_mode();
-                if let Err(e) = c.view.set_data(graph_data(&o.cache, self.state.axes, size)) {
+                if let Err(e) = c.view.set_data(graph_data(&o.cache, axes, size)) {
                     c.error = Some(e);
                 }
                 c.view.set_color_mode(keep);
+                c.view.axis_names.clone_from(&self.view.axis_names);
             }
         }
         self.linked = None;
@@ -494,6 +558,7 @@ impl HGraphPanel {
                 self.selection_tiles(nodes);
             }
             let compare_hovered = self.compare_view_ui(ui, &resp, egui::vec2(w, h));
+            self.state.three_d = self.view.three_d;
             ui.vertical(|ui| {
                 ui.set_width(side);
                 self.info_ui(ui, resp.hovered);
@@ -547,7 +612,7 @@ impl HGraphPanel {
         }
     }
 
-    /// The compared view beside the first, with pan/zoom linked both ways and each view's
+    /// The compared view beside the first, with pan/zoom, camera and 2D/3D linked both ways and each view's
     /// selection ringed on the other's nodes of the same frames; returns its hovered node.
     fn compare_view_ui(
         &mut self,
@@ -574,8 +639,9 @@ impl HGraphPanel {
             });
             return None;
         };
-        if self.view.transform != self.linked {
-            c.view.transform = self.view.transform;
+        let left_now = Linked::of(&self.view);
+        if Some(left_now) != self.linked {
+            left_now.apply(&mut c.view);
         }
         if left.box_selected.is_some() || left.clicked.is_some() {
             if let Some(o) = &self.opened {
@@ -584,10 +650,11 @@ impl HGraphPanel {
             }
         }
         let r = c.view.ui(ui, size);
-        if c.view.transform != self.view.transform {
-            self.view.transform = c.view.transform;
+        let right_now = Linked::of(&c.view);
+        if right_now != left_now {
+            right_now.apply(&mut self.view);
         }
-        self.linked = self.view.transform;
+        self.linked = Some(right_now);
         if r.box_selected.is_some() || r.clicked.is_some() {
             if let Some(o) = &self.opened {
                 self.view.highlighted =
@@ -603,23 +670,29 @@ impl HGraphPanel {
         let var: Vec<f32> = o.cache.pca_variance.clone();
         let total: f32 = var.iter().sum::<f32>().max(1e-12);
         let mut changed = false;
+        let names: &[&str] = if self.view.three_d {
+            &["x axis", "y axis", "z axis"]
+        } else {
+            &["x axis", "y axis"]
+        };
+        let mut axes = self.state.axes3();
         ui.horizontal(|ui| {
-            for (i, name) in ["x axis", "y axis"].into_iter().enumerate() {
-                let label = ui.label(name);
+            for (i, name) in names.iter().enumerate() {
+                let label = ui.label(*name);
                 let r = egui::ComboBox::from_id_salt(("hgraph_axis", i))
-                    .selected_text(format!("PC{}", self.state.axes[i] + 1))
+                    .selected_text(format!("PC{}", axes[i] + 1))
                     .show_ui(ui, |ui| {
                         for (a, v) in var.iter().enumerate().take(k) {
                             let text =
                                 format!("PC{} ({:.0}% of variance)", a + 1, 100.0 * v / total);
-                            changed |= ui
-                                .selectable_value(&mut self.state.axes[i], a, text)
-                                .changed();
+                            changed |= ui.selectable_value(&mut axes[i], a, text).changed();
                         }
                     });
                 r.response.labelled_by(label.id);
             }
         });
+        self.state.axes = [axes[0], axes[1]];
+        self.state.z_axis = axes[2];
         if changed {
             let keep = self.view.color_mode();
             self.rebuild_view();
@@ -651,9 +724,12 @@ impl HGraphPanel {
                 ui.label(self.view.describe(n));
             }
             None => {
-                ui.weak(
-                    "Hover a node; click to see its frames. Shift-drag selects a box, alt-drag a lasso.",
-                );
+                ui.weak(if self.view.three_d {
+                    "Hover a node; click to see its frames. Drag orbits, right-drag pans, scroll \
+                     zooms, F fits. Shift-drag selects a box, alt-drag a lasso."
+                } else {
+                    "Hover a node; click to see its frames. Shift-drag selects a box, alt-drag a lasso."
+                });
             }
         }
         let Some(node) = self.view.selected else {
@@ -712,7 +788,13 @@ impl HGraphPanel {
     fn map_ui(&mut self, ui: &mut Ui) {
         let executed = self.executed_tiles();
         let mut map = TileMap::new(&self.walls);
-        map.coverage = self.coverage.as_ref();
+        if self.coverage.is_some() {
+            ui.weak("Tiles of the selected nodes' frames:");
+            map.coverage = self.coverage.as_ref();
+        } else if self.visits.is_some() {
+            ui.weak("Frames per tile (whole dataset); click a tile to plan from or to it:");
+            map.coverage = self.visits.as_ref();
+        }
         map.path = &executed;
         map.current = executed.last().copied().or(self.map_tile);
         map.tile_size = (ui.available_width() / self.walls.cols.max(1) as f32).clamp(8.0, 18.0);
@@ -826,5 +908,32 @@ impl HGraphPanel {
             goal,
             self.ctx.clone(),
         ));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_defaults_to_the_first_principal_axes_and_reads_old_files() {
+        let d = HGraphState::default();
+        assert_eq!(d.axes3(), [0, 1, 2]);
+        assert!(!d.three_d);
+        // A state saved before the 3D view (no z axis, no mode) keeps its axes and gets PC3.
+        let old: HGraphState = serde_json::from_str(r#"{"checkpoint":null,"axes":[1,3]}"#).unwrap();
+        assert_eq!(old.axes3(), [1, 3, 2]);
+        assert!(!old.three_d);
+        let back: HGraphState = serde_json::from_str(
+            &serde_json::to_string(&HGraphState {
+                three_d: true,
+                z_axis: 4,
+                ..d
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!((back.three_d, back.z_axis), (true, 4));
     }
 }

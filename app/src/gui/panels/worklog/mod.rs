@@ -7,10 +7,11 @@ mod preview;
 use std::path::PathBuf;
 use std::sync::mpsc;
 
+use egui_commonmark::CommonMarkCache;
 use worldbench_storage::worklog::{concept_folder_name, Draft, ExportedPost};
 use worldbench_storage::Workspace;
 
-pub use preview::Preview;
+pub use preview::{PostImage, Preview};
 
 use super::{short_name, PanelContext};
 use crate::gui::command::AppCommand;
@@ -39,7 +40,10 @@ pub struct WorklogPanel {
     pub dirty: bool,
     pending: Option<mpsc::Receiver<Done>>,
     preview: Option<Preview>,
-    textures: preview::Textures,
+    /// The Markdown viewer's state for the shown preview.
+    viewer_cache: CommonMarkCache,
+    /// Image URIs of replaced previews, for egui's loaders to forget on the next frame.
+    stale_images: Vec<String>,
     /// The last message (saved, exported, error).
     pub status: String,
 }
@@ -53,7 +57,8 @@ impl WorklogPanel {
             dirty: false,
             pending: None,
             preview: None,
-            textures: preview::Textures::default(),
+            viewer_cache: CommonMarkCache::default(),
+            stale_images: Vec::new(),
             status: String::new(),
         };
         if let Some(post) = panel.state.last_post.clone() {
@@ -125,8 +130,11 @@ impl WorklogPanel {
                     );
                     self.state.last_post = Some(post.post);
                 }
-                self.textures.clear();
-                self.preview = Some(preview);
+                self.viewer_cache = CommonMarkCache::default();
+                if let Some(old) = self.preview.replace(preview) {
+                    self.stale_images
+                        .extend(old.images.into_iter().map(|i| i.uri));
+                }
             }
             Err(e) => self.status = format!("Export failed: {e}"),
         }
@@ -205,6 +213,9 @@ impl WorklogPanel {
     ) {
         self.poll();
         self.sync_draft(cx.workspace);
+        for uri in self.stale_images.drain(..) {
+            ui.ctx().forget_image(&uri);
+        }
         ui.heading("Worklog");
         ui.weak("One post per iteration: numbers from the run's files, prose from your draft.");
         ui.columns(2, |cols| {
@@ -216,7 +227,7 @@ impl WorklogPanel {
             egui::ScrollArea::vertical()
                 .id_salt("worklog_preview")
                 .show(&mut cols[1], |ui| match &self.preview {
-                    Some(p) => markdown::show(ui, p, &mut self.textures),
+                    Some(p) => markdown::show(ui, p, &mut self.viewer_cache),
                     None => {
                         ui.weak("No post exported yet. Its preview shows here.");
                     }
