@@ -86,6 +86,46 @@ fn show_checkpoints(harness: &mut Harness<'_, WorldbenchApp>) {
     harness.run_ok();
 }
 
+/// The app on the Train panel, its form set for a tiny 3000-step run (checkpoints 5 and 3000)
+/// that a test cancels early.
+fn long_run_app(ws: &Path, title: &str, plan_eval: bool) -> Harness<'static, WorldbenchApp> {
+    let form = TrainForm {
+        preset: "tiny".into(),
+        steps: 3000,
+        checkpoints: "5,3000".into(),
+        plan_eval,
+        title: title.into(),
+        ..TrainForm::default()
+    };
+    let state = State {
+        panel: PanelId::Train,
+        train: TrainState {
+            form,
+            ..TrainState::default()
+        },
+        ..State::default()
+    };
+    app(ws, state)
+}
+
+/// Clicks Cancel on the running training job, waits for it to exit, checks it ended cancelled
+/// and returns its run folder.
+fn cancel_training(harness: &mut Harness<'static, WorldbenchApp>) -> PathBuf {
+    harness.run_ok();
+    harness.get_by_label("Cancel").click();
+    drive_until(harness, "the cancelled run to exit", |app| {
+        train_job(app).is_some_and(|j| !j.state.is_active())
+    });
+    let job = train_job(harness.state()).expect("job").clone();
+    assert_eq!(
+        job.state,
+        JobState::Cancelled,
+        "errors: {:?}",
+        harness.state().errors()
+    );
+    job.run_dir.expect("run dir")
+}
+
 fn click_panel(harness: &mut Harness<'_, WorldbenchApp>, label: &str) {
     harness.get_by_role_and_label(Role::Button, label).click();
     harness.run_ok();
@@ -226,41 +266,13 @@ fn cancel_stops_a_run_and_leaves_last() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
     small_dataset(ws, "g", "0");
-    let form = TrainForm {
-        preset: "tiny".into(),
-        steps: 3000,
-        checkpoints: "5,3000".into(),
-        plan_eval: false,
-        title: "cancel me".into(),
-        ..TrainForm::default()
-    };
-    let state = State {
-        panel: PanelId::Train,
-        train: TrainState {
-            form,
-            ..TrainState::default()
-        },
-        ..State::default()
-    };
-    let mut harness = app(ws, state);
+    let mut harness = long_run_app(ws, "cancel me", false);
 
     harness.get_by_label("Launch smoke run").click();
     drive_until(&mut harness, "the first checkpoint", |app| {
         train_job(app).is_some_and(|j| !j.checkpoints.is_empty())
     });
-    harness.run_ok();
-    harness.get_by_label("Cancel").click();
-    drive_until(&mut harness, "the cancelled run to exit", |app| {
-        train_job(app).is_some_and(|j| !j.state.is_active())
-    });
-    let job = train_job(harness.state()).expect("job").clone();
-    assert_eq!(
-        job.state,
-        JobState::Cancelled,
-        "errors: {:?}",
-        harness.state().errors()
-    );
-    let run = job.run_dir.expect("run dir");
+    let run = cancel_training(&mut harness);
     assert_eq!(manifest(&run).status, RunStatus::Cancelled);
     assert!(run.join("checkpoints/last.safetensors").is_file());
     assert!(!run.join("checkpoints/step_003000.safetensors").exists());
@@ -277,23 +289,7 @@ fn a_cancelled_runs_last_is_evaluated_and_resume_shows_the_whole_curve() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
     small_dataset(ws, "g", "0");
-    let form = TrainForm {
-        preset: "tiny".into(),
-        steps: 3000,
-        checkpoints: "5,3000".into(),
-        plan_eval: true,
-        title: "resume me".into(),
-        ..TrainForm::default()
-    };
-    let state = State {
-        panel: PanelId::Train,
-        train: TrainState {
-            form,
-            ..TrainState::default()
-        },
-        ..State::default()
-    };
-    let mut harness = app(ws, state);
+    let mut harness = long_run_app(ws, "resume me", true);
 
     // Train past the evaluated checkpoint at step 5, then cancel between scheduled checkpoints.
     harness.get_by_label("Launch smoke run").click();
@@ -302,19 +298,7 @@ fn a_cancelled_runs_last_is_evaluated_and_resume_shows_the_whole_curve() {
         "step 5's metrics and a few steps more",
         |app| train_job(app).is_some_and(|j| !j.evals.is_empty() && j.step >= 8),
     );
-    harness.run_ok();
-    harness.get_by_label("Cancel").click();
-    drive_until(&mut harness, "the cancelled run to exit", |app| {
-        train_job(app).is_some_and(|j| !j.state.is_active())
-    });
-    let job = train_job(harness.state()).expect("job").clone();
-    assert_eq!(
-        job.state,
-        JobState::Cancelled,
-        "errors: {:?}",
-        harness.state().errors()
-    );
-    let run = job.run_dir.expect("run dir");
+    let run = cancel_training(&mut harness);
     let last_step = worldbench_model::checkpoint::load(&run.join("checkpoints/last.safetensors"))
         .expect("last")
         .step;

@@ -93,6 +93,22 @@ fn node_pos(h: &Harness<'static, Fixture>, node: u32) -> Pos2 {
     h.state().view.screen_pos(node).expect("drawn")
 }
 
+/// A shift-drag (box selection) from `a` to `b` in four moves.
+fn shift_drag(h: &mut Harness<'static, Fixture>, a: Pos2, b: Pos2) {
+    h.hover_at(a);
+    h.run();
+    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
+    h.drag_at(a);
+    h.run();
+    for k in 1..=4 {
+        h.hover_at(a + (b - a) * (k as f32 / 4.0));
+        h.run();
+    }
+    h.drop_at(b);
+    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+    h.run();
+}
+
 #[test]
 fn hover_shows_node_statistics_and_click_selects() {
     let mut h = harness(Backend::Painter);
@@ -132,18 +148,7 @@ fn shift_drag_selects_the_nodes_in_the_box() {
     let (p1, p4) = (node_pos(&h, 1), node_pos(&h, 4));
     let a = pos2(p4.x - 10.0, p4.y - 10.0);
     let b = pos2(p1.x + 10.0, p1.y + 10.0);
-    h.hover_at(a);
-    h.run();
-    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
-    h.drag_at(a);
-    h.run();
-    for k in 1..=4 {
-        h.hover_at(a + (b - a) * (k as f32 / 4.0));
-        h.run();
-    }
-    h.drop_at(b);
-    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
-    h.run();
+    shift_drag(&mut h, a, b);
     assert_eq!(h.state().boxes, vec![vec![1, 4]]);
     assert_eq!(h.state().view.selection, vec![1, 4]);
 }
@@ -417,18 +422,7 @@ fn box_select_in_3d_selects_the_nodes_whose_projections_are_inside() {
         .filter(|&n| boxed.contains(screen[n as usize]))
         .collect();
     assert_eq!(want, vec![2, 3]);
-    h.hover_at(lo);
-    h.run();
-    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
-    h.drag_at(lo);
-    h.run();
-    for k in 1..=4 {
-        h.hover_at(lo + (hi - lo) * (k as f32 / 4.0));
-        h.run();
-    }
-    h.drop_at(hi);
-    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
-    h.run();
+    shift_drag(&mut h, lo, hi);
     assert_eq!(h.state().boxes, vec![want.clone()]);
     assert_eq!(h.state().view.selection, want);
     // The box did not orbit the camera.
@@ -447,8 +441,9 @@ fn snapshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots")
 }
 
-#[test]
-fn snapshot_of_the_wgpu_view() {
+/// A harness drawing `graph()` through wgpu on the software adapter, with `setup` applied to
+/// the view first.
+fn wgpu_harness(setup: impl FnOnce(&mut HGraphView)) -> Harness<'static, Fixture> {
     let state = egui_kittest::wgpu::create_render_state(
         egui_kittest::wgpu::default_wgpu_setup(),
         egui_wgpu::RendererOptions::PREDICTABLE,
@@ -457,8 +452,7 @@ fn snapshot_of_the_wgpu_view() {
     let renderer = egui_kittest::wgpu::WgpuTestRenderer::from_render_state(state);
     let mut view = HGraphView::new(Backend::Wgpu(target));
     view.set_data(graph()).expect("valid graph");
-    view.selected = Some(2);
-    view.path = vec![0, 1, 2];
+    setup(&mut view);
     let fixture = Fixture {
         view,
         boxes: Vec::new(),
@@ -468,6 +462,15 @@ fn snapshot_of_the_wgpu_view() {
         .renderer(renderer)
         .build_ui_state(ui_fn, fixture);
     h.run();
+    h
+}
+
+#[test]
+fn snapshot_of_the_wgpu_view() {
+    let mut h = wgpu_harness(|view| {
+        view.selected = Some(2);
+        view.path = vec![0, 1, 2];
+    });
     let options = SnapshotOptions::new().output_path(snapshot_dir());
     h.snapshot_options("hgraph_view_wgpu", &options);
 }
@@ -476,26 +479,11 @@ fn snapshot_of_the_wgpu_view() {
 /// the selected node and planned path ringed on the projection, the axis triad bottom right.
 #[test]
 fn snapshot_of_the_3d_wgpu_view() {
-    let state = egui_kittest::wgpu::create_render_state(
-        egui_kittest::wgpu::default_wgpu_setup(),
-        egui_wgpu::RendererOptions::PREDICTABLE,
-    );
-    let target = GpuTarget::of(&state);
-    let renderer = egui_kittest::wgpu::WgpuTestRenderer::from_render_state(state);
-    let mut view = HGraphView::new(Backend::Wgpu(target));
-    view.set_data(graph()).expect("valid graph");
-    view.three_d = true;
-    view.selected = Some(2);
-    view.path = vec![0, 1, 2, 4];
-    let fixture = Fixture {
-        view,
-        boxes: Vec::new(),
-    };
-    let mut h = Harness::builder()
-        .with_size([640.0, 480.0])
-        .renderer(renderer)
-        .build_ui_state(ui_fn, fixture);
-    h.run();
+    let mut h = wgpu_harness(|view| {
+        view.three_d = true;
+        view.selected = Some(2);
+        view.path = vec![0, 1, 2, 4];
+    });
     let cam = h.state().view.camera.expect("fitted");
     assert_eq!(
         (cam.yaw, cam.pitch),

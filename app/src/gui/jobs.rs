@@ -773,6 +773,16 @@ mod tests {
         );
     }
 
+    /// Waits (up to 500 s of updates) until a job of `sup` reports that it ended.
+    fn wait_for_end(sup: &mut JobSupervisor) {
+        let ended = (0..100).any(|_| {
+            sup.wait_for_update(Duration::from_secs(5))
+                .iter()
+                .any(|n| matches!(n, JobNotice::Ended { .. }))
+        });
+        assert!(ended, "no job ended");
+    }
+
     #[test]
     fn a_missing_binary_fails_the_job_with_its_path() {
         let mut sup = JobSupervisor::new(PathBuf::from("/nonexistent/worldbench")).unwrap();
@@ -782,18 +792,7 @@ mod tests {
             args: vec![],
             run_dir: None,
         });
-        let mut ended = false;
-        for _ in 0..100 {
-            if sup
-                .wait_for_update(Duration::from_secs(5))
-                .iter()
-                .any(|n| matches!(n, JobNotice::Ended { .. }))
-            {
-                ended = true;
-                break;
-            }
-        }
-        assert!(ended);
+        wait_for_end(&mut sup);
         let JobState::Failed(msg) = &sup.get(id).unwrap().state else {
             panic!()
         };
@@ -815,23 +814,7 @@ mod tests {
         }
     }
 
-    fn planning_row(step: u64) -> PlanningRow {
-        PlanningRow {
-            step,
-            num_nodes_h: 3,
-            num_edges_h: 4,
-            reach_h_median: 0.5,
-            reach_h_p10: 0.25,
-            reach_h_p90: 1.0,
-            h_local_success: 0.5,
-            test1_success: 1,
-            test1_steps: 7,
-            test2_success: 0,
-            test2_steps: 9,
-            merge_radius: 0.05,
-            eval_secs: 0.5,
-        }
-    }
+    use crate::gui::test_fixtures::planning_row;
 
     fn step_event(step: u64) -> TrainEvent {
         TrainEvent::Step {
@@ -887,18 +870,7 @@ mod tests {
             args: vec![],
             run_dir: Some(tmp.path().to_path_buf()),
         });
-        let mut ended = false;
-        for _ in 0..100 {
-            if sup
-                .wait_for_update(Duration::from_secs(5))
-                .iter()
-                .any(|n| matches!(n, JobNotice::Ended { .. }))
-            {
-                ended = true;
-                break;
-            }
-        }
-        assert!(ended);
+        wait_for_end(&mut sup);
         let job = sup.get(id).unwrap();
         assert_eq!(
             job.losses.iter().map(|p| p.step).collect::<Vec<_>>(),

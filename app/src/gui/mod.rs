@@ -9,6 +9,8 @@ pub mod panels;
 pub mod plots;
 pub mod progress_event;
 pub mod run_index;
+#[cfg(test)]
+mod test_fixtures;
 
 use std::path::PathBuf;
 

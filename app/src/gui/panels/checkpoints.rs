@@ -373,23 +373,7 @@ mod tests {
     use super::*;
     use worldbench_storage::RunManifest;
 
-    fn row(step: u64) -> PlanningRow {
-        PlanningRow {
-            step,
-            num_nodes_h: 3,
-            num_edges_h: 4,
-            reach_h_median: 0.5,
-            reach_h_p10: 0.25,
-            reach_h_p90: 1.0,
-            h_local_success: 0.5,
-            test1_success: 1,
-            test1_steps: 7,
-            test2_success: 0,
-            test2_steps: 9,
-            merge_radius: 0.05,
-            eval_secs: 0.5,
-        }
-    }
+    use crate::gui::test_fixtures::planning_row as row;
 
     fn file(step: Option<u64>) -> CheckpointFile {
         let name = step.map_or_else(

@@ -1,0 +1,22 @@
+//! Test fixtures shared by the GUI's unit tests.
+
+use worldbench_storage::metrics::PlanningRow;
+
+/// A planning-metrics row for `step` with fixed, plausible values.
+pub(crate) fn planning_row(step: u64) -> PlanningRow {
+    PlanningRow {
+        step,
+        num_nodes_h: 3,
+        num_edges_h: 4,
+        reach_h_median: 0.5,
+        reach_h_p10: 0.25,
+        reach_h_p90: 1.0,
+        h_local_success: 0.5,
+        test1_success: 1,
+        test1_steps: 7,
+        test2_success: 0,
+        test2_steps: 9,
+        merge_radius: 0.05,
+        eval_secs: 0.5,
+    }
+}
