@@ -413,16 +413,21 @@ impl HGraphView {
             })
     }
 
+    /// The picking grid over the nodes' screen positions under the 3D camera (built lazily, once
+    /// per camera change), or `None` before the camera is fitted.
+    fn screen_grid(&mut self, rect: Rect) -> Option<(&SpatialGrid, &[[f32; 2]])> {
+        let proj = self.camera?.projection(rect);
+        Some(self.screen.grid(&proj, &self.data.positions))
+    }
+
     /// The nodes drawn inside the screen rectangle with corners `a` and `b`, ascending.
     fn nodes_in_box(&mut self, rect: Rect, a: Pos2, b: Pos2) -> Vec<u32> {
         if self.three_d {
-            let Some(cam) = self.camera else {
-                return Vec::new();
-            };
-            let (grid, screen) = self
-                .screen
-                .grid(&cam.projection(rect), &self.data.positions);
-            return grid.in_rect(screen, Rect::from_two_pos(a, b));
+            return self
+                .screen_grid(rect)
+                .map_or_else(Vec::new, |(grid, screen)| {
+                    grid.in_rect(screen, Rect::from_two_pos(a, b))
+                });
         }
         let Some(t) = self.transform else {
             return Vec::new();
@@ -436,13 +441,9 @@ impl HGraphView {
     /// The nodes drawn inside the screen polygon `lasso`, ascending.
     fn nodes_in_lasso(&mut self, rect: Rect, lasso: &[Pos2]) -> Vec<u32> {
         if self.three_d {
-            let Some(cam) = self.camera else {
-                return Vec::new();
-            };
-            let (grid, screen) = self
-                .screen
-                .grid(&cam.projection(rect), &self.data.positions);
-            return grid.in_polygon(screen, lasso);
+            return self
+                .screen_grid(rect)
+                .map_or_else(Vec::new, |(grid, screen)| grid.in_polygon(screen, lasso));
         }
         let Some(t) = self.transform else {
             return Vec::new();
