@@ -42,6 +42,9 @@ pub enum Command {
     /// Worklog posts: `export` a run's post (plots, tables) and update FINDINGS.md.
     #[command(subcommand)]
     Worklog(crate::commands::worklog::WorklogCommand),
+    /// The workspace's runs and their status (`interrupted` when a trainer died without stopping).
+    #[command(subcommand)]
+    Runs(crate::commands::runs::RunsCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,7 +19,8 @@ use std::time::Instant;
 
 use candle_core::Tensor;
 use serde::{Deserialize, Serialize};
-use worldbench_storage::metrics::{read_csv, write_csv};
+use worldbench_storage::failpoint;
+use worldbench_storage::metrics::{merge_planning_rows, read_csv_whole_lines, CsvAppender};
 use worldbench_storage::{Dataset, PlanningRow, RunPaths, StorageError, TrainRow};
 
 pub use bench::{bench_train, BenchTrainReport};
@@ -100,6 +101,8 @@ pub struct TrainSummary {
     pub last_checkpoint: PathBuf,
     /// All planning rows of the run so far.
     pub planning: Vec<PlanningRow>,
+    /// Bytes this call wrote to `metrics/train.csv` (appended rows, and the cut-back on resume).
+    pub train_csv_bytes: u64,
 }
 
 /// Model, optimizer and the rows of a run, fresh or restored from `last`.
@@ -115,16 +118,13 @@ fn storage_err(path: &std::path::Path, e: std::io::Error) -> ModelError {
     ModelError::Storage(StorageError::io(path, e))
 }
 
-/// Rows of `path` up to `step` (none when the file does not exist).
+/// Rows of `path` up to `step` (none when the file does not exist; a torn last line is left out).
 fn rows_up_to<T: serde::de::DeserializeOwned>(
     path: &std::path::Path,
     step: u64,
     step_of: impl Fn(&T) -> u64,
 ) -> Result<Vec<T>> {
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
-    let rows: Vec<T> = read_csv(path)?;
+    let rows: Vec<T> = read_csv_whole_lines(path)?;
     Ok(rows.into_iter().filter(|r| step_of(r) <= step).collect())
 }
 
@@ -211,6 +211,7 @@ pub fn train(
         }
     };
     let start_step = st.step;
+    let mut train_csv = CsvAppender::open(&run.train_csv(), &st.rows)?;
     progress(TrainEvent::Started {
         total_steps: cfg.steps,
         start_step,
@@ -218,6 +219,11 @@ pub fn train(
         num_sequences: td.num_sequences(),
         num_params: st.model.params().iter().map(|(_, v)| v.elem_count()).sum(),
     });
+    if resume && cfg.plan_eval {
+        // A run killed between a checkpoint and its evaluation has no row for it: evaluate every
+        // checkpoint up to `last` that has none, before training goes on.
+        evaluate_missing(cfg, data, run, &device, &mut st, progress)?;
+    }
     let t_start = Instant::now();
     let wall_offset = st.rows.last().map_or(0.0, |r| r.wall_s);
     let mut checkpoints = Vec::new();
@@ -284,10 +290,13 @@ pub fn train(
                     steps_per_s,
                     eta_secs: (cfg.steps - step) as f64 / steps_per_s.max(1e-9),
                 });
+                train_csv.append(&row)?;
                 st.rows.push(row);
-                write_csv(&run.train_csv(), &st.rows)?;
+                failpoint::hit("after_log", &step);
             }
             if cfg.is_checkpoint_step(step) {
+                // The rows up to this checkpoint are durable before the checkpoint says they exist.
+                train_csv.sync()?;
                 let ck = checkpoint_of(cfg, &st)?;
                 let bytes = checkpoint::to_bytes(&ck)?;
                 let path = run.checkpoint(step);
@@ -298,18 +307,10 @@ pub fn train(
                     path: path.clone(),
                 });
                 checkpoints.push(path);
+                failpoint::hit("after_checkpoint", &step);
                 if cfg.plan_eval {
-                    let encoder = JepaEncoder::new(Jepa::from_values(
-                        &cfg.model,
-                        &ck.weights,
-                        &device,
-                        "checkpoint",
-                    )?);
-                    let row = eval_hook::evaluate(&encoder, data, step, cfg.seed)?;
-                    st.planning.retain(|r| r.step != step);
-                    st.planning.push(row.clone());
-                    write_csv(&run.planning_csv(), &st.planning)?;
-                    progress(TrainEvent::Eval { row });
+                    let row = evaluate_weights(cfg, data, &device, &ck.weights, step)?;
+                    record_row(run, &mut st, row, progress)?;
                 }
                 // The step timer excludes checkpoint and evaluation time.
                 window.0 = Instant::now();
@@ -340,7 +341,65 @@ pub fn train(
         checkpoints,
         last_checkpoint: run.last_checkpoint(),
         planning: st.planning,
+        train_csv_bytes: train_csv.bytes_written,
     })
+}
+
+/// The planning row of the weights of `step`.
+fn evaluate_weights(
+    cfg: &TrainConfig,
+    data: &Dataset,
+    device: &candle_core::Device,
+    weights: &[crate::checkpoint::NamedValues],
+    step: u64,
+) -> Result<PlanningRow> {
+    let encoder = JepaEncoder::new(Jepa::from_values(
+        &cfg.model,
+        weights,
+        device,
+        "checkpoint",
+    )?);
+    eval_hook::evaluate(&encoder, data, step, cfg.seed)
+}
+
+/// Merges `row` into planning_metrics.csv (under its lock, keeping other writers' rows) and into
+/// the run's rows, and reports it.
+fn record_row(
+    run: &RunPaths,
+    st: &mut RunState,
+    row: PlanningRow,
+    progress: &mut dyn FnMut(TrainEvent),
+) -> Result<()> {
+    let step = row.step;
+    merge_planning_rows(&run.planning_csv(), std::slice::from_ref(&row))?;
+    st.planning.retain(|r| r.step != step);
+    st.planning.push(row.clone());
+    st.planning.sort_by_key(|r| r.step);
+    progress(TrainEvent::Eval { row });
+    failpoint::hit("after_eval", &step);
+    Ok(())
+}
+
+/// Evaluates the step checkpoints up to the restored step that have no planning row.
+fn evaluate_missing(
+    cfg: &TrainConfig,
+    data: &Dataset,
+    run: &RunPaths,
+    device: &candle_core::Device,
+    st: &mut RunState,
+    progress: &mut dyn FnMut(TrainEvent),
+) -> Result<()> {
+    let missing: Vec<u64> = (1..=st.step)
+        .filter(|&s| cfg.is_checkpoint_step(s))
+        .filter(|&s| st.planning.iter().all(|r| r.step != s))
+        .filter(|&s| run.checkpoint(s).is_file())
+        .collect();
+    for step in missing {
+        let ck = checkpoint::load(&run.checkpoint(step))?;
+        let row = evaluate_weights(cfg, data, device, &ck.weights, step)?;
+        record_row(run, st, row, progress)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

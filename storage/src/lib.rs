@@ -10,10 +10,12 @@
 pub mod atomic;
 pub mod dataset;
 pub mod error;
+pub mod failpoint;
 pub mod gate;
 pub mod hgraph_cache;
 pub mod metrics;
 pub mod run;
+pub mod run_lock;
 pub mod settings;
 pub mod tensors;
 pub mod worklog;

@@ -3,6 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod append;
+mod planning_file;
+
+pub use append::{read_csv_whole_lines, CsvAppender};
+pub use planning_file::merge_planning_rows;
+
 /// One row of `metrics/planning_metrics.csv`: the planning evaluation of one checkpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanningRow {
@@ -43,9 +49,20 @@ pub struct TrainRow {
 /// Floats are written in plain decimal (shortest round-trip digits, never exponent notation), which
 /// pandas reads exactly.
 pub fn write_csv<T: Serialize>(path: &std::path::Path, rows: &[T]) -> crate::Result<()> {
+    let bytes = encode_csv(path, rows, true)?;
+    crate::atomic::write_atomic(path, &bytes)
+}
+
+/// The CSV text of `rows` (with the header line when `header`), as [`write_csv`] writes it.
+/// `path` only names the file in errors.
+pub fn encode_csv<T: Serialize>(
+    path: &std::path::Path,
+    rows: &[T],
+    header: bool,
+) -> crate::Result<Vec<u8>> {
     let bad = |e: csv::Error| crate::StorageError::invalid(path, format!("cannot encode CSV: {e}"));
     let mut w = csv::WriterBuilder::new()
-        .has_headers(true)
+        .has_headers(header)
         .from_writer(Vec::new());
     for row in rows {
         w.serialize(row).map_err(bad)?;
@@ -64,8 +81,7 @@ pub fn write_csv<T: Serialize>(path: &std::path::Path, rows: &[T]) -> crate::Res
             .map(|f| plain_decimal(f).unwrap_or_else(|| f.to_string()));
         out.write_record(fields).map_err(bad)?;
     }
-    let bytes = out.into_inner().map_err(|e| bad(e.into_error().into()))?;
-    crate::atomic::write_atomic(path, &bytes)
+    out.into_inner().map_err(|e| bad(e.into_error().into()))
 }
 
 /// `1.25e-5` → `0.0000125`, `1e20` → `100000000000000000000.0`; `None` for anything that is not
@@ -99,10 +115,18 @@ fn plain_decimal(field: &str) -> Option<String> {
 
 /// Reads the rows of a CSV with a header line; errors name the file and the line.
 pub fn read_csv<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> crate::Result<Vec<T>> {
-    let file = std::fs::File::open(path).map_err(|e| crate::StorageError::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| crate::StorageError::io(path, e))?;
+    read_csv_bytes(path, &bytes)
+}
+
+/// Reads the rows of CSV text with a header line; `path` names the file in errors.
+fn read_csv_bytes<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    bytes: &[u8],
+) -> crate::Result<Vec<T>> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(std::io::BufReader::new(file));
+        .from_reader(bytes);
     let mut rows = Vec::new();
     for row in r.deserialize() {
         rows.push(row.map_err(|e| csv_error(path, &e))?);

@@ -69,6 +69,22 @@ pub enum RunStatus {
     Completed,
     Failed,
     Cancelled,
+    /// Seen, never written: run.json says `running` but no live process holds the run's lock
+    /// (the trainer was killed, or the machine went down). `--resume` continues it from `last`.
+    Interrupted,
+}
+
+impl RunStatus {
+    /// The lowercase name, as run.json writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
+        }
+    }
 }
 
 /// `run.json`: what was run, on what, by which build, and how it ended.

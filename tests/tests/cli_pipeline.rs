@@ -168,6 +168,18 @@ fn attempt_without_a_gate_is_refused_and_launches_nothing() {
             .arg(&gate),
     );
     assert!(err.contains("broken.json"), "{err}");
+    // Checkpoint steps the run can never reach are named, not silently ignored.
+    let err = fails(
+        worldbench(&ws)
+            .args(["train", "--data"])
+            .arg(&data)
+            .args(["--preset", "tiny", "--steps", "5", "--smoke"])
+            .args(["--checkpoints", "0,3,999"]),
+    );
+    assert!(
+        err.contains("--checkpoints") && err.contains("steps 0, 999 can never be reached"),
+        "{err}"
+    );
     let runs = std::fs::read_dir(ws.join("runs")).map_or(0, Iterator::count);
     assert_eq!(runs, 0, "no run folder was made");
 }

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use worldbench_model::checkpoint;
 use worldbench_model::eval::evaluate_checkpoint;
 use worldbench_model::train::JepaEncoder;
-use worldbench_storage::metrics::{read_csv, write_csv};
+use worldbench_storage::metrics::merge_planning_rows;
 use worldbench_storage::PlanningRow;
 
 use super::run_checkpoint::{open_run, select_checkpoints};
@@ -27,26 +27,13 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         }
         rows.push(row);
     }
-    merge_rows(&run.paths.planning_csv(), &rows)?;
+    // Under the file's lock: the trainer (or another eval) may be writing the same file.
+    merge_planning_rows(&run.paths.planning_csv(), &rows)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
         print_table(&rows);
     }
-    Ok(())
-}
-
-/// Replaces the rows of the same steps in the CSV and keeps the others, in step order.
-fn merge_rows(csv: &std::path::Path, new: &[PlanningRow]) -> Result<()> {
-    let mut all: Vec<PlanningRow> = if csv.is_file() {
-        read_csv(csv)?
-    } else {
-        Vec::new()
-    };
-    all.retain(|r| new.iter().all(|n| n.step != r.step));
-    all.extend_from_slice(new);
-    all.sort_by_key(|r| r.step);
-    write_csv(csv, &all)?;
     Ok(())
 }
 

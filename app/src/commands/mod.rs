@@ -8,6 +8,7 @@ mod eval;
 pub mod gate;
 mod plan;
 mod run_checkpoint;
+pub mod runs;
 mod train;
 pub mod worklog;
 
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo(args) => demo::run(&workspace_dir::open(cli.workspace)?, &args),
         Command::Gate(cmd) => gate::run(cli.workspace, cmd),
         Command::Worklog(cmd) => worklog::run(cli.workspace, cmd),
+        Command::Runs(cmd) => runs::run(cli.workspace, cmd),
     }
 }
 

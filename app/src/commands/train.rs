@@ -12,6 +12,7 @@ use worldbench_model::ModelError;
 use worldbench_storage::dataset::{dataset_hash, open_dataset};
 use worldbench_storage::gate::Gate;
 use worldbench_storage::run::{git_commit_of, RunKind, RunManifest, RunStatus};
+use worldbench_storage::run_lock::RunLock;
 use worldbench_storage::RunPaths;
 
 use crate::cli::{OnOff, TrainArgs};
@@ -42,6 +43,7 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     let run = ws.new_run_dir(&args.title)?;
     run.create_dirs()
         .with_context(|| format!("{}: cannot create the run folder", run.root.display()))?;
+    let lock = RunLock::acquire(&run, "train")?;
     let manifest = RunManifest {
         title: args.title.clone(),
         kind,
@@ -63,12 +65,16 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     manifest.write(&run.manifest())?;
     println!("{}", run.root.display());
     execute(&run, manifest, &cfg, &ds, false, args)?;
+    drop(lock);
     Ok(run.root)
 }
 
 fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
     let run = RunPaths::new(run_dir);
+    // Refuses a run that another trainer holds, naming it, before anything is read or written.
+    let lock = RunLock::acquire(&run, "train --resume")?;
     let mut manifest = RunManifest::read(&run.manifest())?;
+    let interrupted = manifest.status == RunStatus::Running;
     if manifest.status == RunStatus::Completed {
         bail!(
             "{}: this run has already completed; start a new run instead",
@@ -104,7 +110,17 @@ fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
     manifest.pid = Some(std::process::id());
     manifest.write(&run.manifest())?;
     println!("{}", run.root.display());
+    if interrupted {
+        eprintln!(
+            "{}: the run was interrupted (its trainer died without stopping); resuming from `last`",
+            run.root.display()
+        );
+    }
+    for tmp in &lock.removed_temp_files {
+        eprintln!("removed {} (left by a killed writer)", tmp.display());
+    }
     execute(&run, manifest, &cfg, &ds, true, args)?;
+    drop(lock);
     Ok(run.root)
 }
 
@@ -198,6 +214,20 @@ fn config_from_args(args: &TrainArgs) -> Result<TrainConfig> {
         cfg.seed = seed;
     }
     if let Some(list) = &args.checkpoints {
+        let unreachable: Vec<String> = list
+            .iter()
+            .filter(|&&s| s == 0 || s > cfg.steps)
+            .map(u64::to_string)
+            .collect();
+        if !unreachable.is_empty() {
+            bail!(
+                "--checkpoints: step{} {} can never be reached: the run has {} steps (give steps from 1 to {})",
+                if unreachable.len() == 1 { "" } else { "s" },
+                unreachable.join(", "),
+                cfg.steps,
+                cfg.steps
+            );
+        }
         cfg.checkpoint_steps.clone_from(list);
         cfg.checkpoint_every = 0;
     }

@@ -18,7 +18,8 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 use worldbench_model::train::TrainEvent;
-use worldbench_storage::metrics::read_csv;
+use worldbench_storage::metrics::{read_csv, read_csv_whole_lines};
+use worldbench_storage::run_lock;
 use worldbench_storage::{PlanningRow, RunManifest, RunPaths, RunStatus, TrainRow};
 
 use super::progress_event;
@@ -225,8 +226,8 @@ impl Job {
                     RunStatus::Completed => JobState::Completed,
                     RunStatus::Cancelled => JobState::Cancelled,
                     RunStatus::Failed => JobState::Failed(format!("the run {} failed", self.label)),
-                    RunStatus::Running => JobState::Failed(format!(
-                        "the process of run {} is gone but its run.json still says \"running\" (it was killed)",
+                    RunStatus::Running | RunStatus::Interrupted => JobState::Failed(format!(
+                        "run {} was interrupted: its trainer is gone but run.json still says \"running\" (it was killed); Resume continues it from `last`",
                         self.label
                     )),
                 };
@@ -662,11 +663,21 @@ async fn follow_run(run_dir: PathBuf, pid: u32, sender: Sender) {
                 sender.send(Update::Snapshot(snap)).await;
             }
         }
-        let alive = tokio::task::spawn_blocking(move || pid_is_live_worldbench(pid))
-            .await
-            .unwrap_or(false);
+        let dir = run_dir.clone();
+        // The run's lock is the truth; the pid probe covers runs of versions without the lock.
+        let alive = tokio::task::spawn_blocking(move || {
+            run_lock::is_held(&RunPaths::new(&dir)) || pid_is_live_worldbench(pid)
+        })
+        .await
+        .unwrap_or(false);
         match status {
             Some(RunStatus::Running) if alive => {}
+            Some(RunStatus::Running) => {
+                sender
+                    .send(Update::FollowEnded(RunStatus::Interrupted))
+                    .await;
+                return;
+            }
             Some(status) => {
                 sender.send(Update::FollowEnded(status)).await;
                 return;
@@ -689,7 +700,7 @@ fn read_follow_snapshot(run_dir: &Path) -> (Option<FollowSnapshot>, Option<RunSt
         .and_then(|m| m.config.get("steps"))
         .and_then(serde_json::Value::as_u64)
         .unwrap_or(0);
-    let train = read_csv::<TrainRow>(&paths.train_csv()).unwrap_or_default();
+    let train = read_csv_whole_lines::<TrainRow>(&paths.train_csv()).unwrap_or_default();
     let planning = read_csv::<PlanningRow>(&paths.planning_csv()).unwrap_or_default();
     (
         Some(FollowSnapshot {

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use worldbench_storage::metrics::read_csv;
+use worldbench_storage::metrics::read_csv_whole_lines;
+use worldbench_storage::run_lock::observed_status;
 use worldbench_storage::{PlanningRow, RunManifest, RunPaths, RunStatus, TrainRow, Workspace};
 
 /// One checkpoint file of a run.
@@ -98,8 +99,11 @@ impl RunRecord {
 /// Reads one run folder. Errors name the file and say what to do.
 pub fn read_run(dir: &Path) -> Result<RunRecord, String> {
     let paths = RunPaths::new(dir);
-    let manifest = RunManifest::read(&paths.manifest())
+    let mut manifest = RunManifest::read(&paths.manifest())
         .map_err(|e| format!("{e} — fix the file or move the run folder out of runs/"))?;
+    // The app shows (and never writes back) the status a reader should see: `running` without a
+    // live holder of the run's lock is `interrupted`, and Resume is offered for it.
+    manifest.status = observed_status(&paths, manifest.status);
     let train = read_optional_csv(&paths.train_csv())?;
     let planning = read_optional_csv(&paths.planning_csv())?;
     Ok(RunRecord {
@@ -112,10 +116,9 @@ pub fn read_run(dir: &Path) -> Result<RunRecord, String> {
 }
 
 fn read_optional_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, String> {
-    if !path.is_file() {
-        return Ok(Vec::new());
-    }
-    read_csv(path).map_err(|e| format!("{e} — the file is not a metrics table; fix or delete it"))
+    // The trainer appends to train.csv: a row being written is left out until it is whole.
+    read_csv_whole_lines(path)
+        .map_err(|e| format!("{e} — the file is not a metrics table; fix or delete it"))
 }
 
 /// `step_XXXXXX.safetensors` files by step, then `last.safetensors`.
@@ -347,5 +350,29 @@ mod tests {
         assert_eq!(index.runs().len(), 1);
         index.refresh(None);
         assert!(index.wait().is_empty(), "the same error is reported once");
+    }
+
+    #[test]
+    fn a_running_run_without_a_live_lock_holder_is_interrupted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = Workspace::open_or_create(tmp.path()).unwrap();
+        let paths = ws.new_run_dir("killed").unwrap();
+        let manifest = RunManifest {
+            title: "killed".into(),
+            status: RunStatus::Running,
+            started: "2025-01-01T10:00:00+00:00".into(),
+            config: serde_json::json!({"steps": 20}),
+            ..RunManifest::default()
+        };
+        manifest.write(&paths.manifest()).unwrap();
+        std::fs::write(paths.last_checkpoint(), b"x").unwrap();
+        let lock = worldbench_storage::run_lock::RunLock::acquire(&paths, "train").unwrap();
+        assert_eq!(load_all(&ws).runs[0].manifest.status, RunStatus::Running);
+        drop(lock);
+        let run = &load_all(&ws).runs[0];
+        assert_eq!(run.manifest.status, RunStatus::Interrupted);
+        assert!(crate::gui::panels::checkpoints::can_resume(run));
+        let on_disk = RunManifest::read(&paths.manifest()).unwrap();
+        assert_eq!(on_disk.status, RunStatus::Running, "shown, never written");
     }
 }

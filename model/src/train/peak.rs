@@ -135,8 +135,10 @@ mod tests {
 
     #[test]
     fn measured_peak_is_positive_where_fma_exists() {
+        // Only that the measurement yields a figure: how large it is depends on the build and on
+        // the machine's load (speed is for `bench train`, never a test's threshold).
         if let Some(p) = measure_peak_gflops(1) {
-            assert!(p > 1.0, "{p}");
+            assert!(p.is_finite() && p > 0.0, "{p}");
         }
     }
 }

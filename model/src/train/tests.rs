@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicBool;
 use super::sampler::tests::synthetic_dataset;
 use super::*;
 use crate::encoder::FrameEncoder;
+use worldbench_storage::metrics::read_csv;
 
 fn tiny_cfg(steps: u64) -> TrainConfig {
     TrainConfig {

@@ -35,11 +35,11 @@ pub struct CheckpointsPanel {
     last_steps: LastSteps,
 }
 
-/// Whether a run can be resumed: it stopped (cancelled or failed, or "running" with its process gone)
-/// and has a `last` checkpoint.
+/// Whether a run can be resumed: it stopped (cancelled, failed or interrupted, or "running" with its
+/// process gone) and has a `last` checkpoint.
 pub fn can_resume(run: &RunRecord) -> bool {
     let stopped = match run.manifest.status {
-        RunStatus::Cancelled | RunStatus::Failed => true,
+        RunStatus::Cancelled | RunStatus::Failed | RunStatus::Interrupted => true,
         RunStatus::Running => !run.manifest.pid.is_some_and(pid_is_live_worldbench),
         RunStatus::Completed => false,
     };

@@ -105,12 +105,7 @@ fn kind_text(kind: RunKind) -> &'static str {
 }
 
 pub fn status_text(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Running => "running",
-        RunStatus::Completed => "completed",
-        RunStatus::Failed => "failed",
-        RunStatus::Cancelled => "cancelled",
-    }
+    status.as_str()
 }
 
 pub fn status_color(status: RunStatus) -> egui::Color32 {
@@ -119,6 +114,7 @@ pub fn status_color(status: RunStatus) -> egui::Color32 {
         RunStatus::Completed => PASS,
         RunStatus::Failed => FAIL,
         RunStatus::Cancelled => egui::Color32::from_rgb(230, 180, 60),
+        RunStatus::Interrupted => egui::Color32::from_rgb(230, 120, 60),
     }
 }
 
