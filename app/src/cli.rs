@@ -186,6 +186,23 @@ pub enum BenchCommand {
     HgraphRender(BenchRenderArgs),
     /// Timings of each stage of a planning evaluation (encoding, clustering, reachability, local sanity, planning).
     Eval(BenchEvalArgs),
+    /// Bytes, fsyncs and time that a run's train.csv costs: appended now vs rewritten per row before.
+    MetricsIo(BenchMetricsIoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchMetricsIoArgs {
+    /// The run length in steps.
+    #[arg(long, default_value_t = 10_000)]
+    pub steps: u64,
+    /// The preset whose logging and checkpoint schedule is used.
+    #[arg(long, default_value = "default")]
+    pub preset: String,
+    /// Where the files are written (default: the system's temporary folder).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,10 +7,10 @@ import sys
 fds = {}
 written = 0
 syncs = 0
-opened = re.compile(r'openat\(AT_FDCWD, "([^"]+)".*\) = (\d+)')
-write = re.compile(r'write\((\d+), .*\) = (\d+)')
-sync = re.compile(r'f(?:data)?sync\((\d+)\) = 0')
-close = re.compile(r'close\((\d+)\) = 0')
+opened = re.compile(r'openat\(AT_FDCWD, "([^"]+)".*\)\s+= (\d+)')
+write = re.compile(r'write\((\d+), .*\)\s+= (\d+)')
+sync = re.compile(r'f(?:data)?sync\((\d+)\)\s+= 0')
+close = re.compile(r'close\((\d+)\)\s+= 0')
 for line in open(sys.argv[1], errors="replace"):
     line = re.sub(r"^\d+\s+", "", line)
     if m := opened.search(line):

@@ -23,6 +23,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::Hgraph(args) => hgraph(&args),
         BenchCommand::HgraphRender(args) => super::bench_render::run(&args),
         BenchCommand::Eval(args) => eval_timings(&args),
+        BenchCommand::MetricsIo(args) => super::bench_metrics_io::run(&args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per verb; each turns parsed arguments into calls on the model and storage crates.
 
 mod bench;
+mod bench_metrics_io;
 mod bench_render;
 mod data;
 mod demo;

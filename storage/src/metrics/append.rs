@@ -38,12 +38,15 @@ impl<T: Serialize + DeserializeOwned> CsvAppender<T> {
             Err(e) => return Err(StorageError::io(path, e)),
         };
         let mut bytes_written = 0;
-        if current.as_deref() != Some(want.as_slice()) {
+        // A new file needs no atomic write: it starts empty and grows by whole lines.
+        let fresh = current.is_none() && want.is_empty();
+        if !fresh && current.as_deref() != Some(want.as_slice()) {
             crate::atomic::write_atomic(path, &want)?;
             bytes_written += want.len() as u64;
         }
         let file = OpenOptions::new()
             .append(true)
+            .create(fresh)
             .open(path)
             .map_err(|e| StorageError::io(path, e))?;
         Ok(Self {
