@@ -661,7 +661,7 @@ fn a_run_started_before_the_app_is_followed_and_can_be_cancelled_from_it() {
             .cloned()
     };
     let job = followed(harness.state()).expect("the running run is followed on start");
-    assert_eq!(job.pid, Some(child.0.id()));
+    assert_eq!(job.pid(), Some(child.0.id()));
     harness.run_ok();
     harness.get_by_label("Cancel").click();
     drive_until(&mut harness, "the followed run to stop", |app| {

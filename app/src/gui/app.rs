@@ -9,7 +9,8 @@ use worldbench_storage::{RunStatus, Workspace};
 use super::command::AppCommand;
 use super::criteria::SuccessCriteria;
 use super::jobs::{
-    pid_is_live_worldbench, JobId, JobKind, JobNotice, JobSpec, JobState, JobSupervisor,
+    pid_is_live_worldbench, GenerateJob, JobCommand, JobId, JobKind, JobNotice, JobSpec, JobState,
+    JobSupervisor,
 };
 use super::panels::checkpoints::{CheckpointsPanel, CheckpointsState};
 use super::panels::datasets::{DatasetsPanel, DatasetsState};
@@ -316,7 +317,7 @@ impl WorldbenchApp {
                 .jobs
                 .jobs()
                 .iter()
-                .any(|j| j.state.is_active() && j.pid == Some(pid));
+                .any(|j| j.state.is_active() && j.pid() == Some(pid));
             if !ours {
                 self.jobs.follow(dir, pid, format!("run \"{title}\""));
             }
@@ -371,7 +372,7 @@ impl WorldbenchApp {
                     self.panel = PanelId::Train;
                 }
                 AppCommand::Launch(spec) => {
-                    let is_train = spec.kind == JobKind::Train;
+                    let is_train = spec.kind() == JobKind::Train;
                     self.jobs.launch(spec);
                     if is_train {
                         self.panel = PanelId::Train;
@@ -425,22 +426,14 @@ impl WorldbenchApp {
             return;
         }
         let out = self.demo_dataset_dir();
-        let args = vec![
-            "--workspace".into(),
-            self.workspace.root.clone().into_os_string(),
-            "data".into(),
-            "gen".into(),
-            "--preset".into(),
-            "corner-loops".into(),
-            "--out".into(),
-            out.into_os_string(),
-        ];
-        self.jobs.launch(JobSpec {
-            kind: JobKind::GenerateDataset,
-            label: "generate the demo dataset".into(),
-            args,
-            run_dir: None,
-        });
+        self.jobs.launch(JobSpec::new(
+            "generate the demo dataset",
+            JobCommand::GenerateDataset(GenerateJob {
+                workspace: self.workspace.root.clone(),
+                preset: "corner-loops".into(),
+                out,
+            }),
+        ));
     }
 
     fn shortcuts(&mut self, ctx: &egui::Context) {

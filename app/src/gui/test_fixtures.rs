@@ -1,6 +1,6 @@
 //! Test fixtures shared by the GUI's unit tests.
 
-use worldbench_storage::metrics::PlanningRow;
+use worldbench_storage::metrics::{PlanningRow, TrainRow};
 
 /// A planning-metrics row for `step` with fixed, plausible values.
 pub(crate) fn planning_row(step: u64) -> PlanningRow {
@@ -18,5 +18,21 @@ pub(crate) fn planning_row(step: u64) -> PlanningRow {
         test2_steps: 9,
         merge_radius: 0.05,
         eval_secs: 0.5,
+    }
+}
+
+/// A train.csv row for `step` with fixed, plausible values.
+pub(crate) fn train_row(step: u64) -> TrainRow {
+    TrainRow {
+        step,
+        wall_s: step as f64,
+        loss: 1.0 / step as f64,
+        loss_pred: 0.5,
+        loss_var: 0.25,
+        loss_cov: 0.25,
+        lr: 3e-4,
+        h_std: 1.0,
+        h_norm: 1.0,
+        steps_per_s: 10.0,
     }
 }

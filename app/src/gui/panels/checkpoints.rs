@@ -18,7 +18,7 @@ use super::runs::{status_color, status_text};
 use super::{short_name, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::criteria::{planning_cells, PLANNING_HEADERS};
-use crate::gui::jobs::{pid_is_live_worldbench, JobKind, JobSpec};
+use crate::gui::jobs::{pid_is_live_worldbench, JobCommand, JobSpec};
 use crate::gui::run_index::{CheckpointFile, RunRecord};
 
 /// The Checkpoints panel's persisted state.
@@ -132,18 +132,12 @@ impl CheckpointsPanel {
                     .button("Resume run")
                     .on_hover_text("Continue training from `last` (worldbench train --resume)");
                 if resp.clicked() {
-                    commands.push(AppCommand::Launch(JobSpec {
-                        kind: JobKind::Resume,
-                        label: format!("resume \"{}\"", run.title()),
-                        args: vec![
-                            "train".into(),
-                            "--resume".into(),
-                            run.dir.clone().into_os_string(),
-                            "--progress".into(),
-                            "json".into(),
-                        ],
-                        run_dir: Some(run.dir.clone()),
-                    }));
+                    commands.push(AppCommand::Launch(JobSpec::new(
+                        format!("resume \"{}\"", run.title()),
+                        JobCommand::Resume {
+                            run: run.dir.clone(),
+                        },
+                    )));
                 }
             }
         });
@@ -232,19 +226,13 @@ pub fn last_view<'a>(run: &'a RunRecord, step: Option<&StepOrError>) -> LastView
 
 /// The `worldbench eval` job for one checkpoint of `run` (`checkpoint`: a step number or `last`).
 fn eval_job(run: &RunRecord, checkpoint: &str, what: &str) -> JobSpec {
-    JobSpec {
-        kind: JobKind::Eval,
-        label: format!("evaluate {what} of \"{}\"", run.title()),
-        args: vec![
-            "eval".into(),
-            "--run".into(),
-            run.dir.clone().into_os_string(),
-            "--checkpoint".into(),
-            checkpoint.into(),
-            "--json".into(),
-        ],
-        run_dir: Some(run.dir.clone()),
-    }
+    JobSpec::new(
+        format!("evaluate {what} of \"{}\"", run.title()),
+        JobCommand::Eval {
+            run: run.dir.clone(),
+            checkpoint: checkpoint.to_string(),
+        },
+    )
 }
 
 /// An Evaluate button, greyed out while a job works on the run; pushes `job` when clicked.
@@ -431,9 +419,9 @@ mod tests {
     #[test]
     fn evaluating_last_runs_eval_with_checkpoint_last() {
         let spec = eval_job(&run(), "last", "last (step 8)");
-        assert_eq!(spec.kind, JobKind::Eval);
+        assert_eq!(spec.kind(), crate::gui::jobs::JobKind::Eval);
         let args: Vec<String> = spec
-            .args
+            .argv()
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
@@ -441,6 +429,6 @@ mod tests {
             args,
             ["eval", "--run", "/r", "--checkpoint", "last", "--json"]
         );
-        assert_eq!(spec.run_dir.as_deref(), Some(std::path::Path::new("/r")));
+        assert_eq!(spec.run_dir(), Some(std::path::Path::new("/r")));
     }
 }

@@ -11,7 +11,7 @@ use super::{format_duration, short_name, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::criteria::{planning_cells, PLANNING_HEADERS};
 use crate::gui::file_dialog::{DialogPoll, PickDialog};
-use crate::gui::jobs::{Job, JobKind, JobSpec, JobState};
+use crate::gui::jobs::{Job, JobCommand, JobKind, JobSpec, JobState, TrainJob};
 use crate::gui::plots::{line_plot, PlotSettings, Series};
 
 /// Why the CUDA choice is greyed out in this build.
@@ -104,50 +104,40 @@ impl TrainForm {
         self.checkpoint_list().err()
     }
 
-    /// `worldbench --workspace <ws> train …` arguments (after the program name).
-    pub fn launch_args(&self, workspace: &Path) -> Result<Vec<OsString>, String> {
+    /// The job the form describes, or why it cannot be launched.
+    pub fn train_job(&self, workspace: &Path) -> Result<TrainJob, String> {
         if let Some(why) = self.launch_blocker() {
             return Err(why);
         }
         let dataset = self.dataset.clone().ok_or("no dataset")?;
-        let mut args: Vec<OsString> = vec!["--workspace".into(), workspace.into(), "train".into()];
-        args.extend(["--data".into(), dataset.into_os_string()]);
-        args.extend(["--preset".into(), self.preset.clone().into()]);
-        args.extend(["--steps".into(), self.steps.to_string().into()]);
-        args.extend(["--seed".into(), self.seed.to_string().into()]);
         let title = if self.title.trim().is_empty() {
             "untitled"
         } else {
             self.title.trim()
         };
-        args.extend(["--title".into(), title.into()]);
-        if let Some(list) = self.checkpoint_list()? {
-            let joined = list
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            args.extend(["--checkpoints".into(), joined.into()]);
-        }
-        match self.kind {
-            RunKind::Smoke => {
-                args.push("--smoke".into());
-                if let Some(gate) = &self.gate {
-                    args.extend(["--gate".into(), gate.clone().into_os_string()]);
-                }
-            }
-            RunKind::Attempt => {
-                let gate = self.gate.clone().ok_or(GATE_NEEDED_REASON)?;
-                args.extend(["--gate".into(), gate.into_os_string()]);
-            }
-        }
-        args.extend([
-            "--plan-eval".into(),
-            if self.plan_eval { "on" } else { "off" }.into(),
-        ]);
-        args.extend(["--device".into(), self.device.clone().into()]);
-        args.extend(["--progress".into(), "json".into()]);
-        Ok(args)
+        let gate = match self.kind {
+            RunKind::Smoke => self.gate.clone(),
+            RunKind::Attempt => Some(self.gate.clone().ok_or(GATE_NEEDED_REASON)?),
+        };
+        Ok(TrainJob {
+            workspace: workspace.to_path_buf(),
+            data: dataset,
+            preset: self.preset.clone(),
+            steps: self.steps,
+            seed: self.seed,
+            title: title.to_string(),
+            checkpoints: self.checkpoint_list()?,
+            smoke: self.kind == RunKind::Smoke,
+            gate,
+            plan_eval: self.plan_eval,
+            device: self.device.clone(),
+        })
+    }
+
+    /// `worldbench --workspace <ws> train …` arguments (after the program name).
+    pub fn launch_args(&self, workspace: &Path) -> Result<Vec<OsString>, String> {
+        let job = self.train_job(workspace)?;
+        Ok(JobSpec::new("", JobCommand::Train(job)).argv())
     }
 }
 
@@ -176,8 +166,8 @@ impl TrainPanel {
     /// Builds the launch command from the form (Ctrl+Enter does the same as the button).
     pub fn launch(&self, workspace: &Path, commands: &mut Vec<AppCommand>) {
         let form = &self.state.form;
-        match form.launch_args(workspace) {
-            Ok(args) => {
+        match form.train_job(workspace) {
+            Ok(job) => {
                 let title = if form.title.trim().is_empty() {
                     "untitled"
                 } else {
@@ -188,12 +178,10 @@ impl TrainPanel {
                 } else {
                     "attempt"
                 };
-                commands.push(AppCommand::Launch(JobSpec {
-                    kind: JobKind::Train,
-                    label: format!("{kind} \"{title}\""),
-                    args,
-                    run_dir: None,
-                }));
+                commands.push(AppCommand::Launch(JobSpec::new(
+                    format!("{kind} \"{title}\""),
+                    JobCommand::Train(job),
+                )));
             }
             Err(why) => commands.push(AppCommand::ShowError(format!("Cannot launch: {why}"))),
         }

@@ -1,0 +1,49 @@
+//! The seam between the app and whatever runs a job: a local child process today
+//! ([`super::LocalProcess`]), a queue or a cluster scheduler tomorrow. A backend starts a job from
+//! its argv, reports what the job prints and how it ended through the job's [`Sender`], cancels it,
+//! says whether it is still alive, and names where its logs are.
+
+use std::ffi::OsString;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+
+use super::supervisor::Sender;
+
+/// How a backend identifies a started job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobHandle {
+    /// A process on this machine.
+    Local { pid: u32 },
+}
+
+impl JobHandle {
+    /// The process id, for a job that is a local process.
+    pub fn pid(&self) -> Option<u32> {
+        match self {
+            Self::Local { pid } => Some(*pid),
+        }
+    }
+}
+
+/// What [`Launcher::run`] returns: the job's whole life, run on the supervisor's runtime.
+pub type LaunchFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// A way of running jobs.
+pub trait Launcher: Send + Sync {
+    /// Shown in the UI ("local process").
+    fn name(&self) -> &'static str;
+
+    /// Runs `argv` (the `worldbench` arguments after the program name) to its end: sends
+    /// `Spawned(handle)` once started (or `SpawnFailed`), then every output line, then `Exited`.
+    fn run(&self, argv: Vec<OsString>, sender: Sender) -> LaunchFuture;
+
+    /// Asks the job to stop cleanly (a trainer writes `last` first).
+    fn cancel(&self, handle: &JobHandle) -> Result<(), String>;
+
+    /// Whether the job is still alive.
+    fn is_alive(&self, handle: &JobHandle) -> bool;
+
+    /// The files a job on `run_dir` logs to, for "show logs" and error messages.
+    fn log_paths(&self, run_dir: &Path) -> Vec<PathBuf>;
+}
