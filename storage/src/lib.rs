@@ -13,9 +13,11 @@ pub mod error;
 pub mod gate;
 pub mod hgraph_cache;
 pub mod metrics;
+pub mod planning_metrics;
 pub mod run;
-pub mod settings;
+pub mod success_criteria;
 pub mod tensors;
+pub mod train_config;
 pub mod worklog;
 pub mod workspace;
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use worldbench_storage::gate::{
     list_gates, new_gate_path, run_evidence, run_of_gate, Gate, Hypothesis,
 };
-use worldbench_storage::settings::SuccessCriteria;
+use worldbench_storage::success_criteria::SuccessCriteria;
 
 pub use check::gate_blocker;
 use matrix::SortKey;
