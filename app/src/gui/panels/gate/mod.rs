@@ -93,7 +93,13 @@ impl GatePanel {
             }
         };
         let run = run_of_gate(&cx.workspace.runs_dir(), &last);
-        let criteria = SuccessCriteria::read(&cx.workspace.config_path()).unwrap_or_default();
+        let criteria = match SuccessCriteria::read(&cx.workspace.config_path()) {
+            Ok(c) => c,
+            Err(e) => {
+                self.status = format!("Cannot carry over: {e}");
+                return;
+            }
+        };
         let evidence = run
             .as_deref()
             .and_then(|r| run_evidence(r, &criteria).ok())
