@@ -7,6 +7,8 @@ use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
+use worldbench_storage::planning_metrics::{self, Shown};
+use worldbench_storage::PlanningRow;
 
 use crate::cli::ProgressMode;
 
@@ -89,19 +91,7 @@ impl Progress {
             }
             "eval" => {
                 let row = v.get("row").cloned().unwrap_or(Value::Null);
-                let f = |k: &str| row.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
-                self.message(&format!(
-                    "eval step {}: nodes {} reach p10/median {:.2}/{:.2} local {:.2} test1 {} ({} steps) test2 {} ({} steps)",
-                    f("step"),
-                    f("num_nodes_h"),
-                    f("reach_h_p10"),
-                    f("reach_h_median"),
-                    f("h_local_success"),
-                    pass(f("test1_success")),
-                    f("test1_steps"),
-                    pass(f("test2_success")),
-                    f("test2_steps"),
-                ));
+                self.message(&eval_line(row));
             }
             "finished" => {
                 if let Some(bar) = self.bar.take() {
@@ -121,10 +111,38 @@ impl Drop for Progress {
     }
 }
 
-fn pass(x: f64) -> &'static str {
-    if x >= 1.0 {
-        "ok"
-    } else {
-        "FAIL"
+/// "eval step 100: nodes 12, reach median 0.500, …" — the registry's key metrics of an eval event's
+/// row.
+fn eval_line(row: Value) -> String {
+    match serde_json::from_value::<PlanningRow>(row) {
+        Ok(r) => {
+            let metrics: Vec<String> = planning_metrics::shown(Shown::Key)
+                .map(|m| format!("{} {}", m.label, m.text(&r)))
+                .collect();
+            format!("eval step {}: {}", r.step, metrics.join(", "))
+        }
+        Err(e) => format!("eval: the metrics row cannot be read ({e})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_eval_line_lists_the_key_metrics() {
+        let row = serde_json::json!({
+            "step": 100, "num_nodes_h": 12, "num_edges_h": 30, "reach_h_median": 0.5,
+            "reach_h_p10": 0.125, "reach_h_p90": 1.0, "h_local_success": 0.75,
+            "test1_success": 1, "test1_steps": 14, "test2_success": 0, "test2_steps": 6,
+            "merge_radius": 0.05, "eval_secs": 1.25
+        });
+        let line = eval_line(row);
+        assert!(
+            line.starts_with("eval step 100: nodes 12, reach median 0.500")
+                && line.contains("test1 ok (14 steps), test2 FAIL (6 steps)"),
+            "{line}"
+        );
+        assert!(eval_line(serde_json::json!({"step": 1})).contains("cannot be read"));
     }
 }

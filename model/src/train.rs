@@ -28,7 +28,7 @@ pub use encoder::JepaEncoder;
 pub use sampler::{SamplerState, TrainData};
 
 use crate::checkpoint::{self, Checkpoint};
-use crate::config::TrainConfig;
+use crate::config::{CandleDevice, TrainConfig};
 use crate::error::{ModelError, Result};
 use crate::nn::jepa::h_stats;
 use crate::nn::{AdamW, AdamWParams, Jepa};

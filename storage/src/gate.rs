@@ -345,7 +345,10 @@ pub fn run_of_gate(runs_dir: &Path, gate_path: &Path) -> Option<PathBuf> {
 /// The evidence of a run in words, from its files: its status, its last checkpoint's planning
 /// metrics, and its outcome against `criteria`, e.g. "run 2025-…x (completed), step 6: num_nodes_h=12,
 /// reach_h_median=0.412, …; FAILURE: at step 6: reach_h_median 0.412 (below acceptable)".
-pub fn run_evidence(run_dir: &Path, criteria: &crate::settings::SuccessCriteria) -> Result<String> {
+pub fn run_evidence(
+    run_dir: &Path,
+    criteria: &crate::success_criteria::SuccessCriteria,
+) -> Result<String> {
     let paths = crate::run::RunPaths::new(run_dir);
     let manifest = crate::run::RunManifest::read(&paths.manifest())?;
     let mut rows: Vec<crate::metrics::PlanningRow> = if paths.planning_csv().is_file() {
@@ -364,19 +367,15 @@ pub fn run_evidence(run_dir: &Path, criteria: &crate::settings::SuccessCriteria)
             "run {name} ({status}): no checkpoint was evaluated"
         ));
     };
-    let f = crate::settings::fmt_num;
+    let f = crate::success_criteria::fmt_num;
     let judged = criteria.judge_run(&rows);
+    let metrics: Vec<String> = crate::planning_metrics::shown(crate::planning_metrics::Shown::Key)
+        .map(|m| format!("{}={}", m.key, f(m.of(last))))
+        .collect();
     Ok(format!(
-        "run {name} ({status}), step {}: num_nodes_h={}, reach_h_median={}, reach_h_p10={}, \
-         reach_h_p90={}, h_local_success={}, test1_success={}, test2_success={}; {}: {}",
+        "run {name} ({status}), step {}: {}; {}: {}",
         last.step,
-        last.num_nodes_h,
-        f(last.reach_h_median),
-        f(last.reach_h_p10),
-        f(last.reach_h_p90),
-        f(last.h_local_success),
-        last.test1_success,
-        last.test2_success,
+        metrics.join(", "),
         judged.outcome(),
         judged.reason
     ))

@@ -14,10 +14,12 @@ pub mod failpoint;
 pub mod gate;
 pub mod hgraph_cache;
 pub mod metrics;
+pub mod planning_metrics;
 pub mod run;
 pub mod run_lock;
-pub mod settings;
+pub mod success_criteria;
 pub mod tensors;
+pub mod train_config;
 pub mod worklog;
 pub mod workspace;
 

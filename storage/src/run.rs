@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::train_config::TrainConfig;
+
 /// The paths inside one run folder. Creating it does not touch the disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunPaths {
@@ -88,34 +90,48 @@ impl RunStatus {
 }
 
 /// `run.json`: what was run, on what, by which build, and how it ended.
+///
+/// `title`, `kind`, `config`, `started` and `status` are required (this app has always written
+/// every field), so a JSON file of another schema is refused with the missing field named; the
+/// others default when absent.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
 pub struct RunManifest {
     pub title: String,
     pub kind: RunKind,
     /// The command line that started the run.
+    #[serde(default)]
     pub argv: Vec<String>,
-    /// The resolved training configuration.
-    pub config: serde_json::Value,
+    /// The resolved training configuration (keys missing in an older file take the defaults).
+    pub config: TrainConfig,
+    #[serde(default)]
     pub seed: u64,
     /// `git rev-parse HEAD` of the workspace, when it is a git work tree.
+    #[serde(default)]
     pub git_commit: Option<String>,
+    #[serde(default)]
     pub app_version: String,
+    #[serde(default)]
     pub dataset_path: String,
     /// [`crate::dataset::dataset_hash`] of the dataset.
+    #[serde(default)]
     pub dataset_hash: String,
     /// "cpu", "cuda:0", …
+    #[serde(default)]
     pub device: String,
     /// Path of the hypothesis gate this attempt follows.
+    #[serde(default)]
     pub gate: Option<String>,
     /// RFC 3339 local time.
     pub started: String,
     /// RFC 3339 local time, once the run ended.
+    #[serde(default)]
     pub finished: Option<String>,
     pub status: RunStatus,
     /// Why the run failed, when it did.
+    #[serde(default)]
     pub error: Option<String>,
     /// Process id of the run while it runs.
+    #[serde(default)]
     pub pid: Option<u32>,
 }
 
@@ -174,7 +190,10 @@ mod tests {
             title: "first".into(),
             kind: RunKind::Attempt,
             argv: vec!["worldbench".into(), "train".into()],
-            config: serde_json::json!({"lr": 0.0003}),
+            config: TrainConfig {
+                lr: 0.0003,
+                ..TrainConfig::default()
+            },
             seed: 7,
             status: RunStatus::Cancelled,
             started: now_rfc3339(),
@@ -190,15 +209,24 @@ mod tests {
     }
 
     #[test]
-    fn missing_fields_default_and_bad_json_is_named() {
+    fn optional_fields_default_and_bad_json_is_named() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("run.json");
-        std::fs::write(&path, r#"{"title": "t", "status": "completed"}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"title": "t", "kind": "smoke", "config": {"steps": 3}, "started": "x", "status": "completed"}"#,
+        )
+        .unwrap();
         let m = RunManifest::read(&path).unwrap();
         assert_eq!(
             (m.title.as_str(), m.status, m.kind),
             ("t", RunStatus::Completed, RunKind::Smoke)
         );
+        assert_eq!(
+            (m.config.steps, m.config.lr),
+            (3, TrainConfig::default().lr)
+        );
+        assert_eq!((m.finished, m.pid, m.gate, m.seed), (None, None, None, 0));
         std::fs::write(&path, "{\n\"status\": \"exploded\"}").unwrap();
         let e = RunManifest::read(&path).unwrap_err().to_string();
         assert!(e.contains("run.json") && e.contains("line 2"), "{e}");
@@ -206,6 +234,49 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("none.json"), "{e}");
+    }
+
+    #[test]
+    fn another_schema_is_refused_naming_the_missing_field() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("run.json");
+        std::fs::write(&path, r#"{"foo": 1}"#).unwrap();
+        let e = RunManifest::read(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("run.json") && e.contains("missing field `title`"),
+            "{e}"
+        );
+        let full: serde_json::Value = serde_json::from_str(OLD_RUN_JSON).unwrap();
+        for field in ["title", "kind", "config", "started", "status"] {
+            let mut v = full.clone();
+            v.as_object_mut().unwrap().remove(field);
+            std::fs::write(&path, v.to_string()).unwrap();
+            let e = RunManifest::read(&path).unwrap_err().to_string();
+            assert!(
+                e.contains("run.json") && e.contains(&format!("missing field `{field}`")),
+                "{e}"
+            );
+        }
+    }
+
+    /// A run.json as this app writes it today.
+    const OLD_RUN_JSON: &str = include_str!("../testdata/run.json");
+
+    #[test]
+    fn an_old_run_json_opens_and_round_trips_the_same_keys() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("run.json");
+        std::fs::write(&path, OLD_RUN_JSON).unwrap();
+        let m = RunManifest::read(&path).unwrap();
+        assert_eq!(m.config.steps, 40);
+        assert_eq!(m.config.model.batch_size, 16);
+        assert_eq!(m.status, RunStatus::Completed);
+        let out = tmp.path().join("again.json");
+        m.write(&out).unwrap();
+        let before: serde_json::Value = serde_json::from_str(OLD_RUN_JSON).unwrap();
+        let after: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(after, before);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Hypothesis gates and worklog posts on the command line: gate validation naming every missing field,
 //! an attempt refused without a complete gate, an exported post with every section, the run's real
-//! numbers and its images, FINDINGS.md, traversal names refused, a second export beside the first.
+//! numbers and its images, FINDINGS.md, traversal names refused, a second export beside the first,
+//! a run.json of another schema refused.
 
 use std::path::Path;
 
@@ -228,7 +229,7 @@ fn exported_posts_hold_every_section_real_numbers_and_images_and_findings_lists_
     let rows: Vec<PlanningRow> =
         read_csv(&run.join("metrics/planning_metrics.csv")).expect("metrics");
     assert_eq!(rows.iter().map(|r| r.step).collect::<Vec<_>>(), vec![3, 6]);
-    let f = worldbench_storage::settings::fmt_num;
+    let f = worldbench_storage::success_criteria::fmt_num;
     for r in &rows {
         let line = format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -285,4 +286,27 @@ fn exported_posts_hold_every_section_real_numbers_and_images_and_findings_lists_
     assert_eq!(std::fs::read_to_string(&post).expect("first post"), text);
     let findings = std::fs::read_to_string(ws.join("FINDINGS.md")).expect("FINDINGS.md");
     assert_eq!(findings.matches("| Seed Sweep |").count(), 2, "{findings}");
+}
+
+/// A run.json of another schema is not a manifest: `worklog export` refuses it, naming the file and
+/// the missing field, and writes no post.
+#[test]
+fn worklog_export_refuses_a_run_json_of_another_schema() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    let run = ws.join("runs").join("2025-01-01_00-00-00.foreign");
+    std::fs::create_dir_all(&run).expect("mkdir");
+    std::fs::write(run.join("run.json"), r#"{"foo": 1}"#).expect("run.json");
+    let err = fails(
+        worldbench(ws)
+            .args(["worklog", "export", "--concept", "foreign", "--run"])
+            .arg(&run),
+    );
+    assert!(
+        err.contains("run.json") && err.contains("missing field `title`"),
+        "{err}"
+    );
+    assert!(!ws.join("FINDINGS.md").exists());
+    let posts = std::fs::read_dir(ws.join("worklog")).map_or(0, Iterator::count);
+    assert_eq!(posts, 0);
 }

@@ -14,6 +14,7 @@ use worldbench::gui::panels::train::{TrainForm, TrainState};
 use worldbench::gui::{PanelId, State, WorldbenchApp};
 use worldbench_storage::metrics::{read_csv, write_csv};
 use worldbench_storage::tensors::{write_safetensors, Dtype, TensorBlob};
+use worldbench_storage::train_config::{ModelConfig, TrainConfig};
 use worldbench_storage::{PlanningRow, RunKind, RunManifest, RunPaths, RunStatus, TrainRow};
 use worldbench_tests::{binary, small_dataset, smoke_train_command};
 
@@ -473,7 +474,16 @@ fn fixed_run(
     let m = RunManifest {
         title: title.into(),
         kind: RunKind::Smoke,
-        config: serde_json::json!({"steps": 2000, "lr": 0.0003, "model": {"hidden": hidden, "latent_dim": 64}}),
+        config: TrainConfig {
+            steps: 2000,
+            lr: 0.0003,
+            model: ModelConfig {
+                hidden: hidden as usize,
+                latent_dim: 64,
+                ..ModelConfig::default()
+            },
+            ..TrainConfig::default()
+        },
         dataset_path: "datasets/demo".into(),
         device: "cpu".into(),
         started: "2025-03-01T10:00:00+00:00".into(),

@@ -6,6 +6,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use worldbench_model::checkpoint;
+use worldbench_model::config::CandleDevice;
 use worldbench_model::config::ModelConfig;
 use worldbench_model::config::TrainConfig;
 use worldbench_model::eval::{bench_hgraph, evaluate};

@@ -5,9 +5,11 @@
 
 use anyhow::{Context, Result};
 use worldbench_model::checkpoint;
+use worldbench_model::config::CandleDevice;
 use worldbench_model::eval::evaluate_checkpoint;
 use worldbench_model::train::JepaEncoder;
 use worldbench_storage::metrics::merge_planning_rows;
+use worldbench_storage::planning_metrics::{self, PlanningMetric, Shown, STEP};
 use worldbench_storage::PlanningRow;
 
 use super::run_checkpoint::{open_run, select_checkpoints};
@@ -37,43 +39,81 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     Ok(())
 }
 
+/// The rows as a table: the step, then every metric the registry shows in eval's table, each
+/// column as wide as its widest cell.
 pub fn print_table(rows: &[PlanningRow]) {
-    println!(
-        "{:>7} {:>6} {:>6} {:>8} {:>8} {:>8} {:>7} {:>9} {:>9} {:>7} {:>7}",
-        "step",
-        "nodes",
-        "edges",
-        "reach_md",
-        "reach_10",
-        "reach_90",
-        "local",
-        "test1",
-        "test2",
-        "radius",
-        "secs"
-    );
-    for r in rows {
-        println!(
-            "{:>7} {:>6} {:>6} {:>8.3} {:>8.3} {:>8.3} {:>7.3} {:>9} {:>9} {:>7.4} {:>7.2}",
-            r.step,
-            r.num_nodes_h,
-            r.num_edges_h,
-            r.reach_h_median,
-            r.reach_h_p10,
-            r.reach_h_p90,
-            r.h_local_success,
-            format!(
-                "{} ({})",
-                if r.test1_success == 1 { "ok" } else { "FAIL" },
-                r.test1_steps
-            ),
-            format!(
-                "{} ({})",
-                if r.test2_success == 1 { "ok" } else { "FAIL" },
-                r.test2_steps
-            ),
-            r.merge_radius,
-            r.eval_secs
+    print!("{}", table_text(rows));
+}
+
+fn table_text(rows: &[PlanningRow]) -> String {
+    let metrics: Vec<&PlanningMetric> = std::iter::once(&STEP)
+        .chain(planning_metrics::shown(Shown::Detail))
+        .collect();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| metrics.iter().map(|m| m.text(r)).collect())
+        .collect();
+    let widths: Vec<usize> = metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            cells
+                .iter()
+                .map(|c| c[i].chars().count())
+                .chain(std::iter::once(m.label.len()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |texts: &mut dyn Iterator<Item = &str>| {
+        let cols: Vec<String> = texts
+            .zip(&widths)
+            .map(|(t, w)| format!("{t:>w$}"))
+            .collect();
+        format!("{}\n", cols.join(" "))
+    };
+    let mut out = line(&mut metrics.iter().map(|m| m.label));
+    for c in &cells {
+        out.push_str(&line(&mut c.iter().map(String::as_str)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_has_a_column_per_registry_metric() {
+        let row = PlanningRow {
+            step: 100,
+            num_nodes_h: 12,
+            num_edges_h: 30,
+            reach_h_median: 0.5,
+            reach_h_p10: 0.125,
+            reach_h_p90: 1.0,
+            h_local_success: 0.75,
+            test1_success: 1,
+            test1_steps: 14,
+            test2_success: 0,
+            test2_steps: 6,
+            merge_radius: 0.05,
+            eval_secs: 1.25,
+        };
+        let text = table_text(&[row]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[0]
+                .trim_start()
+                .starts_with("step nodes edges reach median"),
+            "{text}"
         );
+        assert!(lines[0].ends_with("radius secs"), "{text}");
+        assert!(
+            lines[1].contains("ok (14 steps)") && lines[1].contains("FAIL (6 steps)"),
+            "{text}"
+        );
+        assert_eq!(lines[0].chars().count(), lines[1].chars().count(), "{text}");
     }
 }

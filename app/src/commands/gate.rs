@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use worldbench_storage::gate::{
     list_gates, new_gate_path, run_evidence, run_of_gate, Gate, GATE_TABLE_HEADERS,
 };
-use worldbench_storage::settings::SuccessCriteria;
+use worldbench_storage::success_criteria::SuccessCriteria;
 
 use crate::workspace_dir;
 

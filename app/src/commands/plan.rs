@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use worldbench_model::checkpoint;
+use worldbench_model::config::CandleDevice;
 use worldbench_model::eval::{encode_dataset, plan_and_execute, plan_sweep, HGraph};
 use worldbench_model::train::JepaEncoder;
 use worldbench_model::world::Tile;

@@ -48,7 +48,7 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         title: args.title.clone(),
         kind,
         argv: std::env::args().collect(),
-        config: serde_json::to_value(&cfg)?,
+        config: cfg.clone(),
         seed: cfg.seed,
         git_commit: git_commit_of(ws.root()),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -81,12 +81,7 @@ fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
             run.manifest().display()
         );
     }
-    let cfg: TrainConfig = serde_json::from_value(manifest.config.clone()).with_context(|| {
-        format!(
-            "{}: the run's config cannot be read",
-            run.manifest().display()
-        )
-    })?;
+    let cfg: TrainConfig = manifest.config.clone();
     if !run.last_checkpoint().exists() {
         bail!(
             "{}: no `last` checkpoint to resume from; start a new run instead",

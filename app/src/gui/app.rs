@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use worldbench_storage::{RunStatus, Workspace};
 
 use super::command::AppCommand;
-use super::criteria::SuccessCriteria;
+use super::criteria::read_criteria;
 use super::jobs::{
     pid_is_live_worldbench, GenerateJob, JobCommand, JobId, JobKind, JobNotice, JobSpec, JobState,
     JobSupervisor,
@@ -21,6 +21,7 @@ use super::panels::train::{TrainPanel, TrainState};
 use super::panels::worklog::{WorklogPanel, WorklogState};
 use super::panels::PanelContext;
 use super::run_index::RunIndex;
+use worldbench_storage::success_criteria::SuccessCriteria;
 
 /// Folder name of the one-click demo dataset under `datasets/`.
 pub const DEMO_DATASET: &str = "demo-corner-loops";
@@ -158,7 +159,7 @@ impl WorldbenchApp {
                 }
             }
         };
-        let (criteria, criteria_error) = SuccessCriteria::read(&workspace.config_path());
+        let (criteria, criteria_error) = read_criteria(&workspace.config_path());
         errors.extend(criteria_error);
         let jobs = JobSupervisor::new(worldbench_exe)
             .map_err(|e| anyhow::anyhow!("cannot start the job runtime: {e}"))?;

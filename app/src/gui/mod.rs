@@ -6,6 +6,7 @@ pub mod criteria;
 pub mod file_dialog;
 pub mod jobs;
 pub mod panels;
+pub mod planning_table;
 pub mod plots;
 pub mod progress_event;
 pub mod run_index;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use worldbench_storage::metrics::read_csv_whole_lines;
+use worldbench_storage::planning_metrics::PlanningMetric;
 use worldbench_storage::run_lock::observed_status;
 use worldbench_storage::{PlanningRow, RunManifest, RunPaths, RunStatus, TrainRow, Workspace};
 
@@ -55,23 +56,17 @@ impl RunRecord {
 
     /// The run's configured total steps.
     pub fn total_steps(&self) -> u64 {
-        self.manifest
-            .config
-            .get("steps")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0)
+        self.manifest.config.steps
     }
 
     pub fn last_loss(&self) -> Option<f64> {
         self.train.last().map(|r| r.loss)
     }
 
-    /// Best (highest) reach_h_p10 over the evaluated checkpoints.
-    pub fn best_reach_p10(&self) -> Option<f64> {
-        self.planning
-            .iter()
-            .map(|r| r.reach_h_p10)
-            .fold(None, |best, v| Some(best.map_or(v, |b: f64| b.max(v))))
+    /// The best value of `metric` over the evaluated checkpoints (highest, or lowest when lower is
+    /// better).
+    pub fn best(&self, metric: &PlanningMetric) -> Option<f64> {
+        metric.best(self.planning.iter().map(|r| metric.of(r)))
     }
 
     /// The planning row of the last evaluated checkpoint.
@@ -285,6 +280,7 @@ impl RunIndex {
 mod tests {
     use super::*;
     use worldbench_storage::metrics::write_csv;
+    use worldbench_storage::planning_metrics::REACH_H_P10;
 
     fn row(step: u64, reach_p10: f64) -> PlanningRow {
         PlanningRow {
@@ -314,7 +310,10 @@ mod tests {
             status: RunStatus::Completed,
             started: "2025-01-01T10:00:00+00:00".into(),
             finished: Some("2025-01-01T10:01:30+00:00".into()),
-            config: serde_json::json!({"steps": 20}),
+            config: worldbench_storage::train_config::TrainConfig {
+                steps: 20,
+                ..Default::default()
+            },
             ..RunManifest::default()
         };
         manifest.write(&good.manifest()).unwrap();
@@ -328,7 +327,7 @@ mod tests {
         let loaded = load_all(&ws);
         assert_eq!(loaded.runs.len(), 1);
         let run = &loaded.runs[0];
-        assert_eq!(run.best_reach_p10(), Some(0.4));
+        assert_eq!(run.best(&REACH_H_P10), Some(0.4));
         assert_eq!(run.last_planning().map(|r| r.step), Some(20));
         assert_eq!(
             run.checkpoints.iter().map(|c| c.step).collect::<Vec<_>>(),
@@ -361,7 +360,10 @@ mod tests {
             title: "killed".into(),
             status: RunStatus::Running,
             started: "2025-01-01T10:00:00+00:00".into(),
-            config: serde_json::json!({"steps": 20}),
+            config: worldbench_storage::train_config::TrainConfig {
+                steps: 20,
+                ..Default::default()
+            },
             ..RunManifest::default()
         };
         manifest.write(&paths.manifest()).unwrap();

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use super::draft::Draft;
 use super::findings::{write_findings, PostMeta, POST_META_FILE};
 use super::name::{concept_folder_name, create_post_dir};
-use super::post::{checkpoint_rows, render_post, CHECKPOINT_COLUMNS};
+use super::post::{checkpoint_columns, checkpoint_rows, render_post};
 use super::run_data::RunData;
 use crate::atomic::write_atomic;
 use crate::error::{Result, StorageError};
-use crate::settings::{fmt_num, SuccessCriteria};
+use crate::success_criteria::{fmt_num, SuccessCriteria};
 use crate::workspace::Workspace;
 
 /// A plot of a post: the PNG file beside it, or why it was not drawn.
@@ -83,7 +83,7 @@ pub fn export_post(
 }
 
 fn write_tables(dir: &Path, run: &RunData) -> Result<()> {
-    let mut csv = CHECKPOINT_COLUMNS.join(",");
+    let mut csv = checkpoint_columns().join(",");
     csv.push('\n');
     for row in checkpoint_rows(run) {
         csv.push_str(&row.join(","));

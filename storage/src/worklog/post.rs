@@ -6,19 +6,16 @@ use super::draft::Draft;
 use super::export::Plot;
 use super::run_data::{config_diff, RunData};
 use crate::gate::GATE_TABLE_HEADERS;
-use crate::settings::{fmt_num, RunJudgement, JUDGED_METRICS};
+use crate::planning_metrics::{self, Shown};
+use crate::success_criteria::{fmt_num, RunJudgement};
 
-/// Columns of the checkpoint results table (and `checkpoint_results.csv`).
-/// The step and node count, then the judged metrics.
-pub const CHECKPOINT_COLUMNS: [&str; 8] = {
-    let mut columns = ["checkpoint_step", "num_nodes_h", "", "", "", "", "", ""];
-    let mut i = 0;
-    while i < JUDGED_METRICS.len() {
-        columns[i + 2] = JUDGED_METRICS[i];
-        i += 1;
-    }
-    columns
-};
+/// Columns of the checkpoint results table (and `checkpoint_results.csv`): the step, then the
+/// registry's key metrics (the node count and the judged metrics).
+pub fn checkpoint_columns() -> Vec<&'static str> {
+    std::iter::once("checkpoint_step")
+        .chain(planning_metrics::shown(Shown::Key).map(|m| m.key))
+        .collect()
+}
 
 /// The section headings of a post, in order.
 pub const POST_SECTIONS: [&str; 8] = [
@@ -72,21 +69,14 @@ pub fn shell_join(argv: &[String]) -> String {
         .join(" ")
 }
 
-/// The checkpoint results of a run, one row of [`CHECKPOINT_COLUMNS`] per checkpoint.
+/// The checkpoint results of a run, one row of [`checkpoint_columns`] per checkpoint.
 pub fn checkpoint_rows(run: &RunData) -> Vec<Vec<String>> {
     run.planning
         .iter()
         .map(|r| {
-            vec![
-                r.step.to_string(),
-                r.num_nodes_h.to_string(),
-                fmt_num(r.reach_h_median),
-                fmt_num(r.reach_h_p10),
-                fmt_num(r.reach_h_p90),
-                fmt_num(r.h_local_success),
-                r.test1_success.to_string(),
-                r.test2_success.to_string(),
-            ]
+            std::iter::once(r.step.to_string())
+                .chain(planning_metrics::shown(Shown::Key).map(|m| fmt_num(m.of(r))))
+                .collect()
         })
         .collect()
 }
@@ -175,7 +165,7 @@ fn setup(out: &mut String, run: &RunData) {
             let name = dir
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            let diff = config_diff(&prev.config, &m.config);
+            let diff = config_diff(&prev.config.to_json(), &m.config.to_json());
             if diff.is_empty() {
                 let _ = writeln!(
                     out,
@@ -217,9 +207,7 @@ fn gate(out: &mut String, run: &RunData) {
 }
 
 fn data_stats(out: &mut String, run: &RunData) {
-    let steps = run.manifest.config["steps"]
-        .as_u64()
-        .map_or_else(|| "–".into(), |s| s.to_string());
+    let steps = run.manifest.config.steps.to_string();
     match &run.data {
         Err(why) => {
             let _ = writeln!(out, "The dataset could not be read: {}\n", cell(why));
@@ -255,7 +243,7 @@ fn checkpoint_results(out: &mut String, run: &RunData, plots: &[Plot], tables: &
             "No checkpoint was evaluated (metrics/planning_metrics.csv is missing or empty).\n\n",
         );
     } else {
-        table(out, &CHECKPOINT_COLUMNS, &checkpoint_rows(run));
+        table(out, &checkpoint_columns(), &checkpoint_rows(run));
     }
     if let Some(last) = run.train.last() {
         let _ = writeln!(
@@ -312,7 +300,7 @@ fn outcome(out: &mut String, j: &RunJudgement) {
         .enumerate()
         .map(|(i, m)| {
             let mut row = vec![
-                m.metric.clone(),
+                m.metric.key.to_string(),
                 fmt_num(m.thresholds.target),
                 fmt_num(m.thresholds.acceptable),
                 fmt_num(m.thresholds.failure),

@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::gate::Gate;
 use crate::metrics::{read_csv, PlanningRow, TrainRow};
 use crate::run::{RunKind, RunManifest, RunPaths};
-use crate::settings::{RunJudgement, SuccessCriteria};
+use crate::success_criteria::{RunJudgement, SuccessCriteria};
 
 /// The data statistics of a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,12 +94,12 @@ impl RunData {
 
 fn data_stats(m: &RunManifest) -> std::result::Result<DataStats, String> {
     let ds = open_dataset(Path::new(&m.dataset_path)).map_err(|e| e.to_string())?;
-    let model = &m.config["model"];
+    let model = &m.config.model;
     Ok(DataStats {
         trajectories: ds.episodes().len(),
         frames: ds.len(),
-        seq_len: model["seq_len"].as_u64(),
-        batch_size: model["batch_size"].as_u64(),
+        seq_len: Some(model.seq_len as u64),
+        batch_size: Some(model.batch_size as u64),
         height: ds.height,
         width: ds.width,
     })

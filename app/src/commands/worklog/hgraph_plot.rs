@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use image::Rgb;
 use worldbench_model::checkpoint;
+use worldbench_model::config::CandleDevice;
 use worldbench_model::eval::projection::pca;
 use worldbench_model::eval::{encode_dataset, HGraph};
 use worldbench_model::train::JepaEncoder;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use worldbench_storage::settings::SuccessCriteria;
+use worldbench_storage::success_criteria::SuccessCriteria;
 use worldbench_storage::worklog::{export_post, Draft, ExportedPost, Plot, RunData};
 use worldbench_storage::Workspace;
 

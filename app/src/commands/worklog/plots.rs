@@ -4,6 +4,7 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 use image::Rgb;
+use worldbench_storage::planning_metrics::{self, Shown};
 use worldbench_storage::{PlanningRow, TrainRow};
 
 use super::canvas::{Canvas, BLACK, GRID, PALETTE};
@@ -179,19 +180,11 @@ pub fn loss_curves(path: &Path, rows: &[TrainRow]) -> Result<()> {
 
 /// Reachability, local success and the canonical tests against the checkpoint step (0 to 1).
 pub fn planning_metrics(path: &Path, rows: &[PlanningRow]) -> Result<()> {
-    let series = step_series(
-        "metrics/planning_metrics.csv",
-        rows,
-        |r| r.step,
-        &[
-            ("reach med", |r| r.reach_h_median),
-            ("reach p10", |r| r.reach_h_p10),
-            ("reach p90", |r| r.reach_h_p90),
-            ("h local", |r| r.h_local_success),
-            ("test1", |r| f64::from(r.test1_success)),
-            ("test2", |r| f64::from(r.test2_success)),
-        ],
-    )?;
+    let columns: Vec<Column<PlanningRow>> = planning_metrics::shown(Shown::Key)
+        .filter(|m| m.is_unit_range())
+        .map(|m| (m.label, m.value))
+        .collect();
+    let series = step_series("metrics/planning_metrics.csv", rows, |r| r.step, &columns)?;
     line_chart(
         path,
         "PLANNING METRICS",

@@ -77,11 +77,7 @@ pub(super) async fn follow_run(
 pub(super) fn read_follow_snapshot(run_dir: &Path) -> (Option<FollowSnapshot>, Option<RunStatus>) {
     let paths = RunPaths::new(run_dir);
     let manifest = RunManifest::read(&paths.manifest()).ok();
-    let total_steps = manifest
-        .as_ref()
-        .and_then(|m| m.config.get("steps"))
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(0);
+    let total_steps = manifest.as_ref().map_or(0, |m| m.config.steps);
     let train = read_csv_whole_lines::<TrainRow>(&paths.train_csv()).unwrap_or_default();
     let planning = read_csv::<PlanningRow>(&paths.planning_csv()).unwrap_or_default();
     (

@@ -17,8 +17,8 @@ pub use last_step::{read_checkpoint_step, LastSteps, StepOrError};
 use super::runs::{status_color, status_text};
 use super::{short_name, PanelContext};
 use crate::gui::command::AppCommand;
-use crate::gui::criteria::{planning_cells, PLANNING_HEADERS};
 use crate::gui::jobs::{pid_is_live_worldbench, JobCommand, JobSpec};
+use crate::gui::planning_table::{planning_cells, planning_headers};
 use crate::gui::run_index::{CheckpointFile, RunRecord};
 
 /// The Checkpoints panel's persisted state.
@@ -173,7 +173,7 @@ impl CheckpointsPanel {
                         ui.strong("");
                         ui.strong("step");
                         ui.strong("size");
-                        for h in PLANNING_HEADERS {
+                        for h in planning_headers() {
                             ui.strong(h);
                         }
                         ui.end_row();
@@ -252,7 +252,7 @@ fn evaluate_button(
 }
 
 fn no_metrics(ui: &mut egui::Ui) {
-    for _ in PLANNING_HEADERS {
+    for _ in planning_headers() {
         ui.weak("–");
     }
 }

@@ -12,9 +12,9 @@ use std::path::PathBuf;
 
 use worldbench_storage::Workspace;
 
-use super::criteria::SuccessCriteria;
 use super::jobs::JobSupervisor;
 use super::run_index::RunIndex;
+use worldbench_storage::success_criteria::SuccessCriteria;
 
 /// What the app lends a panel for one frame (read-only; changes go through `AppCommand`s).
 pub struct PanelContext<'a> {

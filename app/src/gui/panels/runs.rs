@@ -5,12 +5,15 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use worldbench_storage::planning_metrics::{
+    self, PlanningMetric, Shown, REACH_H_P10, TEST1_SUCCESS, TEST2_SUCCESS,
+};
 use worldbench_storage::worklog::run_data::flatten_json;
 use worldbench_storage::{RunKind, RunStatus};
 
 use super::{format_duration, PanelContext};
 use crate::gui::command::AppCommand;
-use crate::gui::criteria::{test_text, FAIL, PASS};
+use crate::gui::criteria::{FAIL, PASS};
 use crate::gui::plots::{checkpoint_plot, format_value, line_plot, PlotSettings, Series};
 use crate::gui::run_index::RunRecord;
 
@@ -58,17 +61,22 @@ impl RunColumn {
             Self::Duration => "Duration",
         }
     }
+
+    /// The planning metric a column shows, if any.
+    pub fn metric(self) -> Option<&'static PlanningMetric> {
+        match self {
+            Self::BestReachP10 => Some(&REACH_H_P10),
+            Self::Test1 => Some(&TEST1_SUCCESS),
+            Self::Test2 => Some(&TEST2_SUCCESS),
+            _ => None,
+        }
+    }
 }
 
-/// Planning metrics that the compare view can plot over checkpoints.
-pub const COMPARE_METRICS: [&str; 6] = [
-    "reach_h_p10",
-    "reach_h_median",
-    "h_local_success",
-    "num_nodes_h",
-    "test1_success",
-    "test2_success",
-];
+/// Planning metrics that the compare view can plot over checkpoints: the registry's key metrics.
+pub fn compare_metrics() -> impl Iterator<Item = &'static PlanningMetric> + Clone {
+    planning_metrics::shown(Shown::Key)
+}
 
 /// The Runs panel's persisted state.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -80,6 +88,8 @@ pub struct RunsState {
     pub filter: String,
     /// Selected run folders (several: compare).
     pub selected: Vec<PathBuf>,
+    /// The key of the metric the compare view plots, one of [`compare_metrics`]; any other name
+    /// is shown as an error.
     pub compare_metric: String,
     pub plot: PlotSettings,
 }
@@ -91,7 +101,7 @@ impl Default for RunsState {
             ascending: false,
             filter: String::new(),
             selected: Vec::new(),
-            compare_metric: COMPARE_METRICS[0].into(),
+            compare_metric: REACH_H_P10.key.into(),
             plot: PlotSettings::default(),
         }
     }
@@ -142,18 +152,16 @@ pub fn compare_runs(
     col: RunColumn,
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> Ordering {
-    let test = |r: &RunRecord, first: bool| {
-        r.last_planning().map(|p| if first { p.test1_success } else { p.test2_success } as f64)
-    };
+    let last = |r: &RunRecord, m: &PlanningMetric| r.last_planning().map(|p| m.of(p));
     match col {
         RunColumn::Title => a.title().to_lowercase().cmp(&b.title().to_lowercase()),
         RunColumn::Kind => kind_text(a.manifest.kind).cmp(kind_text(b.manifest.kind)),
         RunColumn::Status => status_text(a.manifest.status).cmp(status_text(b.manifest.status)),
         RunColumn::Steps => a.steps_done().cmp(&b.steps_done()),
         RunColumn::LastLoss => cmp_f64(a.last_loss(), b.last_loss()),
-        RunColumn::BestReachP10 => cmp_f64(a.best_reach_p10(), b.best_reach_p10()),
-        RunColumn::Test1 => cmp_f64(test(a, true), test(b, true)),
-        RunColumn::Test2 => cmp_f64(test(a, false), test(b, false)),
+        RunColumn::BestReachP10 => cmp_f64(a.best(&REACH_H_P10), b.best(&REACH_H_P10)),
+        RunColumn::Test1 => cmp_f64(last(a, &TEST1_SUCCESS), last(b, &TEST1_SUCCESS)),
+        RunColumn::Test2 => cmp_f64(last(a, &TEST2_SUCCESS), last(b, &TEST2_SUCCESS)),
         RunColumn::Started => a
             .manifest
             .started
@@ -183,8 +191,9 @@ pub fn differing_config(runs: &[&RunRecord]) -> Vec<(String, Vec<Option<String>>
     let flat: Vec<BTreeMap<String, String>> = runs
         .iter()
         .map(|r| {
-            let mut m: BTreeMap<String, String> =
-                flatten_json(&r.manifest.config).into_iter().collect();
+            let mut m: BTreeMap<String, String> = flatten_json(&r.manifest.config.to_json())
+                .into_iter()
+                .collect();
             m.insert("dataset".into(), r.manifest.dataset_path.clone());
             m.insert("device".into(), r.manifest.device.clone());
             m
@@ -354,23 +363,20 @@ impl RunsPanel {
                     });
                     ui.label(run.last_loss().map_or_else(|| "–".into(), format_value));
                     ui.label(
-                        run.best_reach_p10()
+                        run.best(&REACH_H_P10)
                             .map_or_else(|| "–".into(), |v| format!("{v:.3}")),
                     );
-                    if let Some(p) = run.last_planning() {
-                        {
-                            ui.label(
-                                egui::RichText::new(test_text(p.test1_success, p.test1_steps))
-                                    .color(if p.test1_success == 1 { PASS } else { FAIL }),
-                            );
-                            ui.label(
-                                egui::RichText::new(test_text(p.test2_success, p.test2_steps))
-                                    .color(if p.test2_success == 1 { PASS } else { FAIL }),
-                            );
-                        }
-                    } else {
-                        ui.label("–");
-                        ui.label("–");
+                    for test in [&TEST1_SUCCESS, &TEST2_SUCCESS] {
+                        match run.last_planning() {
+                            Some(p) => ui.label(egui::RichText::new(test.text(p)).color(
+                                if test.passed(p) == Some(true) {
+                                    PASS
+                                } else {
+                                    FAIL
+                                },
+                            )),
+                            None => ui.label("–"),
+                        };
                     }
                     ui.label(started_text(&run.manifest.started));
                     ui.label(
@@ -414,73 +420,77 @@ impl RunsPanel {
             let combo = egui::ComboBox::from_id_salt("compare_metric")
                 .selected_text(self.state.compare_metric.clone())
                 .show_ui(ui, |ui| {
-                    for m in COMPARE_METRICS {
-                        ui.selectable_value(&mut self.state.compare_metric, m.to_string(), m);
+                    for m in compare_metrics() {
+                        ui.selectable_value(&mut self.state.compare_metric, m.key.into(), m.key);
                     }
                 });
             combo.response.labelled_by(label.id);
         });
-        let metric = self.state.compare_metric.clone();
-        let points: Vec<Vec<[f64; 2]>> = runs
-            .iter()
-            .map(|r| {
-                r.planning
-                    .iter()
-                    .map(|p| {
-                        let v = match metric.as_str() {
-                            "reach_h_median" => p.reach_h_median,
-                            "h_local_success" => p.h_local_success,
-                            "num_nodes_h" => p.num_nodes_h as f64,
-                            "test1_success" => f64::from(p.test1_success),
-                            "test2_success" => f64::from(p.test2_success),
-                            _ => p.reach_h_p10,
-                        };
-                        [p.step as f64, v]
-                    })
-                    .collect()
-            })
-            .collect();
-        let series: Vec<Series<'_>> = runs
-            .iter()
-            .zip(&points)
-            .map(|(r, pts)| Series {
-                name: r.title(),
-                points: pts,
-            })
-            .collect();
-        checkpoint_plot(ui, "compare_metric_plot", &series, 180.0, &metric);
-
-        ui.strong("Config keys that differ");
-        let diff = differing_config(&runs);
-        if diff.is_empty() {
-            ui.weak("The selected runs have the same configuration.");
-            return;
+        match planning_metrics::find_in(compare_metrics(), &self.state.compare_metric) {
+            Ok(metric) => metric_plot(ui, &runs, metric),
+            Err(e) => {
+                ui.colored_label(FAIL, format!("Cannot plot: {e}"));
+            }
         }
-        egui::Grid::new("compare_config")
-            .striped(true)
-            .show(ui, |ui| {
-                ui.strong("key");
-                for r in &runs {
-                    ui.strong(r.title());
+        config_diff_ui(ui, &runs);
+    }
+}
+
+/// One curve per run: `metric` over the checkpoints.
+fn metric_plot(ui: &mut egui::Ui, runs: &[&RunRecord], metric: &PlanningMetric) {
+    let points: Vec<Vec<[f64; 2]>> = runs
+        .iter()
+        .map(|r| {
+            r.planning
+                .iter()
+                .map(|p| [p.step as f64, metric.of(p)])
+                .collect()
+        })
+        .collect();
+    let series: Vec<Series<'_>> = runs
+        .iter()
+        .zip(&points)
+        .map(|(r, pts)| Series {
+            name: r.title(),
+            points: pts,
+        })
+        .collect();
+    checkpoint_plot(ui, "compare_metric_plot", &series, 180.0, metric.key);
+}
+
+/// The config keys that differ between the compared runs, one column per run.
+fn config_diff_ui(ui: &mut egui::Ui, runs: &[&RunRecord]) {
+    ui.strong("Config keys that differ");
+    let diff = differing_config(runs);
+    if diff.is_empty() {
+        ui.weak("The selected runs have the same configuration.");
+        return;
+    }
+    egui::Grid::new("compare_config")
+        .striped(true)
+        .show(ui, |ui| {
+            ui.strong("key");
+            for r in runs {
+                ui.strong(r.title());
+            }
+            ui.end_row();
+            for (key, values) in &diff {
+                ui.label(key);
+                for v in values {
+                    ui.label(v.as_deref().unwrap_or("(absent)"));
                 }
                 ui.end_row();
-                for (key, values) in &diff {
-                    ui.label(key);
-                    for v in values {
-                        ui.label(v.as_deref().unwrap_or("(absent)"));
-                    }
-                    ui.end_row();
-                }
-            });
-    }
+            }
+        });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use worldbench_storage::train_config::{ModelConfig, TrainConfig};
     use worldbench_storage::RunManifest;
 
-    fn run(title: &str, config: serde_json::Value, status: RunStatus) -> RunRecord {
+    fn run(title: &str, config: TrainConfig, status: RunStatus) -> RunRecord {
         RunRecord {
             dir: PathBuf::from(format!("/ws/runs/{title}")),
             manifest: RunManifest {
@@ -495,28 +505,53 @@ mod tests {
         }
     }
 
+    fn config(steps: u64, hidden: usize, latent_dim: usize) -> TrainConfig {
+        TrainConfig {
+            steps,
+            model: ModelConfig {
+                hidden,
+                latent_dim,
+                ..ModelConfig::default()
+            },
+            ..TrainConfig::default()
+        }
+    }
+
     #[test]
     fn only_differing_config_keys_are_listed() {
-        let a = run(
-            "a",
-            serde_json::json!({"steps": 10, "model": {"hidden": 32, "latent_dim": 16}}),
-            RunStatus::Completed,
-        );
-        let b = run(
-            "b",
-            serde_json::json!({"steps": 20, "model": {"hidden": 32}}),
-            RunStatus::Completed,
-        );
+        let a = run("a", config(10, 32, 16), RunStatus::Completed);
+        let b = run("b", config(20, 32, 64), RunStatus::Completed);
         let diff = differing_config(&[&a, &b]);
         let keys: Vec<&str> = diff.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, vec!["model.latent_dim", "steps"]);
-        assert_eq!(diff[0].1, vec![Some("16".to_string()), None]);
+        assert_eq!(
+            diff[0].1,
+            vec![Some("16".to_string()), Some("64".to_string())]
+        );
+    }
+
+    #[test]
+    fn the_compare_metric_comes_from_the_registry_and_an_unknown_one_is_an_error() {
+        let state = RunsState::default();
+        let m = planning_metrics::find_in(compare_metrics(), &state.compare_metric).unwrap();
+        assert_eq!(m, &REACH_H_P10);
+        let keys: Vec<&str> = compare_metrics().map(|m| m.key).collect();
+        assert!(keys.contains(&"num_nodes_h") && keys.contains(&"test2_success"));
+        let e = planning_metrics::find_in(compare_metrics(), "reach_p10")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("\"reach_p10\"") && e.contains("num_nodes_h, reach_h_median"),
+            "{e}"
+        );
+        // A non-summary column is not offered either.
+        assert!(planning_metrics::find_in(compare_metrics(), "eval_secs").is_err());
     }
 
     #[test]
     fn filter_and_sort_by_title_and_status() {
-        let a = run("Zeta", serde_json::json!({}), RunStatus::Completed);
-        let b = run("alpha", serde_json::json!({}), RunStatus::Cancelled);
+        let a = run("Zeta", TrainConfig::default(), RunStatus::Completed);
+        let b = run("alpha", TrainConfig::default(), RunStatus::Cancelled);
         assert!(
             matches_filter(&a, "zet")
                 && !matches_filter(&a, "alpha")

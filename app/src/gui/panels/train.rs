@@ -9,9 +9,9 @@ use worldbench_storage::RunKind;
 
 use super::{format_duration, short_name, PanelContext};
 use crate::gui::command::AppCommand;
-use crate::gui::criteria::{planning_cells, PLANNING_HEADERS};
 use crate::gui::file_dialog::{DialogPoll, PickDialog};
 use crate::gui::jobs::{Job, JobCommand, JobKind, JobSpec, JobState, TrainJob};
+use crate::gui::planning_table::{planning_cells, planning_headers};
 use crate::gui::plots::{line_plot, PlotSettings, Series};
 
 /// Why the CUDA choice is greyed out in this build.
@@ -462,7 +462,7 @@ impl TrainPanel {
             rows.sort_by_key(|r| r.step);
             egui::Grid::new("train_evals").striped(true).show(ui, |ui| {
                 ui.strong("step");
-                for h in PLANNING_HEADERS {
+                for h in planning_headers() {
                     ui.strong(h);
                 }
                 ui.end_row();

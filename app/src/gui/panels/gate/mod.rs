@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use worldbench_storage::gate::{
     list_gates, new_gate_path, run_evidence, run_of_gate, Gate, Hypothesis,
 };
-use worldbench_storage::settings::SuccessCriteria;
+use worldbench_storage::success_criteria::SuccessCriteria;
 
 pub use check::gate_blocker;
 use matrix::SortKey;
@@ -93,7 +93,13 @@ impl GatePanel {
             }
         };
         let run = run_of_gate(&cx.workspace.runs_dir(), &last);
-        let criteria = SuccessCriteria::read(&cx.workspace.config_path()).unwrap_or_default();
+        let criteria = match SuccessCriteria::read(&cx.workspace.config_path()) {
+            Ok(c) => c,
+            Err(e) => {
+                self.status = format!("Cannot carry over: {e}");
+                return;
+            }
+        };
         let evidence = run
             .as_deref()
             .and_then(|r| run_evidence(r, &criteria).ok())

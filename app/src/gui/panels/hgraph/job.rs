@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
 use worldbench_model::checkpoint;
+use worldbench_model::config::CandleDevice;
 use worldbench_model::eval::{PlanOutcome, Planner};
 use worldbench_model::train::JepaEncoder;
 use worldbench_model::world::{Tile, World, WorldMap};

@@ -8,6 +8,10 @@
 //! acceptable = 0.5   # good enough to count as a success
 //! failure = 0.2      # at or below this the idea is not working
 //! ```
+//! The metrics that can be judged, their order and their default thresholds come from the registry
+//! ([`crate::planning_metrics`]); a name that is not a judged metric is an error that lists the
+//! valid ones.
+//!
 //! The older flat form (`reach_h_median_min = 0.5`, `test2_success = false`) is still read:
 //! `<metric>_min` sets `acceptable`, and `false` for a test drops that criterion.
 
@@ -17,16 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StorageError};
 use crate::metrics::PlanningRow;
-
-/// The metrics that can be judged, in the order they are shown.
-pub const JUDGED_METRICS: [&str; 6] = [
-    "reach_h_median",
-    "reach_h_p10",
-    "reach_h_p90",
-    "h_local_success",
-    "test1_success",
-    "test2_success",
-];
+use crate::planning_metrics::{self, by_key, PlanningMetric};
 
 /// Thresholds of one metric (higher is better).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -39,8 +34,9 @@ pub struct Thresholds {
 /// One judged metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Criterion {
-    /// A column of `planning_metrics.csv`, one of [`JUDGED_METRICS`].
-    pub metric: String,
+    /// A judged metric of the registry.
+    #[serde(with = "by_key")]
+    pub metric: &'static PlanningMetric,
     #[serde(flatten)]
     pub thresholds: Thresholds,
 }
@@ -52,37 +48,19 @@ pub struct SuccessCriteria {
 }
 
 impl Default for SuccessCriteria {
+    /// The registry's metrics that have default thresholds.
     fn default() -> Self {
-        let c = |metric: &str, target, acceptable, failure| Criterion {
-            metric: metric.to_string(),
-            thresholds: Thresholds {
-                target,
-                acceptable,
-                failure,
-            },
-        };
         Self {
-            criteria: vec![
-                c("reach_h_median", 0.9, 0.5, 0.2),
-                c("h_local_success", 0.95, 0.8, 0.5),
-                c("test1_success", 1.0, 1.0, 0.0),
-                c("test2_success", 1.0, 1.0, 0.0),
-            ],
+            criteria: planning_metrics::judged_metrics()
+                .filter_map(|metric| {
+                    Some(Criterion {
+                        metric,
+                        thresholds: metric.default_thresholds?,
+                    })
+                })
+                .collect(),
         }
     }
-}
-
-/// The value of `metric` in a planning row; `None` for an unknown metric.
-pub fn metric_value(row: &PlanningRow, metric: &str) -> Option<f64> {
-    Some(match metric {
-        "reach_h_median" => row.reach_h_median,
-        "reach_h_p10" => row.reach_h_p10,
-        "reach_h_p90" => row.reach_h_p90,
-        "h_local_success" => row.h_local_success,
-        "test1_success" => f64::from(row.test1_success),
-        "test2_success" => f64::from(row.test2_success),
-        _ => return None,
-    })
 }
 
 /// Where a value stands against its thresholds.
@@ -170,8 +148,8 @@ impl SuccessCriteria {
                 .or_else(|| v.as_integer().map(|i| i as f64))
                 .ok_or_else(|| format!("[success] {what} must be a number"))
         };
-        if let Some(metric) = key.strip_suffix("_min") {
-            check_metric(metric)?;
+        if let Some(name) = key.strip_suffix("_min") {
+            let metric = judged_metric(name)?;
             let acceptable = num(value, key)?;
             let t = self.entry(metric);
             t.acceptable = acceptable;
@@ -179,11 +157,11 @@ impl SuccessCriteria {
             t.failure = t.failure.min(acceptable);
             return Ok(());
         }
-        check_metric(key)?;
+        let metric = judged_metric(key)?;
         match value {
-            toml::Value::Boolean(false) => self.criteria.retain(|c| c.metric != key),
+            toml::Value::Boolean(false) => self.criteria.retain(|c| c.metric != metric),
             toml::Value::Boolean(true) => {
-                self.entry(key);
+                self.entry(metric);
             }
             toml::Value::Table(t) => {
                 let get = |name: &str| {
@@ -202,7 +180,7 @@ impl SuccessCriteria {
                         th.target, th.acceptable, th.failure
                     ));
                 }
-                *self.entry(key) = th;
+                *self.entry(metric) = th;
             }
             _ => {
                 return Err(format!(
@@ -213,29 +191,24 @@ impl SuccessCriteria {
         Ok(())
     }
 
-    /// The thresholds of `metric`, added (with the defaults' or neutral values) when missing.
-    fn entry(&mut self, metric: &str) -> &mut Thresholds {
+    /// The thresholds of `metric`, added (with its default or neutral values) when missing.
+    fn entry(&mut self, metric: &'static PlanningMetric) -> &mut Thresholds {
         let idx = if let Some(i) = self.criteria.iter().position(|c| c.metric == metric) {
             i
         } else {
-            {
-                let thresholds = Self::default().get(metric).unwrap_or(Thresholds {
-                    target: 1.0,
-                    acceptable: 0.5,
-                    failure: 0.0,
-                });
-                self.criteria.push(Criterion {
-                    metric: metric.to_string(),
-                    thresholds,
-                });
-                self.criteria.len() - 1
-            }
+            let thresholds = metric.default_thresholds.unwrap_or(Thresholds {
+                target: 1.0,
+                acceptable: 0.5,
+                failure: 0.0,
+            });
+            self.criteria.push(Criterion { metric, thresholds });
+            self.criteria.len() - 1
         };
         &mut self.criteria[idx].thresholds
     }
 
     /// The thresholds of `metric`, when it is judged.
-    pub fn get(&self, metric: &str) -> Option<Thresholds> {
+    pub fn get(&self, metric: &PlanningMetric) -> Option<Thresholds> {
         self.criteria
             .iter()
             .find(|c| c.metric == metric)
@@ -243,11 +216,9 @@ impl SuccessCriteria {
     }
 
     /// Whether `metric` of `row` is met; `true` when the metric is not judged.
-    pub fn metric_ok(&self, metric: &str, row: &PlanningRow) -> bool {
-        match (self.get(metric), metric_value(row, metric)) {
-            (Some(t), Some(v)) => t.level(v).is_met(),
-            _ => true,
-        }
+    pub fn metric_ok(&self, metric: &PlanningMetric, row: &PlanningRow) -> bool {
+        self.get(metric)
+            .is_none_or(|t| t.level(metric.of(row)).is_met())
     }
 
     /// Judges one checkpoint.
@@ -255,14 +226,14 @@ impl SuccessCriteria {
         let metrics: Vec<MetricJudgement> = self
             .criteria
             .iter()
-            .filter_map(|c| {
-                let value = metric_value(row, &c.metric)?;
-                Some(MetricJudgement {
-                    metric: c.metric.clone(),
+            .map(|c| {
+                let value = c.metric.of(row);
+                MetricJudgement {
+                    metric: c.metric,
                     value,
                     thresholds: c.thresholds,
                     level: c.thresholds.level(value),
-                })
+                }
             })
             .collect();
         CheckpointJudgement {
@@ -315,15 +286,13 @@ impl SuccessCriteria {
     }
 }
 
-fn check_metric(metric: &str) -> std::result::Result<(), String> {
-    if JUDGED_METRICS.contains(&metric) {
-        Ok(())
-    } else {
-        Err(format!(
-            "[success] {metric}: not a judged metric (use one of {})",
-            JUDGED_METRICS.join(", ")
-        ))
-    }
+fn judged_metric(name: &str) -> std::result::Result<&'static PlanningMetric, String> {
+    planning_metrics::lookup_judged(name).map_err(|e| {
+        format!(
+            "[success] {name}: not a judged metric (use one of {})",
+            e.valid.join(", ")
+        )
+    })
 }
 
 /// A number for tables: integers as such, others with 3 decimals.
@@ -338,7 +307,8 @@ pub fn fmt_num(v: f64) -> String {
 /// One metric of one checkpoint against its thresholds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricJudgement {
-    pub metric: String,
+    #[serde(with = "by_key")]
+    pub metric: &'static PlanningMetric,
     pub value: f64,
     pub thresholds: Thresholds,
     pub level: Level,
@@ -410,6 +380,7 @@ impl RunJudgement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::planning_metrics::{REACH_H_MEDIAN, REACH_H_P10, TEST1_SUCCESS, TEST2_SUCCESS};
 
     fn row(step: u64, reach: f64, local: f64, t1: u8, t2: u8) -> PlanningRow {
         PlanningRow {
@@ -442,19 +413,25 @@ mod tests {
             "[success]\ntest2_success = false\n[success.reach_h_median]\ntarget = 1\nacceptable = 0.7\nfailure = 0.3\n",
         )
         .unwrap();
-        let t = c.get("reach_h_median").unwrap();
+        let t = c.get(&REACH_H_MEDIAN).unwrap();
         assert_eq!((t.target, t.acceptable, t.failure), (1.0, 0.7, 0.3));
-        assert!(c.get("test2_success").is_none());
-        assert!(c.get("test1_success").is_some());
+        assert!(c.get(&TEST2_SUCCESS).is_none());
+        assert!(c.get(&TEST1_SUCCESS).is_some());
     }
 
     #[test]
     fn legacy_keys_and_errors_name_the_key() {
         let c = SuccessCriteria::parse("[success]\nreach_h_median_min = 0.95\n").unwrap();
-        let t = c.get("reach_h_median").unwrap();
+        let t = c.get(&REACH_H_MEDIAN).unwrap();
         assert_eq!((t.target, t.acceptable, t.failure), (0.95, 0.95, 0.2));
         let e = SuccessCriteria::parse("[success]\nloss_min = 1\n").unwrap_err();
         assert!(e.contains("loss"), "{e}");
+        let e = SuccessCriteria::parse("[success]\nnum_nodes_h = true\n").unwrap_err();
+        assert!(
+            e.contains("num_nodes_h: not a judged metric")
+                && e.contains("reach_h_median, reach_h_p10"),
+            "{e}"
+        );
         let e = SuccessCriteria::parse("[success.reach_h_median]\ntarget = 1\n").unwrap_err();
         assert!(e.contains("acceptable"), "{e}");
         let e = SuccessCriteria::parse(
@@ -507,6 +484,21 @@ mod tests {
         assert_eq!(j.judged_step, Some(3));
         assert_eq!(j.checkpoints[0].step, 3);
         assert_eq!(j.recommendation, Recommendation::Proceed);
+        // A metric judged only when asked for, and the default criteria in registry order.
+        let keys: Vec<&str> = c.criteria.iter().map(|c| c.metric.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "reach_h_median",
+                "h_local_success",
+                "test1_success",
+                "test2_success"
+            ]
+        );
+        assert!(c.get(&REACH_H_P10).is_none());
+        let p10 = SuccessCriteria::parse("[success]\nreach_h_p10 = true\n").unwrap();
+        assert!(!p10.metric_ok(&REACH_H_P10, &row(1, 0.4, 0.9, 1, 1)));
+        assert!(p10.metric_ok(&REACH_H_P10, &row(1, 1.0, 0.9, 1, 1)));
         let j = c.judge_run(&[]);
         assert!(!j.success && j.judged_step.is_none());
         assert_eq!(j.recommendation, Recommendation::Pivot);
