@@ -610,7 +610,11 @@ fn snapshot_of_each_panel() {
                 egui::vec2(600.0, rect.height()),
             ));
         }
-        let options = egui_kittest::SnapshotOptions::new().output_path(snapshot_dir());
+        // A few anti-aliased edge pixels differ between Mesa builds of the software adapter (5 of
+        // the Datasets panel's 1,024,000 on this machine's Mesa); a real change moves hundreds.
+        let options = egui_kittest::SnapshotOptions::new()
+            .output_path(snapshot_dir())
+            .max_failed_pixels(20);
         results.add(harness.try_snapshot_options(name, &options));
     }
     results.unwrap();

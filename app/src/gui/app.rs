@@ -8,17 +8,12 @@ use worldbench_storage::{RunStatus, Workspace};
 
 use super::command::AppCommand;
 use super::criteria::read_criteria;
-use super::jobs::{
-    pid_is_live_worldbench, GenerateJob, JobCommand, JobId, JobKind, JobNotice, JobSpec, JobState,
-    JobSupervisor,
-};
-use super::panels::checkpoints::{CheckpointsPanel, CheckpointsState};
-use super::panels::datasets::{DatasetsPanel, DatasetsState};
-use super::panels::gate::{GatePanel, GateState};
-use super::panels::hgraph::{HGraphPanel, HGraphState};
-use super::panels::runs::{RunsPanel, RunsState};
-use super::panels::train::{TrainPanel, TrainState};
-use super::panels::worklog::{WorklogPanel, WorklogState};
+use super::jobs::{pid_is_live_worldbench, JobKind, JobSupervisor};
+use super::panels::checkpoints::CheckpointsPanel;
+use super::panels::datasets::DatasetsPanel;
+use super::panels::gate::GatePanel;
+use super::panels::table::{PanelId, Panels, State};
+use super::panels::worklog::WorklogPanel;
 use super::panels::PanelContext;
 use super::run_index::RunIndex;
 use worldbench_storage::success_criteria::SuccessCriteria;
@@ -28,83 +23,8 @@ pub const DEMO_DATASET: &str = "demo-corner-loops";
 /// While a job runs, the runs table is re-read this often.
 const LIVE_REFRESH: Duration = Duration::from_secs(2);
 
-/// The panels of the left bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum PanelId {
-    #[default]
-    Datasets,
-    Train,
-    Runs,
-    Checkpoints,
-    Gate,
-    Worklog,
-    HGraph,
-}
-
-impl PanelId {
-    pub const ALL: [Self; 7] = [
-        Self::Datasets,
-        Self::Train,
-        Self::Runs,
-        Self::Checkpoints,
-        Self::Gate,
-        Self::Worklog,
-        Self::HGraph,
-    ];
-
-    /// The left-bar label (also the accessible name tests click).
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Datasets => "Datasets",
-            Self::Train => "Train",
-            Self::Runs => "Runs",
-            Self::Checkpoints => "Checkpoints",
-            Self::Gate => "Gate",
-            Self::Worklog => "Worklog",
-            Self::HGraph => "H-graph",
-        }
-    }
-
-    fn key(self) -> egui::Key {
-        match self {
-            Self::Datasets => egui::Key::Num1,
-            Self::Train => egui::Key::Num2,
-            Self::Runs => egui::Key::Num3,
-            Self::Checkpoints => egui::Key::Num4,
-            Self::Gate => egui::Key::Num5,
-            Self::Worklog => egui::Key::Num6,
-            Self::HGraph => egui::Key::Num7,
-        }
-    }
-}
-
-/// Everything the app persists between sessions (eframe storage, key [`eframe::APP_KEY`]).
-/// Jobs and GPU resources are not part of it.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct State {
-    pub panel: PanelId,
-    pub datasets: DatasetsState,
-    pub train: TrainState,
-    pub runs: RunsState,
-    pub checkpoints: CheckpointsState,
-    pub gate: GateState,
-    pub worklog: WorklogState,
-    pub hgraph: HGraphState,
-}
-
-/// The keyboard shortcuts, as the Help window lists them.
-pub const SHORTCUTS: [(&str, &str); 12] = [
-    ("Ctrl+1", "Datasets panel"),
-    ("Ctrl+2", "Train panel"),
-    ("Ctrl+3", "Runs panel"),
-    ("Ctrl+4", "Checkpoints panel"),
-    ("Ctrl+5", "Gate panel"),
-    ("Ctrl+6", "Worklog panel"),
-    (
-        "Ctrl+7",
-        "H-graph panel (checkpoint view; F fits the graph)",
-    ),
+/// The shortcuts besides Ctrl+1… for the panels (those come from the panel table), as Help lists them.
+pub const SHORTCUTS: [(&str, &str); 5] = [
     ("Ctrl+Enter", "Launch the run set up in the Train panel"),
     ("F5", "Re-read runs and datasets"),
     ("F1 or ?", "This help"),
@@ -115,30 +35,38 @@ pub const SHORTCUTS: [(&str, &str); 12] = [
     ),
 ];
 
+/// Every shortcut as Help lists it: the panels' (from the panel table), then [`SHORTCUTS`].
+pub fn shortcut_rows() -> Vec<(String, String)> {
+    PanelId::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("Ctrl+{}", i + 1), p.help().to_string()))
+        .chain(
+            SHORTCUTS
+                .iter()
+                .map(|(k, w)| ((*k).to_string(), (*w).to_string())),
+        )
+        .collect()
+}
+
 /// The desktop app.
 pub struct WorldbenchApp {
-    workspace: Workspace,
-    panel: PanelId,
-    datasets: DatasetsPanel,
-    train: TrainPanel,
-    runs: RunsPanel,
-    checkpoints: CheckpointsPanel,
-    gate: GatePanel,
-    worklog: WorklogPanel,
-    hgraph: HGraphPanel,
-    jobs: JobSupervisor,
-    run_index: RunIndex,
-    criteria: SuccessCriteria,
+    pub(super) workspace: Workspace,
+    pub(super) panel: PanelId,
+    pub(super) panels: Panels,
+    pub(super) jobs: JobSupervisor,
+    pub(super) run_index: RunIndex,
+    pub(super) criteria: SuccessCriteria,
     /// Dataset folders of the workspace (read on start and after a dataset job).
-    dataset_dirs: Vec<PathBuf>,
+    pub(super) dataset_dirs: Vec<PathBuf>,
     /// Messages shown in the error area until dismissed.
-    errors: Vec<String>,
-    show_help: bool,
-    commands: Vec<AppCommand>,
-    ctx: Option<egui::Context>,
-    last_live_refresh: Instant,
+    pub(super) errors: Vec<String>,
+    pub(super) show_help: bool,
+    pub(super) commands: Vec<AppCommand>,
+    pub(super) ctx: Option<egui::Context>,
+    pub(super) last_live_refresh: Instant,
     /// The run index load whose running runs were last checked for following.
-    followed_generation: u64,
+    pub(super) followed_generation: u64,
 }
 
 impl WorldbenchApp {
@@ -167,13 +95,7 @@ impl WorldbenchApp {
         run_index.refresh(None);
         let mut app = Self {
             panel: state.panel,
-            datasets: DatasetsPanel::new(workspace.root.clone(), state.datasets),
-            train: TrainPanel::new(state.train),
-            runs: RunsPanel::new(state.runs),
-            checkpoints: CheckpointsPanel::new(state.checkpoints),
-            gate: GatePanel::new(state.gate),
-            worklog: WorklogPanel::new(state.worklog),
-            hgraph: HGraphPanel::new(state.hgraph),
+            panels: Panels::new(&workspace.root, state),
             workspace,
             jobs,
             run_index,
@@ -192,16 +114,7 @@ impl WorldbenchApp {
 
     /// The state to persist.
     pub fn state(&self) -> State {
-        State {
-            panel: self.panel,
-            datasets: self.datasets.state(),
-            train: self.train.state.clone(),
-            runs: self.runs.state.clone(),
-            checkpoints: self.checkpoints.state.clone(),
-            gate: self.gate.state.clone(),
-            worklog: self.worklog.state.clone(),
-            hgraph: self.hgraph.state.clone(),
-        }
+        self.panels.state(self.panel)
     }
 
     pub fn workspace(&self) -> &Workspace {
@@ -227,27 +140,27 @@ impl WorldbenchApp {
 
     /// The Train panel's form (tests fill it in).
     pub fn train_form_mut(&mut self) -> &mut super::panels::train::TrainForm {
-        &mut self.train.state.form
+        &mut self.panels.train.state.form
     }
 
     /// The Datasets panel (tests wait on its background loads).
     pub fn datasets_mut(&mut self) -> &mut DatasetsPanel {
-        &mut self.datasets
+        &mut self.panels.datasets
     }
 
     /// The Gate panel (tests edit its gate).
     pub fn gate_panel_mut(&mut self) -> &mut GatePanel {
-        &mut self.gate
+        &mut self.panels.gate
     }
 
     /// The Worklog panel (tests wait on its export).
     pub fn worklog_panel_mut(&mut self) -> &mut WorklogPanel {
-        &mut self.worklog
+        &mut self.panels.worklog
     }
 
     /// The Checkpoints panel (tests wait on its background read of `last`'s step).
     pub fn checkpoints_panel_mut(&mut self) -> &mut CheckpointsPanel {
-        &mut self.checkpoints
+        &mut self.panels.checkpoints
     }
 
     /// Dataset folders the Train panel offers.
@@ -275,20 +188,20 @@ impl WorldbenchApp {
         self.follow_live_runs();
     }
 
-    fn refresh_datasets(&mut self) {
+    pub(super) fn refresh_datasets(&mut self) {
         let mut dirs = self.workspace.list_datasets();
-        if let Some(sel) = &self.train.state.form.dataset {
+        if let Some(sel) = &self.panels.train.state.form.dataset {
             if !dirs.contains(sel) && sel.exists() {
                 dirs.push(sel.clone());
             }
         }
         self.dataset_dirs = dirs;
-        if self.train.state.form.dataset.is_none() {
-            self.train.state.form.dataset = self.dataset_dirs.first().cloned();
+        if self.panels.train.state.form.dataset.is_none() {
+            self.panels.train.state.form.dataset = self.dataset_dirs.first().cloned();
         }
     }
 
-    fn refresh_runs(&mut self) {
+    pub(super) fn refresh_runs(&mut self) {
         self.run_index.refresh(self.ctx.as_ref());
     }
 
@@ -325,122 +238,21 @@ impl WorldbenchApp {
         }
     }
 
-    fn handle_notices(&mut self, notices: Vec<JobNotice>) {
-        let mut refresh = false;
-        for notice in notices {
-            match notice {
-                JobNotice::RunChanged(_) => refresh = true,
-                JobNotice::Ended {
-                    kind,
-                    state,
-                    run_dir,
-                    ..
-                } => {
-                    refresh = true;
-                    if let JobState::Failed(msg) = &state {
-                        self.errors.push(msg.clone());
-                    }
-                    if kind == JobKind::GenerateDataset {
-                        self.refresh_datasets();
-                        self.datasets.refresh();
-                    }
-                    if kind == JobKind::Train && state == JobState::Completed {
-                        if let Some(dir) = run_dir {
-                            self.checkpoints.state.run = Some(dir);
-                        }
-                    }
-                }
-            }
-        }
-        if refresh {
-            self.refresh_runs();
-        }
-    }
-
-    fn apply_commands(&mut self) {
-        for command in std::mem::take(&mut self.commands) {
-            match command {
-                AppCommand::ShowError(msg) => {
-                    if !self.errors.contains(&msg) {
-                        self.errors.push(msg);
-                    }
-                }
-                AppCommand::UseDatasetForTraining(dir) => {
-                    if !self.dataset_dirs.contains(&dir) {
-                        self.dataset_dirs.push(dir.clone());
-                    }
-                    self.train.state.form.dataset = Some(dir);
-                    self.panel = PanelId::Train;
-                }
-                AppCommand::Launch(spec) => {
-                    let is_train = spec.kind() == JobKind::Train;
-                    self.jobs.launch(spec);
-                    if is_train {
-                        self.panel = PanelId::Train;
-                    }
-                }
-                AppCommand::Cancel(id) => self.cancel(id),
-                AppCommand::ShowPanel(panel) => self.panel = panel,
-                AppCommand::ShowCheckpoints(dir) => {
-                    self.checkpoints.state.run = Some(dir);
-                    if self.panel != PanelId::Runs {
-                        self.panel = PanelId::Checkpoints;
-                    }
-                }
-                AppCommand::RefreshRuns => {
-                    self.refresh_runs();
-                    self.refresh_datasets();
-                }
-                AppCommand::GenerateDemoDataset => self.generate_demo_dataset(),
-                AppCommand::OpenHGraph(checkpoint) => {
-                    self.hgraph.open(checkpoint, false);
-                    self.panel = PanelId::HGraph;
-                }
-                AppCommand::UseGateForTraining(gate) => {
-                    self.train.state.form.gate = Some(gate);
-                    self.train.state.form.kind = worldbench_storage::RunKind::Attempt;
-                    self.panel = PanelId::Train;
-                }
-            }
-        }
-    }
-
-    fn cancel(&mut self, id: JobId) {
-        if let Err(e) = self.jobs.cancel(id) {
-            self.errors.push(e);
-        }
-    }
-
-    fn demo_dataset_dir(&self) -> PathBuf {
+    pub(super) fn demo_dataset_dir(&self) -> PathBuf {
         self.workspace.datasets_dir().join(DEMO_DATASET)
     }
 
-    fn demo_job_active(&self) -> bool {
+    pub(super) fn demo_job_active(&self) -> bool {
         self.jobs
             .jobs()
             .iter()
             .any(|j| j.kind == JobKind::GenerateDataset && j.state.is_active())
     }
 
-    fn generate_demo_dataset(&mut self) {
-        if self.demo_job_active() {
-            return;
-        }
-        let out = self.demo_dataset_dir();
-        self.jobs.launch(JobSpec::new(
-            "generate the demo dataset",
-            JobCommand::GenerateDataset(GenerateJob {
-                workspace: self.workspace.root.clone(),
-                preset: "corner-loops".into(),
-                out,
-            }),
-        ));
-    }
-
     fn shortcuts(&mut self, ctx: &egui::Context) {
         let typing = ctx.egui_wants_keyboard_input();
         ctx.input_mut(|i| {
-            for panel in PanelId::ALL {
+            for &panel in PanelId::ALL {
                 if i.consume_key(egui::Modifiers::COMMAND, panel.key()) {
                     self.panel = panel;
                 }
@@ -459,7 +271,9 @@ impl WorldbenchApp {
             if self.panel == PanelId::Train
                 && i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter)
             {
-                self.train.launch(self.workspace.root(), &mut self.commands);
+                self.panels
+                    .train
+                    .launch(self.workspace.root(), &mut self.commands);
             }
         });
     }
@@ -478,7 +292,7 @@ impl WorldbenchApp {
             } else {
                 path.parent().map_or(path.clone(), Path::to_path_buf)
             };
-            self.datasets.open_folder(folder);
+            self.panels.datasets.open_folder(folder);
             self.panel = PanelId::Datasets;
         }
     }
@@ -487,16 +301,13 @@ impl WorldbenchApp {
         ui.add_space(6.0);
         ui.heading("Worldbench");
         ui.add_space(6.0);
-        for panel in PanelId::ALL {
+        for (i, &panel) in PanelId::ALL.iter().enumerate() {
             let text = egui::RichText::new(panel.label()).size(16.0);
             let resp = ui.add_sized(
                 [ui.available_width(), 28.0],
                 egui::Button::selectable(self.panel == panel, text),
             );
-            if resp
-                .on_hover_text(format!("Ctrl+{}", panel as u8 + 1))
-                .clicked()
-            {
+            if resp.on_hover_text(format!("Ctrl+{}", i + 1)).clicked() {
                 self.panel = panel;
             }
         }
@@ -596,7 +407,7 @@ impl WorldbenchApp {
             .show(ctx, |ui| {
                 ui.strong("Keyboard shortcuts");
                 egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
-                    for (keys, what) in SHORTCUTS {
+                    for (keys, what) in shortcut_rows() {
                         ui.monospace(keys);
                         ui.label(what);
                         ui.end_row();
@@ -642,7 +453,7 @@ impl eframe::App for WorldbenchApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let gpu = frame.wgpu_render_state().map(super::gpu_target);
-        self.hgraph.set_gpu(gpu);
+        self.panels.hgraph.set_gpu(gpu);
         let ctx = ui.ctx().clone();
         egui::Panel::left("nav")
             .resizable(false)
@@ -665,15 +476,7 @@ impl eframe::App for WorldbenchApp {
                 datasets: &self.dataset_dirs,
                 criteria: &self.criteria,
             };
-            match self.panel {
-                PanelId::Datasets => self.datasets.ui(ui, &mut commands),
-                PanelId::Train => self.train.ui(ui, &cx, &mut commands),
-                PanelId::Runs => self.runs.ui(ui, &cx, &mut commands),
-                PanelId::Checkpoints => self.checkpoints.ui(ui, &cx, &mut commands),
-                PanelId::Gate => self.gate.ui(ui, &cx, &mut commands),
-                PanelId::Worklog => self.worklog.ui(ui, &cx, &mut commands),
-                PanelId::HGraph => self.hgraph.ui(ui, &cx, &mut commands),
-            }
+            self.panels.ui(self.panel, ui, &cx, &mut commands);
         });
         self.commands.extend(commands);
         self.help_ui(&ctx);

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod command;
+mod command_handling;
 pub mod criteria;
 pub mod file_dialog;
 pub mod jobs;
@@ -15,7 +16,8 @@ mod test_fixtures;
 
 use std::path::PathBuf;
 
-pub use app::{PanelId, State, WorldbenchApp, DEMO_DATASET, SHORTCUTS};
+pub use app::{shortcut_rows, WorldbenchApp, DEMO_DATASET, SHORTCUTS};
+pub use panels::table::{PanelId, State};
 
 /// The app icon (256×256 PNG).
 pub const ICON_PNG: &[u8] = include_bytes!("../../../assets/worldbench.png");

@@ -15,7 +15,7 @@ use worldbench_storage::{PlanningRow, RunStatus};
 pub use last_step::{read_checkpoint_step, LastSteps, StepOrError};
 
 use super::runs::{status_color, status_text};
-use super::{short_name, PanelContext};
+use super::{short_name, Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::jobs::{pid_is_live_worldbench, JobCommand, JobSpec};
 use crate::gui::planning_table::{planning_cells, planning_headers};
@@ -53,8 +53,10 @@ impl CheckpointsPanel {
             last_steps: LastSteps::default(),
         }
     }
+}
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+impl Panel for CheckpointsPanel {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
         ui.heading("Checkpoints of a run");
         if self.state.run.is_none() {
             self.state.run = cx.runs.runs().last().map(|r| r.dir.clone());
@@ -184,7 +186,9 @@ impl CheckpointsPanel {
                     });
             });
     }
+}
 
+impl CheckpointsPanel {
     /// Blocks until the step of the shown run's `last` is read (tests call this instead of sleeping).
     pub fn wait_for_last_step(&mut self) {
         self.last_steps.wait();

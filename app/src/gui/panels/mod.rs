@@ -5,6 +5,7 @@ pub mod datasets;
 pub mod gate;
 pub mod hgraph;
 pub mod runs;
+pub mod table;
 pub mod train;
 pub mod worklog;
 
@@ -12,9 +13,17 @@ use std::path::PathBuf;
 
 use worldbench_storage::Workspace;
 
+use super::command::AppCommand;
 use super::jobs::JobSupervisor;
 use super::run_index::RunIndex;
 use worldbench_storage::success_criteria::SuccessCriteria;
+
+/// A panel of the left bar: it owns its state, draws itself into a `Ui` each frame it is shown, and
+/// asks the app for changes outside itself by pushing [`AppCommand`]s, which the app applies after
+/// the frame (`gui/command_handling.rs`). Its row in [`table`] gives its label, shortcut and Help.
+pub trait Panel {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>);
+}
 
 /// What the app lends a panel for one frame (read-only; changes go through `AppCommand`s).
 pub struct PanelContext<'a> {

@@ -11,7 +11,7 @@ use worldbench_storage::planning_metrics::{
 use worldbench_storage::worklog::run_data::flatten_json;
 use worldbench_storage::{RunKind, RunStatus};
 
-use super::{format_duration, PanelContext};
+use super::{format_duration, Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::criteria::{FAIL, PASS};
 use crate::gui::plots::{checkpoint_plot, format_value, line_plot, PlotSettings, Series};
@@ -220,8 +220,10 @@ impl RunsPanel {
     pub fn new(state: RunsState) -> Self {
         Self { state }
     }
+}
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+impl Panel for RunsPanel {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
         ui.horizontal(|ui| {
             ui.heading("Runs of this workspace");
             if ui
@@ -292,7 +294,9 @@ impl RunsPanel {
                 .show(ui, |ui| self.compare_ui(ui, cx));
         }
     }
+}
 
+impl RunsPanel {
     fn table_ui(
         &mut self,
         ui: &mut egui::Ui,

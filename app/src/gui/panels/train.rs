@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use worldbench_model::config::{TrainConfig, PRESET_NAMES};
 use worldbench_storage::RunKind;
 
-use super::{format_duration, short_name, PanelContext};
+use super::{format_duration, short_name, Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::file_dialog::{DialogPoll, PickDialog};
 use crate::gui::jobs::{Job, JobCommand, JobKind, JobSpec, JobState, TrainJob};
@@ -186,8 +186,10 @@ impl TrainPanel {
             Err(why) => commands.push(AppCommand::ShowError(format!("Cannot launch: {why}"))),
         }
     }
+}
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+impl Panel for TrainPanel {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
         ui.heading("Train a world model");
         ui.add_space(4.0);
         ui.columns(2, |cols| {
@@ -205,7 +207,9 @@ impl TrainPanel {
             });
         });
     }
+}
 
+impl TrainPanel {
     fn form_ui(
         &mut self,
         ui: &mut egui::Ui,

@@ -11,6 +11,7 @@ mod playback;
 mod shown;
 mod stats;
 
+use crate::gui::panels::{Panel, PanelContext};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -227,9 +228,17 @@ impl DatasetsPanel {
             }
         }
     }
+}
 
-    /// Draws the panel.
-    pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+impl Panel for DatasetsPanel {
+    fn ui(&mut self, ui: &mut Ui, _cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+        self.show(ui, commands);
+    }
+}
+
+impl DatasetsPanel {
+    /// Draws the panel (it needs nothing from the app's context; tests call this directly).
+    pub fn show(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
         self.ctx = Some(ui.ctx().clone());
         self.shown.install_hook(ui.ctx());
         self.poll_background(ui, commands);
@@ -565,7 +574,7 @@ mod tests {
             events,
             ..Default::default()
         };
-        let mut out = ctx.run_ui(input, |ui| panel.ui(ui, &mut Vec::new()));
+        let mut out = ctx.run_ui(input, |ui| panel.show(ui, &mut Vec::new()));
         out.textures_delta.clear();
     }
 

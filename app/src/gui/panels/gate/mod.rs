@@ -14,7 +14,7 @@ use worldbench_storage::success_criteria::SuccessCriteria;
 pub use check::gate_blocker;
 use matrix::SortKey;
 
-use super::{short_name, PanelContext};
+use super::{short_name, Panel, PanelContext};
 use crate::gui::command::AppCommand;
 
 /// The Gate panel's persisted state.
@@ -139,8 +139,10 @@ impl GatePanel {
             }
         }
     }
+}
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+impl Panel for GatePanel {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
         if self.state.file != self.loaded && self.state.file.is_some() {
             self.load_selected();
         }
@@ -164,7 +166,9 @@ impl GatePanel {
                 });
         });
     }
+}
 
+impl GatePanel {
     fn toolbar_ui(
         &mut self,
         ui: &mut egui::Ui,

@@ -23,7 +23,7 @@ use worldbench_widgets::{coverage_counts, parse_walls, FrameKey, FrameView, Tile
 
 use self::compute::graph_data;
 use self::job::{Opened, Task};
-use super::{short_name, PanelContext};
+use super::{short_name, Panel, PanelContext};
 use crate::gui::command::AppCommand;
 
 /// Frames shown in the strip behind a clicked node.
@@ -482,11 +482,15 @@ impl HGraphPanel {
             }
         }
     }
+}
 
-    pub fn ui(&mut self, ui: &mut Ui, _cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+impl Panel for HGraphPanel {
+    fn ui(&mut self, ui: &mut Ui, _cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
         self.show(ui, commands);
     }
+}
 
+impl HGraphPanel {
     /// The panel's contents (it needs nothing from the app's context; tests call this directly).
     pub fn show(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
         self.ctx = Some(ui.ctx().clone());

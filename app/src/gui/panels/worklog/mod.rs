@@ -13,7 +13,7 @@ use worldbench_storage::Workspace;
 
 pub use preview::{PostImage, Preview};
 
-use super::{short_name, PanelContext};
+use super::{short_name, Panel, PanelContext};
 use crate::gui::command::AppCommand;
 
 /// The Worklog panel's persisted state.
@@ -204,13 +204,10 @@ impl WorklogPanel {
             Ok((Some(post), preview))
         });
     }
+}
 
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        cx: &PanelContext<'_>,
-        _commands: &mut Vec<AppCommand>,
-    ) {
+impl Panel for WorklogPanel {
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, _commands: &mut Vec<AppCommand>) {
         self.poll();
         self.sync_draft(cx.workspace);
         for uri in self.stale_images.drain(..) {
@@ -234,7 +231,9 @@ impl WorklogPanel {
                 });
         });
     }
+}
 
+impl WorklogPanel {
     fn form_ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>) {
         egui::Grid::new("worklog_grid")
             .num_columns(2)
