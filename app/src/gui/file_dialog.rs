@@ -2,11 +2,12 @@
 //! thread (with `pollster`), the result polled each frame.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
+
+use super::task::Task;
 
 /// A picker that is open.
 pub struct PickDialog {
-    rx: Receiver<Option<PathBuf>>,
+    task: Task<Option<PathBuf>>,
 }
 
 /// What polling the picker gave.
@@ -18,7 +19,7 @@ pub enum DialogPoll {
 
 impl PickDialog {
     /// Opens the system's folder picker starting in `start_dir`; `ctx` repaints when it closes.
-    pub fn folder(title: &str, start_dir: PathBuf, ctx: egui::Context) -> std::io::Result<Self> {
+    pub fn folder(title: &str, start_dir: PathBuf, ctx: egui::Context) -> Self {
         let dialog = rfd::AsyncFileDialog::new()
             .set_title(title)
             .set_directory(start_dir);
@@ -31,7 +32,7 @@ impl PickDialog {
         start_dir: PathBuf,
         filter: (&str, &[&str]),
         ctx: egui::Context,
-    ) -> std::io::Result<Self> {
+    ) -> Self {
         let dialog = rfd::AsyncFileDialog::new()
             .set_title(title)
             .add_filter(filter.0, filter.1)
@@ -42,23 +43,18 @@ impl PickDialog {
     fn spawn(
         ctx: egui::Context,
         pick: impl std::future::Future<Output = Option<rfd::FileHandle>> + Send + 'static,
-    ) -> std::io::Result<Self> {
-        let (tx, rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("file-dialog".into())
-            .spawn(move || {
-                let picked = pollster::block_on(pick);
-                let _ = tx.send(picked.map(|h| h.path().to_path_buf()));
-                ctx.request_repaint();
-            })?;
-        Ok(Self { rx })
+    ) -> Self {
+        let task = Task::spawn("file-dialog", Some(ctx), move |_| {
+            let picked = pollster::block_on(pick);
+            Ok(picked.map(|h| h.path().to_path_buf()))
+        });
+        Self { task }
     }
 
-    pub fn poll(&self) -> DialogPoll {
-        match self.rx.try_recv() {
-            Ok(p) => DialogPoll::Closed(p),
-            Err(TryRecvError::Empty) => DialogPoll::Open,
-            Err(TryRecvError::Disconnected) => DialogPoll::Closed(None),
+    pub fn poll(&mut self) -> DialogPoll {
+        match self.task.poll() {
+            None => DialogPoll::Open,
+            Some(picked) => DialogPoll::Closed(picked.ok().flatten()),
         }
     }
 }

@@ -4,12 +4,13 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 use worldbench_storage::metrics::read_csv_whole_lines;
 use worldbench_storage::planning_metrics::PlanningMetric;
 use worldbench_storage::run_lock::observed_status;
 use worldbench_storage::{PlanningRow, RunManifest, RunPaths, RunStatus, TrainRow, Workspace};
+
+use super::task::Task;
 
 /// One checkpoint file of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,7 +180,7 @@ pub fn load_all(workspace: &Workspace) -> LoadResult {
 pub struct RunIndex {
     workspace: Workspace,
     runs: Vec<RunRecord>,
-    pending: Option<mpsc::Receiver<LoadResult>>,
+    pending: Option<Task<LoadResult>>,
     /// A refresh was asked for while one was loading.
     again: bool,
     /// Errors already shown (each is reported once until it changes).
@@ -223,32 +224,24 @@ impl RunIndex {
             self.again = true;
             return;
         }
-        let (tx, rx) = mpsc::channel();
         let ws = self.workspace.clone();
-        let ctx = ctx.cloned();
-        let spawned = std::thread::Builder::new()
-            .name("worldbench-runs".into())
-            .spawn(move || {
-                let _ = tx.send(load_all(&ws));
-                if let Some(ctx) = ctx {
-                    ctx.request_repaint();
-                }
-            });
-        if spawned.is_ok() {
-            self.pending = Some(rx);
-        }
+        self.pending = Some(Task::spawn("worldbench-runs", ctx.cloned(), move |_| {
+            Ok(load_all(&ws))
+        }));
     }
 
     /// Takes a finished load (never blocks); returns the new error messages to show.
     pub fn poll(&mut self, ctx: Option<&egui::Context>) -> Vec<String> {
-        let Some(rx) = &self.pending else {
+        let Some(task) = &mut self.pending else {
             return Vec::new();
         };
-        let result = match rx.try_recv() {
-            Ok(result) => result,
-            Err(mpsc::TryRecvError::Empty) => return Vec::new(),
-            Err(mpsc::TryRecvError::Disconnected) => LoadResult::default(),
+        let Some(done) = task.poll() else {
+            return Vec::new();
         };
+        let result = done.unwrap_or_else(|e| LoadResult {
+            runs: Vec::new(),
+            errors: vec![format!("reading the runs: {e}")],
+        });
         self.pending = None;
         self.generation += 1;
         self.runs = result.runs;
@@ -265,12 +258,10 @@ impl RunIndex {
 
     /// Waits for the load under way (tests).
     pub fn wait(&mut self) -> Vec<String> {
-        if let Some(rx) = &self.pending {
-            if let Ok(result) = rx.recv() {
-                let (tx, new_rx) = mpsc::channel();
-                let _ = tx.send(result);
-                self.pending = Some(new_rx);
-            }
+        if let Some(task) = self.pending.take() {
+            let mut task = task;
+            let done = task.wait();
+            self.pending = Some(Task::ready(done));
         }
         self.poll(None)
     }

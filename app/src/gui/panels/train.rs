@@ -301,17 +301,14 @@ impl TrainPanel {
                 };
                 let choose = ui.add_enabled(gate_dialog.is_none(), egui::Button::new("Choose gate…"));
                 if choose.clicked() {
-                    match PickDialog::file(
+                    *gate_dialog = Some(PickDialog::file(
                         "Choose a hypothesis gate",
                         cx.workspace.gates_dir(),
                         ("gate", &["json"]),
                         ui.ctx().clone(),
-                    ) {
-                        Ok(d) => *gate_dialog = Some(d),
-                        Err(e) => commands.push(AppCommand::ShowError(format!("Could not open the file dialog: {e}"))),
-                    }
+                    ));
                 }
-                if let Some(d) = gate_dialog.as_ref() {
+                if let Some(d) = gate_dialog.as_mut() {
                     if let DialogPoll::Closed(picked) = d.poll() {
                         *gate_dialog = None;
                         if picked.is_some() {

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-
 use worldbench_storage::tensors::read_safetensors_header;
+
+use crate::gui::task::Task;
 
 /// The step of a checkpoint file, or why it cannot be told (the message names the file).
 pub type StepOrError = Result<u64, String>;
@@ -35,7 +35,7 @@ struct Entry {
     /// The latest answer (kept while a newer read is under way).
     step: Option<StepOrError>,
     /// A read under way.
-    pending: Option<mpsc::Receiver<StepOrError>>,
+    pending: Option<Task<StepOrError>>,
 }
 
 /// Steps of `last` files, by path.
@@ -59,25 +59,18 @@ impl LastSteps {
             step: None,
             pending: None,
         });
-        if let Some(rx) = &entry.pending {
-            match rx.try_recv() {
-                Ok(step) => {
-                    entry.step = Some(step);
-                    entry.pending = None;
-                }
-                Err(mpsc::TryRecvError::Empty) => {}
-                Err(mpsc::TryRecvError::Disconnected) => entry.pending = None,
-            }
+        if let Some(done) = entry.pending.as_mut().and_then(Task::poll) {
+            entry.step = Some(done.and_then(|step| step));
+            entry.pending = None;
         }
         if entry.pending.is_none() && (entry.step.is_none() || entry.generation != generation) {
             entry.generation = generation;
-            entry.pending = spawn_read(path.to_path_buf(), Some(ctx.clone()));
-            if entry.pending.is_none() {
-                entry.step = Some(Err(format!(
-                    "{}: cannot start a thread to read it",
-                    path.display()
-                )));
-            }
+            let path = path.to_path_buf();
+            entry.pending = Some(Task::spawn(
+                "worldbench-last-step",
+                Some(ctx.clone()),
+                move |_| Ok(read_checkpoint_step(&path)),
+            ));
         }
         entry.step.as_ref()
     }
@@ -85,27 +78,11 @@ impl LastSteps {
     /// Blocks until every read under way is done (tests call this instead of sleeping).
     pub fn wait(&mut self) {
         for entry in self.entries.values_mut() {
-            if let Some(rx) = entry.pending.take() {
-                if let Ok(step) = rx.recv() {
-                    entry.step = Some(step);
-                }
+            if let Some(mut task) = entry.pending.take() {
+                entry.step = Some(task.wait().and_then(|step| step));
             }
         }
     }
-}
-
-fn spawn_read(path: PathBuf, ctx: Option<egui::Context>) -> Option<mpsc::Receiver<StepOrError>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("worldbench-last-step".into())
-        .spawn(move || {
-            let _ = tx.send(read_checkpoint_step(&path));
-            if let Some(ctx) = ctx {
-                ctx.request_repaint();
-            }
-        })
-        .ok()?;
-    Some(rx)
 }
 
 #[cfg(test)]

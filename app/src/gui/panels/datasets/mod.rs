@@ -267,7 +267,7 @@ impl DatasetsPanel {
         if let Some(msg) = self.unreported_error.take() {
             commands.push(AppCommand::ShowError(msg));
         }
-        if let Some(d) = &self.dialog {
+        if let Some(d) = &mut self.dialog {
             match d.poll() {
                 DialogPoll::Open => {}
                 DialogPoll::Closed(picked) => {
@@ -328,13 +328,11 @@ impl DatasetsPanel {
                 );
             if open.clicked() {
                 let start = self.workspace_root.join("datasets");
-                match PickDialog::folder("Open a dataset folder", start, ui.ctx().clone()) {
-                    Ok(d) => self.dialog = Some(d),
-                    Err(e) => {
-                        self.unreported_error =
-                            Some(format!("Could not open the folder dialog: {e}"));
-                    }
-                }
+                self.dialog = Some(PickDialog::folder(
+                    "Open a dataset folder",
+                    start,
+                    ui.ctx().clone(),
+                ));
             }
             if ui
                 .button("Refresh")
@@ -391,7 +389,7 @@ impl DatasetsPanel {
         if let Some(loading) = &self.loading {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label(&loading.stage);
+                ui.label(loading.stage());
                 ui.weak(format!("{:.1} s", loading.started.elapsed().as_secs_f32()));
             });
             return;
