@@ -10,9 +10,13 @@
 pub mod atomic;
 pub mod dataset;
 pub mod error;
+pub mod files;
 pub mod gate;
 pub mod hgraph_cache;
 pub mod metrics;
+pub mod mutate;
+#[cfg(test)]
+mod mutation_tests;
 pub mod run;
 pub mod settings;
 pub mod tensors;

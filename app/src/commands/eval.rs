@@ -38,7 +38,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
 
 /// Replaces the rows of the same steps in the CSV and keeps the others, in step order.
 fn merge_rows(csv: &std::path::Path, new: &[PlanningRow]) -> Result<()> {
-    let mut all: Vec<PlanningRow> = if csv.is_file() {
+    let mut all: Vec<PlanningRow> = if worldbench_storage::files::present(csv) {
         read_csv(csv)?
     } else {
         Vec::new()

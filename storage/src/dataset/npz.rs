@@ -26,6 +26,7 @@ pub struct Npz {
 impl Npz {
     /// Opens `path`; errors name it (missing, or not a zip archive).
     pub fn open(path: &Path) -> Result<Self> {
+        crate::files::require_regular_file(path, "file missing")?;
         let archive = NpzArchive::open(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::InvalidData => {
                 StorageError::invalid(path, format!("not a valid .npz (zip) archive: {e}"))
