@@ -437,6 +437,16 @@ fn corpus() -> Vec<Case> {
         ("actions.npz a symlink loop", actions, Break::Loop),
         ("actions.npz one entry short", actions, Break::ActionsShort),
         (
+            "actions.npz a shape whose size overflows",
+            actions,
+            Break::Bytes(npz_claiming("(4611686018427387904, 8)")),
+        ),
+        (
+            "actions.npz a shape larger than its data",
+            actions,
+            Break::Bytes(npz_claiming("(1000000000000,)")),
+        ),
+        (
             "infos.npz random bytes",
             infos,
             Break::Bytes(b"not a zip".to_vec()),
@@ -614,6 +624,29 @@ fn npz_ids(n: usize) -> Vec<u8> {
     w.extend(vec![0u8; n]).expect("write");
     w.finish().expect("finish");
     npz.zip_writer().finish().expect("zip").into_inner()
+}
+
+/// An `actions.npz` whose `actions.npy` header claims `shape` over 10 bytes of data.
+fn npz_claiming(shape: &str) -> Vec<u8> {
+    let mut header = format!("{{'descr': '|u1', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    npy.extend(
+        u16::try_from(header.len())
+            .expect("short header")
+            .to_le_bytes(),
+    );
+    npy.extend(header.as_bytes());
+    npy.extend([0u8; 10]);
+    let mut zip = npyz::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = npyz::zip::write::FileOptions::default()
+        .compression_method(npyz::zip::CompressionMethod::Stored);
+    zip.start_file("actions.npy", opts).expect("entry");
+    std::io::Write::write_all(&mut zip, &npy).expect("write");
+    zip.finish().expect("zip").into_inner()
 }
 
 #[test]
