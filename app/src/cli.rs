@@ -53,6 +53,14 @@ pub enum DataCommand {
     Gen(DataGenArgs),
     /// Print a dataset's trajectories, frames, frame size, action histogram and visited tiles.
     Info(DataInfoArgs),
+    /// Read and decode every file and frame of a dataset; list every bad file (exit 1 if any).
+    Check(DataCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataCheckArgs {
+    /// A dataset folder (worldbench format or traj_* folders), or a dataset name in the workspace.
+    pub dataset: PathBuf,
 }
 
 #[derive(Debug, Args)]

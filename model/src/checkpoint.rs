@@ -280,4 +280,24 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn no_mutated_checkpoint_panics_the_reader() {
+        use worldbench_storage::mutate::{mutate, Rng};
+        let seed = to_bytes(&tiny_checkpoint()).expect("bytes");
+        assert!(from_bytes(&seed, Path::new("seed")).is_ok());
+        let mut rng = Rng(11);
+        for case in 0..1500 {
+            let input = mutate(&seed, &mut rng);
+            let outcome = std::panic::catch_unwind(|| {
+                from_bytes(&input, Path::new("case.safetensors")).map_err(|e| e.to_string())
+            });
+            let Ok(result) = outcome else {
+                panic!("case {case} panicked ({} bytes)", input.len())
+            };
+            if let Err(e) = result {
+                assert!(e.contains("case.safetensors"), "{e}");
+            }
+        }
+    }
 }

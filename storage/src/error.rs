@@ -6,11 +6,12 @@ pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    #[error("{path}: {source}")]
+    /// The cause is part of the message and not chained as a `source`, so that printing the
+    /// error with its chain (`{:#}`) does not repeat it.
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file exists but its content is not what it should be; `problem` says what and what to do.
     #[error("{path}: {problem}")]
@@ -23,7 +24,7 @@ impl StorageError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
     pub fn invalid(path: impl Into<PathBuf>, problem: impl Into<String>) -> Self {

@@ -78,8 +78,17 @@ pub struct Gate {
     pub created: String,
 }
 
-fn blank(s: &str) -> bool {
-    s.trim().is_empty()
+/// Blank: nothing but Unicode whitespace, control characters (`"\u{0}"`) and invisible format
+/// characters (zero-width space, joiners, word joiner, BOM, soft hyphen).
+pub fn blank(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+            )
+    })
 }
 
 impl Hypothesis {
@@ -351,7 +360,8 @@ pub fn run_evidence(
 ) -> Result<String> {
     let paths = crate::run::RunPaths::new(run_dir);
     let manifest = crate::run::RunManifest::read(&paths.manifest())?;
-    let mut rows: Vec<crate::metrics::PlanningRow> = if paths.planning_csv().is_file() {
+    let mut rows: Vec<crate::metrics::PlanningRow> = if crate::files::present(&paths.planning_csv())
+    {
         crate::metrics::read_csv(&paths.planning_csv())?
     } else {
         Vec::new()
@@ -416,6 +426,32 @@ mod tests {
             evidence: String::new(),
             created: "2025-01-01T00:00:00+00:00".into(),
         }
+    }
+
+    #[test]
+    fn invisible_texts_are_blank() {
+        for text in [
+            "",
+            " \t\n",
+            "\u{0}",
+            "\u{200B}",
+            "\u{FEFF}\u{00A0}\u{3000}",
+            "\u{7}\u{2060}",
+        ] {
+            assert!(blank(text), "{text:?}");
+        }
+        for text in ["a", "\u{200B}x", "é", "🙂"] {
+            assert!(!blank(text), "{text:?}");
+        }
+        let mut g = complete();
+        g.hypotheses[1].recommendation = "\u{200B}".into();
+        g.justification = "\u{0}".into();
+        let missing = g.missing_fields();
+        assert!(
+            missing.contains(&"hypotheses[1].recommendation".to_string())
+                && missing.contains(&"justification".to_string()),
+            "{missing:?}"
+        );
     }
 
     #[test]

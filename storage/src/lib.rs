@@ -11,9 +11,13 @@ pub mod atomic;
 pub mod dataset;
 pub mod error;
 pub mod failpoint;
+pub mod files;
 pub mod gate;
 pub mod hgraph_cache;
 pub mod metrics;
+pub mod mutate;
+#[cfg(test)]
+mod mutation_tests;
 pub mod planning_metrics;
 pub mod run;
 pub mod run_lock;

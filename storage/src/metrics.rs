@@ -115,6 +115,8 @@ fn plain_decimal(field: &str) -> Option<String> {
 
 /// Reads the rows of a CSV with a header line; errors name the file and the line.
 pub fn read_csv<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> crate::Result<Vec<T>> {
+    // A folder opens but reads as no rows: refuse it (and anything else not a file) by name.
+    crate::files::require_regular_file(path, "file missing")?;
     let bytes = std::fs::read(path).map_err(|e| crate::StorageError::io(path, e))?;
     read_csv_bytes(path, &bytes)
 }

@@ -52,7 +52,9 @@ impl Workspace {
         ] {
             std::fs::create_dir_all(&dir).map_err(|e| StorageError::io(&dir, e))?;
         }
-        if !ws.config_path().exists() {
+        // Only when nothing is there: a broken link or a folder in its place is reported when it
+        // is read, not replaced.
+        if std::fs::symlink_metadata(ws.config_path()).is_err() {
             write_atomic(&ws.config_path(), DEFAULT_CONFIG_TOML.as_bytes())?;
         }
         Ok(ws)

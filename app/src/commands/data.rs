@@ -1,18 +1,19 @@
-//! `worldbench data gen|info`.
+//! `worldbench data gen|info|check`.
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use worldbench_model::world::{generate_dataset, Preset, WorldMap};
-use worldbench_storage::dataset::{open_dataset_lazy, write_native, DatasetInfo};
+use worldbench_storage::dataset::{check_dataset, open_dataset_lazy, write_native, DatasetInfo};
 
-use crate::cli::{DataCommand, DataGenArgs, DataInfoArgs};
+use crate::cli::{DataCheckArgs, DataCommand, DataGenArgs, DataInfoArgs};
 use crate::workspace_dir;
 
 pub fn run(workspace: Option<PathBuf>, cmd: DataCommand) -> Result<()> {
     match cmd {
         DataCommand::Gen(args) => gen(workspace, &args),
         DataCommand::Info(args) => info(workspace, &args),
+        DataCommand::Check(args) => check(workspace, &args),
     }
 }
 
@@ -67,4 +68,25 @@ fn info(workspace: Option<PathBuf>, args: &DataInfoArgs) -> Result<()> {
         println!("{info}");
     }
     Ok(())
+}
+
+/// Decodes everything; prints one line per bad file on stderr and fails when there is any.
+fn check(workspace: Option<PathBuf>, args: &DataCheckArgs) -> Result<()> {
+    let path = super::resolve_dataset(workspace, &args.dataset)?;
+    let report = check_dataset(&path)?;
+    for problem in &report.problems {
+        eprintln!("bad: {problem}");
+    }
+    match report.problems.len() {
+        0 => {
+            println!("{}: ok, {} frames read", path.display(), report.frames);
+            Ok(())
+        }
+        n => bail!(
+            "{}: {n} problem{} (listed above; {} frames read)",
+            path.display(),
+            if n == 1 { "" } else { "s" },
+            report.frames
+        ),
+    }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use worldbench_model::world::{World, WorldMap};
 use worldbench_storage::dataset::open_dataset;
+use worldbench_storage::files::present;
 use worldbench_storage::run::RunManifest;
 use worldbench_storage::{Dataset, RunPaths};
 
@@ -17,7 +18,7 @@ pub struct OpenRun {
 
 pub fn open_run(dir: &Path) -> Result<OpenRun> {
     let paths = RunPaths::new(dir);
-    if !paths.manifest().is_file() {
+    if !present(&paths.manifest()) {
         bail!(
             "{}: not a run folder (no run.json); runs live in <workspace>/runs/",
             dir.display()
@@ -27,10 +28,12 @@ pub fn open_run(dir: &Path) -> Result<OpenRun> {
     let data = open_dataset(Path::new(&manifest.dataset_path))
         .with_context(|| format!("the dataset of run {} cannot be opened", dir.display()))?;
     let map = match &data.map {
-        Some(text) => Some(
-            WorldMap::parse(text)
-                .with_context(|| format!("the map of {}", manifest.dataset_path))?,
-        ),
+        Some(text) => Some(WorldMap::parse(text).with_context(|| {
+            Path::new(&manifest.dataset_path)
+                .join("map.txt")
+                .display()
+                .to_string()
+        })?),
         None => None,
     };
     Ok(OpenRun {
@@ -45,7 +48,7 @@ pub fn select_checkpoints(run: &RunPaths, spec: &str) -> Result<Vec<PathBuf>> {
     match spec {
         "last" => {
             let last = run.last_checkpoint();
-            if !last.is_file() {
+            if !present(&last) {
                 bail!("{}: no `last` checkpoint yet", last.display());
             }
             Ok(vec![last])
@@ -75,7 +78,7 @@ pub fn select_checkpoints(run: &RunPaths, spec: &str) -> Result<Vec<PathBuf>> {
                 anyhow::anyhow!("--checkpoint {step:?}: expected a step number, `last` or `all`")
             })?;
             let path = run.checkpoint(step);
-            if !path.is_file() {
+            if !present(&path) {
                 bail!("{}: no checkpoint at step {step}", path.display());
             }
             Ok(vec![path])

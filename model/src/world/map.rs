@@ -1,6 +1,8 @@
 //! Tile maps: 14 lines of 16 characters, `'#'` wall and `'.'` floor.
 
-use super::{Tile, MAP_COLS, MAP_ROWS, START_TILE};
+use worldbench_storage::dataset::map::parse_map_walls;
+
+use super::{Tile, MAP_COLS, MAP_ROWS};
 use crate::error::{ModelError, Result};
 
 /// Which tiles of the 14 × 16 map are walls.
@@ -22,51 +24,12 @@ impl Default for WorldMap {
 impl WorldMap {
     /// Parses map text: exactly 14 lines of 16 characters (`'#'` wall, `'.'` floor); a final newline and
     /// `\r\n` line ends are accepted. The start tile (12,1) must be floor. Errors name the line and column.
+    /// The parser is storage's (`worldbench_storage::dataset::map`), which checks `map.txt` when a
+    /// dataset opens.
     pub fn parse(text: &str) -> Result<Self> {
-        let lines: Vec<&str> = text
-            .strip_suffix('\n')
-            .unwrap_or(text)
-            .split('\n')
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
-            .collect();
-        if lines.len() != MAP_ROWS {
-            return Err(ModelError::Invalid(format!(
-                "map must have {MAP_ROWS} lines of {MAP_COLS} characters, found {} lines",
-                lines.len()
-            )));
-        }
-        let mut walls = Vec::with_capacity(MAP_ROWS * MAP_COLS);
-        for (li, line) in lines.iter().enumerate() {
-            let n = line.chars().count();
-            if n != MAP_COLS {
-                return Err(ModelError::Invalid(format!(
-                    "map line {}: expected {MAP_COLS} characters, found {n}",
-                    li + 1
-                )));
-            }
-            for (ci, ch) in line.chars().enumerate() {
-                match ch {
-                    '#' => walls.push(true),
-                    '.' => walls.push(false),
-                    other => {
-                        return Err(ModelError::Invalid(format!(
-                            "map line {}, column {}: unexpected character {other:?} (expected '#' wall or '.' floor)",
-                            li + 1,
-                            ci + 1
-                        )))
-                    }
-                }
-            }
-        }
-        let map = Self { walls };
-        if map.is_wall(START_TILE) {
-            return Err(ModelError::Invalid(format!(
-                "map: the start tile {START_TILE} (line {}, column {}) must be floor",
-                START_TILE.row + 1,
-                START_TILE.col + 1
-            )));
-        }
-        Ok(map)
+        parse_map_walls(text)
+            .map(|walls| Self { walls })
+            .map_err(|e| ModelError::Invalid(format!("map: {e}")))
     }
 
     /// Whether `tile` is a wall; tiles outside the map count as walls.

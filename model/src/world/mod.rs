@@ -24,9 +24,9 @@ pub const FRAME_HEIGHT: usize = 56;
 /// Bytes of one RGB frame.
 pub const FRAME_BYTES: usize = FRAME_WIDTH * FRAME_HEIGHT * 3;
 /// Rows of the tile map.
-pub const MAP_ROWS: usize = 14;
+pub const MAP_ROWS: usize = worldbench_storage::dataset::map::MAP_ROWS;
 /// Columns of the tile map.
-pub const MAP_COLS: usize = 16;
+pub const MAP_COLS: usize = worldbench_storage::dataset::map::MAP_COLS;
 /// Side of one tile in pixels.
 pub const TILE_PX: i32 = 4;
 /// Pixels the agent moves per step.
@@ -46,7 +46,10 @@ pub const LATTICE_Y0: i32 = 0;
 /// Start position `(x, y)` in pixels.
 pub const START_POSITION: (i32, i32) = (4, 48);
 /// The tile of the start position.
-pub const START_TILE: Tile = Tile::new(12, 1);
+pub const START_TILE: Tile = Tile::new(
+    worldbench_storage::dataset::map::START_TILE_RC[0] as i16,
+    worldbench_storage::dataset::map::START_TILE_RC[1] as i16,
+);
 /// Canonical planning test 1: (start tile, goal tile).
 pub const TEST1: (Tile, Tile) = (Tile::new(12, 1), Tile::new(7, 8));
 /// Canonical planning test 2: (start tile, goal tile).

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::native::read_native_index;
 use super::open::{format_of, DatasetFormat};
-use super::trajfolder::{check_png_size, decode_png, index_traj_folder};
+use super::trajfolder::{check_png_headers, check_png_size, decode_png, index_traj_folder};
 use super::validate::episode_ranges;
 use super::{Dataset, DatasetSource, ACTION_NAMES};
 use crate::error::{Result, StorageError};
@@ -54,8 +54,9 @@ pub struct LazyDataset {
 }
 
 /// Opens a native dataset or a trajectory folder, whichever `path` holds, reading everything but
-/// the frames (a trajectory folder's first PNG is decoded for the frame size). The same checks as
-/// [`super::open_dataset`], except that frames are checked when read.
+/// the frames (the header of every PNG of a trajectory folder is read: each must be a PNG, not cut
+/// short, of one size). The same checks as [`super::open_dataset`], except that frame pixels are
+/// checked when read ([`super::check_dataset`] decodes them all).
 pub fn open_dataset_lazy(path: &Path) -> Result<LazyDataset> {
     match format_of(path)? {
         DatasetFormat::Native => open_native_lazy(path),
@@ -88,13 +89,9 @@ fn open_native_lazy(dir: &Path) -> Result<LazyDataset> {
 
 fn open_traj_folder_lazy(root: &Path) -> Result<LazyDataset> {
     let ix = index_traj_folder(root)?;
-    let (width, height) = match ix.pngs.first() {
-        Some(first) => {
-            let (w, h, _) = decode_png(first)?;
-            (w as usize, h as usize)
-        }
-        None => (0, 0),
-    };
+    // The header of every PNG: what `data info` reports is checked (a full decode is `data check`).
+    let (width, height) = check_png_headers(&ix.pngs)?;
+    let (width, height) = (width as usize, height as usize);
     Ok(LazyDataset {
         name: ix.name,
         source: DatasetSource::TrajFolder {
@@ -304,14 +301,91 @@ mod tests {
         assert!(lazy.contains("expected [5, 2, 3, 3]"), "{lazy}");
     }
 
+    /// Breaks a file in place.
+    type Make<'a> = Box<dyn Fn() + 'a>;
+
+    #[test]
+    fn every_png_header_is_checked_when_opening() {
+        let tmp = tempfile::tempdir().unwrap();
+        let [_, traj] = both(tmp.path());
+        let target = traj.join("traj_1/states/state_2.png");
+        let good = std::fs::read(&target).unwrap();
+        let cases: Vec<(&str, Make<'_>, &str)> = vec![
+            (
+                "random bytes",
+                Box::new(|| std::fs::write(&target, b"\x13\x37 random").unwrap()),
+                "not a readable PNG",
+            ),
+            (
+                "half",
+                Box::new(|| std::fs::write(&target, &good[..good.len() / 2]).unwrap()),
+                "not a readable PNG",
+            ),
+            (
+                "empty",
+                Box::new(|| std::fs::write(&target, b"").unwrap()),
+                "not a readable PNG",
+            ),
+            (
+                "other size",
+                Box::new(|| {
+                    image::save_buffer(&target, &[0; 12], 4, 1, image::ExtendedColorType::Rgb8)
+                        .unwrap();
+                }),
+                "4×1",
+            ),
+            (
+                "folder",
+                Box::new(|| std::fs::create_dir(&target).unwrap()),
+                "is a folder",
+            ),
+            #[cfg(unix)]
+            (
+                "loop",
+                Box::new(|| std::os::unix::fs::symlink(&target, &target).unwrap()),
+                "symbolic links",
+            ),
+        ];
+        for (what, make, want) in cases {
+            std::fs::remove_file(&target).unwrap();
+            make();
+            let e = open_dataset_lazy(&traj).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&target.display().to_string()) && e.contains(want),
+                "{what}: {e}"
+            );
+            if target.is_dir() {
+                std::fs::remove_dir(&target).unwrap();
+            } else {
+                std::fs::remove_file(&target).unwrap();
+            }
+            std::fs::write(&target, &good).unwrap();
+        }
+        assert!(open_dataset_lazy(&traj).is_ok());
+    }
+
+    #[test]
+    fn a_too_large_trajectory_number_names_its_own_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let [_, traj] = both(tmp.path());
+        let big = traj.join("traj_4294967296");
+        std::fs::rename(traj.join("traj_1"), &big).unwrap();
+        let e = open_dataset_lazy(&traj).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&big.display().to_string()) && e.contains("too large"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn png_of_another_size_is_named_when_read() {
         let tmp = tempfile::tempdir().unwrap();
         let [_, traj] = both(tmp.path());
         // Frame 3 is traj_1's second state.
         let odd = traj.join("traj_1/states/state_1.png");
-        image::save_buffer(&odd, &[0; 4 * 3], 4, 1, image::ExtendedColorType::Rgb8).unwrap();
+        // Replaced after opening (opening checks every header).
         let lazy = open_dataset_lazy(&traj).unwrap();
+        image::save_buffer(&odd, &[0; 4 * 3], 4, 1, image::ExtendedColorType::Rgb8).unwrap();
         assert_eq!(lazy.frame(2).unwrap(), tiny_dataset().frame(2));
         let e = lazy.frame(3).unwrap_err().to_string();
         assert!(

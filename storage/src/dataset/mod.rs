@@ -1,11 +1,13 @@
 //! Datasets of frames and actions, in memory and on disk (native format and researchers' trajectory folders).
 
+mod check;
 mod info;
 pub mod lazy;
+pub mod map;
 mod native;
-mod npz;
+pub(crate) mod npz;
 mod open;
-mod trajfolder;
+pub(crate) mod trajfolder;
 mod trajfolder_write;
 mod validate;
 
@@ -14,6 +16,7 @@ pub(crate) mod testutil;
 #[cfg(test)]
 mod trajfolder_tests;
 
+pub use check::{check_dataset, DatasetCheck};
 pub use info::{DatasetInfo, TRAJ_FOLDER_FORMAT};
 pub use lazy::{open_dataset_lazy, FrameSource, LazyDataset};
 pub use native::{read_native, write_native, NativeCounts, NativeHeader, NATIVE_FORMAT};

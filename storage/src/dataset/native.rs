@@ -41,12 +41,17 @@ pub struct NativeCounts {
 }
 
 /// Writes `ds` into `dir` (created if missing), each file atomically. Refuses a dataset whose
-/// arrays disagree (the same checks as [`read_native`]).
+/// arrays disagree or whose map is not a valid tile map (the same checks as [`read_native`]).
 pub fn write_native(dir: &Path, ds: &Dataset) -> Result<()> {
     let data_path = dir.join(DATA_SAFETENSORS);
     check_lengths(&data_path, ds)?;
     check_actions(&data_path, &ds.actions, ds.action_names.len())?;
     check_episodes(&data_path, &ds.episode)?;
+    if let Some(map) = &ds.map {
+        super::map::check_map_text(map).map_err(|e| {
+            StorageError::invalid(dir.join(MAP_TXT), format!("not a valid tile map: {e}"))
+        })?;
+    }
     let header = NativeHeader {
         format: NATIVE_FORMAT.to_string(),
         name: ds.name.clone(),
@@ -163,6 +168,20 @@ pub(super) fn read_native_index(dir: &Path) -> Result<NativeIndex> {
     let data_file = File::open(&data_path).map_err(|e| StorageError::io(&data_path, e))?;
     let (mut slots, _) = read_safetensors_header(&data_path, &data_file)?;
     let (height, width) = (header.frame_shape[0], header.frame_shape[1]);
+    // The frames tensor gives N; every per-frame array must have N entries, so a short array is
+    // named itself (not the next one checked against it).
+    let frames = take(&data_path, &mut slots, "frames", Dtype::U8)?;
+    let n = match frames.shape.as_slice() {
+        [n, h, w, 3] if (*h, *w) == (height, width) => *n,
+        _ => {
+            let msg = format!(
+                "tensor \"frames\" has shape {:?}, expected {:?} (counts and frame_shape of dataset.json)",
+                frames.shape,
+                [header.counts.frames, height, width, 3]
+            );
+            return Err(StorageError::invalid(&data_path, msg));
+        }
+    };
     let mut load = |name: &str, dtype: Dtype| -> Result<Option<(TensorSlot, Vec<u8>)>> {
         if name == "tile" && !slots.contains_key(name) {
             return Ok(None);
@@ -174,13 +193,13 @@ pub(super) fn read_native_index(dir: &Path) -> Result<NativeIndex> {
     let missing =
         |name: &str| StorageError::invalid(&data_path, format!("missing tensor {name:?}"));
     let (actions_slot, actions) = load("actions", Dtype::U8)?.ok_or_else(|| missing("actions"))?;
-    let n = first_dim(&data_path, "actions", &actions_slot, &[])?;
+    check_shape(&data_path, "actions", &actions_slot, &[n])?;
     let (episode_slot, episode) = load("episode", Dtype::U32)?.ok_or_else(|| missing("episode"))?;
-    first_dim(&data_path, "episode", &episode_slot, &[n])?;
+    check_shape(&data_path, "episode", &episode_slot, &[n])?;
     let tiles = match load("tile", Dtype::I16)? {
         None => None,
         Some((tile_slot, tile)) => {
-            first_dim(&data_path, "tile", &tile_slot, &[n, 2])?;
+            check_shape(&data_path, "tile", &tile_slot, &[n, 2])?;
             Some(
                 tile.chunks_exact(4)
                     .map(|c| {
@@ -193,8 +212,6 @@ pub(super) fn read_native_index(dir: &Path) -> Result<NativeIndex> {
             )
         }
     };
-    let frames = take(&data_path, &mut slots, "frames", Dtype::U8)?;
-    first_dim(&data_path, "frames", &frames, &[n, height, width, 3])?;
     let episode: Vec<u32> = episode
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -240,14 +257,10 @@ pub fn read_native(dir: &Path) -> Result<Dataset> {
 }
 
 fn require_file(path: &Path) -> Result<()> {
-    if path.is_file() {
-        Ok(())
-    } else {
-        Err(StorageError::invalid(
-            path,
-            "file missing: a worldbench dataset folder needs dataset.json and data.safetensors",
-        ))
-    }
+    crate::files::require_regular_file(
+        path,
+        "file missing: a worldbench dataset folder needs dataset.json and data.safetensors",
+    )
 }
 
 /// Reads `dataset.json` and checks its format string, frame shape and action names.
@@ -296,13 +309,25 @@ fn check_counts(dir: &Path, header: &NativeHeader, frames: usize, episodes: usiz
     Ok(())
 }
 
+/// Reads and validates `map.txt` (see [`super::map::check_map_text`]), when there is one.
 fn read_map(path: &Path) -> Result<Option<String>> {
-    if !path.exists() {
+    if std::fs::symlink_metadata(path).is_err() {
         return Ok(None);
     }
-    std::fs::read_to_string(path)
-        .map(Some)
-        .map_err(|e| StorageError::io(path, e))
+    require_file(path)?;
+    let bytes = std::fs::read(path).map_err(|e| StorageError::io(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        StorageError::invalid(
+            path,
+            format!(
+                "not a tile map: not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    super::map::check_map_text(&text)
+        .map_err(|e| StorageError::invalid(path, format!("not a valid tile map: {e}")))?;
+    Ok(Some(text))
 }
 
 /// Removes tensor `name` from `slots`, checking that it exists and has `dtype`.
@@ -328,26 +353,16 @@ fn take(
     }
 }
 
-/// Checks the shape of `t` against `want` (empty `want`: any 1-D shape) and returns its first dimension.
-fn first_dim(path: &Path, name: &str, t: &TensorSlot, want: &[usize]) -> Result<usize> {
-    let ok = if want.is_empty() {
-        t.shape.len() == 1
-    } else {
-        t.shape == want
-    };
-    if !ok {
-        let want_text = if want.is_empty() {
-            "[N]".to_string()
-        } else {
-            format!("{want:?}")
-        };
-        let msg = format!(
-            "tensor {name:?} has shape {:?}, expected {want_text}",
-            t.shape
-        );
-        return Err(StorageError::invalid(path, msg));
+/// Checks that the shape of `t` is `want`.
+fn check_shape(path: &Path, name: &str, t: &TensorSlot, want: &[usize]) -> Result<()> {
+    if t.shape == want {
+        return Ok(());
     }
-    Ok(t.shape[0])
+    let msg = format!(
+        "tensor {name:?} has shape {:?}, expected {want:?} (one entry per frame of \"frames\")",
+        t.shape
+    );
+    Err(StorageError::invalid(path, msg))
 }
 
 #[cfg(test)]
@@ -536,6 +551,73 @@ mod tests {
             e.contains("not contiguous") && e.contains("episode 0"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_short_array_is_blamed_itself() {
+        let (_tmp, dir) = written();
+        edit_tensors(&dir, |t| {
+            let a = t.get_mut("actions").unwrap();
+            a.shape = vec![4];
+            a.data.truncate(4);
+        });
+        let e = err_of(&dir);
+        assert!(e.contains("\"actions\" has shape [4], expected [5]"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_is_not_a_missing_file() {
+        let (_tmp, dir) = written();
+        let path = dir.join(DATA_SAFETENSORS);
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(&path, &path).unwrap();
+        let e = err_of(&dir);
+        assert!(
+            e.contains("data.safetensors")
+                && e.contains("symbolic links")
+                && !e.contains("missing"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_broken_map_is_named_with_line_and_column() {
+        let floor = format!("{}\n", ".".repeat(16));
+        let cases = [
+            (floor.repeat(13), "found 13 lines"),
+            (
+                format!(".{}", floor.repeat(14)),
+                "line 1: expected 16 characters, found 17",
+            ),
+            (
+                floor.repeat(14).replacen('.', "x", 1),
+                "line 1, column 1: unexpected character 'x'",
+            ),
+            (
+                format!("{}.#{}", floor.repeat(12), &floor.repeat(2)[2..]),
+                "start tile 12,1",
+            ),
+        ];
+        for (text, want) in cases {
+            let (_tmp, dir) = written();
+            std::fs::write(dir.join(MAP_TXT), &text).unwrap();
+            let e = err_of(&dir);
+            let path = dir.join(MAP_TXT).display().to_string();
+            assert!(e.starts_with(&path) && e.contains(want), "{e}");
+            let lazy = super::super::open_dataset_lazy(&dir)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(lazy, e);
+        }
+        let (_tmp, dir) = written();
+        std::fs::write(dir.join(MAP_TXT), b"\xff\xfe").unwrap();
+        assert!(err_of(&dir).contains("not UTF-8"), "{}", err_of(&dir));
+        let mut ds = tiny_dataset();
+        ds.map = Some("#".into());
+        let tmp = tempfile::tempdir().unwrap();
+        let e = write_native(tmp.path(), &ds).unwrap_err().to_string();
+        assert!(e.contains("map.txt") && e.contains("found 1 lines"), "{e}");
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub struct Npz {
 impl Npz {
     /// Opens `path`; errors name it (missing, or not a zip archive).
     pub fn open(path: &Path) -> Result<Self> {
+        crate::files::require_regular_file(path, "file missing")?;
         let archive = NpzArchive::open(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::InvalidData => {
                 StorageError::invalid(path, format!("not a valid .npz (zip) archive: {e}"))
@@ -49,14 +50,91 @@ impl Npz {
             .collect()
     }
 
-    /// The array `name`, or `None` when the archive has no such array.
+    /// The array `name`, or `None` when the archive has no such array. The `.npy` entry is read
+    /// into memory (at most [`MAX_NPY_BYTES`]) and its header checked by [`check_npy_header`]
+    /// before npyz parses it: npyz multiplies the shape without overflow checks and trusts it.
     pub fn get(&mut self, name: &str) -> Result<Option<NumArray>> {
+        use npyz::zip::result::ZipError;
         let path = self.path.clone();
         let bad = |e: std::io::Error| StorageError::invalid(&path, format!("array {name:?}: {e}"));
-        match self.archive.by_name(name).map_err(bad)? {
-            None => Ok(None),
-            Some(file) => read_numeric(file).map(Some).map_err(bad),
+        let zip = self.archive.zip_archive();
+        let mut entry = match zip.by_name(&npyz::npz::file_name_from_array_name(name)) {
+            Ok(entry) => entry,
+            Err(ZipError::FileNotFound) => return Ok(None),
+            Err(ZipError::Io(e)) => return Err(bad(e)),
+            Err(e) => return Err(bad(invalid_data(e.to_string()))),
+        };
+        let mut bytes = Vec::new();
+        (&mut entry)
+            .take(MAX_NPY_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(bad)?;
+        if bytes.len() as u64 > MAX_NPY_BYTES {
+            return Err(bad(invalid_data(format!(
+                "larger than {MAX_NPY_BYTES} bytes"
+            ))));
         }
+        check_npy_header(&bytes).map_err(bad)?;
+        let file = NpyFile::new(Cursor::new(bytes)).map_err(bad)?;
+        read_numeric(file).map(Some).map_err(bad)
+    }
+}
+
+/// Largest `.npy` entry read (uncompressed): 1 GiB, far above any actions or infos array.
+pub const MAX_NPY_BYTES: u64 = 1 << 30;
+
+/// Checks a `.npy` header's shape before npyz sees it: the element count must not overflow and
+/// the data must hold that many elements of the dtype's size. A header this cannot parse is left
+/// to npyz, which refuses it.
+fn check_npy_header(bytes: &[u8]) -> std::io::Result<()> {
+    let Some(rest) = bytes.strip_prefix(b"\x93NUMPY") else {
+        return Ok(());
+    };
+    let (text, data_len) = match rest {
+        [1, _, a, b, tail @ ..] => {
+            let n = usize::from(u16::from_le_bytes([*a, *b]));
+            (tail.get(..n), tail.len().saturating_sub(n))
+        }
+        [2 | 3, _, a, b, c, d, tail @ ..] => {
+            let n = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
+            (tail.get(..n), tail.len().saturating_sub(n))
+        }
+        _ => return Ok(()),
+    };
+    let Some(text) = text.and_then(|t| std::str::from_utf8(t).ok()) else {
+        return Ok(());
+    };
+    let Some(dims) = text
+        .split_once("'shape'")
+        .and_then(|(_, r)| r.split_once('('))
+        .and_then(|(_, r)| r.split_once(')'))
+        .map(|(dims, _)| dims)
+    else {
+        return Ok(());
+    };
+    let mut numel: u64 = 1;
+    for d in dims.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let Ok(d) = d.trim_end_matches('L').parse::<u64>() else {
+            return Ok(());
+        };
+        numel = numel
+            .checked_mul(d)
+            .ok_or_else(|| invalid_data(format!("shape ({dims}) has too many elements")))?;
+    }
+    // The item size: the digits that end the descr ('<u8' → 8, '|b1' → 1).
+    let item = text
+        .split_once("'descr'")
+        .and_then(|(_, r)| r.split('\'').nth(1))
+        .map_or(1, |descr| {
+            let digits = descr.trim_start_matches(|c: char| !c.is_ascii_digit());
+            digits.parse::<u64>().unwrap_or(1)
+        });
+    match numel.checked_mul(item) {
+        Some(need) if need <= data_len as u64 => Ok(()),
+        need => Err(invalid_data(format!(
+            "shape ({dims}) needs {} bytes of data but the array holds {data_len}",
+            need.map_or_else(|| "too many".to_string(), |n| n.to_string())
+        ))),
     }
 }
 
@@ -244,5 +322,46 @@ mod tests {
         // [[1,2,3],[4,5,6]] -> [[1,4],[2,5],[3,6]]
         let t = transpose(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3);
         assert_eq!(t, vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    }
+
+    /// An `.npz` whose `actions.npy` header claims `shape` over 10 bytes of data.
+    fn npz_claiming(shape: &str) -> Vec<u8> {
+        let mut header = format!("{{'descr': '|u1', 'fortran_order': False, 'shape': {shape}, }}");
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(' ');
+        }
+        header.push('\n');
+        let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+        npy.extend((header.len() as u16).to_le_bytes());
+        npy.extend(header.as_bytes());
+        npy.extend([0u8; 10]);
+        let mut zip = npyz::zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = npyz::zip::write::FileOptions::default()
+            .compression_method(npyz::zip::CompressionMethod::Stored);
+        zip.start_file("actions.npy", opts).unwrap();
+        std::io::Write::write_all(&mut zip, &npy).unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn shapes_that_overflow_or_exceed_the_data_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.npz");
+        for (shape, want) in [
+            ("(4611686018427387904, 8)", "too many elements"),
+            ("(1000000000000,)", "needs 1000000000000 bytes"),
+            ("(11,)", "needs 11 bytes of data but the array holds 10"),
+        ] {
+            std::fs::write(&path, npz_claiming(shape)).unwrap();
+            let e = Npz::open(&path)
+                .unwrap()
+                .get("actions")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("a.npz") && e.contains(want), "{shape}: {e}");
+        }
+        std::fs::write(&path, npz_claiming("(10,)")).unwrap();
+        let a = Npz::open(&path).unwrap().get("actions").unwrap().unwrap();
+        assert_eq!(a.shape, vec![10]);
     }
 }

@@ -19,7 +19,9 @@ pub enum DatasetFormat {
 
 /// Which format `path` holds, or `None` when it is neither (or missing).
 pub fn detect_format(path: &Path) -> Option<DatasetFormat> {
-    if path.join(DATASET_JSON).is_file() {
+    // Anything named dataset.json (a folder, a broken link) makes it a native dataset folder, so
+    // that the reader names what is wrong with that file.
+    if std::fs::symlink_metadata(path.join(DATASET_JSON)).is_ok() {
         return Some(DatasetFormat::Native);
     }
     let has_traj = std::fs::read_dir(path).ok()?.flatten().any(|e| {

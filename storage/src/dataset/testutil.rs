@@ -3,7 +3,8 @@
 use super::{Dataset, DatasetSource, ACTION_NAMES};
 
 /// 5 frames of 2×3 pixels in two episodes (2 + 3 frames), with tiles, a map and a generator.
-/// Frame 0 of each episode sits at the default start tile (12, 1).
+/// Frame 0 of each episode sits at the default start tile (12, 1). The map is 14 × 16 tiles, the
+/// top row walls.
 pub fn tiny_dataset() -> Dataset {
     let (height, width, n) = (2, 3, 5);
     Dataset {
@@ -18,7 +19,11 @@ pub fn tiny_dataset() -> Dataset {
         episode: vec![0, 0, 1, 1, 1],
         tiles: Some(vec![[12, 1], [12, 2], [12, 1], [11, 1], [11, 0]]),
         action_names: ACTION_NAMES.iter().map(|s| (*s).to_string()).collect(),
-        map: Some("###\n#.#\n###\n".to_string()),
+        map: Some(format!(
+            "{}\n{}",
+            "#".repeat(16),
+            format!("{}\n", ".".repeat(16)).repeat(13)
+        )),
         generator: Some(serde_json::json!({"preset": "tiny", "seed": 7})),
     }
 }

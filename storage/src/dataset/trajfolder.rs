@@ -55,7 +55,7 @@ pub fn list_trajectories(root: &Path) -> Result<Vec<(u64, PathBuf)>> {
 }
 
 /// `states/state_<i>.png` of one trajectory, i = 0, 1, … without gaps.
-fn list_states(traj: &Path) -> Result<Vec<PathBuf>> {
+pub(super) fn list_states(traj: &Path) -> Result<Vec<PathBuf>> {
     let dir = traj.join("states");
     let entries = std::fs::read_dir(&dir).map_err(|e| StorageError::io(&dir, e))?;
     let mut found = Vec::new();
@@ -81,7 +81,7 @@ fn list_states(traj: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The action ids of one trajectory from `actions.npz`; there must be `t` of them.
-fn read_actions(path: &Path, t: usize) -> Result<Vec<u8>> {
+pub(super) fn read_actions(path: &Path, t: usize) -> Result<Vec<u8>> {
     let mut npz = Npz::open(path)?;
     let names = npz.names();
     let name = if names.iter().any(|n| n == "actions") {
@@ -169,10 +169,12 @@ fn start_pixel(path: &Path, npz: &mut Npz) -> Result<(f64, f64)> {
 }
 
 /// Tiles `[row, col]` of the `t` frames from `infos.npz`, or `None` without agent_x/agent_y.
-fn read_tiles(path: &Path, t: usize) -> Result<Option<Vec<[i16; 2]>>> {
-    if !path.exists() {
+pub(super) fn read_tiles(path: &Path, t: usize) -> Result<Option<Vec<[i16; 2]>>> {
+    // Only when nothing is there: a broken link or a folder named infos.npz is an error.
+    if std::fs::symlink_metadata(path).is_err() {
         return Ok(None);
     }
+    crate::files::require_regular_file(path, "file missing")?;
     let mut npz = Npz::open(path)?;
     let (Some(xs), Some(ys)) = (npz.get("agent_x")?, npz.get("agent_y")?) else {
         return Ok(None);
@@ -224,9 +226,71 @@ fn plan_trajectory(id: u64, dir: &Path) -> Result<TrajPlan> {
     })
 }
 
+/// The last 12 bytes of every complete PNG: the empty IEND chunk (length, type, CRC).
+const PNG_IEND: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
+
+/// A PNG's (width, height) from its header, without decoding it; the file must also end with the
+/// IEND chunk, which a file cut short does not. Errors name the file: missing, a folder, a symlink
+/// loop, not a PNG, cut short.
+pub(crate) fn png_header(path: &Path) -> Result<(u32, u32)> {
+    crate::files::require_regular_file(path, "file missing")?;
+    let file = std::fs::File::open(path).map_err(|e| StorageError::io(path, e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| StorageError::io(path, e))?
+        .len();
+    let mut reader = image::ImageReader::new(std::io::BufReader::new(&file));
+    reader.set_format(image::ImageFormat::Png);
+    let size = reader
+        .into_dimensions()
+        .map_err(|e| StorageError::invalid(path, format!("not a readable PNG: {e}")))?;
+    let n = PNG_IEND.len();
+    let tail = if len >= (8 + n) as u64 {
+        Some(crate::tensors::read_exact_at(
+            path,
+            &file,
+            len - n as u64,
+            n,
+        )?)
+    } else {
+        None
+    };
+    if tail.as_deref() != Some(&PNG_IEND[..]) {
+        return Err(cut_short(path, len));
+    }
+    Ok(size)
+}
+
+fn cut_short(path: &Path, len: u64) -> StorageError {
+    StorageError::invalid(
+        path,
+        format!("not a readable PNG: cut short ({len} bytes, no IEND chunk at the end)"),
+    )
+}
+
+/// Reads the header of every PNG (in parallel, see [`png_header`]) and checks that all frames share
+/// the first one's size; returns that (width, height). The first bad file in `pngs` order is the
+/// error.
+pub(super) fn check_png_headers(pngs: &[PathBuf]) -> Result<(u32, u32)> {
+    let sizes: Vec<Result<(u32, u32)>> = pngs.par_iter().map(|p| png_header(p)).collect();
+    let mut first: Option<(u32, u32)> = None;
+    for (path, size) in pngs.iter().zip(sizes) {
+        let size = size?;
+        match first {
+            None => first = Some(size),
+            Some(first_size) => check_png_size(path, size, &pngs[0], first_size)?,
+        }
+    }
+    Ok(first.unwrap_or((0, 0)))
+}
+
 /// Decodes one PNG to 8-bit RGB (RGBA and gray are converted): (width, height, bytes).
-pub(super) fn decode_png(path: &Path) -> Result<(u32, u32, Vec<u8>)> {
+pub(crate) fn decode_png(path: &Path) -> Result<(u32, u32, Vec<u8>)> {
+    crate::files::require_regular_file(path, "file missing")?;
     let bytes = std::fs::read(path).map_err(|e| StorageError::io(path, e))?;
+    if !bytes.ends_with(&PNG_IEND) {
+        return Err(cut_short(path, bytes.len() as u64));
+    }
     let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
         .map_err(|e| StorageError::invalid(path, format!("not a readable PNG: {e}")))?;
     let rgb = img.to_rgb8();
@@ -291,9 +355,13 @@ pub(super) fn index_traj_folder(root: &Path) -> Result<TrajIndex> {
     let total: usize = plans.iter().map(|p| p.pngs.len()).sum();
     let mut episode = Vec::with_capacity(total);
     let mut actions = Vec::with_capacity(total);
-    for p in &plans {
-        let id = u32::try_from(p.id)
-            .map_err(|_| StorageError::invalid(&trajs[0].1, "trajectory number too large"))?;
+    for (p, (_, dir)) in plans.iter().zip(&trajs) {
+        let id = u32::try_from(p.id).map_err(|_| {
+            StorageError::invalid(
+                dir,
+                format!("trajectory number too large (at most {})", u32::MAX),
+            )
+        })?;
         episode.extend(std::iter::repeat_n(id, p.pngs.len()));
         actions.extend_from_slice(&p.actions);
     }

@@ -21,7 +21,7 @@ pub fn merge_planning_rows(csv: &Path, new: &[PlanningRow]) -> Result<Vec<Planni
         .open(&lock_path)
         .map_err(|e| StorageError::io(&lock_path, e))?;
     lock.lock().map_err(|e| StorageError::io(&lock_path, e))?;
-    let mut all: Vec<PlanningRow> = if csv.is_file() {
+    let mut all: Vec<PlanningRow> = if crate::files::present(csv) {
         super::read_csv(csv)?
     } else {
         Vec::new()

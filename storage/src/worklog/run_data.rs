@@ -46,12 +46,12 @@ impl RunData {
     pub fn read(run_dir: &Path, runs_dir: &Path, criteria: &SuccessCriteria) -> Result<Self> {
         let paths = RunPaths::new(run_dir);
         let manifest = RunManifest::read(&paths.manifest())?;
-        let train = if paths.train_csv().is_file() {
+        let train = if crate::files::present(&paths.train_csv()) {
             read_csv(&paths.train_csv())?
         } else {
             Vec::new()
         };
-        let mut planning: Vec<PlanningRow> = if paths.planning_csv().is_file() {
+        let mut planning: Vec<PlanningRow> = if crate::files::present(&paths.planning_csv()) {
             read_csv(&paths.planning_csv())?
         } else {
             Vec::new()

@@ -22,7 +22,7 @@ const EDGE: Rgb<u8> = Rgb([200, 200, 200]);
 /// The run's last checkpoint: `last.safetensors`, else the highest step file.
 fn last_checkpoint(run: &RunData) -> Result<PathBuf> {
     let last = run.paths.last_checkpoint();
-    if last.is_file() {
+    if worldbench_storage::files::present(&last) {
         return Ok(last);
     }
     run.planning

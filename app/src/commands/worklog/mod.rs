@@ -63,7 +63,7 @@ pub fn export(
     draft: &Draft,
 ) -> Result<ExportedPost> {
     let criteria = SuccessCriteria::read(&ws.config_path())?;
-    if !run_dir.join("run.json").is_file() {
+    if !worldbench_storage::files::present(&run_dir.join("run.json")) {
         anyhow::bail!("{}: not a run folder (no run.json)", run_dir.display());
     }
     export_post(ws, run_dir, concept, draft, &criteria, &mut draw_plots)

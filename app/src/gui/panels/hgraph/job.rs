@@ -145,10 +145,12 @@ fn open_run_data(run_dir: &Path) -> Result<(RunManifest, Dataset, World)> {
     let data = open_dataset(Path::new(&manifest.dataset_path))
         .with_context(|| format!("the dataset of run {} cannot be opened", run_dir.display()))?;
     let map = match &data.map {
-        Some(text) => Some(
-            WorldMap::parse(text)
-                .with_context(|| format!("the map of {}", manifest.dataset_path))?,
-        ),
+        Some(text) => Some(WorldMap::parse(text).with_context(|| {
+            Path::new(&manifest.dataset_path)
+                .join("map.txt")
+                .display()
+                .to_string()
+        })?),
         None => None,
     };
     Ok((manifest, data, World::new(map)))
