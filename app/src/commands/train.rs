@@ -71,7 +71,10 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
 
 fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
     let run = RunPaths::new(run_dir);
-    // Refuses a run that another trainer holds, naming it, before anything is read or written.
+    // A folder that is not a readable run is refused before anything is written into it.
+    RunManifest::read(&run.manifest())?;
+    // Refuses a run that another trainer holds, naming it; then reads the manifest as the holder
+    // that just finished (if any) left it.
     let lock = RunLock::acquire(&run, "train --resume")?;
     let mut manifest = RunManifest::read(&run.manifest())?;
     let interrupted = manifest.status == RunStatus::Running;
@@ -82,7 +85,7 @@ fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
         );
     }
     let cfg: TrainConfig = manifest.config.clone();
-    if !run.last_checkpoint().exists() {
+    if !worldbench_storage::files::present(&run.last_checkpoint()) {
         bail!(
             "{}: no `last` checkpoint to resume from; start a new run instead",
             run.last_checkpoint().display()

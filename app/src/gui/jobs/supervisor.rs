@@ -13,6 +13,9 @@ use super::launcher::{JobHandle, Launcher};
 use super::local::LocalProcess;
 use super::spec::JobSpec;
 
+/// How soon after a job's output the UI repaints.
+const REPAINT_AFTER: Duration = Duration::from_millis(200);
+
 /// Messages the reader tasks may queue before the UI drains them (the channel is bounded).
 const CHANNEL_CAPACITY: usize = 4096;
 
@@ -40,8 +43,10 @@ impl Sender {
                 update,
             })
             .await;
+        // At most a few repaints a second however fast the job prints: egui keeps the earliest
+        // deadline asked for, so a burst of events costs one frame.
         if let Some(ctx) = &self.ctx {
-            ctx.request_repaint();
+            ctx.request_repaint_after(REPAINT_AFTER);
         }
     }
 }

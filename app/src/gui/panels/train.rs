@@ -381,11 +381,9 @@ impl TrainPanel {
             "step {} / {} · {:.1} steps/s{eta}",
             job.step, job.total_steps, job.steps_per_s
         );
-        ui.add(
-            egui::ProgressBar::new(job.fraction())
-                .text(text)
-                .animate(job.state.is_active()),
-        );
+        // Not animated: an animated bar repaints every frame, and the software renderer then takes
+        // half a core from the trainer; the bar moves when a progress event arrives.
+        ui.add(egui::ProgressBar::new(job.fraction()).text(text));
         ui.horizontal(|ui| {
             if job.state == JobState::Running
                 && ui
