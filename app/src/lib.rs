@@ -5,6 +5,8 @@ pub mod cli;
 pub mod commands;
 pub mod gui;
 mod progress;
+pub mod report;
+pub mod run_context;
 pub mod workspace_dir;
 
 use clap::Parser;

@@ -263,6 +263,23 @@ fn exported_posts_hold_every_section_real_numbers_and_images_and_findings_lists_
         let img = image::open(dir.join(png)).unwrap_or_else(|e| panic!("{png}: {e}"));
         assert!(img.width() > 100 && img.height() > 100);
     }
+    // The h-graph picture was drawn from the panel's view data: it is cached beside the last
+    // checkpoint, fresh, so the H-graph panel opens exactly what the picture shows.
+    let last = run.join("checkpoints").join("last.safetensors");
+    let cache_file = worldbench_storage::hgraph_cache::cache_path(&last);
+    assert!(
+        worldbench_storage::hgraph_cache::is_fresh(&cache_file, &last),
+        "{} missing or stale",
+        cache_file.display()
+    );
+    let view = worldbench_storage::hgraph_cache::read_cache(&cache_file).expect("view data");
+    let picture = worldbench::report::hgraph_picture(&worldbench::run_context::graph_data(
+        &view,
+        [0, 1, 2],
+        [14, 16],
+    ));
+    assert_eq!(picture.positions.len(), view.num_nodes());
+    assert!(view.num_nodes() > 0);
 
     let findings = std::fs::read_to_string(ws.join("FINDINGS.md")).expect("FINDINGS.md");
     let folder = dir

@@ -602,8 +602,8 @@ fn panel_harness(checkpoint: &Path) -> Harness<'static, PanelFixture> {
 /// shows the planned node path and the map the executed tiles.
 #[test]
 fn playground_plans_test1_like_the_model_does() {
-    use worldbench::gui::panels::hgraph::compute::hgraph_of;
     use worldbench_model::config::CandleDevice;
+    use worldbench_model::eval::hgraph_of;
     use worldbench_model::eval::plan_and_execute;
     use worldbench_model::train::JepaEncoder;
     use worldbench_model::world::TEST1;

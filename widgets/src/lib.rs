@@ -1,26 +1,21 @@
-//! Reusable egui widgets of Worldbench. Plain data in (storage types, byte slices, numbers); this crate
-//! never imports candle and knows nothing of training.
+//! Reusable egui widgets of Worldbench. Plain data in (byte slices, numbers, map text); this crate
+//! imports neither candle nor storage and knows nothing of training.
 //!
 //! - [`FrameView`]: an RGB frame enlarged with nearest-neighbour filtering, textures cached in an LRU.
 //! - [`TileMap`]: the tile map with walls, a visit heatmap with legend, a path and the current tile.
 //! - [`action_histogram`]: frames per action as a bar chart.
 //! - [`HGraphView`]: the h-graph (wgpu paint callback or painter fallback), picking, colour modes.
-//! - [`LossPlot`]: named curves with a log-scale toggle, EMA smoothing and hover values.
 
 mod action_histogram;
-mod ema;
 mod frame_view;
 mod heatmap;
 pub mod hgraph;
-mod loss_plot;
 mod lru;
 mod tile_map;
 
 pub use action_histogram::action_histogram;
-pub use ema::ema_smooth;
 pub use frame_view::{FrameKey, FrameView};
 pub use heatmap::{coverage_counts, heat_color, parse_walls, TileGrid};
 pub use hgraph::{GraphData, HGraphView};
-pub use loss_plot::LossPlot;
 pub use lru::Lru;
 pub use tile_map::{TileMap, TileMapResponse};

@@ -211,7 +211,7 @@ fn hgraph(args: &BenchHgraphArgs) -> Result<()> {
 /// Times one planning evaluation stage by stage.
 fn eval_timings(args: &BenchEvalArgs) -> Result<()> {
     let (encoder, data, world, label) = if let Some(dir) = &args.run {
-        let run = super::run_checkpoint::open_run(dir)?;
+        let run = crate::run_context::open_run(dir)?;
         let path =
             super::run_checkpoint::select_checkpoints(&run.paths, &args.checkpoint)?.remove(0);
         let ckpt = checkpoint::load(&path)?;

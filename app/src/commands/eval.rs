@@ -12,8 +12,9 @@ use worldbench_storage::metrics::merge_planning_rows;
 use worldbench_storage::planning_metrics::{self, PlanningMetric, Shown, STEP};
 use worldbench_storage::PlanningRow;
 
-use super::run_checkpoint::{open_run, select_checkpoints};
+use super::run_checkpoint::select_checkpoints;
 use crate::cli::EvalArgs;
+use crate::run_context::open_run;
 
 pub fn run(args: &EvalArgs) -> Result<()> {
     let run = open_run(&args.run)?;

@@ -9,8 +9,9 @@ use worldbench_model::train::JepaEncoder;
 use worldbench_model::world::Tile;
 use worldbench_model::FrameEncoder;
 
-use super::run_checkpoint::{open_run, select_checkpoints};
+use super::run_checkpoint::select_checkpoints;
 use crate::cli::PlanArgs;
+use crate::run_context::open_run;
 
 pub fn run(args: &PlanArgs) -> Result<()> {
     let tiles = match (&args.start, &args.goal) {

@@ -1,47 +1,11 @@
-//! Opening a run folder and choosing its checkpoints (`last`, a step, or `all`).
+//! Choosing a run's checkpoints (`last`, a step, or `all`); the run itself is opened by
+//! [`crate::run_context::open_run`].
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use worldbench_model::world::{World, WorldMap};
-use worldbench_storage::dataset::open_dataset;
 use worldbench_storage::files::present;
-use worldbench_storage::run::RunManifest;
-use worldbench_storage::{Dataset, RunPaths};
-
-/// A run with its dataset and world, ready for evaluation or planning.
-pub struct OpenRun {
-    pub paths: RunPaths,
-    pub data: Dataset,
-    pub world: World,
-}
-
-pub fn open_run(dir: &Path) -> Result<OpenRun> {
-    let paths = RunPaths::new(dir);
-    if !present(&paths.manifest()) {
-        bail!(
-            "{}: not a run folder (no run.json); runs live in <workspace>/runs/",
-            dir.display()
-        );
-    }
-    let manifest = RunManifest::read(&paths.manifest())?;
-    let data = open_dataset(Path::new(&manifest.dataset_path))
-        .with_context(|| format!("the dataset of run {} cannot be opened", dir.display()))?;
-    let map = match &data.map {
-        Some(text) => Some(WorldMap::parse(text).with_context(|| {
-            Path::new(&manifest.dataset_path)
-                .join("map.txt")
-                .display()
-                .to_string()
-        })?),
-        None => None,
-    };
-    Ok(OpenRun {
-        paths,
-        data,
-        world: World::new(map),
-    })
-}
+use worldbench_storage::RunPaths;
 
 /// `last`, `all`, or a step number → checkpoint files, in step order.
 pub fn select_checkpoints(run: &RunPaths, spec: &str) -> Result<Vec<PathBuf>> {

@@ -16,6 +16,7 @@ pub mod radius;
 pub mod stats;
 #[cfg(test)]
 mod testutil;
+pub mod view;
 
 use std::time::Instant;
 
@@ -29,6 +30,7 @@ pub use hgraph::{Edge, HGraph};
 pub use local::{h_local_success, LOCAL_PAIRS};
 pub use planning::{plan_and_execute, plan_sweep, PlanOutcome, Planner, StopReason, SweepReport};
 pub use radius::{merge_radius, MERGE_RADIUS_MAX, MERGE_RADIUS_MIN};
+pub use view::{hgraph_of, hgraph_view_data, Control, HGraphViewData};
 
 use crate::encoder::FrameEncoder;
 use crate::error::{ModelError, Result};

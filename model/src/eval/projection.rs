@@ -212,4 +212,29 @@ mod tests {
         assert!(pca(&pts[..4], 3, 2).is_err());
         assert!(pca(&[], 3, 2).is_err());
     }
+
+    /// (Moved from the worklog's h-graph picture, which now draws the view data's first two axes.)
+    #[test]
+    fn pca_finds_the_spread_direction() {
+        // Points along (1, 1, 0) with a small spread along (0, 0, 1).
+        let pts: Vec<f32> = (0..10)
+            .flat_map(|i| {
+                let t = i as f32 - 4.5;
+                [t, t, 0.1 * (i % 2) as f32]
+            })
+            .collect();
+        let p = pca(&pts, 3, 2).unwrap();
+        let k = p.num_axes();
+        let xy: Vec<(f64, f64)> = p
+            .project(&pts)
+            .chunks_exact(k)
+            .map(|c| (f64::from(c[0]), f64::from(c[1])))
+            .collect();
+        let spread = |f: fn(&(f64, f64)) -> f64| {
+            let v: Vec<f64> = xy.iter().map(f).collect();
+            v.iter().copied().fold(f64::MIN, f64::max) - v.iter().copied().fold(f64::MAX, f64::min)
+        };
+        assert!((spread(|p| p.0) - 9.0 * 2f64.sqrt()).abs() < 1e-2);
+        assert!(spread(|p| p.1) < 0.2);
+    }
 }

@@ -69,8 +69,16 @@ pub fn ramp(t: f32) -> Color32 {
 /// The 2D tile colour map: blue at the top-left, red at the top-right, green at the bottom-left,
 /// yellow at the bottom-right, interpolated bilinearly.
 pub fn tile_color(tile: [i16; 2], map_size: [usize; 2]) -> Color32 {
+    let [r, g, b] = tile_rgb(tile, map_size);
+    Color32::from_rgb(r, g, b)
+}
+
+/// [`tile_color`] as plain RGB, for pictures drawn without egui (the worklog's h-graph PNG): the
+/// colour of tile (row, col) on a map of `map_size` = (rows, cols); a negative tile (unknown) is
+/// grey.
+pub fn tile_rgb(tile: [i16; 2], map_size: [usize; 2]) -> [u8; 3] {
     if tile[0] < 0 || tile[1] < 0 {
-        return UNKNOWN;
+        return [UNKNOWN.r(), UNKNOWN.g(), UNKNOWN.b()];
     }
     let v = (f32::from(tile[0]) / (map_size[0].max(2) - 1) as f32).clamp(0.0, 1.0);
     let u = (f32::from(tile[1]) / (map_size[1].max(2) - 1) as f32).clamp(0.0, 1.0);
@@ -85,7 +93,7 @@ pub fn tile_color(tile: [i16; 2], map_size: [usize; 2]) -> Color32 {
         let bottom = corners[2][k] * (1.0 - u) + corners[3][k] * u;
         (top * (1.0 - v) + bottom * v).round() as u8
     };
-    Color32::from_rgb(mix(0), mix(1), mix(2))
+    [mix(0), mix(1), mix(2)]
 }
 
 /// A categorical colour for component `id` (golden-ratio hues); `largest` is always red.
@@ -202,5 +210,24 @@ mod tests {
         let c = node_colors(&g, ColorMode::Scc, &s);
         assert_eq!(c[2], Color32::from_rgb(230, 60, 60));
         assert_ne!(c[7], c[2]);
+    }
+
+    #[test]
+    fn tile_rgb_is_deterministic_distinct_and_matches_the_widget() {
+        for size in [[14, 16], [5, 7]] {
+            let mut seen = std::collections::HashSet::new();
+            for r in 0..size[0] as i16 {
+                for c in 0..size[1] as i16 {
+                    let rgb = tile_rgb([r, c], size);
+                    assert_eq!(rgb, tile_rgb([r, c], size));
+                    let w = tile_color([r, c], size);
+                    assert_eq!(rgb, [w.r(), w.g(), w.b()]);
+                    assert!(seen.insert(rgb), "tile {r},{c} of {size:?} repeats {rgb:?}");
+                }
+            }
+        }
+        // The corners follow the map's size, not a fixed 14×16.
+        assert_eq!(tile_rgb([4, 6], [5, 7]), [255, 230, 40]);
+        assert_eq!(tile_rgb([-1, 3], [5, 7]), [120, 120, 120]);
     }
 }

@@ -16,7 +16,7 @@ mod transform;
 mod view;
 
 pub use camera::{OrbitCamera, DEFAULT_PITCH, DEFAULT_YAW, FOV_Y, ORBIT_RAD_PER_POINT};
-pub use colors::{category_color, node_colors, ramp, tile_color, ColorMode, ColorScale};
+pub use colors::{category_color, node_colors, ramp, tile_color, tile_rgb, ColorMode, ColorScale};
 pub use data::{GraphData, GraphEdge};
 pub use gpu::{GpuData, GpuTarget, HGraphCallback, HGraphGpuResources, ViewUniform};
 pub use painter::PAINTER_MAX_ITEMS;

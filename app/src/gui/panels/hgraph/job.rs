@@ -1,37 +1,20 @@
-//! Background work of the h-graph panel: opening a checkpoint's graph (from the cache beside it when
-//! fresh, else computed and cached) and planning in the playground. Each runs on its own thread,
-//! reports stages through a channel the UI polls, and can be cancelled.
+//! Background work of the h-graph panel: opening a checkpoint's graph (`run_context`: from the cache
+//! beside it when fresh, else computed by `model::eval::hgraph_view_data` and cached) and planning in
+//! the playground. Each runs on its own thread, reports stages through a channel the UI polls, and
+//! can be cancelled.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
 
-use anyhow::{anyhow, Context, Result};
-use worldbench_model::checkpoint;
-use worldbench_model::config::CandleDevice;
-use worldbench_model::eval::{PlanOutcome, Planner};
-use worldbench_model::train::JepaEncoder;
-use worldbench_model::world::{Tile, World, WorldMap};
-use worldbench_storage::dataset::open_dataset;
-use worldbench_storage::hgraph_cache::{
-    cache_path, is_fresh, read_cache, write_cache, HGraphCache,
-};
-use worldbench_storage::{Dataset, RunManifest, RunPaths};
+use anyhow::Result;
+use worldbench_model::eval::{hgraph_of, Control, PlanOutcome, Planner};
+use worldbench_model::world::{Tile, World};
+use worldbench_storage::hgraph_cache::HGraphCache;
 
-use super::compute::{compute_cache, hgraph_of, Control};
-
-/// A checkpoint's graph with the data it came from.
-pub struct Opened {
-    pub checkpoint: PathBuf,
-    pub cache: HGraphCache,
-    pub data: Arc<Dataset>,
-    pub world: Arc<World>,
-    /// Whether the cache was read (true) or computed now (false).
-    pub from_cache: bool,
-    /// A problem that did not stop the view (e.g. the cache could not be written).
-    pub warning: Option<String>,
-}
+pub use crate::run_context::Opened;
+use crate::run_context::{encoder_of, open_checkpoint_graph};
 
 enum Msg<T> {
     Stage(String, f32),
@@ -125,100 +108,11 @@ impl<T: Send + 'static> Task<T> {
     }
 }
 
-/// The run folder of a checkpoint (`<run>/checkpoints/step_….safetensors`).
-fn run_dir_of(checkpoint: &Path) -> Result<PathBuf> {
-    checkpoint
-        .parent()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .ok_or_else(|| {
-            anyhow!(
-                "{}: not inside a run's checkpoints/ folder",
-                checkpoint.display()
-            )
-        })
-}
-
-fn open_run_data(run_dir: &Path) -> Result<(RunManifest, Dataset, World)> {
-    let paths = RunPaths::new(run_dir);
-    let manifest = RunManifest::read(&paths.manifest())?;
-    let data = open_dataset(Path::new(&manifest.dataset_path))
-        .with_context(|| format!("the dataset of run {} cannot be opened", run_dir.display()))?;
-    let map = match &data.map {
-        Some(text) => Some(WorldMap::parse(text).with_context(|| {
-            Path::new(&manifest.dataset_path)
-                .join("map.txt")
-                .display()
-                .to_string()
-        })?),
-        None => None,
-    };
-    Ok((manifest, data, World::new(map)))
-}
-
-fn encoder_of(checkpoint: &Path) -> Result<JepaEncoder> {
-    let ckpt = checkpoint::load(checkpoint)?;
-    Ok(JepaEncoder::from_checkpoint(
-        checkpoint,
-        &ckpt.config.candle_device()?,
-    )?)
-}
-
-/// Opens `checkpoint`'s graph: the cache beside it when it is fresh and matches the run's dataset,
-/// else computed (encoding every frame) and written there. `recompute` ignores the cache.
+/// Opens `checkpoint`'s graph on a background thread ([`open_checkpoint_graph`]: the cache beside
+/// it when fresh, else computed and cached). `recompute` ignores the cache.
 pub fn open(checkpoint: PathBuf, recompute: bool, ctx: Option<egui::Context>) -> Task<Opened> {
     Task::spawn("hgraph-open", ctx, move |control| {
-        (control.progress)("opening the run's dataset", 0.0);
-        let run_dir = run_dir_of(&checkpoint)?;
-        let (manifest, data, world) = open_run_data(&run_dir)?;
-        let cache_file = cache_path(&checkpoint);
-        let mut warning = None;
-        if !recompute && is_fresh(&cache_file, &checkpoint) {
-            (control.progress)("reading the cache", 0.5);
-            match read_cache(&cache_file) {
-                Ok(c)
-                    if c.dataset_hash == manifest.dataset_hash
-                        && c.node_of_frame.len() == data.len() =>
-                {
-                    return Ok(Opened {
-                        checkpoint,
-                        cache: c,
-                        data: Arc::new(data),
-                        world: Arc::new(world),
-                        from_cache: true,
-                        warning: None,
-                    });
-                }
-                Ok(_) => {
-                    warning = Some(format!(
-                        "{}: made for another dataset; rebuilt",
-                        cache_file.display()
-                    ));
-                }
-                Err(e) => warning = Some(format!("{e}; rebuilt")),
-            }
-        }
-        (control.progress)("loading the checkpoint", 0.02);
-        let encoder = encoder_of(&checkpoint)?;
-        let cache = compute_cache(
-            &encoder,
-            &data,
-            &manifest.dataset_hash,
-            &checkpoint.display().to_string(),
-            control,
-        )?;
-        (control.progress)("writing the cache", 0.97);
-        if let Err(e) = write_cache(&cache_file, &cache) {
-            warning = Some(format!("the h-graph could not be cached: {e}"));
-        }
-        Ok(Opened {
-            checkpoint,
-            cache,
-            data: Arc::new(data),
-            world: Arc::new(world),
-            from_cache: false,
-            warning,
-        })
+        open_checkpoint_graph(checkpoint, recompute, control)
     })
 }
 

@@ -6,7 +6,6 @@
 //! linked pan/zoom (or orbit camera) and selections ringed on the same frames' nodes of the other
 //! view. The view shows two chosen principal axes, or three with an orbit camera ("3D", key 3).
 
-pub mod compute;
 pub mod job;
 
 use std::path::{Path, PathBuf};
@@ -21,10 +20,10 @@ use worldbench_widgets::hgraph::{
 };
 use worldbench_widgets::{coverage_counts, parse_walls, FrameKey, FrameView, TileGrid, TileMap};
 
-use self::compute::graph_data;
 use self::job::{Opened, Task};
 use super::{short_name, Panel, PanelContext};
 use crate::gui::command::AppCommand;
+use crate::run_context::{graph_data, map_size};
 
 /// Frames shown in the strip behind a clicked node.
 const STRIP_FRAMES: usize = 8;
@@ -204,7 +203,7 @@ impl HGraphPanel {
             task: None,
             opened: None,
             error: None,
-            walls: TileGrid::new(14, 16),
+            walls: no_map_walls(),
             coverage: None,
             visits: None,
             map_tile: None,
@@ -378,7 +377,7 @@ impl HGraphPanel {
                     .map
                     .as_deref()
                     .and_then(parse_walls)
-                    .unwrap_or_else(|| TileGrid::new(14, 16));
+                    .unwrap_or_else(no_map_walls);
                 self.error.clone_from(&o.warning);
                 self.siblings = sibling_checkpoints(&o.checkpoint);
                 // A compared checkpoint of another run is no longer comparable.
@@ -913,6 +912,12 @@ impl HGraphPanel {
             self.ctx.clone(),
         ));
     }
+}
+
+/// The walls shown for a dataset without a map: all floor, the world's map size.
+fn no_map_walls() -> TileGrid<bool> {
+    let [rows, cols] = map_size(None);
+    TileGrid::new(rows, cols)
 }
 
 #[cfg(test)]

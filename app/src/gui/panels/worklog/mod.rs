@@ -198,8 +198,8 @@ impl WorklogPanel {
         let draft = self.draft.clone();
         self.status = "Exporting…".into();
         self.spawn(ctx, move || {
-            let post = crate::commands::worklog::export(&ws, &run, &concept, &draft)
-                .map_err(|e| format!("{e:#}"))?;
+            let post =
+                crate::report::export(&ws, &run, &concept, &draft).map_err(|e| format!("{e:#}"))?;
             let preview = Preview::load(&post.post)?;
             Ok((Some(post), preview))
         });

@@ -1,46 +1,57 @@
-//! Computing what the h-graph view shows for one checkpoint, exactly as evaluation builds the graph
-//! (encode every frame, greedy radius clustering, edges per observed transition), plus per-node
-//! statistics and a PCA of the node centres; and turning that cache into the widget's plain data.
+//! What the h-graph view shows for one checkpoint, computed in one place: the graph exactly as
+//! evaluation builds it (encode every frame, greedy radius clustering, an edge per observed
+//! transition), reachability, strongly connected components, per-node statistics and a PCA of the
+//! node centres. The app's H-graph panel and the worklog's h-graph picture both call
+//! [`hgraph_view_data`], so they show the same nodes on the same axes.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{bail, Result};
-use worldbench_model::encoder::FrameEncoder;
-use worldbench_model::eval::graph::strongly_connected_components;
-use worldbench_model::eval::projection::{pca, DEFAULT_AXES};
-use worldbench_model::eval::{encode_dataset, reachability, Edge, HGraph};
 use worldbench_storage::hgraph_cache::{HGraphCache, NEVER_VISITED};
 use worldbench_storage::Dataset;
-use worldbench_widgets::hgraph::{GraphData, GraphEdge};
 
-/// Stops the computation between stages when set; reports each stage with a fraction done.
+use super::graph::strongly_connected_components;
+use super::projection::{pca, DEFAULT_AXES};
+use super::{encode_dataset, reachability, Edge, HGraph};
+use crate::encoder::FrameEncoder;
+use crate::error::{ModelError, Result};
+
+/// The view data of one checkpoint's h-graph (nodes, edges, per-node statistics, PCA axes and
+/// coordinates, SCC ids), in the form it is cached beside the checkpoint.
+pub type HGraphViewData = HGraphCache;
+
+/// Stops the computation between stages when `cancel` is set; reports each stage with a fraction
+/// done.
 pub struct Control<'a> {
     pub cancel: &'a AtomicBool,
     pub progress: &'a dyn Fn(&str, f32),
 }
 
 impl Control<'_> {
-    fn stage(&self, what: &str, fraction: f32) -> Result<()> {
+    /// Reports `what` at `fraction`, or fails with [`ModelError::Cancelled`] when cancelled.
+    pub fn stage(&self, what: &str, fraction: f32) -> Result<()> {
         if self.cancel.load(Ordering::Relaxed) {
-            bail!("cancelled");
+            return Err(ModelError::Cancelled);
         }
         (self.progress)(what, fraction);
         Ok(())
     }
 }
 
-/// Encodes `data` with `encoder` and builds everything the view caches. `dataset_hash` and
-/// `checkpoint` are recorded in the cache.
-pub fn compute_cache(
+/// Encodes `data` with `encoder` and builds everything the h-graph view shows. `dataset_hash` and
+/// `checkpoint` are recorded in the result (the cache checks them).
+pub fn hgraph_view_data(
     encoder: &dyn FrameEncoder,
     data: &Dataset,
     dataset_hash: &str,
     checkpoint: &str,
     control: &Control<'_>,
-) -> Result<HGraphCache> {
+) -> Result<HGraphViewData> {
     if data.is_empty() {
-        bail!("dataset {} has no frames", data.name);
+        return Err(ModelError::Invalid(format!(
+            "dataset {} has no frames",
+            data.name
+        )));
     }
     control.stage(&format!("encoding {} frames", data.len()), 0.05)?;
     let h = encode_dataset(encoder, data)?;
@@ -131,14 +142,14 @@ fn tile_stats(node_of_frame: &[u32], tiles: Option<&[[i16; 2]]>, n: usize) -> (V
     (covered, node_tile)
 }
 
-/// The model's h-graph rebuilt from a cache (for planning).
-pub fn hgraph_of(cache: &HGraphCache) -> HGraph {
+/// The model's h-graph rebuilt from view data (for planning).
+pub fn hgraph_of(view: &HGraphViewData) -> HGraph {
     HGraph {
-        num_nodes: cache.num_nodes(),
-        node_of_frame: cache.node_of_frame.clone(),
-        centers: cache.centers.clone(),
-        dim: cache.dim,
-        edges: cache
+        num_nodes: view.num_nodes(),
+        node_of_frame: view.node_of_frame.clone(),
+        centers: view.centers.clone(),
+        dim: view.dim,
+        edges: view
             .edges()
             .map(|(from, to, action, count)| Edge {
                 from,
@@ -147,53 +158,11 @@ pub fn hgraph_of(cache: &HGraphCache) -> HGraph {
                 count,
             })
             .collect(),
-        merge_radius: cache.merge_radius,
-    }
-}
-
-/// The widget's data: node positions on principal axes `axes` (x, y, z; an axis beyond those kept
-/// gives 0).
-pub fn graph_data(cache: &HGraphCache, axes: [usize; 3], map_size: [usize; 2]) -> GraphData {
-    let k = cache.num_axes();
-    let n = cache.num_nodes();
-    let coord = |i: usize, a: usize| {
-        if a < k {
-            cache.node_coords[i * k + a]
-        } else {
-            0.0
-        }
-    };
-    GraphData {
-        positions: (0..n)
-            .map(|i| [coord(i, axes[0]), coord(i, axes[1]), coord(i, axes[2])])
-            .collect(),
-        frame_count: cache.frame_count.clone(),
-        in_degree: cache.in_degree.clone(),
-        out_degree: cache.out_degree.clone(),
-        tiles_covered: cache.tiles_covered.clone(),
-        scc: cache.scc.clone(),
-        first_step: cache.first_step.clone(),
-        reach: cache.reach.clone(),
-        node_tile: cache
-            .node_tile
-            .chunks_exact(2)
-            .map(|t| [t[0], t[1]])
-            .collect(),
-        map_size,
-        edges: cache
-            .edges()
-            .map(|(from, to, action, count)| GraphEdge {
-                from,
-                to,
-                action,
-                count,
-            })
-            .collect(),
+        merge_radius: view.merge_radius,
     }
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -209,30 +178,15 @@ mod tests {
     }
 
     #[test]
-    fn graph_data_takes_three_chosen_axes() {
-        // Two nodes on three principal axes.
-        let cache = HGraphCache {
-            pca_variance: vec![3.0, 2.0, 1.0],
-            node_coords: vec![1.0, 2.0, 3.0, -1.0, -2.0, -3.0],
-            frame_count: vec![1, 1],
-            in_degree: vec![0, 1],
-            out_degree: vec![1, 0],
-            tiles_covered: vec![1, 1],
-            scc: vec![0, 1],
-            first_step: vec![0, 1],
-            reach: vec![1.0, 0.0],
-            node_tile: vec![0, 0, 0, 1],
-            edge_from: vec![0],
-            edge_to: vec![1],
-            edge_action: vec![4],
-            edge_count: vec![1],
-            ..HGraphCache::default()
+    fn cancelled_before_any_work() {
+        let cancel = AtomicBool::new(true);
+        let control = Control {
+            cancel: &cancel,
+            progress: &|_, _| {},
         };
-        let g = graph_data(&cache, [0, 1, 2], [14, 16]);
-        assert_eq!(g.positions, vec![[1.0, 2.0, 3.0], [-1.0, -2.0, -3.0]]);
-        // Any order; an axis beyond those kept gives 0.
-        let g = graph_data(&cache, [2, 0, 5], [14, 16]);
-        assert_eq!(g.positions, vec![[3.0, 1.0, 0.0], [-3.0, -1.0, 0.0]]);
-        assert!(g.validate().is_ok());
+        assert!(matches!(
+            control.stage("x", 0.0),
+            Err(ModelError::Cancelled)
+        ));
     }
 }

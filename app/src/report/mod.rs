@@ -1,58 +1,21 @@
-//! `worldbench worklog export`: a run's worklog post with its plots and tables, and FINDINGS.md.
+//! Report rendering: a run's worklog post with its PNG plots (a small RGB canvas with a bitmap font,
+//! line charts of the metrics, and the h-graph of the last checkpoint drawn from the same view data
+//! and tile colours as the app's H-graph panel). The CLI's `worklog export` and the app's Worklog
+//! panel both call [`export`].
 
 mod canvas;
 mod font;
 mod hgraph_plot;
 mod plots;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
 use worldbench_storage::success_criteria::SuccessCriteria;
 use worldbench_storage::worklog::{export_post, Draft, ExportedPost, Plot, RunData};
 use worldbench_storage::Workspace;
 
-use crate::workspace_dir;
-
-#[derive(Debug, Subcommand)]
-pub enum WorklogCommand {
-    /// Write worklog/<ts>.<concept>/post.md for a run (plots and tables beside it) and update FINDINGS.md.
-    Export(WorklogExportArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct WorklogExportArgs {
-    /// The run folder.
-    #[arg(long)]
-    pub run: PathBuf,
-    /// The concept the post is about; it names the post's folder.
-    #[arg(long)]
-    pub concept: String,
-    /// Markdown with `## Objective`, `## Diagnosis` and `## Next changes` sections (default: the run's
-    /// draft in worklog/drafts/, if any).
-    #[arg(long, value_name = "FILE.md")]
-    pub draft: Option<PathBuf>,
-}
-
-pub fn run(workspace: Option<PathBuf>, cmd: WorklogCommand) -> Result<()> {
-    match cmd {
-        WorklogCommand::Export(args) => {
-            let ws = workspace_dir::open(workspace)?;
-            let default_draft = Draft::path_for_run(&ws.worklog_dir(), &args.run);
-            let draft = if let Some(p) = &args.draft {
-                Draft::read(p)?
-            } else if default_draft.is_file() {
-                Draft::read(&default_draft)?
-            } else {
-                Draft::default()
-            };
-            let post = export(&ws, &args.run, &args.concept, &draft)?;
-            println!("{}", post.post.display());
-            Ok(())
-        }
-    }
-}
+pub use hgraph_plot::{hgraph_picture, HGraphPicture};
 
 /// Exports the post of `run_dir` (the CLI and the app's Worklog panel both call this; it blocks, so
 /// the app calls it off the UI thread).

@@ -1,0 +1,50 @@
+//! `worldbench worklog export`: a run's worklog post with its plots and tables, and FINDINGS.md
+//! (drawn by [`crate::report`], which the app's Worklog panel calls too).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use worldbench_storage::worklog::Draft;
+
+use crate::report::export;
+use crate::workspace_dir;
+
+#[derive(Debug, Subcommand)]
+pub enum WorklogCommand {
+    /// Write worklog/<ts>.<concept>/post.md for a run (plots and tables beside it) and update FINDINGS.md.
+    Export(WorklogExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorklogExportArgs {
+    /// The run folder.
+    #[arg(long)]
+    pub run: PathBuf,
+    /// The concept the post is about; it names the post's folder.
+    #[arg(long)]
+    pub concept: String,
+    /// Markdown with `## Objective`, `## Diagnosis` and `## Next changes` sections (default: the run's
+    /// draft in worklog/drafts/, if any).
+    #[arg(long, value_name = "FILE.md")]
+    pub draft: Option<PathBuf>,
+}
+
+pub fn run(workspace: Option<PathBuf>, cmd: WorklogCommand) -> Result<()> {
+    match cmd {
+        WorklogCommand::Export(args) => {
+            let ws = workspace_dir::open(workspace)?;
+            let default_draft = Draft::path_for_run(&ws.worklog_dir(), &args.run);
+            let draft = if let Some(p) = &args.draft {
+                Draft::read(p)?
+            } else if default_draft.is_file() {
+                Draft::read(&default_draft)?
+            } else {
+                Draft::default()
+            };
+            let post = export(&ws, &args.run, &args.concept, &draft)?;
+            println!("{}", post.post.display());
+            Ok(())
+        }
+    }
+}
