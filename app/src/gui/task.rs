@@ -10,10 +10,13 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Where a task's work reports its stage: (what, fraction of the whole).
+pub type ProgressFn<'a> = &'a dyn Fn(&str, f32);
+
 /// What a task's work sees: its cancel flag and where to report its stage.
 pub struct TaskControl<'a> {
     cancel: &'a AtomicBool,
-    progress: &'a dyn Fn(&str, f32),
+    progress: ProgressFn<'a>,
 }
 
 impl TaskControl<'_> {
@@ -29,6 +32,12 @@ impl TaskControl<'_> {
 
     pub fn is_cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// The cancel flag and the progress callback, for work written against another crate's
+    /// control type (the model's `eval::Control`).
+    pub fn parts(&self) -> (&AtomicBool, ProgressFn<'_>) {
+        (self.cancel, self.progress)
     }
 }
 

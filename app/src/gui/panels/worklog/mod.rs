@@ -5,7 +5,6 @@ mod markdown;
 mod preview;
 
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use egui_commonmark::CommonMarkCache;
 use worldbench_storage::worklog::{concept_folder_name, Draft, ExportedPost};
@@ -15,6 +14,7 @@ pub use preview::{PostImage, Preview};
 
 use super::{short_name, Panel, PanelContext};
 use crate::gui::command::AppCommand;
+use crate::gui::task::Task;
 
 /// The Worklog panel's persisted state.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -28,8 +28,9 @@ pub struct WorklogState {
     pub last_post: Option<PathBuf>,
 }
 
-/// What the background export (or preview load) sends back.
-type Done = Result<(Option<ExportedPost>, Preview), String>;
+/// What the background export (or preview load) gives back.
+type Exported = (Option<ExportedPost>, Preview);
+type Done = Result<Exported, String>;
 
 pub struct WorklogPanel {
     pub state: WorklogState,
@@ -38,7 +39,7 @@ pub struct WorklogPanel {
     draft_run: Option<PathBuf>,
     /// Unsaved draft edits.
     pub dirty: bool,
-    pending: Option<mpsc::Receiver<Done>>,
+    pending: Option<Task<Exported>>,
     preview: Option<Preview>,
     /// The Markdown viewer's state for the shown preview.
     viewer_cache: CommonMarkCache,
@@ -79,42 +80,20 @@ impl WorklogPanel {
 
     /// Blocks until the export under way is done and applies it (tests).
     pub fn wait(&mut self) {
-        if let Some(rx) = self.pending.take() {
-            let done = rx
-                .recv()
-                .unwrap_or_else(|_| Err("the export thread stopped".into()));
+        if let Some(mut task) = self.pending.take() {
+            let done = task.wait();
             self.finish(done);
         }
     }
 
     fn spawn(&mut self, ctx: Option<egui::Context>, work: impl FnOnce() -> Done + Send + 'static) {
-        let (tx, rx) = mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("worldbench-worklog".into())
-            .spawn(move || {
-                let _ = tx.send(work());
-                if let Some(ctx) = ctx {
-                    ctx.request_repaint();
-                }
-            });
-        match spawned {
-            Ok(_) => self.pending = Some(rx),
-            Err(e) => self.status = format!("Cannot start the export: {e}"),
-        }
+        self.pending = Some(Task::spawn("worldbench-worklog", ctx, move |_| work()));
     }
 
     fn poll(&mut self) {
-        let Some(rx) = &self.pending else { return };
-        match rx.try_recv() {
-            Ok(done) => {
-                self.pending = None;
-                self.finish(done);
-            }
-            Err(mpsc::TryRecvError::Empty) => {}
-            Err(mpsc::TryRecvError::Disconnected) => {
-                self.pending = None;
-                self.status = "The export thread stopped".into();
-            }
+        if let Some(done) = self.pending.as_mut().and_then(Task::poll) {
+            self.pending = None;
+            self.finish(done);
         }
     }
 
