@@ -1,13 +1,13 @@
 //! The seam between the app and whatever runs a job: a local child process today
 //! ([`super::LocalProcess`]), a queue or a cluster scheduler tomorrow. A backend starts a job from
-//! its argv, reports what the job prints and how it ended through the job's [`Sender`], cancels it,
+//! its typed spec, reports what the job prints and how it ended through the job's [`Sender`], cancels it,
 //! says whether it is still alive, and names where its logs are.
 
-use std::ffi::OsString;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 
+use super::spec::JobSpec;
 use super::supervisor::Sender;
 
 /// How a backend identifies a started job.
@@ -34,9 +34,10 @@ pub trait Launcher: Send + Sync {
     /// Shown in the UI ("local process").
     fn name(&self) -> &'static str;
 
-    /// Runs `argv` (the `worldbench` arguments after the program name) to its end: sends
-    /// `Spawned(handle)` once started (or `SpawnFailed`), then every output line, then `Exited`.
-    fn run(&self, argv: Vec<OsString>, sender: Sender) -> LaunchFuture;
+    /// Runs the job to its end: sends `Spawned(handle)` once started (or `SpawnFailed`), then
+    /// every output line, then `Exited`. A backend runs `spec.argv()` with the `worldbench` it
+    /// knows (here, or on a cluster's nodes).
+    fn run(&self, spec: &JobSpec, sender: Sender) -> LaunchFuture;
 
     /// Asks the job to stop cleanly (a trainer writes `last` first).
     fn cancel(&self, handle: &JobHandle) -> Result<(), String>;

@@ -11,6 +11,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::job::Update;
 use super::launcher::{JobHandle, LaunchFuture, Launcher};
+use super::spec::JobSpec;
 use super::supervisor::Sender;
 use crate::gui::progress_event;
 
@@ -36,8 +37,8 @@ impl Launcher for LocalProcess {
         "local process"
     }
 
-    fn run(&self, argv: Vec<OsString>, sender: Sender) -> LaunchFuture {
-        Box::pin(run_child(self.exe.clone(), argv, sender))
+    fn run(&self, spec: &JobSpec, sender: Sender) -> LaunchFuture {
+        Box::pin(run_child(self.exe.clone(), spec.argv(), sender))
     }
 
     fn cancel(&self, handle: &JobHandle) -> Result<(), String> {

@@ -141,15 +141,14 @@ impl JobSupervisor {
         } else {
             None
         };
-        let argv = spec.argv();
-        let sender = self.sender(kind, spec.label, run_dir);
+        let sender = self.sender(kind, spec.label.clone(), run_dir);
         let id = sender.id;
         let launcher = Arc::clone(&self.launcher);
         self.runtime.spawn(async move {
             if let Some(dir) = history {
                 send_history(dir, &sender).await;
             }
-            launcher.run(argv, sender).await;
+            launcher.run(&spec, sender).await;
         });
         id
     }
