@@ -141,3 +141,23 @@ pub fn smoke_train(
 pub fn run_folder(stdout: &str) -> PathBuf {
     PathBuf::from(stdout.lines().last().expect("the run folder").trim())
 }
+
+/// Fails at once, naming what to install, when this machine has no adapter for the wgpu snapshot
+/// tests (they render through wgpu; a software adapter needs no GPU and no display).
+///
+/// # Panics
+/// When wgpu finds no adapter.
+pub fn require_wgpu_adapter() {
+    static FOUND: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let found = *FOUND.get_or_init(|| {
+        let setup = egui_kittest::wgpu::default_wgpu_setup();
+        let instance = pollster::block_on(setup.new_instance());
+        pollster::block_on(instance.enumerate_adapters(egui_wgpu::wgpu::Backends::all())).len()
+    });
+    assert!(
+        found > 0,
+        "wgpu found no graphics adapter for the snapshot tests: install Mesa's Vulkan driver \
+         (Debian/Ubuntu: apt-get install mesa-vulkan-drivers) or Mesa's EGL (libegl-mesa0); \
+         no GPU and no display are needed"
+    );
+}

@@ -561,6 +561,7 @@ fn snapshot_of_each_panel() {
     state.runs.selected = vec![a.clone(), b];
     state.checkpoints.run = Some(a);
     let ws_path = ws.to_path_buf();
+    worldbench_tests::require_wgpu_adapter();
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .wgpu()

@@ -36,6 +36,7 @@ fn harness(root: &Path, wgpu: bool) -> Harness<'static, Fixture> {
     };
     let mut builder = Harness::builder().with_size([1100.0, 820.0]);
     if wgpu {
+        worldbench_tests::require_wgpu_adapter();
         builder = builder.wgpu();
     }
     builder.build_ui_state(

@@ -444,6 +444,7 @@ fn snapshot_dir() -> PathBuf {
 /// A harness drawing `graph()` through wgpu on the software adapter, with `setup` applied to
 /// the view first.
 fn wgpu_harness(setup: impl FnOnce(&mut HGraphView)) -> Harness<'static, Fixture> {
+    worldbench_tests::require_wgpu_adapter();
     let state = egui_kittest::wgpu::create_render_state(
         egui_kittest::wgpu::default_wgpu_setup(),
         egui_wgpu::RendererOptions::PREDICTABLE,

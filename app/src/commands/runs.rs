@@ -50,7 +50,7 @@ pub fn run(workspace: Option<PathBuf>, cmd: RunsCommand) -> Result<()> {
         return Ok(());
     }
     println!(
-        "{:<12} {:<7} {:>7}  {:<25} {:<40} folder",
+        "{:<12} {:<7} {:>7}  {:<16}  {:<40} folder",
         "status", "kind", "step", "started", "title"
     );
     for l in &lines {
@@ -59,16 +59,24 @@ pub fn run(workspace: Option<PathBuf>, cmd: RunsCommand) -> Result<()> {
             continue;
         }
         println!(
-            "{:<12} {:<7} {:>7}  {:<25} {:<40} {}",
+            "{:<12} {:<7} {:>7}  {:<16}  {:<40} {}",
             l.status,
             l.kind,
             l.step,
-            l.started,
+            short_time(&l.started),
             l.title,
             l.dir.display()
         );
     }
     Ok(())
+}
+
+/// "2025-01-31 14:05" from an RFC 3339 time (in the run's own offset); the text itself otherwise.
+fn short_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
+        |_| rfc3339.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+    )
 }
 
 fn line(dir: PathBuf) -> RunLine {
