@@ -637,7 +637,7 @@ fn playground_plans_test1_like_the_model_does() {
     assert_eq!(shown, want);
 
     h.get_by_label(&format!(
-        "{} in {} steps (shortest {}, budget {}, stop: {:?})",
+        "{} in {} steps (shortest {}, budget {}; {})",
         if want.success {
             "Reached the goal"
         } else {
@@ -646,7 +646,7 @@ fn playground_plans_test1_like_the_model_does() {
         want.steps,
         want.shortest_len,
         want.budget,
-        want.stop
+        want.stop.describe()
     ));
     // The slider shows the last step: every executed tile, starting at test1's start.
     let panel = &h.state().panel;

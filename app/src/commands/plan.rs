@@ -46,8 +46,11 @@ pub fn run(args: &PlanArgs) -> Result<()> {
                 if outcome.success { "success" } else { "FAILED" }
             );
             println!(
-                "steps: {} (shortest {}, budget {}), stop: {:?}",
-                outcome.steps, outcome.shortest_len, outcome.budget, outcome.stop
+                "steps: {} (shortest {}, budget {}); {}",
+                outcome.steps,
+                outcome.shortest_len,
+                outcome.budget,
+                outcome.stop.describe()
             );
             println!("tiles: {}", visited.join(" → "));
         }

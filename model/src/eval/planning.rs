@@ -33,6 +33,20 @@ pub enum StopReason {
     GoalNodeWrongTile,
 }
 
+impl StopReason {
+    /// Why planning stopped, in words (for the playground and `plan`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::ReachedGoal => "reached the goal tile",
+            Self::BudgetExhausted => "the step budget ran out",
+            Self::NoPath => "no h-graph path leads to the goal's node",
+            Self::GoalNodeWrongTile => {
+                "at the goal's node but on another tile (the h-graph cannot tell them apart)"
+            }
+        }
+    }
+}
+
 /// The result of one planning episode.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanOutcome {

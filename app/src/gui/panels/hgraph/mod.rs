@@ -876,7 +876,7 @@ impl HGraphPanel {
         };
         ui.label(
             RichText::new(format!(
-                "{} in {} steps (shortest {}, budget {}, stop: {:?})",
+                "{} in {} steps (shortest {}, budget {}; {})",
                 if out.success {
                     "Reached the goal"
                 } else {
@@ -885,7 +885,7 @@ impl HGraphPanel {
                 out.steps,
                 out.shortest_len,
                 out.budget,
-                out.stop
+                out.stop.describe()
             ))
             .color(color),
         );
