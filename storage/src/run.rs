@@ -62,6 +62,16 @@ pub enum RunKind {
     Attempt,
 }
 
+impl RunKind {
+    /// The lowercase name, as run.json writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Smoke => "smoke",
+            Self::Attempt => "attempt",
+        }
+    }
+}
+
 /// Where a run stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -156,6 +166,15 @@ impl RunManifest {
 /// Now as RFC 3339 local time with seconds, e.g. `2025-01-31T14:05:09+01:00`.
 pub fn now_rfc3339() -> String {
     chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// "2025-01-31 14:05" from an RFC 3339 time (in the offset it was written with); the text itself
+/// when it is not one.
+pub fn short_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
+        |_| rfc3339.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+    )
 }
 
 /// `git rev-parse HEAD` of `dir` when `dir` is inside a git work tree with a commit; `None`
@@ -277,6 +296,16 @@ mod tests {
         let after: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         assert_eq!(after, before);
+    }
+
+    #[test]
+    fn short_times_and_kind_names() {
+        assert_eq!(short_time("2025-01-31T14:05:09+01:00"), "2025-01-31 14:05");
+        assert_eq!(short_time("yesterday"), "yesterday");
+        assert_eq!(
+            (RunKind::Smoke.as_str(), RunKind::Attempt.as_str()),
+            ("smoke", "attempt")
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use serde::Serialize;
 use worldbench_storage::metrics::read_csv_whole_lines;
+use worldbench_storage::run::short_time;
 use worldbench_storage::run_lock::{holder, observed_status};
 use worldbench_storage::{RunManifest, RunPaths, TrainRow};
 
@@ -71,14 +72,6 @@ pub fn run(workspace: Option<PathBuf>, cmd: RunsCommand) -> Result<()> {
     Ok(())
 }
 
-/// "2025-01-31 14:05" from an RFC 3339 time (in the run's own offset); the text itself otherwise.
-fn short_time(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
-        |_| rfc3339.to_string(),
-        |t| t.format("%Y-%m-%d %H:%M").to_string(),
-    )
-}
-
 fn line(dir: PathBuf) -> RunLine {
     let paths = RunPaths::new(&dir);
     match RunManifest::read(&paths.manifest()) {
@@ -89,10 +82,7 @@ fn line(dir: PathBuf) -> RunLine {
                 .unwrap_or(0);
             RunLine {
                 title: m.title.clone(),
-                kind: serde_json::to_value(m.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                kind: m.kind.as_str().to_string(),
                 status: observed_status(&paths, m.status).as_str().to_string(),
                 step,
                 started: m.started.clone(),

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use worldbench_storage::planning_metrics::{
     self, PlanningMetric, Shown, REACH_H_P10, TEST1_SUCCESS, TEST2_SUCCESS,
 };
+use worldbench_storage::run::short_time;
 use worldbench_storage::worklog::run_data::flatten_json;
-use worldbench_storage::{RunKind, RunStatus};
+use worldbench_storage::RunStatus;
 
 use super::{format_duration, Panel, PanelContext};
 use crate::gui::command::AppCommand;
@@ -107,13 +108,6 @@ impl Default for RunsState {
     }
 }
 
-fn kind_text(kind: RunKind) -> &'static str {
-    match kind {
-        RunKind::Smoke => "smoke",
-        RunKind::Attempt => "attempt",
-    }
-}
-
 pub fn status_text(status: RunStatus) -> &'static str {
     status.as_str()
 }
@@ -126,14 +120,6 @@ pub fn status_color(status: RunStatus) -> egui::Color32 {
         RunStatus::Cancelled => egui::Color32::from_rgb(230, 180, 60),
         RunStatus::Interrupted => egui::Color32::from_rgb(230, 120, 60),
     }
-}
-
-/// "2025-01-31 14:05" from an RFC 3339 time (as written, in the run's own offset).
-fn started_text(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
-        |_| rfc3339.to_string(),
-        |t| t.format("%Y-%m-%d %H:%M").to_string(),
-    )
 }
 
 fn cmp_f64(a: Option<f64>, b: Option<f64>) -> Ordering {
@@ -155,7 +141,7 @@ pub fn compare_runs(
     let last = |r: &RunRecord, m: &PlanningMetric| r.last_planning().map(|p| m.of(p));
     match col {
         RunColumn::Title => a.title().to_lowercase().cmp(&b.title().to_lowercase()),
-        RunColumn::Kind => kind_text(a.manifest.kind).cmp(kind_text(b.manifest.kind)),
+        RunColumn::Kind => a.manifest.kind.as_str().cmp(b.manifest.kind.as_str()),
         RunColumn::Status => status_text(a.manifest.status).cmp(status_text(b.manifest.status)),
         RunColumn::Steps => a.steps_done().cmp(&b.steps_done()),
         RunColumn::LastLoss => cmp_f64(a.last_loss(), b.last_loss()),
@@ -178,7 +164,7 @@ pub fn matches_filter(run: &RunRecord, filter: &str) -> bool {
         || [
             run.title(),
             run.name(),
-            kind_text(run.manifest.kind).into(),
+            run.manifest.kind.as_str().into(),
             status_text(run.manifest.status).into(),
         ]
         .iter()
@@ -354,7 +340,7 @@ impl RunsPanel {
                             commands.push(AppCommand::ShowCheckpoints(run.dir.clone()));
                         }
                     }
-                    ui.label(kind_text(run.manifest.kind));
+                    ui.label(run.manifest.kind.as_str());
                     ui.label(
                         egui::RichText::new(status_text(run.manifest.status))
                             .color(status_color(run.manifest.status)),
@@ -382,7 +368,7 @@ impl RunsPanel {
                             None => ui.label("–"),
                         };
                     }
-                    ui.label(started_text(&run.manifest.started));
+                    ui.label(short_time(&run.manifest.started));
                     ui.label(
                         run.duration_secs(now)
                             .map_or_else(|| "–".into(), format_duration),
