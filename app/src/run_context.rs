@@ -12,6 +12,7 @@ use worldbench_model::config::CandleDevice;
 use worldbench_model::eval::{hgraph_view_data, Control, HGraphViewData};
 use worldbench_model::train::JepaEncoder;
 use worldbench_model::world::{World, WorldMap, MAP_COLS, MAP_ROWS};
+use worldbench_storage::checkpoints::checkpoints_on_dataset;
 use worldbench_storage::dataset::open_dataset;
 use worldbench_storage::files::present;
 use worldbench_storage::hgraph_cache::{cache_path, is_fresh, read_cache, write_cache};
@@ -96,6 +97,11 @@ pub struct Opened {
     pub from_cache: bool,
     /// A problem that did not stop the view (e.g. the cache could not be written).
     pub warning: Option<String>,
+    /// The run's title (run.json).
+    pub run_title: String,
+    /// The other checkpoints of every run of the workspace on the same dataset (this run's first
+    /// when it is the oldest; runs by start time): what the panel can compare with.
+    pub comparable: Vec<PathBuf>,
 }
 
 /// Opens `checkpoint`'s h-graph view data: the cache beside it when it is fresh and matches the
@@ -107,8 +113,17 @@ pub fn open_checkpoint_graph(
     control: &Control<'_>,
 ) -> Result<Opened> {
     (control.progress)("opening the run's dataset", 0.0);
-    let run = open_run(&run_dir_of(&checkpoint)?)?;
+    let run_dir = run_dir_of(&checkpoint)?;
+    let run = open_run(&run_dir)?;
     let (manifest, data, world) = (run.manifest, run.data, run.world);
+    let comparable: Vec<PathBuf> = run_dir
+        .parent()
+        .map(|runs| checkpoints_on_dataset(runs, &manifest.dataset_hash))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p != &checkpoint)
+        .collect();
+    let run_title = manifest.title.clone();
     let cache_file = cache_path(&checkpoint);
     let mut warning = None;
     if !recompute && is_fresh(&cache_file, &checkpoint) {
@@ -125,6 +140,8 @@ pub fn open_checkpoint_graph(
                     world: Arc::new(world),
                     from_cache: true,
                     warning: None,
+                    run_title,
+                    comparable,
                 });
             }
             Ok(_) => {
@@ -156,6 +173,8 @@ pub fn open_checkpoint_graph(
         world: Arc::new(world),
         from_cache: false,
         warning,
+        run_title,
+        comparable,
     })
 }
 

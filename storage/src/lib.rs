@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod atomic;
+pub mod checkpoints;
 pub mod dataset;
 pub mod error;
 pub mod failpoint;

@@ -557,14 +557,13 @@ struct PanelFixture {
     commands: Vec<worldbench::gui::command::AppCommand>,
 }
 
-/// A smoke run (2 corner-loop episodes of 20 steps, 4 training steps) with checkpoints at steps
-/// 2 and 4; returns its checkpoints folder (the tempdir must outlive it).
-fn tiny_run_checkpoints(tmp: &Path) -> PathBuf {
-    use worldbench_tests::{gen_dataset, smoke_train};
+/// A dataset of 2 corner-loop episodes of 20 steps in `<tmp>/ws`; returns (workspace, dataset).
+fn tiny_dataset(tmp: &Path, name: &str, seed: &str) -> (PathBuf, PathBuf) {
+    use worldbench_tests::gen_dataset;
     let ws = tmp.join("ws");
     let data = gen_dataset(
         &ws,
-        "g",
+        name,
         &[
             "--preset",
             "corner-loops",
@@ -573,34 +572,55 @@ fn tiny_run_checkpoints(tmp: &Path) -> PathBuf {
             "--steps",
             "20",
             "--seed",
-            "3",
+            seed,
         ],
     );
-    smoke_train(&ws, &data, "4", "2,4", &["--progress", "none"]).join("checkpoints")
+    (ws, data)
+}
+
+/// A smoke run (2 corner-loop episodes of 20 steps, 4 training steps) with checkpoints at steps
+/// 2 and 4; returns its checkpoints folder (the tempdir must outlive it).
+fn tiny_run_checkpoints(tmp: &Path) -> PathBuf {
+    let (ws, data) = tiny_dataset(tmp, "g", "3");
+    worldbench_tests::smoke_train(&ws, &data, "4", "2,4", &["--progress", "none"])
+        .join("checkpoints")
 }
 
 /// The panel with `checkpoint` opened (computed and cached), in a harness.
 fn panel_harness(checkpoint: &Path) -> Harness<'static, PanelFixture> {
+    panel_harness_sized(checkpoint, egui::vec2(1300.0, 1000.0), None)
+}
+
+/// The panel with `checkpoint` opened, in a harness of `size` (rendered with `renderer` when given).
+fn panel_harness_sized(
+    checkpoint: &Path,
+    size: egui::Vec2,
+    gpu: Option<(egui_kittest::wgpu::WgpuTestRenderer, GpuTarget)>,
+) -> Harness<'static, PanelFixture> {
     use worldbench::gui::panels::hgraph::{HGraphPanel, HGraphState};
     let mut panel = HGraphPanel::new(HGraphState::default());
     panel.open(checkpoint.to_path_buf(), false);
     panel.wait_for_open();
     assert_eq!(panel.error(), None);
+    let mut builder = Harness::builder().with_size(size);
+    if let Some((r, target)) = gpu {
+        panel.set_gpu(Some(target));
+        builder = builder.renderer(r);
+    }
     let fixture = PanelFixture {
         panel,
         commands: Vec::new(),
     };
-    Harness::builder()
-        .with_size([1300.0, 1000.0])
-        .build_ui_state(
-            |ui, f: &mut PanelFixture| f.panel.show(ui, &mut f.commands),
-            fixture,
-        )
+    builder.build_ui_state(
+        |ui, f: &mut PanelFixture| f.panel.show(ui, &mut f.commands),
+        fixture,
+    )
 }
 
-/// test1 in the planning playground: the panel's plan is the model's `plan_and_execute` on the
-/// same checkpoint and graph (success or not on this tiny run), its label says so, the graph
-/// shows the planned node path and the map the executed tiles.
+/// test1 in the planning playground: a click plans at once, and the panel's plan is the model's
+/// `plan_and_execute` on the same checkpoint and graph (success or not on this tiny run); its label
+/// says so in words, the graph shows the planned node path, the map the executed tiles with start
+/// and goal marked, and the Step slider moves the agent. test2 replaces the result.
 #[test]
 fn playground_plans_test1_like_the_model_does() {
     use worldbench_model::config::CandleDevice;
@@ -615,14 +635,13 @@ fn playground_plans_test1_like_the_model_does() {
     h.run();
     assert!(h.query_by_label("Plan").is_none());
     h.get_by_label("test1").click();
-    h.run();
+    h.step();
+    h.step();
     let (s, g) = TEST1;
     h.get_by_label(&format!(
         "Start {},{} · goal {},{} (click the map: start next)",
         s.row, s.col, g.row, g.col
     ));
-    h.get_by_label("Plan").click();
-    h.step();
     h.state_mut().panel.wait_for_plan();
     h.run();
     assert_eq!(h.state().panel.error(), None);
@@ -669,36 +688,149 @@ fn playground_plans_test1_like_the_model_does() {
     if let Some(&last) = path.last() {
         assert_eq!(last, want.goal_node);
     }
+    // The map marks the start and the goal, and the agent where the last step left it.
+    let at = |t: worldbench_model::world::Tile| Some([t.row, t.col]);
+    let markers = panel.markers();
+    assert_eq!((markers.start, markers.goal), (at(s), at(g)));
+    assert_eq!(markers.agent, tiles.last().copied());
+    let last = tiles.last().expect("a tile");
+    h.get_by_label(&format!(
+        "Agent at {},{} after step {} of {}",
+        last[0], last[1], want.steps, want.steps
+    ));
+
+    // The Step slider moves the agent (a two-step plan shown directly: this tiny run's own plan
+    // may stop at once): back to step 0 it stands on the start tile, and the graph shows the
+    // first plan.
+    let t = |row, col| worldbench_model::world::Tile::new(row, col);
+    let two = worldbench_model::eval::PlanOutcome {
+        success: false,
+        steps: 2,
+        budget: 2,
+        shortest_len: 5,
+        goal_node: 0,
+        tiles: vec![s, t(s.row, s.col + 1), t(s.row + 1, s.col + 1)],
+        planned_nodes: vec![vec![0], vec![0, 0], vec![0]],
+        stop: worldbench_model::eval::StopReason::BudgetExhausted,
+    };
+    h.state_mut().panel.show_outcome(s, g, two);
+    h.run();
+    h.get_by_label("Failed in 2 steps (shortest 5, budget 2; the step budget ran out)");
+    h.get_by_label(&format!(
+        "Agent at {},{} after step 2 of 2",
+        s.row + 1,
+        s.col + 1
+    ));
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "Step")
+        .set_value_accesskit(0.0);
+    h.run();
+    let panel = &h.state().panel;
+    assert_eq!(panel.plan_step(), 0);
+    assert_eq!(panel.markers().agent, Some([s.row, s.col]));
+    assert_eq!(panel.executed_tiles(), vec![[s.row, s.col]]);
+    assert_eq!(panel.view().path, vec![0]);
+    h.get_by_label(&format!("Agent at {},{} after step 0 of 2", s.row, s.col));
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "Step")
+        .set_value_accesskit(1.0);
+    h.run();
+    let panel = &h.state().panel;
+    assert_eq!(panel.markers().agent, Some([s.row, s.col + 1]));
+    assert_eq!(panel.view().path, vec![0, 0]);
+    h.get_by_label(&format!(
+        "Agent at {},{} after step 1 of 2",
+        s.row,
+        s.col + 1
+    ));
+
+    // test2 takes the previous result off the screen at once, then shows its own.
+    h.get_by_label("test2").click();
+    h.step();
+    h.step();
+    let panel = &h.state().panel;
+    assert!(panel.outcome().is_none());
+    assert!(panel.view().path.is_empty());
+    assert!(panel.executed_tiles().is_empty());
+    assert!(h.query_by_label_contains("steps (shortest").is_none());
+    h.state_mut().panel.wait_for_plan();
+    h.run();
+    let (s2, g2) = worldbench_model::world::TEST2;
+    let out = h.state().panel.outcome().expect("test2's plan");
+    assert_eq!(out.tiles.first(), Some(&s2));
+    let markers = h.state().panel.markers();
+    assert_eq!((markers.start, markers.goal), (at(s2), at(g2)));
 }
 
-/// "Compare with…" opens another checkpoint of the run beside the first; a pan of either view
-/// moves the other the same, and a click on a node of one rings the same frames' nodes in the other.
+/// "Compare with…" offers every checkpoint of the runs on the same dataset (not another
+/// dataset's) and opens one beside the first; each half names its run and step, both are fitted
+/// together (after the split and on F); a pan of either view moves the other the same, a click on
+/// a node of one rings the same frames' nodes in the other, and Clear selection clears both.
 #[test]
 fn compare_links_pan_and_selection_of_two_checkpoints() {
     use egui::accesskit::Role;
+    use worldbench_storage::checkpoints::checkpoint_title;
+    use worldbench_tests::smoke_train;
+    use worldbench_widgets::hgraph::ViewTransform;
 
     let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tiny_run_checkpoints(tmp.path());
-    let mut h = panel_harness(&dir.join("step_000002.safetensors"));
+    let (ws, data) = tiny_dataset(tmp.path(), "g", "3");
+    let progress = ["--progress", "none"];
+    let dir = smoke_train(&ws, &data, "4", "2,4", &progress).join("checkpoints");
+    let other_run = smoke_train(&ws, &data, "2", "2", &progress);
+    let (_, elsewhere) = tiny_dataset(tmp.path(), "h", "4");
+    let foreign = smoke_train(&ws, &elsewhere, "2", "2", &progress);
+    let left_ckpt = dir.join("step_000002.safetensors");
+    let right_ckpt = other_run
+        .join("checkpoints")
+        .join("step_000002.safetensors");
+    let mut h = panel_harness(&left_ckpt);
     h.run();
+    // The header names the run and the checkpoint.
+    h.get_by_label_contains(&format!(
+        "Run {} (",
+        dir.parent()
+            .and_then(Path::file_name)
+            .expect("run")
+            .to_string_lossy()
+    ));
     assert!(h.state().panel.compare_view().is_none());
     h.get_by_role_and_label(Role::ComboBox, "Compare with…")
         .click();
     h.run();
-    h.get_by_label("step_000004.safetensors").click();
+    h.get_by_label(&checkpoint_title(&dir.join("step_000004.safetensors")));
+    assert!(h
+        .query_by_label(&checkpoint_title(
+            &foreign.join("checkpoints").join("step_000002.safetensors")
+        ))
+        .is_none());
+    h.get_by_label(&checkpoint_title(&right_ckpt)).click();
     h.step();
     h.state_mut().panel.wait_for_compare();
+    h.run();
     h.run();
     let panel = &h.state().panel;
     assert_eq!(panel.compare_error(), None);
     let right = panel.compare_opened().expect("compared checkpoint open");
-    assert_eq!(right.checkpoint, dir.join("step_000004.safetensors"));
+    assert_eq!(right.checkpoint, right_ckpt);
+    h.get_by_label(&format!("Left: {}", checkpoint_title(&left_ckpt)));
+    h.get_by_label(&format!("Right: {}", checkpoint_title(&right_ckpt)));
     let right_view = panel.compare_view().expect("compare view");
     assert!(right_view.data().num_nodes() >= 1);
     let before = panel.view().transform.expect("drawn");
     assert_eq!(right_view.transform, Some(before));
-    // The two views sit side by side.
-    assert!(right_view.rect().left() >= panel.view().rect().right());
+    // The two views sit side by side, fitted together at their new width: every node of both
+    // lies inside its half.
+    let (lrect, rrect) = (panel.view().rect(), right_view.rect());
+    assert!(rrect.left() >= lrect.right());
+    let both = panel
+        .view()
+        .data()
+        .bounds()
+        .union(right_view.data().bounds());
+    assert_eq!(before, ViewTransform::fit(both, lrect));
+    let inside = |v: &worldbench_widgets::hgraph::HGraphView| {
+        (0..v.data().num_nodes() as u32).all(|n| v.rect().contains(v.screen_pos(n).expect("drawn")))
+    };
+    assert!(inside(panel.view()) && inside(right_view));
 
     // Pan the left view by (40, 0).
     let drag = |h: &mut Harness<'static, PanelFixture>, a: Pos2| {
@@ -754,6 +886,26 @@ fn compare_links_pan_and_selection_of_two_checkpoints() {
     want.dedup();
     assert!(!want.is_empty());
     assert_eq!(panel.compare_view().expect("compare").highlighted, want);
+    // Clear selection clears the click and the rings in both views.
+    h.get_by_label("Clear selection").click();
+    h.run();
+    let panel = &h.state().panel;
+    let right = panel.compare_view().expect("compare");
+    assert_eq!(panel.view().selected, None);
+    assert!(right.highlighted.is_empty() && panel.view().highlighted.is_empty());
+    assert!(h.query_by_label("Clear selection").is_none());
+
+    // F over the right view fits both views again, together.
+    h.hover_at(right.rect().center());
+    h.run();
+    h.key_press(egui::Key::F);
+    h.run();
+    let panel = &h.state().panel;
+    assert_eq!(panel.view().transform, Some(before));
+    assert_eq!(
+        panel.compare_view().expect("compare").transform,
+        Some(before)
+    );
 
     // 3D: the toggle switches both views to one camera, the z-axis chooser shows, and an orbit
     // of the right view turns the left one the same.
@@ -949,4 +1101,50 @@ fn depth_attachment_puts_the_nearer_node_on_top() {
         Some(egui_wgpu::wgpu::TextureFormat::Depth32Float),
     );
     assert_eq!(deep, rgba(near));
+}
+
+/// At the default window size (1280×800) a click on the node with the most out-edges shows its
+/// frames and edges in the side column, which scrolls: the tile map and the planning playground
+/// stay on screen. Snapshot of the panel (through wgpu) with the node selected.
+#[test]
+fn side_column_keeps_map_and_playground_on_screen_at_1280x800() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ckpt = tiny_run_checkpoints(tmp.path()).join("step_000004.safetensors");
+    worldbench_tests::require_wgpu_adapter();
+    let state = egui_kittest::wgpu::create_render_state(
+        egui_kittest::wgpu::default_wgpu_setup(),
+        egui_wgpu::RendererOptions::PREDICTABLE,
+    );
+    let target = GpuTarget::of(&state);
+    let renderer = egui_kittest::wgpu::WgpuTestRenderer::from_render_state(state);
+    let mut h = panel_harness_sized(&ckpt, vec2(1280.0, 800.0), Some((renderer, target)));
+    h.run();
+    let view = h.state().panel.view();
+    let node = (0..view.data().num_nodes() as u32)
+        .max_by_key(|&n| view.data().out_edges(n).len())
+        .expect("a node");
+    let p = view.screen_pos(node).expect("drawn");
+    h.hover_at(p);
+    h.run();
+    h.drag_at(p);
+    h.run();
+    h.drop_at(p);
+    h.run();
+    assert_eq!(h.state().panel.view().selected, Some(node));
+    h.get_by_label(&format!("Frames behind node {node}:"));
+    let screen = egui::Rect::from_min_size(Pos2::ZERO, vec2(1280.0, 800.0));
+    for label in ["Tile map", "Planning playground", "test1", "test2"] {
+        let rect = h.get_by_label(label).rect();
+        assert!(screen.contains_rect(rect), "{label} at {rect:?}");
+    }
+    // The run folder's name holds its start time: hide the header line from the image.
+    let header = h.get_by_label_contains("Run ").rect();
+    h.mask(egui::Rect::from_min_size(
+        header.min,
+        vec2(900.0, header.height()),
+    ));
+    let options = SnapshotOptions::new()
+        .output_path(snapshot_dir())
+        .max_failed_pixels(20);
+    h.snapshot_options("panel_hgraph", &options);
 }

@@ -18,4 +18,4 @@ pub use frame_view::{FrameKey, FrameView};
 pub use heatmap::{coverage_counts, heat_color, parse_walls, TileGrid};
 pub use hgraph::{GraphData, HGraphView};
 pub use lru::Lru;
-pub use tile_map::{TileMap, TileMapResponse};
+pub use tile_map::{TileMap, TileMapResponse, TileMarkers};

@@ -1,4 +1,5 @@
-//! The tile map: walls, a heatmap of visits per tile with its legend, a path, the current tile.
+//! The tile map: walls, a heatmap of visits per tile with its legend, a path, the current tile;
+//! and [`TileMarkers`] drawn over a map (planning's start "S", goal "G", the agent as a disc).
 
 use egui::{pos2, vec2, Align2, Color32, FontId, Rect, Response, Sense, Stroke, StrokeKind, Ui};
 
@@ -9,6 +10,9 @@ const WALL: Color32 = Color32::from_rgb(110, 110, 118);
 const PATH: Color32 = Color32::from_rgb(80, 220, 255);
 const CURRENT: Color32 = Color32::from_rgb(255, 60, 60);
 const GRID: Color32 = Color32::from_rgb(44, 44, 52);
+const START: Color32 = Color32::from_rgb(80, 200, 120);
+const GOAL: Color32 = Color32::from_rgb(255, 200, 40);
+const AGENT: Color32 = Color32::from_rgb(255, 90, 200);
 
 /// The tile map of one dataset, built from plain data each frame.
 pub struct TileMap<'a> {
@@ -135,6 +139,47 @@ impl<'a> TileMap<'a> {
             response,
             hovered,
             clicked,
+        }
+    }
+}
+
+/// Planning markers over a drawn map: the start tile (a green ring with "S"), the goal (a yellow
+/// ring with "G") and the agent (a disc, drawn over both).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TileMarkers {
+    pub start: Option<[i16; 2]>,
+    pub goal: Option<[i16; 2]>,
+    pub agent: Option<[i16; 2]>,
+}
+
+impl TileMarkers {
+    /// Paints the markers over a map of `walls` drawn at `tile_size` (its response `drawn`).
+    pub fn paint(&self, ui: &Ui, walls: &TileGrid<bool>, tile_size: f32, drawn: &TileMapResponse) {
+        let rect = drawn.response.rect;
+        let map = TileMap {
+            tile_size,
+            ..TileMap::new(walls)
+        };
+        let painter = ui.painter_at(rect);
+        let inside = |t: &[i16; 2]| map.walls.index(*t).is_some();
+        let font = FontId::proportional((map.tile_size * 0.8).max(7.0));
+        for (tile, letter, color) in [(self.start, "S", START), (self.goal, "G", GOAL)] {
+            if let Some(t) = tile.filter(inside) {
+                let cell = map.tile_rect(rect, t);
+                painter.rect_stroke(cell, 0.0, Stroke::new(2.0, color), StrokeKind::Inside);
+                painter.text(
+                    cell.center(),
+                    Align2::CENTER_CENTER,
+                    letter,
+                    font.clone(),
+                    color,
+                );
+            }
+        }
+        if let Some(t) = self.agent.filter(inside) {
+            let cell = map.tile_rect(rect, t);
+            let r = (map.tile_size * 0.3).max(2.5);
+            painter.circle(cell.center(), r, AGENT, Stroke::new(1.0, Color32::BLACK));
         }
     }
 }

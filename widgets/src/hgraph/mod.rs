@@ -7,6 +7,7 @@
 mod camera;
 mod colors;
 mod data;
+mod fit;
 pub mod gpu;
 mod legend;
 mod painter;
@@ -18,6 +19,7 @@ mod view;
 pub use camera::{OrbitCamera, DEFAULT_PITCH, DEFAULT_YAW, FOV_Y, ORBIT_RAD_PER_POINT};
 pub use colors::{category_color, node_colors, ramp, tile_color, tile_rgb, ColorMode, ColorScale};
 pub use data::{GraphData, GraphEdge};
+pub use fit::fit_together;
 pub use gpu::{GpuData, GpuTarget, HGraphCallback, HGraphGpuResources, ViewUniform};
 pub use painter::PAINTER_MAX_ITEMS;
 pub use picking::{point_in_polygon, Planar, SpatialGrid};

@@ -2,26 +2,29 @@
 //! coloured by tile, degree, reachability, component or first visit; hover and click a node to see
 //! its frames and out-edges; shift-drag (box) or alt-drag (lasso) to see the tiles a selection
 //! covers on the map; click a map tile to ring its nodes; a planning playground (start/goal tiles,
-//! plan, step through it); and "Compare with…" another checkpoint of the run side by side, with
-//! linked pan/zoom (or orbit camera) and selections ringed on the same frames' nodes of the other
-//! view. The view shows two chosen principal axes, or three with an orbit camera ("3D", key 3).
+//! plan, step through it: `playground.rs`); and "Compare with…" a checkpoint of any run on the same
+//! dataset side by side (`compare.rs`), with linked pan/zoom (or orbit camera) and selections
+//! ringed on the same frames' nodes of the other view. The side column (map, playground, node
+//! details) scrolls. The view shows two chosen principal axes, or three with an orbit camera ("3D", key 3).
 
+mod compare;
 pub mod job;
+mod playground;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use egui::{Color32, RichText, Ui};
-use worldbench_model::eval::PlanOutcome;
-use worldbench_model::world::{Tile, World, TEST1, TEST2};
+use egui::Ui;
+use worldbench_model::world::Tile;
+use worldbench_storage::checkpoints::{checkpoint_label, checkpoint_title, run_name_of};
 use worldbench_storage::ACTION_NAMES;
-use worldbench_widgets::hgraph::{
-    Backend, GpuTarget, GraphData, HGraphView, OrbitCamera, ViewTransform,
-};
+use worldbench_widgets::hgraph::{Backend, GpuTarget, GraphData, HGraphView};
 use worldbench_widgets::{coverage_counts, parse_walls, FrameKey, FrameView, TileGrid, TileMap};
 
+use self::compare::{Compare, Linked};
 use self::job::{Opened, Task};
-use super::{short_name, Panel, PanelContext};
+use self::playground::Playground;
+use super::{Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::run_context::{graph_data, map_size};
 
@@ -61,112 +64,6 @@ impl HGraphState {
     }
 }
 
-/// What the two compared views share: the 2D transform, the 3D camera and the mode.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Linked {
-    transform: Option<ViewTransform>,
-    camera: Option<OrbitCamera>,
-    three_d: bool,
-}
-
-impl Linked {
-    fn of(view: &HGraphView) -> Self {
-        Self {
-            transform: view.transform,
-            camera: view.camera,
-            three_d: view.three_d,
-        }
-    }
-
-    fn apply(self, view: &mut HGraphView) {
-        view.transform = self.transform;
-        view.camera = self.camera;
-        view.three_d = self.three_d;
-    }
-}
-
-/// The planning playground's state.
-#[derive(Default)]
-struct Playground {
-    start: Option<Tile>,
-    goal: Option<Tile>,
-    /// A map click sets the goal (else the start).
-    pick_goal: bool,
-    task: Option<Task<PlanOutcome>>,
-    outcome: Option<PlanOutcome>,
-    /// Executed steps shown (0..=outcome.steps).
-    step: usize,
-}
-
-/// The second checkpoint shown beside the first ("Compare with…").
-struct Compare {
-    checkpoint: PathBuf,
-    view: HGraphView,
-    task: Option<Task<Opened>>,
-    opened: Option<Opened>,
-    error: Option<String>,
-}
-
-/// The other checkpoints of `checkpoint`'s folder (`*.safetensors`, not h-graph caches), steps in
-/// order then `last`.
-pub fn sibling_checkpoints(checkpoint: &Path) -> Vec<PathBuf> {
-    let Some(dir) = checkpoint.parent() else {
-        return Vec::new();
-    };
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
-            name.is_some_and(|n| {
-                n.ends_with(".safetensors")
-                    && !n.ends_with(".hgraph.safetensors")
-                    && !n.starts_with('.')
-            }) && p.as_path() != checkpoint
-                && p.is_file()
-        })
-        .collect();
-    out.sort_by_key(|p| {
-        let name = short_name(p);
-        (name == "last.safetensors", name)
-    });
-    out
-}
-
-/// The nodes of `to` holding the frames that `nodes` of `from` hold (both graphs over the same
-/// dataset), ascending; empty when the frame counts differ.
-fn nodes_of_same_frames(from: &Opened, to: &Opened, nodes: &[u32]) -> Vec<u32> {
-    let (a, b) = (&from.cache.node_of_frame, &to.cache.node_of_frame);
-    if a.len() != b.len() || nodes.is_empty() {
-        return Vec::new();
-    }
-    let mut chosen = vec![false; from.cache.num_nodes()];
-    for &n in nodes {
-        if let Some(c) = chosen.get_mut(n as usize) {
-            *c = true;
-        }
-    }
-    let mut out: Vec<u32> = a
-        .iter()
-        .zip(b)
-        .filter(|(n, _)| chosen.get(**n as usize).copied().unwrap_or(false))
-        .map(|(_, m)| *m)
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// The selected node and the box/lasso selection of `view`, together.
-fn chosen_nodes(view: &HGraphView) -> Vec<u32> {
-    let mut nodes = view.selection.clone();
-    nodes.extend(view.selected);
-    nodes
-}
-
 /// The H-graph panel.
 pub struct HGraphPanel {
     pub state: HGraphState,
@@ -183,9 +80,9 @@ pub struct HGraphPanel {
     map_tile: Option<[i16; 2]>,
     frame_view: FrameView,
     play: Playground,
-    /// Other checkpoints of the same run (for "Compare with…").
-    siblings: Vec<PathBuf>,
     compare: Option<Compare>,
+    /// Fit both compared views together on the next frame.
+    fit_both: bool,
     /// The transform, camera and mode both compared views had after the last frame.
     linked: Option<Linked>,
     ctx: Option<egui::Context>,
@@ -209,8 +106,8 @@ impl HGraphPanel {
             map_tile: None,
             frame_view: FrameView::new(32),
             play: Playground::default(),
-            siblings: Vec::new(),
             compare: None,
+            fit_both: false,
             linked: None,
             ctx: None,
         };
@@ -228,72 +125,6 @@ impl HGraphPanel {
         self.view.backend = self.backend;
         if let Some(c) = &mut self.compare {
             c.view.backend = self.backend;
-        }
-    }
-
-    /// Opens `checkpoint` beside the first one, in its own view (linked pan/zoom).
-    pub fn open_compare(&mut self, checkpoint: PathBuf) {
-        if let Some(t) = self.compare.as_ref().and_then(|c| c.task.as_ref()) {
-            t.cancel();
-        }
-        self.compare = Some(Compare {
-            checkpoint: checkpoint.clone(),
-            view: HGraphView::new(self.backend),
-            task: Some(job::open(checkpoint, false, self.ctx.clone())),
-            opened: None,
-            error: None,
-        });
-    }
-
-    /// Closes the compared checkpoint.
-    pub fn close_compare(&mut self) {
-        if let Some(t) = self.compare.take().and_then(|c| c.task) {
-            t.cancel();
-        }
-    }
-
-    /// Blocks until the compared checkpoint is open and applies it (tests).
-    pub fn wait_for_compare(&mut self) {
-        if let Some(mut t) = self.compare.as_mut().and_then(|c| c.task.take()) {
-            let r = t.wait();
-            self.finish_compare(r);
-        }
-    }
-
-    /// The compared checkpoint's view, when one is chosen.
-    pub fn compare_view(&self) -> Option<&HGraphView> {
-        self.compare.as_ref().map(|c| &c.view)
-    }
-
-    /// The compared checkpoint's graph, once open.
-    pub fn compare_opened(&self) -> Option<&Opened> {
-        self.compare.as_ref().and_then(|c| c.opened.as_ref())
-    }
-
-    /// The compared checkpoint's error, if opening it failed.
-    pub fn compare_error(&self) -> Option<&str> {
-        self.compare.as_ref().and_then(|c| c.error.as_deref())
-    }
-
-    fn finish_compare(&mut self, result: Result<Opened, String>) {
-        let size = self.map_size();
-        let Some(c) = &mut self.compare else { return };
-        match result {
-            Ok(o) => {
-                let data = graph_data(&o.cache, self.state.axes3(), size);
-                match c.view.set_data(data) {
-                    Ok(()) => {
-                        c.view.set_color_mode(self.view.color_mode());
-                        c.view.axis_names.clone_from(&self.view.axis_names);
-                        // Start from the first view's pan and zoom (or camera).
-                        Linked::of(&self.view).apply(&mut c.view);
-                        c.error.clone_from(&o.warning);
-                    }
-                    Err(e) => c.error = Some(e),
-                }
-                c.opened = Some(o);
-            }
-            Err(e) => c.error = Some(format!("Could not open the compared h-graph: {e}")),
         }
     }
 
@@ -320,14 +151,6 @@ impl HGraphPanel {
         }
     }
 
-    /// Blocks until the plan under way ends and applies it (tests).
-    pub fn wait_for_plan(&mut self) {
-        if let Some(mut t) = self.play.task.take() {
-            let r = t.wait();
-            self.finish_plan(r);
-        }
-    }
-
     /// The view (tests inspect its selection and colours).
     pub fn view(&self) -> &HGraphView {
         &self.view
@@ -341,28 +164,6 @@ impl HGraphPanel {
     /// The last error shown inline.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
-    }
-
-    /// The playground's last plan.
-    pub fn outcome(&self) -> Option<&PlanOutcome> {
-        self.play.outcome.as_ref()
-    }
-
-    /// The playground's executed tiles drawn on the map: the start, then one per step up to the
-    /// step shown.
-    pub fn executed_tiles(&self) -> Vec<[i16; 2]> {
-        self.play.outcome.as_ref().map_or_else(Vec::new, |o| {
-            o.tiles
-                .iter()
-                .take(self.play.step + 1)
-                .map(|t| [t.row, t.col])
-                .collect()
-        })
-    }
-
-    /// The step of the plan shown (the slider).
-    pub fn plan_step(&self) -> usize {
-        self.play.step
     }
 
     fn map_size(&self) -> [usize; 2] {
@@ -379,12 +180,11 @@ impl HGraphPanel {
                     .and_then(parse_walls)
                     .unwrap_or_else(no_map_walls);
                 self.error.clone_from(&o.warning);
-                self.siblings = sibling_checkpoints(&o.checkpoint);
-                // A compared checkpoint of another run is no longer comparable.
+                // A compared checkpoint on another dataset is no longer comparable.
                 if self
                     .compare
                     .as_ref()
-                    .is_some_and(|c| c.checkpoint.parent() != o.checkpoint.parent())
+                    .is_some_and(|c| !o.comparable.contains(&c.checkpoint))
                 {
                     self.close_compare();
                 }
@@ -438,27 +238,6 @@ impl HGraphPanel {
         self.view.set_data(data)
     }
 
-    fn finish_plan(&mut self, result: Result<PlanOutcome, String>) {
-        match result {
-            Ok(out) => {
-                self.play.step = out.steps;
-                self.play.outcome = Some(out);
-                self.show_plan_step();
-            }
-            Err(e) => self.error = Some(format!("Planning failed: {e}")),
-        }
-    }
-
-    fn show_plan_step(&mut self) {
-        if let Some(out) = &self.play.outcome {
-            let i = self
-                .play
-                .step
-                .min(out.planned_nodes.len().saturating_sub(1));
-            self.view.path = out.planned_nodes.get(i).cloned().unwrap_or_default();
-        }
-    }
-
     fn poll(&mut self) {
         if let Some(t) = &mut self.task {
             if let Some(r) = t.poll() {
@@ -466,20 +245,8 @@ impl HGraphPanel {
                 self.finish_open(r);
             }
         }
-        if let Some(t) = &mut self.play.task {
-            if let Some(r) = t.poll() {
-                self.play.task = None;
-                self.finish_plan(r);
-            }
-        }
-        if let Some(t) = self.compare.as_mut().and_then(|c| c.task.as_mut()) {
-            if let Some(r) = t.poll() {
-                if let Some(c) = &mut self.compare {
-                    c.task = None;
-                }
-                self.finish_compare(r);
-            }
-        }
+        self.poll_plan();
+        self.poll_compare();
     }
 }
 
@@ -495,18 +262,34 @@ impl HGraphPanel {
         self.ctx = Some(ui.ctx().clone());
         self.poll();
         ui.heading("Checkpoint view: the h-graph");
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             match &self.state.checkpoint {
                 Some(p) => {
-                    ui.label(format!("Checkpoint: {}", short_name(p)))
-                        .on_hover_text(p.display().to_string());
+                    let title = self
+                        .opened
+                        .as_ref()
+                        .filter(|o| !o.run_title.is_empty())
+                        .map_or_else(String::new, |o| format!(" (“{}”)", o.run_title));
+                    ui.label(format!(
+                        "Run {}{title} · checkpoint {}",
+                        run_name_of(p),
+                        checkpoint_label(p)
+                    ))
+                    .on_hover_text(p.display().to_string());
                 }
                 None => {
-                    ui.label("No checkpoint: use \"Open h-graph\" on a checkpoint in the Checkpoints panel.");
+                    ui.label(
+                        "No checkpoint: use \"Open h-graph\" on a checkpoint in the Checkpoints panel.",
+                    );
                 }
             }
             if let Some(p) = self.state.checkpoint.clone() {
-                if self.task.is_none() && ui.button("Recompute").on_hover_text("Encode every frame again and rewrite the cache").clicked() {
+                if self.task.is_none()
+                    && ui
+                        .button("Recompute")
+                        .on_hover_text("Encode every frame again and rewrite the cache")
+                        .clicked()
+                {
                     self.open(p, true);
                 }
             }
@@ -545,126 +328,63 @@ impl HGraphPanel {
                 commands.push(AppCommand::ShowError(e.clone()));
             }
         }
-        self.axes_ui(ui);
-        self.compare_ui(ui);
+        ui.horizontal_wrapped(|ui| {
+            self.axes_ui(ui);
+            if self.opened.is_some() {
+                ui.checkbox(&mut self.view.lasso_mode, "Lasso")
+                    .on_hover_text(
+                        "A drag draws a lasso that selects the nodes inside (as alt-drag)",
+                    );
+            }
+            self.compare_ui(ui);
+        });
         self.view.controls_ui(ui);
         self.view.legend_ui(ui);
         let side = 300.0;
         ui.horizontal_top(|ui| {
             let mut w = (ui.available_width() - side - 12.0).max(200.0);
-            if self.compare.is_some() {
+            let mut h = (ui.available_height() - 8.0).max(240.0);
+            let comparing = self.compare.is_some();
+            if comparing {
                 w = ((w - ui.spacing().item_spacing.x) / 2.0).max(100.0);
+                // Room for the label over each half.
+                h = (h - ui.spacing().interact_size.y - ui.spacing().item_spacing.y).max(200.0);
             }
-            let h = (ui.available_height() - 8.0).max(240.0);
-            let resp = self.view.ui(ui, egui::vec2(w, h));
+            let size = egui::vec2(w, h);
+            self.fit_compared(ui, size);
+            let resp = ui
+                .vertical(|ui| {
+                    if comparing {
+                        if let Some(p) = &self.state.checkpoint {
+                            ui.label(format!("Left: {}", checkpoint_title(p)));
+                        }
+                    }
+                    self.view.ui(ui, size)
+                })
+                .inner;
             if let Some(nodes) = &resp.box_selected {
                 self.selection_tiles(nodes);
             }
-            let compare_hovered = self.compare_view_ui(ui, &resp, egui::vec2(w, h));
+            let compare_hovered = self.compare_view_ui(ui, &resp, size);
             self.state.three_d = self.view.three_d;
             ui.vertical(|ui| {
                 ui.set_width(side);
-                self.info_ui(ui, resp.hovered);
-                if let (Some(n), Some(c)) = (compare_hovered, &self.compare) {
-                    ui.label(format!("Compared: {}", c.view.describe(n)));
-                }
-                ui.separator();
-                self.map_ui(ui);
-                ui.separator();
-                self.playground_ui(ui);
-            });
-        });
-    }
-
-    /// The lasso toggle and the "Compare with…" combo (other checkpoints of the run).
-    fn compare_ui(&mut self, ui: &mut Ui) {
-        if self.opened.is_none() {
-            return;
-        }
-        let mut chosen = None;
-        let mut close = false;
-        ui.horizontal(|ui| {
-            ui.checkbox(&mut self.view.lasso_mode, "Lasso")
-                .on_hover_text("A drag draws a lasso that selects the nodes inside (as alt-drag)");
-            let current = self
-                .compare
-                .as_ref()
-                .map_or_else(|| "none".to_string(), |c| short_name(&c.checkpoint));
-            egui::ComboBox::from_label("Compare with…")
-                .selected_text(current)
-                .show_ui(ui, |ui| {
-                    if ui
-                        .selectable_label(self.compare.is_none(), "none")
-                        .clicked()
-                    {
-                        close = true;
-                    }
-                    for p in &self.siblings {
-                        let on = self.compare.as_ref().is_some_and(|c| &c.checkpoint == p);
-                        if ui.selectable_label(on, short_name(p)).clicked() && !on {
-                            chosen = Some(p.clone());
+                egui::ScrollArea::vertical()
+                    .id_salt("hgraph_side")
+                    .max_height(ui.available_height())
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        self.map_ui(ui);
+                        ui.separator();
+                        self.playground_ui(ui);
+                        ui.separator();
+                        self.info_ui(ui, resp.hovered);
+                        if let (Some(n), Some(c)) = (compare_hovered, &self.compare) {
+                            ui.label(format!("Right: {}", c.view.describe(n)));
                         }
-                    }
-                });
-        });
-        if close {
-            self.close_compare();
-        }
-        if let Some(p) = chosen {
-            self.open_compare(p);
-        }
-    }
-
-    /// The compared view beside the first, with pan/zoom, camera and 2D/3D linked both ways and each view's
-    /// selection ringed on the other's nodes of the same frames; returns its hovered node.
-    fn compare_view_ui(
-        &mut self,
-        ui: &mut Ui,
-        left: &worldbench_widgets::hgraph::HGraphResponse,
-        size: egui::Vec2,
-    ) -> Option<u32> {
-        let c = self.compare.as_mut()?;
-        let Some(right_opened) = &c.opened else {
-            ui.allocate_ui(size, |ui| {
-                ui.set_min_size(size);
-                ui.vertical(|ui| {
-                    ui.label(format!("Compared: {}", short_name(&c.checkpoint)));
-                    if let Some(t) = &c.task {
-                        ui.horizontal(|ui| {
-                            ui.spinner();
-                            ui.label(&t.stage);
-                        });
-                    }
-                    if let Some(e) = &c.error {
-                        ui.colored_label(ui.visuals().error_fg_color, e);
-                    }
-                });
+                    });
             });
-            return None;
-        };
-        let left_now = Linked::of(&self.view);
-        if Some(left_now) != self.linked {
-            left_now.apply(&mut c.view);
-        }
-        if left.box_selected.is_some() || left.clicked.is_some() {
-            if let Some(o) = &self.opened {
-                c.view.highlighted =
-                    nodes_of_same_frames(o, right_opened, &chosen_nodes(&self.view));
-            }
-        }
-        let r = c.view.ui(ui, size);
-        let right_now = Linked::of(&c.view);
-        if right_now != left_now {
-            right_now.apply(&mut self.view);
-        }
-        self.linked = Some(right_now);
-        if r.box_selected.is_some() || r.clicked.is_some() {
-            if let Some(o) = &self.opened {
-                self.view.highlighted =
-                    nodes_of_same_frames(right_opened, o, &chosen_nodes(&c.view));
-            }
-        }
-        r.hovered
+        });
     }
 
     fn axes_ui(&mut self, ui: &mut Ui) {
@@ -790,6 +510,7 @@ impl HGraphPanel {
 
     fn map_ui(&mut self, ui: &mut Ui) {
         let executed = self.executed_tiles();
+        let markers = self.markers();
         let mut map = TileMap::new(&self.walls);
         if self.coverage.is_some() {
             ui.weak("Tiles of the selected nodes' frames:");
@@ -799,23 +520,28 @@ impl HGraphPanel {
             map.coverage = self.visits.as_ref();
         }
         map.path = &executed;
-        map.current = executed.last().copied().or(self.map_tile);
-        map.tile_size = (ui.available_width() / self.walls.cols.max(1) as f32).clamp(8.0, 18.0);
+        map.current = self.map_tile;
+        let tile_size = (ui.available_width() / self.walls.cols.max(1) as f32).clamp(8.0, 18.0);
+        map.tile_size = tile_size;
         let r = map.ui(ui);
+        markers.paint(ui, &self.walls, tile_size, &r);
         if let Some(t) = r.clicked {
             self.map_tile = Some(t);
             self.highlight_tile(t);
-            let tile = Tile::new(t[0], t[1]);
-            if self.play.pick_goal {
-                self.play.goal = Some(tile);
-            } else {
-                self.play.start = Some(tile);
-            }
-            self.play.pick_goal = !self.play.pick_goal;
+            self.pick_tile(Tile::new(t[0], t[1]));
         }
-        if self.coverage.is_some() && ui.small_button("Clear selection").clicked() {
-            self.coverage = None;
-            self.view.selection.clear();
+        let compared = self.compare.as_ref().map(|c| &c.view);
+        let any = |v: &HGraphView| {
+            !v.selection.is_empty() || v.selected.is_some() || !v.highlighted.is_empty()
+        };
+        let selected = self.coverage.is_some() || any(&self.view) || compared.is_some_and(any);
+        if selected
+            && ui
+                .small_button("Clear selection")
+                .on_hover_text("Clear the selection and the rings in both views")
+                .clicked()
+        {
+            self.clear_selection();
         }
     }
 
@@ -834,83 +560,6 @@ impl HGraphPanel {
         nodes.sort_unstable();
         nodes.dedup();
         self.view.highlighted = nodes;
-    }
-
-    fn playground_ui(&mut self, ui: &mut Ui) {
-        ui.strong("Planning playground");
-        let show =
-            |t: Option<Tile>| t.map_or_else(|| "–".to_string(), |t| format!("{},{}", t.row, t.col));
-        ui.label(format!(
-            "Start {} · goal {} (click the map: {} next)",
-            show(self.play.start),
-            show(self.play.goal),
-            if self.play.pick_goal { "goal" } else { "start" }
-        ));
-        ui.horizontal(|ui| {
-            if ui.button("test1").clicked() {
-                (self.play.start, self.play.goal) = (Some(TEST1.0), Some(TEST1.1));
-            }
-            if ui.button("test2").clicked() {
-                (self.play.start, self.play.goal) = (Some(TEST2.0), Some(TEST2.1));
-            }
-            let ready = self.opened.is_some() && self.play.task.is_none();
-            if let (Some(s), Some(g), true) = (self.play.start, self.play.goal, ready) {
-                if ui.button("Plan").clicked() {
-                    self.start_plan(s, g);
-                }
-            }
-        });
-        if let Some(t) = &self.play.task {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label(&t.stage);
-            });
-        }
-        let Some(out) = &self.play.outcome else {
-            return;
-        };
-        let color = if out.success {
-            Color32::from_rgb(80, 200, 120)
-        } else {
-            Color32::from_rgb(230, 80, 80)
-        };
-        ui.label(
-            RichText::new(format!(
-                "{} in {} steps (shortest {}, budget {}; {})",
-                if out.success {
-                    "Reached the goal"
-                } else {
-                    "Failed"
-                },
-                out.steps,
-                out.shortest_len,
-                out.budget,
-                out.stop.describe()
-            ))
-            .color(color),
-        );
-        let max = out.steps;
-        if max > 0
-            && ui
-                .add(egui::Slider::new(&mut self.play.step, 0..=max).text("Step"))
-                .changed()
-        {
-            self.show_plan_step();
-        }
-    }
-
-    fn start_plan(&mut self, start: Tile, goal: Tile) {
-        let Some(o) = &self.opened else { return };
-        let world: Arc<World> = Arc::clone(&o.world);
-        self.play.outcome = None;
-        self.play.task = Some(job::plan(
-            o.checkpoint.clone(),
-            &o.cache,
-            world,
-            start,
-            goal,
-            self.ctx.clone(),
-        ));
     }
 }
 
