@@ -115,21 +115,21 @@ fn draw(path: &Path, picture: &HGraphPicture, step: u64) -> Result<()> {
         c.dot(px(x), py(y), 7, Rgb(rgb));
     }
     c.text(
-        10,
-        10,
+        10.0,
+        8.0,
         &format!(
-            "H-GRAPH STEP {step}: {} NODES, {} EDGES",
+            "h-graph at step {step}: {} nodes, {} edges",
             xy.len(),
             picture.num_edges
         ),
-        2,
+        16.0,
         BLACK,
     );
     c.text(
-        10,
-        i64::from(SIZE) - 20,
-        "PCA OF NODE CENTRES, COLOUR = TILE (ROW, COL)",
-        2,
+        10.0,
+        f64::from(SIZE) - 24.0,
+        "PCA of node centres (PC1 across, PC2 up); colour = tile (row, column)",
+        13.0,
         BLACK,
     );
     c.save_png(path)

@@ -1,12 +1,13 @@
-//! Report rendering: a run's worklog post with its PNG plots (a small RGB canvas with a bitmap font,
+//! Report rendering: a run's worklog post with its PNG plots (a small RGB canvas with egui's own font,
 //! line charts of the metrics, and the h-graph of the last checkpoint drawn from the same view data
 //! and tile colours as the app's H-graph panel). The CLI's `worklog export` and the app's Worklog
 //! panel both call [`export`].
 
 mod canvas;
-mod font;
 mod hgraph_plot;
 mod plots;
+mod text;
+mod ticks;
 
 use std::path::Path;
 

@@ -1,4 +1,7 @@
-//! Line charts of a run's metrics, as PNG.
+//! Line charts of a run's metrics, as PNG: round 1-2-5 ticks (`ticks.rs`), labels in egui's font,
+//! one panel per loss term (each on its own y axis, so the covariance term does not flatten the
+//! others), and planning metrics told apart by colour, dash and marker shape, with the markers of
+//! equal values set side by side and the legend outside the plot area.
 
 use std::path::Path;
 
@@ -7,16 +10,14 @@ use image::Rgb;
 use worldbench_storage::planning_metrics::{self, Shown};
 use worldbench_storage::{PlanningRow, TrainRow};
 
-use super::canvas::{Canvas, BLACK, GRID, PALETTE};
+use super::canvas::{Canvas, BLACK, DASHES, GRID, MARKERS, PALETTE};
+use super::ticks::{nice_axis, tick_label};
 
-const WIDTH: u32 = 720;
-const HEIGHT: u32 = 420;
-const LEFT: f64 = 80.0;
-const RIGHT: f64 = 20.0;
-const TOP: f64 = 40.0;
-const BOTTOM: f64 = 50.0;
-/// Grid lines per axis.
-const TICKS: usize = 5;
+const GREY: Rgb<u8> = Rgb([90, 90, 90]);
+/// Label sizes in pixels.
+const TITLE: f32 = 17.0;
+const LABEL: f32 = 13.0;
+const TICK: f32 = 12.0;
 
 /// One line of a chart.
 pub struct Series {
@@ -24,22 +25,122 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
-/// "0.125", "1200", "1.2E-5": short tick labels.
-fn tick_label(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 {
-        "0".into()
-    } else if !(1e-3..1e5).contains(&a) {
-        format!("{v:.1e}")
-    } else if a >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+/// A plot area on the canvas, in pixels.
+#[derive(Debug, Clone, Copy)]
+struct Area {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+/// How a chart draws its series.
+struct Style {
+    /// A fixed y range (else the data's, widened to round ticks).
+    y_range: Option<(f64, f64)>,
+    /// Markers at every point, set side by side where series coincide.
+    markers: bool,
+    /// The first series' index into the palette, dashes and markers.
+    first: usize,
+}
+
+fn finite_points(s: &Series) -> Vec<(f64, f64)> {
+    s.points
+        .iter()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .copied()
+        .collect()
+}
+
+/// Draws `series` in `area` (axes, round ticks and grid, a title above); returns nothing to draw
+/// as an error.
+fn chart(
+    c: &mut Canvas,
+    area: Area,
+    title: &str,
+    x_label: &str,
+    series: &[Series],
+    style: &Style,
+) -> Result<()> {
+    let all: Vec<(f64, f64)> = series.iter().flat_map(finite_points).collect();
+    if all.is_empty() {
+        bail!("no data points");
+    }
+    let (x0, x1) = all
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (y0, y1) = style.y_range.unwrap_or_else(|| {
+        all.iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)))
+    });
+    let xa = nice_axis(x0, x1, 6, false);
+    let ya = nice_axis(y0, y1, 5, style.y_range.is_none());
+    let Area { x, y, w, h } = area;
+    let px = |v: f64| x + (v - xa.lo) / (xa.hi - xa.lo) * w;
+    let py = |v: f64| y + h - (v - ya.lo) / (ya.hi - ya.lo) * h;
+    for &t in &ya.ticks {
+        let gy = py(t).round() + 0.5;
+        c.line(x, gy, x + w, gy, GRID, 1);
+        c.text_right(x - 6.0, gy, &tick_label(t, ya.step), TICK, BLACK);
+    }
+    for &t in &xa.ticks {
+        let gx = px(t).round() + 0.5;
+        c.line(gx, y, gx, y + h, GRID, 1);
+        c.line(gx, y + h, gx, y + h + 4.0, BLACK, 1);
+        c.text_centered(gx, y + h + 6.0, &tick_label(t, xa.step), TICK, BLACK);
+    }
+    c.line(x, y, x, y + h, BLACK, 1);
+    c.line(x, y + h, x + w, y + h, BLACK, 1);
+    c.text(x, y - 24.0, title, TITLE, BLACK);
+    c.text_centered(x + w / 2.0, y + h + 22.0, x_label, LABEL, GREY);
+    let n = series.len() as f64;
+    for (i, s) in series.iter().enumerate() {
+        let k = style.first + i;
+        let colour = PALETTE[k % PALETTE.len()];
+        // Where series coincide they stay visible: with markers, series i sits (i − (n−1)/2) × 6
+        // pixels off its x and earlier series are drawn wider, so each shows around the next.
+        let (dodge, width) = if style.markers {
+            (
+                (i as f64 - (n - 1.0) / 2.0) * 6.0,
+                1.6 + (n - 1.0 - i as f64) * 0.6,
+            )
+        } else {
+            (0.0, 2.0)
+        };
+        let pts: Vec<(f64, f64)> = finite_points(s)
+            .into_iter()
+            .map(|(a, b)| (px(a) + dodge, py(b)))
+            .collect();
+        c.polyline(&pts, colour, width, DASHES[k % DASHES.len()]);
+        if style.markers || pts.len() == 1 {
+            for &(a, b) in &pts {
+                c.marker(a, b, MARKERS[k % MARKERS.len()], 9.0, colour);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A legend of `series` (colour, dash and marker of each) with its top-left corner at (x, y).
+fn legend(c: &mut Canvas, x: f64, y: f64, series: &[Series], markers: bool) {
+    for (i, s) in series.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let ly = y + i as f64 * 22.0;
+        c.polyline(
+            &[(x, ly + 8.0), (x + 34.0, ly + 8.0)],
+            colour,
+            2.0,
+            DASHES[i % DASHES.len()],
+        );
+        if markers {
+            c.marker(x + 17.0, ly + 8.0, MARKERS[i % MARKERS.len()], 9.0, colour);
+        }
+        c.text(x + 42.0, ly, s.name, LABEL, BLACK);
     }
 }
 
-/// Draws `series` against a shared x axis; `y_range` fixes the y axis (else it fits the data).
+/// Draws `series` against a shared x axis in one chart, with the legend to the right of the plot
+/// area; `y_range` fixes the y axis (else it fits the data).
 pub fn line_chart(
     path: &Path,
     title: &str,
@@ -48,93 +149,64 @@ pub fn line_chart(
     y_range: Option<(f64, f64)>,
     markers: bool,
 ) -> Result<()> {
-    let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
-    let all: Vec<(f64, f64)> = series
-        .iter()
-        .flat_map(|s| s.points.iter().filter(finite).copied())
-        .collect();
-    if all.is_empty() {
+    let mut c = Canvas::new(960, 460);
+    let legend_w = 210.0;
+    let area = Area {
+        x: 70.0,
+        y: 50.0,
+        w: 960.0 - 70.0 - legend_w - 30.0,
+        h: 460.0 - 50.0 - 60.0,
+    };
+    let style = Style {
+        y_range,
+        markers,
+        first: 0,
+    };
+    chart(&mut c, area, title, x_label, series, &style)?;
+    legend(
+        &mut c,
+        area.x + area.w + 24.0,
+        area.y + 4.0,
+        series,
+        markers,
+    );
+    c.save_png(path)
+}
+
+/// One chart per series in a grid of `cols` columns, each on its own y axis.
+fn small_multiples(path: &Path, x_label: &str, series: &[Series], cols: usize) -> Result<()> {
+    if series.iter().all(|s| finite_points(s).is_empty()) {
         bail!("no data points");
     }
-    let (mut x0, mut x1) = all
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    let (mut y0, mut y1) = y_range.unwrap_or_else(|| {
-        all.iter()
-            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)))
-    });
-    if x1 <= x0 {
-        x0 -= 1.0;
-        x1 += 1.0;
-    }
-    if y1 <= y0 {
-        y0 -= 0.5;
-        y1 += 0.5;
-    }
-    let mut c = Canvas::new(WIDTH, HEIGHT);
-    let (w, h) = (
-        f64::from(WIDTH) - LEFT - RIGHT,
-        f64::from(HEIGHT) - TOP - BOTTOM,
-    );
-    let px = |x: f64| LEFT + (x - x0) / (x1 - x0) * w;
-    let py = |y: f64| TOP + h - (y - y0) / (y1 - y0) * h;
-    for i in 0..=TICKS {
-        let f = i as f64 / TICKS as f64;
-        let (gx, gy) = (LEFT + f * w, TOP + h - f * h);
-        c.line(gx, TOP, gx, TOP + h, GRID, 1);
-        c.line(LEFT, gy, LEFT + w, gy, GRID, 1);
-        c.text_right(
-            LEFT as i64 - 6,
-            gy as i64 - 5,
-            &tick_label(y0 + f * (y1 - y0)),
-            2,
-            BLACK,
-        );
-        let xl = tick_label(x0 + f * (x1 - x0));
-        let xw = i64::from(super::font::text_width(&xl, 2));
-        c.text(gx as i64 - xw / 2, (TOP + h) as i64 + 8, &xl, 2, BLACK);
-    }
-    c.line(LEFT, TOP, LEFT, TOP + h, BLACK, 1);
-    c.line(LEFT, TOP + h, LEFT + w, TOP + h, BLACK, 1);
-    c.text(LEFT as i64, 12, title, 2, BLACK);
-    let xw = i64::from(super::font::text_width(x_label, 2));
-    c.text(
-        (LEFT + w / 2.0) as i64 - xw / 2,
-        i64::from(HEIGHT) - 18,
-        x_label,
-        2,
-        BLACK,
-    );
-    let mut legend_y = TOP as i64 + 6;
+    let (cell_w, cell_h) = (480.0, 300.0);
+    let rows = series.len().div_ceil(cols.max(1));
+    let mut c = Canvas::new((cell_w * cols as f64) as u32, (cell_h * rows as f64) as u32);
     for (i, s) in series.iter().enumerate() {
-        let colour: Rgb<u8> = PALETTE[i % PALETTE.len()];
-        let pts: Vec<(f64, f64)> = s.points.iter().filter(finite).copied().collect();
-        for pair in pts.windows(2) {
-            c.line(
-                px(pair[0].0),
-                py(pair[0].1),
-                px(pair[1].0),
-                py(pair[1].1),
-                colour,
-                2,
+        let (col, row) = ((i % cols) as f64, (i / cols) as f64);
+        let area = Area {
+            x: col * cell_w + 70.0,
+            y: row * cell_h + 44.0,
+            w: cell_w - 70.0 - 24.0,
+            h: cell_h - 44.0 - 56.0,
+        };
+        let style = Style {
+            y_range: None,
+            markers: false,
+            first: i,
+        };
+        let one = [Series {
+            name: s.name,
+            points: s.points.clone(),
+        }];
+        if chart(&mut c, area, s.name, x_label, &one, &style).is_err() {
+            c.text(
+                area.x,
+                area.y + area.h / 2.0,
+                &format!("{}: no finite values", s.name),
+                LABEL,
+                GREY,
             );
         }
-        if markers || pts.len() == 1 {
-            for p in &pts {
-                c.dot(px(p.0), py(p.1), 7, colour);
-            }
-        }
-        let lx = (LEFT + w) as i64 - 150;
-        c.line(
-            lx as f64,
-            legend_y as f64 + 4.0,
-            lx as f64 + 18.0,
-            legend_y as f64 + 4.0,
-            colour,
-            2,
-        );
-        c.text(lx + 24, legend_y, s.name, 2, BLACK);
-        legend_y += 16;
     }
     c.save_png(path)
 }
@@ -162,20 +234,21 @@ fn step_series<R>(
         .collect())
 }
 
-/// loss, pred, var and cov against the step.
+/// The total loss and its prediction, variance and covariance terms against the step, one panel
+/// each (their scales differ: the covariance term is often ten times the others).
 pub fn loss_curves(path: &Path, rows: &[TrainRow]) -> Result<()> {
     let series = step_series(
         "metrics/train.csv",
         rows,
         |r| r.step,
         &[
-            ("loss", |r| r.loss),
-            ("pred", |r| r.loss_pred),
-            ("var", |r| r.loss_var),
-            ("cov", |r| r.loss_cov),
+            ("total loss", |r| r.loss),
+            ("prediction term", |r| r.loss_pred),
+            ("variance term", |r| r.loss_var),
+            ("covariance term", |r| r.loss_cov),
         ],
     )?;
-    line_chart(path, "LOSS CURVES", "STEP", &series, None, false)
+    small_multiples(path, "training step", &series, 2)
 }
 
 /// Reachability, local success and the canonical tests against the checkpoint step (0 to 1).
@@ -187,21 +260,74 @@ pub fn planning_metrics(path: &Path, rows: &[PlanningRow]) -> Result<()> {
     let series = step_series("metrics/planning_metrics.csv", rows, |r| r.step, &columns)?;
     line_chart(
         path,
-        "PLANNING METRICS",
-        "CHECKPOINT STEP",
+        "Planning metrics over checkpoints",
+        "checkpoint step",
         &series,
-        Some((0.0, 1.0)),
+        // A little room above 1 and below 0, so markers there are not cut by the axes.
+        Some((-0.04, 1.04)),
         true,
     )
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
+    use super::*;
+
+    fn train_rows(n: u64) -> Vec<TrainRow> {
+        (0..n)
+            .map(|i| {
+                let t = i as f64 * 10.0;
+                TrainRow {
+                    step: 10 + i * 12,
+                    wall_s: t,
+                    loss: 6.0 - t / 400.0,
+                    loss_pred: 0.5 / (1.0 + t / 100.0),
+                    loss_var: 0.8 * (-t / 300.0).exp(),
+                    loss_cov: 4.5 - t / 1000.0,
+                    lr: 1e-3,
+                    h_std: 1.0,
+                    h_norm: 1.0,
+                    steps_per_s: 10.0,
+                }
+            })
+            .collect()
+    }
+
+    /// Writes the PNGs of a synthetic run to `WORLDBENCH_PLOTS_DIR` when set (to look at them),
+    /// else to a temporary folder; checks they decode with the sizes drawn.
     #[test]
-    fn tick_labels_are_short() {
-        assert_eq!(super::tick_label(0.25), "0.25");
-        assert_eq!(super::tick_label(1200.0), "1200");
-        assert_eq!(super::tick_label(0.0), "0");
-        assert_eq!(super::tick_label(0.000_02), "2.0e-5");
+    fn loss_and_planning_pngs_draw() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = std::env::var_os("WORLDBENCH_PLOTS_DIR")
+            .map_or_else(|| tmp.path().to_path_buf(), std::path::PathBuf::from);
+        let loss = dir.join("loss_curves.png");
+        loss_curves(&loss, &train_rows(100)).unwrap();
+        let img = image::open(&loss).unwrap();
+        assert_eq!((img.width(), img.height()), (960, 600));
+        // The reach percentiles and local success coincide (all 1 once the graph is connected).
+        let planning: Vec<PlanningRow> = (1..=6u64)
+            .map(|k| {
+                let reach = (k as f64 / 3.0).min(1.0);
+                PlanningRow {
+                    step: k * 200,
+                    num_nodes_h: 10,
+                    num_edges_h: 20,
+                    reach_h_median: reach,
+                    reach_h_p10: reach,
+                    reach_h_p90: reach,
+                    h_local_success: reach,
+                    test1_success: u8::from(k > 3),
+                    test1_steps: 9,
+                    test2_success: u8::from(k > 4),
+                    test2_steps: 9,
+                    merge_radius: 0.1,
+                    eval_secs: 1.0,
+                }
+            })
+            .collect();
+        let path = dir.join("planning_metrics.png");
+        planning_metrics(&path, &planning).unwrap();
+        assert_eq!(image::open(&path).unwrap().width(), 960);
     }
 }
