@@ -20,6 +20,7 @@ pub mod mutate;
 #[cfg(test)]
 mod mutation_tests;
 pub mod planning_metrics;
+pub mod resumes;
 pub mod run;
 pub mod run_lock;
 pub mod success_criteria;

@@ -97,6 +97,23 @@ fn sigterm_cancels_with_last_written_and_resume_completes() {
     assert_eq!(m["status"], "completed", "{m}");
     assert!(run.join("checkpoints/step_000400.safetensors").is_file());
     assert_eq!(planning_steps(&run), [last_step]);
+    // The resume is recorded (when, from which step, after what), and the worklog post says so.
+    let resumes =
+        worldbench_storage::resumes::read_resumes(&worldbench_storage::RunPaths::new(&run))
+            .expect("resumes.jsonl");
+    assert_eq!(resumes.len(), 1, "{resumes:?}");
+    assert_eq!(resumes[0].from_step, last_step);
+    assert_eq!(resumes[0].after, worldbench_storage::RunStatus::Cancelled);
+    let post = ok(worldbench(&ws)
+        .args(["worklog", "export", "--concept", "resumed", "--run"])
+        .arg(&run));
+    let text =
+        std::fs::read_to_string(post.lines().last().expect("post path").trim()).expect("post");
+    let line = format!(
+        "- Stops and resumes: cancelled at step {last_step}, resumed from step {last_step} on "
+    );
+    assert!(text.contains(&line), "{line} missing:\n{text}");
+    assert!(text.contains("; then completed at step 400\n"), "{text}");
 
     // Now `last` equals step 400: evaluating either gives the one row of step 400.
     assert_eq!(eval_steps(&ws, &run, "last"), [400]);

@@ -159,6 +159,24 @@ fn exported_posts_hold_every_section_real_numbers_and_images_and_findings_lists_
     let ws = tmp.path();
     small_dataset(ws, "g", "1");
     let first = run_dir(&ok(&mut train(ws, &["--smoke", "--title", "base"])));
+    // A later run on another dataset is not "the previous attempt" of a run on `g`.
+    small_dataset(ws, "other", "2");
+    let elsewhere = run_dir(&ok(worldbench(ws).args([
+        "train",
+        "--data",
+        "other",
+        "--preset",
+        "tiny",
+        "--steps",
+        "3",
+        "--checkpoints",
+        "3",
+        "--progress",
+        "none",
+        "--smoke",
+        "--title",
+        "elsewhere",
+    ])));
     let run = run_dir(&ok(&mut train(
         ws,
         &["--smoke", "--title", "more", "--seed", "5"],
@@ -214,11 +232,22 @@ fn exported_posts_hold_every_section_real_numbers_and_images_and_findings_lists_
         assert!(text.contains(prose), "{prose}");
     }
     assert!(text.contains("--seed 5"), "the exact command is in Setup");
+    // Compared with the previous run on the same dataset (a smoke run: there is no attempt), named.
     assert!(
         text.contains(&format!(
-            "Diff to the previous attempt `{}`",
+            "Diff to the previous run (a smoke run: no earlier attempt) on this dataset, `{}` (“base”, started ",
             first.file_name().expect("name").to_string_lossy()
         )),
+        "{text}"
+    );
+    let other_name = elsewhere
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(!text.contains(&other_name), "{text}");
+    assert!(
+        text.contains("- Stops and resumes: none: the run went through and completed at step 6"),
         "{text}"
     );
     assert!(text.contains("| seed | 0 | 5 |"), "config diff:\n{text}");

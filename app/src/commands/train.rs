@@ -11,6 +11,7 @@ use worldbench_model::train::{train, TrainEvent};
 use worldbench_model::ModelError;
 use worldbench_storage::dataset::{dataset_hash, open_dataset};
 use worldbench_storage::gate::Gate;
+use worldbench_storage::resumes::{append_resume, checkpoint_file_step, Resume};
 use worldbench_storage::run::{git_commit_of, RunKind, RunManifest, RunStatus};
 use worldbench_storage::run_lock::RunLock;
 use worldbench_storage::RunPaths;
@@ -102,6 +103,17 @@ fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
             manifest.dataset_hash
         );
     }
+    // Where training goes on from, and how the run had stopped, for the worklog post.
+    let resume_record = Resume {
+        at: worldbench_storage::now_rfc3339(),
+        from_step: checkpoint_file_step(&run.last_checkpoint())?,
+        after: if interrupted {
+            RunStatus::Interrupted
+        } else {
+            manifest.status
+        },
+    };
+    append_resume(&run, &resume_record)?;
     manifest.status = RunStatus::Running;
     manifest.finished = None;
     manifest.error = None;

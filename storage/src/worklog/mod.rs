@@ -7,6 +7,7 @@
 pub mod draft;
 pub mod export;
 pub mod findings;
+mod history;
 pub mod name;
 pub mod post;
 pub mod run_data;

@@ -158,21 +158,30 @@ fn setup(out: &mut String, run: &RunData) {
     let _ = writeln!(out, "\nCommand:\n\n```sh\n{}\n```\n", shell_join(&m.argv));
     let config = serde_json::to_string_pretty(&m.config).unwrap_or_default();
     let _ = writeln!(out, "Config:\n\n```json\n{config}\n```\n");
+    super::history::stops_and_resumes(out, run);
     match &run.previous {
-        None => out
-            .push_str("Diff to the previous attempt: none (no earlier run in this workspace).\n\n"),
+        None => out.push_str(
+            "Diff to the previous attempt: none (no earlier run on this dataset in this workspace).\n\n",
+        ),
         Some((dir, prev)) => {
             let name = dir
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let which = format!(
+                "the previous {} on this dataset, `{name}` (“{}”, started {})",
+                if prev.kind == crate::run::RunKind::Attempt {
+                    "attempt"
+                } else {
+                    "run (a smoke run: no earlier attempt)"
+                },
+                prev.title,
+                crate::run::short_time(&prev.started)
+            );
             let diff = config_diff(&prev.config.to_json(), &m.config.to_json());
             if diff.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "Diff to the previous attempt `{name}`: the config is the same.\n"
-                );
+                let _ = writeln!(out, "Diff to {which}: the config is the same.\n");
             } else {
-                let _ = writeln!(out, "Diff to the previous attempt `{name}`:\n");
+                let _ = writeln!(out, "Diff to {which}:\n");
                 let rows: Vec<Vec<String>> =
                     diff.into_iter().map(|(k, a, b)| vec![k, a, b]).collect();
                 table(out, &["key", "previous", "this run"], &rows);

@@ -6,6 +6,7 @@ use crate::dataset::open_dataset;
 use crate::error::Result;
 use crate::gate::Gate;
 use crate::metrics::{read_csv, PlanningRow, TrainRow};
+use crate::resumes::{read_resumes, Resume};
 use crate::run::{RunKind, RunManifest, RunPaths};
 use crate::success_criteria::{RunJudgement, SuccessCriteria};
 
@@ -35,8 +36,11 @@ pub struct RunData {
     pub data: std::result::Result<DataStats, String>,
     /// The gate the run recorded, or why there is none.
     pub gate: std::result::Result<(PathBuf, Gate), String>,
-    /// The previous attempt (the latest earlier run of the workspace, attempts preferred).
+    /// The previous attempt on the same dataset (the latest earlier run of the workspace trained
+    /// on a dataset of the same hash, attempts preferred over smoke runs).
     pub previous: Option<(PathBuf, RunManifest)>,
+    /// The run's resumes (`resumes.jsonl`), or why they could not be read.
+    pub resumes: std::result::Result<Vec<Resume>, String>,
     pub judgement: RunJudgement,
 }
 
@@ -72,7 +76,8 @@ impl RunData {
         };
         let judgement = criteria.judge_run(&planning);
         Ok(Self {
-            previous: previous_run(run_dir, runs_dir),
+            previous: previous_run(run_dir, runs_dir, &manifest.dataset_hash),
+            resumes: read_resumes(&paths).map_err(|e| e.to_string()),
             paths,
             manifest,
             train,
@@ -105,9 +110,14 @@ fn data_stats(m: &RunManifest) -> std::result::Result<DataStats, String> {
     })
 }
 
-/// The latest run folder before `run_dir` (by name, so by start time) in `runs_dir`: the latest
-/// attempt if there is one, else the latest run of any kind.
-fn previous_run(run_dir: &Path, runs_dir: &Path) -> Option<(PathBuf, RunManifest)> {
+/// The latest run folder before `run_dir` (by name, so by start time) in `runs_dir` trained on the
+/// dataset of `dataset_hash`: the latest such attempt if there is one, else the latest such run of
+/// any kind. Runs on other datasets are never compared with.
+pub fn previous_run(
+    run_dir: &Path,
+    runs_dir: &Path,
+    dataset_hash: &str,
+) -> Option<(PathBuf, RunManifest)> {
     let name = run_dir.file_name()?;
     let mut earlier: Vec<PathBuf> = std::fs::read_dir(runs_dir)
         .ok()?
@@ -120,7 +130,7 @@ fn previous_run(run_dir: &Path, runs_dir: &Path) -> Option<(PathBuf, RunManifest
         .into_iter()
         .filter_map(|p| {
             let m = RunManifest::read(&p.join("run.json")).ok()?;
-            Some((p, m))
+            (m.dataset_hash == dataset_hash).then_some((p, m))
         })
         .collect();
     let attempt = runs
@@ -180,6 +190,45 @@ pub fn config_diff(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_previous_attempt_is_the_latest_earlier_one_on_the_same_dataset() {
+        let tmp = tempfile::tempdir().unwrap();
+        let runs = tmp.path();
+        let write = |name: &str, kind: RunKind, hash: &str| {
+            let dir = runs.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            let m = RunManifest {
+                title: name.into(),
+                kind,
+                dataset_hash: hash.into(),
+                ..RunManifest::default()
+            };
+            m.write(&dir.join("run.json")).unwrap();
+            dir
+        };
+        write("1.attempt-a", RunKind::Attempt, "A");
+        write("2.smoke-a", RunKind::Smoke, "A");
+        write("3.attempt-b", RunKind::Attempt, "B");
+        write("4.smoke-b", RunKind::Smoke, "B");
+        let this = write("5.attempt-a", RunKind::Attempt, "A");
+        let name = |p: Option<(PathBuf, RunManifest)>| p.map(|(_, m)| m.title);
+        // The attempt on dataset A, not the later smoke run or attempt on B.
+        assert_eq!(
+            name(previous_run(&this, runs, "A")),
+            Some("1.attempt-a".into())
+        );
+        // Only a smoke run on B before 4: compared with it.
+        assert_eq!(
+            name(previous_run(&runs.join("4.smoke-b"), runs, "B")),
+            Some("3.attempt-b".into())
+        );
+        assert_eq!(
+            name(previous_run(&runs.join("3.attempt-b"), runs, "B")),
+            None
+        );
+        assert_eq!(name(previous_run(&this, runs, "C")), None);
+    }
 
     #[test]
     fn config_diff_lists_changed_added_and_removed_keys() {
