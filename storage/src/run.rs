@@ -1,4 +1,4 @@
-//! A run folder: `runs/<ts>.<slug>/` with run.json, metrics/, checkpoints/, logs/.
+//! A run folder: `runs/<ts>.<slug>/` with run.json, metrics/, checkpoints/, logs/ (and resumes.jsonl once resumed).
 
 use std::path::{Path, PathBuf};
 

@@ -118,9 +118,11 @@ fn draw(path: &Path, picture: &HGraphPicture, step: u64) -> Result<()> {
         10.0,
         8.0,
         &format!(
-            "h-graph at step {step}: {} nodes, {} edges",
+            "h-graph at step {step}: {} node{}, {} edge{}",
             xy.len(),
-            picture.num_edges
+            if xy.len() == 1 { "" } else { "s" },
+            picture.num_edges,
+            if picture.num_edges == 1 { "" } else { "s" }
         ),
         16.0,
         BLACK,

@@ -73,7 +73,13 @@ fn chart(
         all.iter()
             .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)))
     });
-    let xa = nice_axis(x0, x1, 6, false);
+    // With markers set side by side, some room left and right so none sits on the y labels.
+    let pad = if style.markers {
+        (x1 - x0).max(1.0) * 0.04
+    } else {
+        0.0
+    };
+    let xa = nice_axis(x0 - pad, x1 + pad, 6, false);
     let ya = nice_axis(y0, y1, 5, style.y_range.is_none());
     let Area { x, y, w, h } = area;
     let px = |v: f64| x + (v - xa.lo) / (xa.hi - xa.lo) * w;

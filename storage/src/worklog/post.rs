@@ -155,10 +155,10 @@ fn setup(out: &mut String, run: &RunData) {
         m.app_version,
         m.git_commit.as_deref().unwrap_or("–")
     );
+    super::history::stops_and_resumes(out, run);
     let _ = writeln!(out, "\nCommand:\n\n```sh\n{}\n```\n", shell_join(&m.argv));
     let config = serde_json::to_string_pretty(&m.config).unwrap_or_default();
     let _ = writeln!(out, "Config:\n\n```json\n{config}\n```\n");
-    super::history::stops_and_resumes(out, run);
     match &run.previous {
         None => out.push_str(
             "Diff to the previous attempt: none (no earlier run on this dataset in this workspace).\n\n",
