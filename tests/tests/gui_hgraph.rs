@@ -895,10 +895,42 @@ fn compare_links_pan_and_selection_of_two_checkpoints() {
     assert!(right.highlighted.is_empty() && panel.view().highlighted.is_empty());
     assert!(h.query_by_label("Clear selection").is_none());
 
-    // F over the right view fits both views again, together.
-    h.hover_at(right.rect().center());
+    // F over the right view fits both views again, together. (Both tiny runs' graphs may lie in
+    // the same place: move the right one aside so that fitting one view alone would differ.)
+    let rrect = right.rect();
+    let mut moved = right.data().clone();
+    for p in &mut moved.positions {
+        p[0] += 5.0;
+        p[1] -= 3.0;
+    }
+    let view = h.state_mut().panel.compare_view_mut().expect("compare");
+    view.set_data(moved).expect("valid graph");
+    let panel = &h.state().panel;
+    let both = panel
+        .view()
+        .data()
+        .bounds()
+        .union(panel.compare_view().expect("compare").data().bounds());
+    let before = ViewTransform::fit(both, lrect);
+    assert_ne!(
+        before,
+        ViewTransform::fit(panel.view().data().bounds(), lrect)
+    );
+    h.hover_at(rrect.center());
     h.run();
     h.key_press(egui::Key::F);
+    h.run();
+    let panel = &h.state().panel;
+    assert_eq!(panel.view().transform, Some(before));
+    assert_eq!(
+        panel.compare_view().expect("compare").transform,
+        Some(before)
+    );
+    // And so does the Fit button, after a pan of the left view.
+    let a = panel.view().rect().center() + vec2(0.0, 60.0);
+    drag(&mut h, a);
+    assert_ne!(h.state().panel.view().transform, Some(before));
+    h.get_by_label("Fit").click();
     h.run();
     let panel = &h.state().panel;
     assert_eq!(panel.view().transform, Some(before));

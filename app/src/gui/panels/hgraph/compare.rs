@@ -117,6 +117,11 @@ impl HGraphPanel {
         self.compare.as_ref().map(|c| &c.view)
     }
 
+    /// The compared checkpoint's view, to change what it shows (tests).
+    pub fn compare_view_mut(&mut self) -> Option<&mut HGraphView> {
+        self.compare.as_mut().map(|c| &mut c.view)
+    }
+
     /// The compared checkpoint's graph, once open.
     pub fn compare_opened(&self) -> Option<&Opened> {
         self.compare.as_ref().and_then(|c| c.opened.as_ref())

@@ -338,7 +338,12 @@ impl HGraphPanel {
             }
             self.compare_ui(ui);
         });
+        let (before, mode) = (Linked::of(&self.view), self.view.three_d);
         self.view.controls_ui(ui);
+        if self.compare.is_some() && self.view.three_d == mode && Linked::of(&self.view) != before {
+            // Fit or Reset view: fit both compared views together, not the left one alone.
+            self.fit_both = true;
+        }
         self.view.legend_ui(ui);
         let side = 300.0;
         ui.horizontal_top(|ui| {
