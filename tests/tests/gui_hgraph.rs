@@ -960,6 +960,35 @@ fn compare_links_pan_and_selection_of_two_checkpoints() {
         .expect("camera");
     assert!((turned.yaw - cam.yaw - 40.0 * ORBIT_RAD_PER_POINT).abs() < 0.01);
     assert_eq!(panel.view().camera, Some(turned));
+
+    // A restart restores the compared checkpoint, the camera and the playground's tiles.
+    h.get_by_label("test1").click();
+    h.step();
+    h.state_mut().panel.wait_for_plan();
+    h.run();
+    let saved = h.state().panel.state.clone();
+    assert_eq!(saved.compare.as_deref(), Some(right_ckpt.as_path()));
+    assert!(saved.three_d && saved.camera.is_some());
+    let (s, g) = worldbench_model::world::TEST1;
+    assert_eq!(
+        (saved.start, saved.goal),
+        (Some([s.row, s.col]), Some([g.row, g.col]))
+    );
+    let json = serde_json::to_string(&saved).expect("json");
+    let mut again = worldbench::gui::panels::hgraph::HGraphPanel::new(
+        serde_json::from_str(&json).expect("state"),
+    );
+    again.wait_for_open();
+    again.wait_for_compare();
+    assert_eq!(
+        again.compare_opened().map(|o| &o.checkpoint),
+        Some(&right_ckpt)
+    );
+    assert!(again.view().three_d);
+    assert_eq!(again.view().camera, Some(turned));
+    assert_eq!(again.compare_view().expect("compare").camera, Some(turned));
+    let markers = again.markers();
+    assert_eq!((markers.start, markers.goal), (saved.start, saved.goal));
 }
 
 /// Renders the paint callback of `view` (3D, camera `cam`) into a `size`² RGBA texture, with a

@@ -144,8 +144,13 @@ impl HGraphPanel {
                         c.view.axis_names.clone_from(&self.view.axis_names);
                         c.view.three_d = self.view.three_d;
                         c.error.clone_from(&o.warning);
-                        // Both halves are fitted together on the next frame, at their new width.
-                        self.fit_both = true;
+                        if std::mem::take(&mut self.keep_view_on_compare) {
+                            // Reopened from last session: both keep its pan/zoom and camera.
+                            Linked::of(&self.view).apply(&mut c.view);
+                        } else {
+                            // Both halves are fitted together on the next frame, at their new width.
+                            self.fit_both = true;
+                        }
                     }
                     Err(e) => c.error = Some(e),
                 }

@@ -10,59 +10,24 @@
 mod compare;
 pub mod job;
 mod playground;
+mod side;
+mod state;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use egui::Ui;
 use worldbench_model::world::Tile;
 use worldbench_storage::checkpoints::{checkpoint_label, checkpoint_title, run_name_of};
-use worldbench_storage::ACTION_NAMES;
 use worldbench_widgets::hgraph::{Backend, GpuTarget, GraphData, HGraphView};
-use worldbench_widgets::{coverage_counts, parse_walls, FrameKey, FrameView, TileGrid, TileMap};
+use worldbench_widgets::{coverage_counts, parse_walls, FrameView, TileGrid};
 
 use self::compare::{Compare, Linked};
 use self::job::{Opened, Task};
 use self::playground::Playground;
+pub use self::state::{HGraphState, SavedCamera, SavedPanZoom};
 use super::{Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::run_context::{graph_data, map_size};
-
-/// Frames shown in the strip behind a clicked node.
-const STRIP_FRAMES: usize = 8;
-
-/// The panel's persisted state.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct HGraphState {
-    /// The checkpoint shown (reopened from its cache on start).
-    pub checkpoint: Option<PathBuf>,
-    /// Principal axes on screen x and y (0 = PC1).
-    pub axes: [usize; 2],
-    /// The principal axis of the 3D view's depth (z).
-    pub z_axis: usize,
-    /// Whether the view shows three axes with the orbit camera.
-    pub three_d: bool,
-}
-
-impl Default for HGraphState {
-    /// PC1, PC2 (and PC3 in 3D), in 2D.
-    fn default() -> Self {
-        Self {
-            checkpoint: None,
-            axes: [0, 1],
-            z_axis: 2,
-            three_d: false,
-        }
-    }
-}
-
-impl HGraphState {
-    /// The principal axes on x, y and z.
-    pub fn axes3(&self) -> [usize; 3] {
-        [self.axes[0], self.axes[1], self.z_axis]
-    }
-}
 
 /// The H-graph panel.
 pub struct HGraphPanel {
@@ -85,6 +50,10 @@ pub struct HGraphPanel {
     fit_both: bool,
     /// The transform, camera and mode both compared views had after the last frame.
     linked: Option<Linked>,
+    /// The state saved last session, applied once its checkpoint is open (view, compare, tiles).
+    restore: Option<HGraphState>,
+    /// Keep the restored pan/zoom when the restored compared checkpoint opens (no refit).
+    keep_view_on_compare: bool,
     ctx: Option<egui::Context>,
 }
 
@@ -109,10 +78,13 @@ impl HGraphPanel {
             compare: None,
             fit_both: false,
             linked: None,
+            restore: None,
+            keep_view_on_compare: false,
             ctx: None,
         };
         if let Some(ck) = panel.state.checkpoint.clone() {
             if ck.is_file() {
+                panel.restore = Some(panel.state.clone());
                 panel.open(ck, false);
             }
         }
@@ -132,6 +104,13 @@ impl HGraphPanel {
     pub fn open(&mut self, checkpoint: PathBuf, recompute: bool) {
         if let Some(t) = &self.task {
             t.cancel();
+        }
+        if self
+            .restore
+            .as_ref()
+            .is_some_and(|r| r.checkpoint.as_ref() != Some(&checkpoint))
+        {
+            self.restore = None;
         }
         self.state.checkpoint = Some(checkpoint.clone());
         self.error = None;
@@ -193,11 +172,18 @@ impl HGraphPanel {
                     .tiles
                     .as_deref()
                     .map(|t| coverage_counts(t, self.walls.rows, self.walls.cols).0);
+                let restore = self
+                    .restore
+                    .take()
+                    .filter(|r| r.checkpoint.as_ref() == Some(&o.checkpoint));
                 self.opened = Some(o);
                 self.coverage = None;
                 self.map_tile = None;
                 self.play = Playground::default();
                 self.rebuild_view();
+                if let Some(r) = restore {
+                    self.apply_restore(r);
+                }
             }
             Err(e) => {
                 self.error = Some(format!(
@@ -209,6 +195,36 @@ impl HGraphPanel {
                 ));
             }
         }
+    }
+
+    /// Last session's pan/zoom or camera, playground tiles and compared checkpoint (when it is
+    /// still there and comparable).
+    fn apply_restore(&mut self, r: HGraphState) {
+        r.restore_view(&mut self.view);
+        let tile = |t: Option<[i16; 2]>| t.map(|[row, col]| Tile::new(row, col));
+        self.play.start = tile(r.start);
+        self.play.goal = tile(r.goal);
+        let comparable = |c: &PathBuf| {
+            self.opened
+                .as_ref()
+                .is_some_and(|o| o.comparable.contains(c))
+        };
+        if let Some(c) = r.compare.filter(|c| comparable(c)) {
+            self.open_compare(c);
+            self.keep_view_on_compare = true;
+        }
+    }
+
+    /// Keeps what a restart restores in `state` (not while last session's state is still to be
+    /// applied).
+    fn keep_state(&mut self) {
+        if self.restore.is_some() {
+            return;
+        }
+        self.state.keep_view(&self.view);
+        self.state.compare = self.compare.as_ref().map(|c| c.checkpoint.clone());
+        self.state.start = self.play.start.map(|t| [t.row, t.col]);
+        self.state.goal = self.play.goal.map(|t| [t.row, t.col]);
     }
 
     fn rebuild_view(&mut self) {
@@ -371,7 +387,6 @@ impl HGraphPanel {
                 self.selection_tiles(nodes);
             }
             let compare_hovered = self.compare_view_ui(ui, &resp, size);
-            self.state.three_d = self.view.three_d;
             ui.vertical(|ui| {
                 ui.set_width(side);
                 egui::ScrollArea::vertical()
@@ -390,6 +405,7 @@ impl HGraphPanel {
                     });
             });
         });
+        self.keep_state();
     }
 
     fn axes_ui(&mut self, ui: &mut Ui) {
@@ -427,176 +443,10 @@ impl HGraphPanel {
             self.view.set_color_mode(keep);
         }
     }
-
-    fn selection_tiles(&mut self, nodes: &[u32]) {
-        let Some(o) = &self.opened else { return };
-        let Some(tiles) = &o.data.tiles else { return };
-        let mut chosen = vec![false; o.cache.num_nodes()];
-        for &n in nodes {
-            chosen[n as usize] = true;
-        }
-        let picked: Vec<[i16; 2]> = o
-            .cache
-            .node_of_frame
-            .iter()
-            .zip(tiles)
-            .filter(|(n, _)| chosen[**n as usize])
-            .map(|(_, t)| *t)
-            .collect();
-        self.coverage = Some(coverage_counts(&picked, self.walls.rows, self.walls.cols).0);
-    }
-
-    fn info_ui(&mut self, ui: &mut Ui, hovered: Option<u32>) {
-        match hovered.or(self.view.selected) {
-            Some(n) => {
-                ui.label(self.view.describe(n));
-            }
-            None => {
-                ui.weak(if self.view.three_d {
-                    "Hover a node; click to see its frames. Drag orbits, right-drag pans, scroll \
-                     zooms, F fits. Shift-drag selects a box, alt-drag a lasso."
-                } else {
-                    "Hover a node; click to see its frames. Shift-drag selects a box, alt-drag a lasso."
-                });
-            }
-        }
-        let Some(node) = self.view.selected else {
-            return;
-        };
-        let Some(o) = &self.opened else { return };
-        let frames: Vec<usize> = o
-            .cache
-            .node_of_frame
-            .iter()
-            .enumerate()
-            .filter(|(_, &n)| n == node)
-            .map(|(i, _)| i)
-            .take(STRIP_FRAMES)
-            .collect();
-        ui.label(format!("Frames behind node {node}:"));
-        let data = Arc::clone(&o.data);
-        let dataset_key = o.checkpoint.display().to_string();
-        egui::ScrollArea::horizontal()
-            .id_salt("hgraph_strip")
-            .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    for &i in &frames {
-                        let key = FrameKey {
-                            dataset: dataset_key.clone(),
-                            index: i,
-                        };
-                        self.frame_view
-                            .ui(ui, &key, data.width, data.height, data.frame(i), 1.0);
-                    }
-                });
-            });
-        ui.label("Out-edges by action:");
-        egui::Grid::new("hgraph_out_edges")
-            .striped(true)
-            .show(ui, |ui| {
-                for e in self.view.data().out_edges(node).iter().take(24) {
-                    let name = data.action_names.get(e.action as usize).map_or_else(
-                        || {
-                            ACTION_NAMES
-                                .get(e.action as usize)
-                                .copied()
-                                .unwrap_or("?")
-                                .to_string()
-                        },
-                        Clone::clone,
-                    );
-                    ui.label(name);
-                    ui.label(format!("to node {}", e.to));
-                    ui.label(format!("×{}", e.count));
-                    ui.end_row();
-                }
-            });
-    }
-
-    fn map_ui(&mut self, ui: &mut Ui) {
-        let executed = self.executed_tiles();
-        let markers = self.markers();
-        let mut map = TileMap::new(&self.walls);
-        if self.coverage.is_some() {
-            ui.weak("Tiles of the selected nodes' frames:");
-            map.coverage = self.coverage.as_ref();
-        } else if self.visits.is_some() {
-            ui.weak("Frames per tile (whole dataset); click a tile to plan from or to it:");
-            map.coverage = self.visits.as_ref();
-        }
-        map.path = &executed;
-        map.current = self.map_tile;
-        let tile_size = (ui.available_width() / self.walls.cols.max(1) as f32).clamp(8.0, 18.0);
-        map.tile_size = tile_size;
-        let r = map.ui(ui);
-        markers.paint(ui, &self.walls, tile_size, &r);
-        if let Some(t) = r.clicked {
-            self.map_tile = Some(t);
-            self.highlight_tile(t);
-            self.pick_tile(Tile::new(t[0], t[1]));
-        }
-        let compared = self.compare.as_ref().map(|c| &c.view);
-        let any = |v: &HGraphView| {
-            !v.selection.is_empty() || v.selected.is_some() || !v.highlighted.is_empty()
-        };
-        let selected = self.coverage.is_some() || any(&self.view) || compared.is_some_and(any);
-        if selected
-            && ui
-                .small_button("Clear selection")
-                .on_hover_text("Clear the selection and the rings in both views")
-                .clicked()
-        {
-            self.clear_selection();
-        }
-    }
-
-    /// Rings the nodes of every frame on `tile`.
-    pub fn highlight_tile(&mut self, tile: [i16; 2]) {
-        let Some(o) = &self.opened else { return };
-        let Some(tiles) = &o.data.tiles else { return };
-        let mut nodes: Vec<u32> = o
-            .cache
-            .node_of_frame
-            .iter()
-            .zip(tiles)
-            .filter(|(_, t)| **t == tile)
-            .map(|(n, _)| *n)
-            .collect();
-        nodes.sort_unstable();
-        nodes.dedup();
-        self.view.highlighted = nodes;
-    }
 }
 
 /// The walls shown for a dataset without a map: all floor, the world's map size.
 fn no_map_walls() -> TileGrid<bool> {
     let [rows, cols] = map_size(None);
     TileGrid::new(rows, cols)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn state_defaults_to_the_first_principal_axes_and_reads_old_files() {
-        let d = HGraphState::default();
-        assert_eq!(d.axes3(), [0, 1, 2]);
-        assert!(!d.three_d);
-        // A state saved before the 3D view (no z axis, no mode) keeps its axes and gets PC3.
-        let old: HGraphState = serde_json::from_str(r#"{"checkpoint":null,"axes":[1,3]}"#).unwrap();
-        assert_eq!(old.axes3(), [1, 3, 2]);
-        assert!(!old.three_d);
-        let back: HGraphState = serde_json::from_str(
-            &serde_json::to_string(&HGraphState {
-                three_d: true,
-                z_axis: 4,
-                ..d
-            })
-            .unwrap(),
-        )
-        .unwrap();
-        assert_eq!((back.three_d, back.z_axis), (true, 4));
-    }
 }
