@@ -131,6 +131,11 @@ fn write_seeds(dir: &Path, native: &Path, traj: &Path) {
         "finished": null, "status": "running", "error": null, "pid": 1
     });
     put("run_json", "run", run.to_string().as_bytes());
+    put(
+        "resumes_jsonl",
+        "resumes",
+        b"{\"at\":\"2026-01-01T10:00:00+00:00\",\"from_step\":400,\"after\":\"cancelled\"}\n",
+    );
     let gate = serde_json::to_vec_pretty(&worldbench_storage::Gate::template()).expect("gate");
     put("gate_json", "gate", &gate);
     put(
