@@ -11,7 +11,7 @@ const PATH: Color32 = Color32::from_rgb(80, 220, 255);
 const CURRENT: Color32 = Color32::from_rgb(255, 60, 60);
 const GRID: Color32 = Color32::from_rgb(44, 44, 52);
 const START: Color32 = Color32::from_rgb(80, 200, 120);
-const GOAL: Color32 = Color32::from_rgb(255, 200, 40);
+const GOAL: Color32 = Color32::from_rgb(245, 245, 245);
 const AGENT: Color32 = Color32::from_rgb(255, 90, 200);
 
 /// The tile map of one dataset, built from plain data each frame.
@@ -143,8 +143,8 @@ impl<'a> TileMap<'a> {
     }
 }
 
-/// Planning markers over a drawn map: the start tile (a green ring with "S"), the goal (a yellow
-/// ring with "G") and the agent (a disc, drawn over both).
+/// Planning markers over a drawn map: the start tile (a green ring with "S"), the goal (a white
+/// ring with "G"), each on a darkened tile, and the agent (a pink disc, drawn over both).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TileMarkers {
     pub start: Option<[i16; 2]>,
@@ -166,6 +166,8 @@ impl TileMarkers {
         for (tile, letter, color) in [(self.start, "S", START), (self.goal, "G", GOAL)] {
             if let Some(t) = tile.filter(inside) {
                 let cell = map.tile_rect(rect, t);
+                // A dark tile under the letter, so it reads on any heatmap colour.
+                painter.rect_filled(cell, 0.0, Color32::from_black_alpha(190));
                 painter.rect_stroke(cell, 0.0, Stroke::new(2.0, color), StrokeKind::Inside);
                 painter.text(
                     cell.center(),

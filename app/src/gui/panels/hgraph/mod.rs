@@ -311,9 +311,11 @@ impl HGraphPanel {
             }
             if let Some(o) = &self.opened {
                 ui.weak(format!(
-                    "{} nodes · {} edges · radius {:.3} · {}",
+                    "{} node{} · {} edge{} · radius {:.3} · {}",
                     o.cache.num_nodes(),
+                    if o.cache.num_nodes() == 1 { "" } else { "s" },
                     o.cache.edge_from.len(),
+                    if o.cache.edge_from.len() == 1 { "" } else { "s" },
                     o.cache.merge_radius,
                     if o.from_cache { "from cache" } else { "computed" }
                 ));
