@@ -31,7 +31,7 @@ pub const SHORTCUTS: [(&str, &str); 5] = [
     ("Esc", "Close this help"),
     (
         "Left/Right, Home/End, Space",
-        "Datasets: move through frames, play/pause",
+        "Datasets: one frame back/on, the trajectory's first/last frame, play/pause",
     ),
 ];
 
