@@ -13,6 +13,9 @@ use crate::gui::criteria::FAIL;
 use crate::gui::file_dialog::{DialogPoll, PickDialog};
 use crate::gui::panels::{short_name, PanelContext};
 
+/// The width notes under the form's fields wrap at (that of the text fields).
+const NOTE_WIDTH: f32 = 240.0;
+
 /// The most characters of a gate's file name the form shows (the middle gives way to "…").
 const GATE_NAME_CHARS: usize = 28;
 
@@ -106,11 +109,16 @@ impl TrainPanel {
             .on_hover_text("Steps at which to write a checkpoint, comma separated; empty: the preset's schedule");
             ui.end_row();
             ui.label("");
-            match (form.checkpoint_list(), form.schedule_text()) {
-                (Err(why), _) => ui.colored_label(FAIL, why),
-                (Ok(_), Some(text)) => ui.weak(text),
-                (Ok(_), None) => ui.label(""),
-            };
+            // Wrapped at the text field's width, so that the form keeps its column.
+            ui.scope(|ui| {
+                ui.set_max_width(NOTE_WIDTH);
+                let note = match (form.checkpoint_list(), form.schedule_text()) {
+                    (Err(why), _) => egui::RichText::new(why).color(FAIL),
+                    (Ok(_), Some(text)) => egui::RichText::new(text).weak(),
+                    (Ok(_), None) => egui::RichText::new(""),
+                };
+                ui.add(egui::Label::new(note).wrap());
+            });
             ui.end_row();
 
             let label = ui.label("Seed");
@@ -195,7 +203,10 @@ impl TrainPanel {
             ui.end_row();
             if let Some(note) = form.plan_eval_note() {
                 ui.label("");
-                ui.add(egui::Label::new(egui::RichText::new(note).weak()).wrap());
+                ui.scope(|ui| {
+                    ui.set_max_width(NOTE_WIDTH);
+                    ui.add(egui::Label::new(egui::RichText::new(note).weak()).wrap());
+                });
                 ui.end_row();
             }
         });
