@@ -21,7 +21,7 @@ pub fn runtime_dir_to_set(
     xdg_runtime_dir: Option<&std::ffi::OsStr>,
     wayland_display: Option<&std::ffi::OsStr>,
 ) -> Option<PathBuf> {
-    let unset = xdg_runtime_dir.is_none_or(|v| v.is_empty());
+    let unset = xdg_runtime_dir.is_none_or(std::ffi::OsStr::is_empty);
     let wayland = wayland_display.is_some_and(|v| !v.is_empty());
     (unset && !wayland)
         .then(|| std::env::temp_dir().join(format!("worldbench-runtime-{}", current_uid())))
@@ -53,12 +53,18 @@ pub fn quiet_wayland_probe() {
                 }
             });
         // Only a folder of ours that nobody else can write to.
-        let private = std::fs::symlink_metadata(&dir)
-            .is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o077 == 0 && is_ours(&m));
+        let private = std::fs::symlink_metadata(&dir).is_ok_and(|m| {
+            m.is_dir() && no_group_or_other_bits(m.permissions().mode()) && is_ours(&m)
+        });
         if made.is_ok() && private {
             std::env::set_var("XDG_RUNTIME_DIR", &dir);
         }
     }
+}
+
+/// Whether a mode gives group and others no permission (its low 6 bits are 0).
+fn no_group_or_other_bits(mode: u32) -> bool {
+    mode.trailing_zeros() >= 6
 }
 
 #[cfg(unix)]

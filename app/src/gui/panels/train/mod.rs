@@ -111,8 +111,8 @@ impl TrainForm {
             .copied()
             .filter(|&s| (1..=cfg.steps).contains(&s))
             .collect();
-        if cfg.checkpoint_every > 0 {
-            set.extend((1..=cfg.steps / cfg.checkpoint_every).map(|i| i * cfg.checkpoint_every));
+        if let Some(n) = cfg.steps.checked_div(cfg.checkpoint_every) {
+            set.extend((1..=n).map(|i| i * cfg.checkpoint_every));
         }
         set.insert(cfg.steps);
         let steps: Vec<u64> = set.into_iter().collect();
