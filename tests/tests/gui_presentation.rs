@@ -266,3 +266,43 @@ fn a_dataset_folder_can_be_opened_by_typing_its_path() {
     harness.run_ok();
     harness.get_by_label("/no/such/folder is not a folder");
 }
+
+#[test]
+fn the_trajectory_list_fills_the_panel_and_follows_the_current_trajectory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    worldbench_tests::gen_dataset(ws, "many", &["--episodes", "60", "--steps", "3"]);
+    let mut harness = app(ws, State::default());
+    harness.get_by_label("many").click();
+    harness.step();
+    assert!(harness
+        .state_mut()
+        .datasets_mut()
+        .wait_for_load(std::time::Duration::from_secs(30)));
+    harness.run_ok();
+    let rows = harness.query_all_by_label_contains(" frames").count();
+    assert!(rows > 9, "the list shows {rows} rows and then empty space");
+
+    // Jump to the last frame (in trajectory 59): the list scrolls to it.
+    let last = harness
+        .state_mut()
+        .datasets_mut()
+        .loaded_frames()
+        .expect("loaded");
+    harness
+        .get_by_role_and_label(Role::Slider, "Frame")
+        .set_value_accesskit(last as f64 - 1.0);
+    harness.run_ok();
+    let row = harness.get_by_label_contains("Trajectory 59:").rect();
+    let header = harness.get_by_label("Trajectories").rect();
+    assert!(
+        row.min.y > header.max.y && row.max.y <= 784.0,
+        "row at {row:?}, below the list's header at {header:?} and in the window"
+    );
+    // Clicking a trajectory in the list shows it and the list does not jump away.
+    harness.get_by_label_contains("Trajectory 57:").click();
+    harness.run_ok();
+    let frame = harness.state_mut().datasets_mut().frame();
+    assert_eq!(frame, 57 * (last / 60), "the first frame of trajectory 57");
+    harness.get_by_label_contains("Trajectory 59:");
+}

@@ -477,43 +477,40 @@ impl DatasetsPanel {
         // Trajectory list and action histogram.
         ui.columns(2, |cols| {
             cols[0].label(RichText::new("Trajectories").strong());
-            let row_h = cols[0].text_style_height(&egui::TextStyle::Button);
+            // A selectable row's real height (text plus its padding), so that show_rows places and
+            // scrolls to the rows where they are drawn (the last row included).
+            let row_h = (cols[0].text_style_height(&egui::TextStyle::Button)
+                + 2.0 * cols[0].spacing().button_padding.y)
+                .max(cols[0].spacing().interact_size.y);
             let mut jump = None;
             // The list fills the panel's height; it scrolls to the current trajectory when that
             // changes (scrubbing, playing, keys), and leaves the scrolling to the user otherwise.
             let follow = episode.is_some() && episode != self.followed_episode;
             self.followed_episode = episode;
-            let list_height = cols[0].available_height().max(200.0);
-            egui::ScrollArea::vertical()
+            // To the bottom of what is visible (the details scroll: their available height is not).
+            let list_height = (cols[0].clip_rect().bottom() - cols[0].cursor().top() - 8.0)
+                .min(cols[0].available_height())
+                .max(200.0);
+            let mut list = egui::ScrollArea::vertical()
                 .id_salt("datasets_trajectories")
                 .max_height(list_height)
-                .auto_shrink([false, false])
-                .show_rows(&mut cols[0], row_h, stats.episodes.len(), |ui, rows| {
-                    if follow {
-                        if let Some(k) = episode.filter(|k| !rows.contains(k)) {
-                            // Outside the rows drawn: scroll to its row's offset.
-                            let spacing = ui.spacing().item_spacing.y;
-                            let y = ui.max_rect().top()
-                                + (k as f32 - rows.start as f32) * (row_h + spacing);
-                            let rect = egui::Rect::from_min_size(
-                                egui::pos2(ui.max_rect().left(), y),
-                                egui::vec2(1.0, row_h),
-                            );
-                            ui.scroll_to_rect(rect, Some(egui::Align::Center));
-                        }
+                .auto_shrink([false, false]);
+            if let Some(k) = episode.filter(|_| follow) {
+                // The current trajectory's row in the middle of the list (only this list scrolls).
+                let pitch = row_h + cols[0].spacing().item_spacing.y;
+                list = list.vertical_scroll_offset(
+                    (k as f32 * pitch - (list_height - row_h) / 2.0).max(0.0),
+                );
+            }
+            list.show_rows(&mut cols[0], row_h, stats.episodes.len(), |ui, rows| {
+                for k in rows {
+                    let r = &stats.episodes[k];
+                    let text = format!("Trajectory {k}: {} frames", r.len());
+                    if ui.selectable_label(episode == Some(k), text).clicked() {
+                        jump = Some(r.start);
                     }
-                    for k in rows {
-                        let r = &stats.episodes[k];
-                        let text = format!("Trajectory {k}: {} frames", r.len());
-                        let resp = ui.selectable_label(episode == Some(k), text);
-                        if follow && episode == Some(k) {
-                            resp.scroll_to_me(Some(egui::Align::Center));
-                        }
-                        if resp.clicked() {
-                            jump = Some(r.start);
-                        }
-                    }
-                });
+                }
+            });
             if let Some(f) = jump {
                 self.state.frame = f;
             }
