@@ -306,3 +306,25 @@ fn the_trajectory_list_fills_the_panel_and_follows_the_current_trajectory() {
     assert_eq!(frame, 57 * (last / 60), "the first frame of trajectory 57");
     harness.get_by_label_contains("Trajectory 59:");
 }
+
+#[test]
+fn the_worklog_status_wraps_inside_the_window() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let state = State {
+        panel: PanelId::Worklog,
+        ..State::default()
+    };
+    let mut harness = app(tmp.path(), state);
+    let long = format!(
+        "Exported {}",
+        ["a-long-folder-name"; 12].join("/") + "/post.md with every plot and table"
+    );
+    harness
+        .state_mut()
+        .worklog_panel_mut()
+        .status
+        .clone_from(&long);
+    harness.run_ok();
+    let rect = harness.get_by_label(&long).rect();
+    assert!(rect.max.x <= WIDTH, "the status line ends at {rect:?}");
+}

@@ -104,3 +104,29 @@ impl PickDialog {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dialog_that_closes_at_once_without_a_path_is_reported_with_why() {
+        let ctx = egui::Context::default();
+        let mut quick = PickDialog::spawn(ctx, async { None });
+        let polled = loop {
+            match quick.poll() {
+                DialogPoll::Open => std::thread::sleep(Duration::from_millis(5)),
+                other => break other,
+            }
+        };
+        match polled {
+            DialogPoll::Failed(why) => assert!(
+                why.starts_with("No file dialog could be shown")
+                    && why.contains("xdg-desktop-portal")
+                    && why.ends_with("Type the path instead."),
+                "{why}"
+            ),
+            _ => panic!("a dialog that never opened must not read as cancelled"),
+        }
+    }
+}
