@@ -162,6 +162,20 @@ fn the_planning_tables_fit_the_window_with_the_verdict_first() {
     };
     let mut harness = app(tmp.path(), state);
     harness.get_by_label("wider predictor");
+    // The same step count as the Checkpoints header (`last`'s, read in the background).
+    let mut shown = false;
+    for _ in 0..200 {
+        harness.step();
+        if harness.query_by_label("· 1214 / 2000 steps").is_some() {
+            shown = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        shown,
+        "the Train panel counts the steps as Checkpoints does"
+    );
     harness.get_by_label("Resume run").click();
     harness.run_ok();
     let resumed = harness

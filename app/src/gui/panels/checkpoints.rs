@@ -117,15 +117,7 @@ impl Panel for CheckpointsPanel {
             .rev()
             .find(|j| j.run_dir.as_deref() == Some(dir.as_path()) && j.state.is_active());
 
-        let last_step = run
-            .checkpoints
-            .iter()
-            .find(|c| c.step.is_none())
-            .and_then(|c| {
-                self.last_steps
-                    .get(&c.path, cx.runs.generation(), ui.ctx())
-                    .cloned()
-            });
+        let last_step = self.last_steps.of_run(run, cx.runs.generation(), ui.ctx());
         ui.horizontal(|ui| {
             ui.label("Status:");
             ui.label(
@@ -185,7 +177,7 @@ impl CheckpointsPanel {
     }
 }
 
-/// The steps a run has done, as the header shows them: the step `last` holds when that is further
+/// The steps a run has done, as every panel shows them: the step `last` holds when that is further
 /// than train.csv's last logged row (a cancelled run writes `last` between logged steps).
 pub fn shown_steps(run: &RunRecord, last_step: Option<&StepOrError>) -> u64 {
     match last_step {

@@ -14,7 +14,7 @@ mod compare;
 
 pub use compare::differing_config;
 
-use super::checkpoints::resume_button;
+use super::checkpoints::{resume_button, shown_steps, LastSteps};
 use super::{format_duration, Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::criteria::{FAIL, PASS};
@@ -176,11 +176,16 @@ pub fn matches_filter(run: &RunRecord, filter: &str) -> bool {
 
 pub struct RunsPanel {
     pub state: RunsState,
+    /// Steps held by the runs' `last` files (the Steps column shows them when further).
+    last_steps: LastSteps,
 }
 
 impl RunsPanel {
     pub fn new(state: RunsState) -> Self {
-        Self { state }
+        Self {
+            state,
+            last_steps: LastSteps::default(),
+        }
     }
 }
 
@@ -336,10 +341,12 @@ impl RunsPanel {
                         }
                     });
                     let total = run.total_steps();
+                    let last = self.last_steps.of_run(run, cx.runs.generation(), ui.ctx());
+                    let done = shown_steps(run, last.as_ref());
                     ui.label(if total > 0 {
-                        format!("{} / {total}", run.steps_done())
+                        format!("{done} / {total}")
                     } else {
-                        run.steps_done().to_string()
+                        done.to_string()
                     });
                     ui.label(run.last_loss().map_or_else(|| "–".into(), format_value));
                     ui.label(

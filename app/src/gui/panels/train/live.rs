@@ -94,10 +94,12 @@ pub(super) fn job_ui(
     }
 }
 
-/// The last run shown, from disk (after a restart): status, Resume, curves and metrics.
+/// The last run shown, from disk (after a restart): status, steps (`steps_done`, as the
+/// Checkpoints header counts them), Resume, curves and metrics.
 pub(super) fn record_ui(
     ui: &mut egui::Ui,
     run: &RunRecord,
+    steps_done: u64,
     plot: &mut PlotSettings,
     cx: &PanelContext<'_>,
     commands: &mut Vec<AppCommand>,
@@ -109,11 +111,7 @@ pub(super) fn record_ui(
         ui.label("Status:");
         let status = run.manifest.status;
         ui.label(egui::RichText::new(status_text(status)).color(status_color(status)));
-        ui.label(format!(
-            "· {} / {} steps",
-            run.steps_done(),
-            run.total_steps()
-        ));
+        ui.label(format!("· {steps_done} / {} steps", run.total_steps()));
     });
     ui.horizontal(|ui| {
         if run.manifest.status != RunStatus::Running {

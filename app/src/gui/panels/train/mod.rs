@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use worldbench_model::config::TrainConfig;
 use worldbench_storage::RunKind;
 
+use super::checkpoints::{shown_steps, LastSteps};
 use super::{Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::file_dialog::PickDialog;
@@ -224,6 +225,8 @@ pub struct TrainPanel {
     pub state: TrainState,
     /// The gate file picker, while it is open.
     gate_dialog: Option<PickDialog>,
+    /// The step the shown run's `last` holds (its header shows it when further than train.csv).
+    last_steps: LastSteps,
 }
 
 impl TrainPanel {
@@ -231,6 +234,7 @@ impl TrainPanel {
         Self {
             state,
             gate_dialog: None,
+            last_steps: LastSteps::default(),
         }
     }
 
@@ -310,7 +314,11 @@ impl TrainPanel {
             return;
         }
         match self.state.last_run.as_deref().and_then(|d| cx.runs.get(d)) {
-            Some(run) => live::record_ui(ui, run, &mut self.state.plot, cx, commands),
+            Some(run) => {
+                let last = self.last_steps.of_run(run, cx.runs.generation(), ui.ctx());
+                let done = shown_steps(run, last.as_ref());
+                live::record_ui(ui, run, done, &mut self.state.plot, cx, commands);
+            }
             None if self.state.last_run.is_some() && cx.runs.is_loading() => {
                 ui.spinner();
             }
