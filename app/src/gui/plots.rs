@@ -201,10 +201,14 @@ fn with_bounds<'a, 'p>(
     plot
 }
 
-/// Grid marks of a log10 axis: decades (labelled), 2 and 5 (labelled when there is room) and the
-/// other digits (lines only); over many decades, decades only.
+/// Grid marks of a log10 axis: decades, 2 and 5 (labelled when there is room) and the other digits
+/// (lines only); over many decades, decades only. A decade's mark has the step size of the
+/// coarsest stride (1, 2, 10, 20 or 100 decades) it is a multiple of, so that however
+/// many decades the axis spans, every few decades keep a label.
 #[allow(clippy::needless_pass_by_value)] // egui_plot's grid spacer signature
 pub fn log_grid_marks(input: GridInput) -> Vec<GridMark> {
+    // Nested (each divides the next), so two labelled decades are never closer than the stride.
+    const STRIDES: [i32; 5] = [100, 20, 10, 2, 1];
     let (lo, hi) = input.bounds;
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
         return Vec::new();
@@ -217,7 +221,12 @@ pub fn log_grid_marks(input: GridInput) -> Vec<GridMark> {
         for d in 1..=9u32 {
             let value = f64::from(k) + f64::from(d).log10();
             let step_size = match d {
-                1 => 1.0,
+                1 => f64::from(
+                    STRIDES
+                        .into_iter()
+                        .find(|s| k.rem_euclid(*s) == 0)
+                        .unwrap_or(1),
+                ),
                 2 | 5 => 0.3,
                 _ => 0.04,
             };
@@ -362,11 +371,17 @@ mod tests {
         assert_eq!(labelled, ["0.1", "0.2", "0.5", "1", "2"]);
         assert_eq!(log_tick_label(5f64.log10() - 3.0), "0.005");
         assert_eq!(log_tick_label(50f64.log10()), "50");
-        // Many decades: decades only.
+        // Many decades: decades only, every second one (and every tenth) with a coarser step, so
+        // that labels stay when a decade is too short for one.
         let wide = log_grid_marks(GridInput {
-            bounds: (-6.0, 2.0),
+            bounds: (-11.0, 0.1),
             base_step_size: 0.01,
         });
-        assert!(wide.iter().all(|m| m.step_size > 0.9) && wide.len() == 9);
+        assert_eq!(wide.len(), 12);
+        let steps: Vec<f64> = wide.iter().map(|m| m.step_size).collect();
+        assert_eq!(
+            steps,
+            [1.0, 10.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 100.0]
+        );
     }
 }

@@ -227,6 +227,8 @@ pub struct TrainPanel {
     gate_dialog: Option<PickDialog>,
     /// The step the shown run's `last` holds (its header shows it when further than train.csv).
     last_steps: LastSteps,
+    /// A frame is asked for at this time (past the next autosave, after `last_run` changed).
+    frame_at: Option<std::time::Instant>,
 }
 
 impl TrainPanel {
@@ -235,6 +237,7 @@ impl TrainPanel {
             state,
             gate_dialog: None,
             last_steps: LastSteps::default(),
+            frame_at: None,
         }
     }
 
@@ -268,6 +271,13 @@ const FORM_WIDTH: f32 = 430.0;
 
 impl Panel for TrainPanel {
     fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+        if let Some(at) = self.frame_at {
+            // Asked again each frame: egui forgets a delayed repaint once another frame ran.
+            match at.checked_duration_since(std::time::Instant::now()) {
+                Some(left) => ui.ctx().request_repaint_after(left),
+                None => self.frame_at = None,
+            }
+        }
         ui.heading("Train a world model");
         ui.add_space(4.0);
         let height = ui.available_height();
@@ -309,6 +319,8 @@ impl TrainPanel {
         if let Some(job) = job {
             if job.run_dir.is_some() && self.state.last_run != job.run_dir {
                 self.state.last_run.clone_from(&job.run_dir);
+                // Written at the next autosave even if the app is idle by then.
+                self.frame_at = Some(std::time::Instant::now() + crate::gui::app::SAVE_AFTER);
             }
             live::job_ui(ui, job, &mut self.state.plot, cx, commands);
             return;
