@@ -260,7 +260,8 @@ fn cancel_stops_a_run_and_leaves_last() {
         train_job(app).is_some_and(|j| !j.checkpoints.is_empty())
     });
     // While it trains, nothing on the Train or Checkpoints panel asks for a repaint every frame
-    // (a spinner or an animated bar would): frames come with progress events, a few a second.
+    // (a spinner or an animated bar would, from egui's widget code): frames come when the app's
+    // own code asks for them (progress events, a few a second; finished background reads).
     for panel in ["Checkpoints", "Train"] {
         harness.state_mut().wait_for_runs();
         click_panel(&mut harness, panel);
@@ -271,10 +272,10 @@ fn cancel_stops_a_run_and_leaves_last() {
             train_job(harness.state()).is_some_and(|j| j.state.is_active()),
             "still training"
         );
+        let causes = harness.ctx.repaint_causes();
         assert!(
-            !harness.ctx.requested_repaint_last_pass(),
-            "{panel}: an immediate repaint was asked for: {:?}",
-            harness.ctx.repaint_causes()
+            causes.iter().all(|c| c.file.starts_with("app/src/")),
+            "{panel}: a widget asks for a repaint every frame: {causes:?}"
         );
     }
     let run = cancel_training(&mut harness);
