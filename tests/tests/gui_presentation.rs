@@ -261,6 +261,12 @@ fn a_dataset_folder_can_be_opened_by_typing_its_path() {
     let elsewhere = tempfile::tempdir().expect("tempdir");
     let data = small_dataset(elsewhere.path(), "outside", "0");
     let mut harness = app(tmp.path(), State::default());
+    // The field keeps its size: it does not widen the list, frame after frame.
+    let before = harness.get_by_label("Path").rect();
+    for _ in 0..20 {
+        harness.step();
+    }
+    assert_eq!(harness.get_by_label("Path").rect(), before);
     harness
         .get_by_label("Path")
         .set_text_value_accesskit(&data.display().to_string());

@@ -89,7 +89,9 @@ impl DatasetsPanel {
                 .add(
                     egui::TextEdit::singleline(&mut self.typed_path)
                         .hint_text("or type a folder path")
-                        .desired_width((ui.available_width() - 50.0).max(60.0)),
+                        // Room for the Open button, and no more than the list is wide (a
+                        // wider field would widen the resizable panel frame after frame).
+                        .desired_width((ui.available_width() - 70.0).clamp(60.0, 200.0)),
                 )
                 .labelled_by(label.id);
             open |= edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
