@@ -98,6 +98,20 @@ fn a_metric_constant_over_checkpoints_is_plotted_at_its_value() {
         .expect("the loss plot is shown");
     let y = loss.bounds().range_y();
     assert!(*y.start() > -2.0 && *y.end() < 1.0, "log10 range {y:?}");
+    // The legends are rows above the plots, never over the curves.
+    let frames = [*memory.transform().frame(), *loss.transform().frame()];
+    let mut legends = 0;
+    for entry in harness.query_all_by_label("— baseline") {
+        legends += 1;
+        for frame in frames {
+            assert!(
+                !frame.intersects(entry.rect()),
+                "a legend entry at {:?} lies over a plot at {frame:?}",
+                entry.rect()
+            );
+        }
+    }
+    assert_eq!(legends, 2, "a legend row above each plot");
 }
 
 #[test]
