@@ -91,6 +91,60 @@ pub fn blank(s: &str) -> bool {
     })
 }
 
+/// The Gate panel's label of each field of a gate (its JSON name → the form's words): the form
+/// and the checklist both read this one table.
+pub const FIELD_LABELS: [(&str, &str); 15] = [
+    ("failure_mode", "Failure mode"),
+    ("evidence", "Evidence of the previous run"),
+    ("justification", "Justification of the choice"),
+    ("chosen", "Chosen hypothesis"),
+    ("statement", "Statement"),
+    ("recommendation", "Recommendation"),
+    ("upside", "Upside"),
+    ("downside", "Downside"),
+    ("false_positive_risk", "False-positive risk"),
+    ("runtime_cost", "Runtime cost"),
+    ("deferred_reason", "Deferred because"),
+    ("revisit_note", "Revisit note"),
+    ("upside_rating", "Upside rating"),
+    ("risk_rating", "Risk rating"),
+    ("cost_rating", "Cost rating"),
+];
+
+/// The form's label of the field `name` ([`FIELD_LABELS`]); the name itself when it has none.
+pub fn field_label(name: &str) -> &str {
+    FIELD_LABELS
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map_or(name, |(_, label)| label)
+}
+
+/// An entry of [`Gate::missing_fields`] in the form's words: "hypotheses[1].deferred_reason" →
+/// "Hypothesis #1: Deferred because", "evidence (of the previous run)" → "Evidence of the
+/// previous run"; other text stays.
+pub fn missing_in_words(entry: &str) -> String {
+    if entry == "evidence (of the previous run)" {
+        return field_label("evidence").to_string();
+    }
+    if let Some(rest) = entry.strip_prefix("hypotheses[") {
+        if let Some((i, rest)) = rest.split_once("].") {
+            let (name, tail) = rest.split_once(' ').map_or((rest, ""), |(n, t)| (n, t));
+            let tail = if tail.is_empty() {
+                String::new()
+            } else {
+                format!(" {tail}")
+            };
+            return format!("Hypothesis #{i}: {}{tail}", field_label(name));
+        }
+    }
+    let (head, tail) = entry.split_once(' ').map_or((entry, ""), |(h, t)| (h, t));
+    match FIELD_LABELS.iter().find(|(k, _)| *k == head) {
+        Some((_, label)) if tail.is_empty() => (*label).to_string(),
+        Some((_, label)) => format!("{label} {tail}"),
+        None => entry.to_string(),
+    }
+}
+
 impl Hypothesis {
     /// Missing fields of this hypothesis, as `hypotheses[i].<field>`.
     fn missing_fields(&self, i: usize, out: &mut Vec<String>) {
@@ -581,5 +635,30 @@ mod tests {
         complete().write(&b).unwrap();
         std::fs::write(tmp.path().join("notes.txt"), "").unwrap();
         assert_eq!(list_gates(tmp.path()).len(), 2);
+    }
+
+    #[test]
+    fn missing_fields_read_in_the_forms_words() {
+        assert_eq!(
+            missing_in_words("hypotheses[1].deferred_reason"),
+            "Hypothesis #1: Deferred because"
+        );
+        assert_eq!(
+            missing_in_words("hypotheses[0].risk_rating (must be 1 to 5, have 7)"),
+            "Hypothesis #0: Risk rating (must be 1 to 5, have 7)"
+        );
+        assert_eq!(missing_in_words("failure_mode"), "Failure mode");
+        assert_eq!(
+            missing_in_words("evidence (of the previous run)"),
+            "Evidence of the previous run"
+        );
+        assert_eq!(
+            missing_in_words("chosen (index 5, but there are 3 hypotheses)"),
+            "Chosen hypothesis (index 5, but there are 3 hypotheses)"
+        );
+        assert_eq!(
+            missing_in_words("at least 3 hypotheses (have 2)"),
+            "at least 3 hypotheses (have 2)"
+        );
     }
 }

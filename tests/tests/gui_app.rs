@@ -12,24 +12,15 @@ use egui_kittest::Harness;
 use worldbench::gui::jobs::{Job, JobKind, JobState};
 use worldbench::gui::panels::train::{TrainForm, TrainState};
 use worldbench::gui::{PanelId, State, WorldbenchApp};
-use worldbench_storage::metrics::{read_csv, write_csv};
-use worldbench_storage::tensors::{write_safetensors, Dtype, TensorBlob};
-use worldbench_storage::train_config::{ModelConfig, TrainConfig};
-use worldbench_storage::{PlanningRow, RunKind, RunManifest, RunPaths, RunStatus, TrainRow};
+use worldbench_storage::metrics::read_csv;
+use worldbench_storage::{PlanningRow, RunKind, RunManifest, RunStatus, TrainRow};
 use worldbench_tests::{binary, small_dataset, smoke_train_command};
+
+mod gui_common;
+use gui_common::{app, click_panel, fixed_run, snapshot_dir};
 
 /// Frames (each waiting up to 100 ms for job output) before a test gives up on a job.
 const MAX_WAIT_FRAMES: usize = 6000;
-
-fn app(ws: &Path, state: State) -> Harness<'static, WorldbenchApp> {
-    let ws = ws.to_path_buf();
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_eframe(move |_cc| WorldbenchApp::new(ws, state, binary()).expect("app"));
-    harness.state_mut().wait_for_runs();
-    harness.run_ok();
-    harness
-}
 
 /// Steps frames until `done` holds for the app (waiting on job output between frames).
 fn drive_until(
@@ -125,11 +116,6 @@ fn cancel_training(harness: &mut Harness<'static, WorldbenchApp>) -> PathBuf {
         harness.state().errors()
     );
     job.run_dir.expect("run dir")
-}
-
-fn click_panel(harness: &mut Harness<'_, WorldbenchApp>, label: &str) {
-    harness.get_by_role_and_label(Role::Button, label).click();
-    harness.run_ok();
 }
 
 fn manifest(run: &Path) -> RunManifest {
@@ -273,9 +259,38 @@ fn cancel_stops_a_run_and_leaves_last() {
     drive_until(&mut harness, "the first checkpoint", |app| {
         train_job(app).is_some_and(|j| !j.checkpoints.is_empty())
     });
+    // While it trains, nothing on the Train or Checkpoints panel asks for a repaint every frame
+    // (a spinner or an animated bar would, from egui's widget code): frames come when the app's
+    // own code asks for them (progress events, a few a second; finished background reads).
+    for panel in ["Checkpoints", "Train"] {
+        harness.state_mut().wait_for_runs();
+        click_panel(&mut harness, panel);
+        for _ in 0..3 {
+            harness.step();
+        }
+        assert!(
+            train_job(harness.state()).is_some_and(|j| j.state.is_active()),
+            "still training"
+        );
+        let causes = harness.ctx.repaint_causes();
+        assert!(
+            causes.iter().all(|c| c.file.starts_with("app/src/")),
+            "{panel}: a widget asks for a repaint every frame: {causes:?}"
+        );
+    }
     let run = cancel_training(&mut harness);
     assert_eq!(manifest(&run).status, RunStatus::Cancelled);
     assert!(run.join("checkpoints/last.safetensors").is_file());
+    // The status in words (no raw backticks), and the run is remembered for the next start.
+    harness.get_by_label_contains("The \"last\" checkpoint was written");
+    assert_eq!(
+        harness.state().state().train.last_run.as_deref(),
+        Some(run.as_path())
+    );
+    // Resume is offered right there, too.
+    harness.state_mut().wait_for_runs();
+    harness.run_ok();
+    harness.get_by_label("Resume run");
     assert!(!run.join("checkpoints/step_003000.safetensors").exists());
 
     // The stopped run can be resumed from the Checkpoints panel.
@@ -442,100 +457,6 @@ fn a_corrupt_run_json_is_reported_by_name_without_a_panic() {
 
 // ---- snapshots -------------------------------------------------------------------------------
 
-fn planning_row(step: u64, quality: f64) -> PlanningRow {
-    PlanningRow {
-        step,
-        num_nodes_h: 40 + step / 100,
-        num_edges_h: 120 + step / 50,
-        reach_h_median: 0.3 + quality,
-        reach_h_p10: 0.1 + quality,
-        reach_h_p90: 0.6 + quality / 2.0,
-        h_local_success: 0.6 + quality,
-        test1_success: u8::from(quality > 0.2),
-        test1_steps: 14,
-        test2_success: u8::from(quality > 0.3),
-        test2_steps: 9,
-        merge_radius: 0.04,
-        eval_secs: 1.5,
-    }
-}
-
-/// A run folder with fixed times, losses, metrics and (dummy) checkpoint files.
-fn fixed_run(
-    ws: &Path,
-    name: &str,
-    title: &str,
-    status: RunStatus,
-    hidden: u64,
-    steps_done: u64,
-) -> PathBuf {
-    let run = RunPaths::new(ws.join("runs").join(name));
-    run.create_dirs().expect("mkdir");
-    let m = RunManifest {
-        title: title.into(),
-        kind: RunKind::Smoke,
-        config: TrainConfig {
-            steps: 2000,
-            lr: 0.0003,
-            model: ModelConfig {
-                hidden: hidden as usize,
-                latent_dim: 64,
-                ..ModelConfig::default()
-            },
-            ..TrainConfig::default()
-        },
-        dataset_path: "datasets/demo".into(),
-        device: "cpu".into(),
-        started: "2025-03-01T10:00:00+00:00".into(),
-        finished: Some(format!("2025-03-01T10:{:02}:30+00:00", steps_done / 100)),
-        status,
-        ..RunManifest::default()
-    };
-    m.write(&run.manifest()).expect("run.json");
-    let rows: Vec<TrainRow> = (1..=steps_done / 20)
-        .map(|i| {
-            let step = i * 20;
-            let loss = 2.0 * (-(step as f64) / (300.0 + hidden as f64)).exp() + 0.05;
-            TrainRow {
-                step,
-                wall_s: step as f64 / 20.0,
-                loss,
-                loss_pred: loss * 0.6,
-                loss_var: loss * 0.3,
-                loss_cov: loss * 0.1,
-                lr: 0.0003,
-                h_std: 0.5,
-                h_norm: 3.0,
-                steps_per_s: 20.0,
-            }
-        })
-        .collect();
-    write_csv(&run.train_csv(), &rows).expect("train.csv");
-    let ckpts: Vec<u64> = [100, 1000, 2000]
-        .into_iter()
-        .filter(|&s| s <= steps_done)
-        .collect();
-    let evals: Vec<PlanningRow> = ckpts
-        .iter()
-        .take(ckpts.len().saturating_sub(1).max(1))
-        .map(|&s| planning_row(s, s as f64 / 5000.0))
-        .collect();
-    write_csv(&run.planning_csv(), &evals).expect("planning csv");
-    for s in ckpts {
-        std::fs::write(run.checkpoint(s), vec![0u8; 2048]).expect("ckpt");
-    }
-    // `last`: only its header is read (for its step), so one small tensor and the step will do.
-    let meta = [("step".to_string(), steps_done.to_string())].into();
-    let weights = TensorBlob::new(Dtype::U8, vec![2048], vec![0u8; 2048]);
-    write_safetensors(&run.last_checkpoint(), &[("w".into(), weights)], Some(meta)).expect("last");
-    run.root
-}
-
-/// `tests/snapshots/` (accept new images with `UPDATE_SNAPSHOTS=1`).
-fn snapshot_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots")
-}
-
 #[test]
 fn snapshot_of_each_panel() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -558,8 +479,10 @@ fn snapshot_of_each_panel() {
         1200,
     );
     let mut state = State::default();
-    state.runs.selected = vec![a.clone(), b];
+    state.runs.selected = vec![a.clone(), b.clone()];
     state.checkpoints.run = Some(a);
+    // The Train panel re-opens the last run shown (here the cancelled one, with Resume).
+    state.train.last_run = Some(b);
     let ws_path = ws.to_path_buf();
     worldbench_tests::require_wgpu_adapter();
     let mut harness = Harness::builder()

@@ -113,9 +113,11 @@ fn scrubber_moves_with_keys_and_slider_and_the_tile_follows() {
     h.get_by_label(&tile_label(&ds, f));
     assert!(h.query_by_label(&tile_label(&ds, 0)).is_none());
 
+    // End: the last frame of the trajectory shown (the first of the two, frames 0 to 10), not the
+    // dataset's last (21).
     h.key_press(egui::Key::End);
     h.run();
-    assert_eq!(h.state().panel.frame(), 21);
+    assert_eq!(h.state().panel.frame(), 10);
     h.key_press(egui::Key::Home);
     h.run();
     assert_eq!(h.state().panel.frame(), 0);

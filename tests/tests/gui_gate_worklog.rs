@@ -76,10 +76,10 @@ fn an_attempt_stays_disabled_until_its_gate_is_complete() {
     // The reason names the gate and every missing field.
     harness.get_by_label_contains("The gate g.json is incomplete");
     for field in [
-        "hypotheses[0].statement",
-        "hypotheses[2].cost_rating",
-        "chosen",
-        "justification",
+        "Hypothesis #0: Statement",
+        "Hypothesis #2: Cost rating",
+        "Chosen hypothesis",
+        "Justification of the choice",
     ] {
         assert!(
             harness.query_by_label_contains(field).is_some(),
@@ -87,7 +87,7 @@ fn an_attempt_stays_disabled_until_its_gate_is_complete() {
         );
     }
     assert!(
-        harness.query_by_label_contains("failure_mode").is_none(),
+        harness.query_by_label_contains("Failure mode").is_none(),
         "the failure mode is there"
     );
 
@@ -115,8 +115,8 @@ fn the_gate_form_checks_live_saves_and_carries_over() {
         .get_by_role_and_label(Role::Button, "New gate")
         .click();
     harness.run_ok();
-    harness.get_by_label("missing: failure_mode");
-    harness.get_by_label("missing: hypotheses[2].statement");
+    harness.get_by_label("missing: Failure mode");
+    harness.get_by_label("missing: Hypothesis #2: Statement");
     harness
         .get_by_role_and_label(Role::Button, "Add hypothesis")
         .click_accesskit();
@@ -125,12 +125,12 @@ fn the_gate_form_checks_live_saves_and_carries_over() {
         harness.state_mut().gate_panel_mut().gate.hypotheses.len(),
         4
     );
-    harness.get_by_label("missing: hypotheses[3].recommendation");
+    harness.get_by_label("missing: Hypothesis #3: Recommendation");
     harness
         .get_by_label("Failure mode")
         .set_text_value_accesskit("the graph falls apart");
     harness.run_ok();
-    assert!(harness.query_by_label("missing: failure_mode").is_none());
+    assert!(harness.query_by_label("missing: Failure mode").is_none());
     assert_eq!(
         harness.state_mut().gate_panel_mut().gate.failure_mode,
         "the graph falls apart"
@@ -174,7 +174,7 @@ fn the_gate_form_checks_live_saves_and_carries_over() {
     );
     assert_eq!(g.hypotheses.len(), 3);
     assert_eq!(g.hypotheses[1].carried_from, Some(1));
-    harness.get_by_label("missing: hypotheses[0].revisit_note");
+    harness.get_by_label("missing: Hypothesis #0: Revisit note");
 }
 
 fn click(harness: &mut Harness<'_, WorldbenchApp>, label: &str) {

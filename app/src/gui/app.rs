@@ -23,6 +23,14 @@ pub const DEMO_DATASET: &str = "demo-corner-loops";
 /// While a job runs, the runs table is re-read this often.
 const LIVE_REFRESH: Duration = Duration::from_secs(2);
 
+/// How often eframe writes the persisted [`State`] (at a frame, when this long has passed since the
+/// last write); a panel that changes something worth keeping asks for a frame after it
+/// ([`SAVE_AFTER`]), so that it is kept even when the app is then killed rather than closed.
+pub const AUTO_SAVE_INTERVAL: Duration = Duration::from_secs(10);
+
+/// A frame this long after a change is past the next autosave.
+pub const SAVE_AFTER: Duration = Duration::from_secs(11);
+
 /// The shortcuts besides Ctrl+1… for the panels (those come from the panel table), as Help lists them.
 pub const SHORTCUTS: [(&str, &str); 5] = [
     ("Ctrl+Enter", "Launch the run set up in the Train panel"),
@@ -31,7 +39,7 @@ pub const SHORTCUTS: [(&str, &str); 5] = [
     ("Esc", "Close this help"),
     (
         "Left/Right, Home/End, Space",
-        "Datasets: move through frames, play/pause",
+        "Datasets: one frame back/on, the trajectory's first/last frame, play/pause",
     ),
 ];
 
@@ -485,5 +493,9 @@ impl eframe::App for WorldbenchApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.state());
+    }
+
+    fn auto_save_interval(&self) -> Duration {
+        AUTO_SAVE_INTERVAL
     }
 }

@@ -4,6 +4,7 @@ pub mod app;
 pub mod command;
 mod command_handling;
 pub mod criteria;
+pub mod desktop_env;
 pub mod file_dialog;
 pub mod jobs;
 pub mod panels;
@@ -38,6 +39,7 @@ pub fn gpu_target(rs: &eframe::egui_wgpu::RenderState) -> worldbench_widgets::hg
 }
 
 pub fn run(workspace: PathBuf) -> anyhow::Result<()> {
+    desktop_env::quiet_wayland_probe();
     let exe = std::env::current_exe()
         .map_err(|e| anyhow::anyhow!("cannot find the worldbench executable: {e}"))?;
     let mut viewport = egui::ViewportBuilder::default()

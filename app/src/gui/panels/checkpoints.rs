@@ -18,7 +18,9 @@ use super::runs::{status_color, status_text};
 use super::{short_name, Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::jobs::{pid_is_live_worldbench, JobCommand, JobSpec};
-use crate::gui::planning_table::{planning_cells, planning_headers};
+use crate::gui::planning_table::{
+    metric_cells, metric_dashes, metric_headers, verdict_cell, verdict_header, TABLE_SPACING,
+};
 use crate::gui::run_index::{CheckpointFile, RunRecord};
 
 /// The Checkpoints panel's persisted state.
@@ -115,6 +117,7 @@ impl Panel for CheckpointsPanel {
             .rev()
             .find(|j| j.run_dir.as_deref() == Some(dir.as_path()) && j.state.is_active());
 
+        let last_step = self.last_steps.of_run(run, cx.runs.generation(), ui.ctx());
         ui.horizontal(|ui| {
             ui.label("Status:");
             ui.label(
@@ -123,24 +126,14 @@ impl Panel for CheckpointsPanel {
             );
             ui.label(format!(
                 "· {} / {} steps",
-                run.steps_done(),
+                shown_steps(run, last_step.as_ref()),
                 run.total_steps()
             ));
             if let Some(job) = active_job {
-                ui.spinner();
-                ui.label(format!("{} ({:.0}%)", job.label, job.fraction() * 100.0));
-            } else if can_resume(run) {
-                let resp = ui
-                    .button("Resume run")
-                    .on_hover_text("Continue training from `last` (worldbench train --resume)");
-                if resp.clicked() {
-                    commands.push(AppCommand::Launch(JobSpec::new(
-                        format!("resume \"{}\"", run.title()),
-                        JobCommand::Resume {
-                            run: run.dir.clone(),
-                        },
-                    )));
-                }
+                // No spinner: it repaints every frame, for as long as the job runs.
+                ui.label(format!("· {} ({:.0}%)", job.label, job.fraction() * 100.0));
+            } else {
+                resume_button(ui, run, commands);
             }
         });
         if let Some(err) = &run.manifest.error {
@@ -151,15 +144,6 @@ impl Panel for CheckpointsPanel {
             ui.label("No checkpoint files yet.");
             return;
         }
-        let last_step = run
-            .checkpoints
-            .iter()
-            .find(|c| c.step.is_none())
-            .and_then(|c| {
-                self.last_steps
-                    .get(&c.path, cx.runs.generation(), ui.ctx())
-                    .cloned()
-            });
         let last = last_view(run, last_step.as_ref());
         // Not shrunk to the table: a shrunk area's floating horizontal scroll bar lies over the bottom
         // row (`last`) and takes its clicks.
@@ -169,15 +153,13 @@ impl Panel for CheckpointsPanel {
             .show(ui, |ui| {
                 egui::Grid::new("checkpoints_grid")
                     .striped(true)
-                    .spacing([14.0, 6.0])
+                    .spacing(TABLE_SPACING)
                     .show(ui, |ui| {
+                        verdict_header(ui);
                         ui.strong("checkpoint");
                         ui.strong("");
                         ui.strong("step");
-                        ui.strong("size");
-                        for h in planning_headers() {
-                            ui.strong(h);
-                        }
+                        metric_headers(ui);
                         ui.end_row();
                         for ck in &run.checkpoints {
                             checkpoint_row(ui, run, ck, &last, active_job.is_some(), cx, commands);
@@ -192,6 +174,38 @@ impl CheckpointsPanel {
     /// Blocks until the step of the shown run's `last` is read (tests call this instead of sleeping).
     pub fn wait_for_last_step(&mut self) {
         self.last_steps.wait();
+    }
+}
+
+/// The steps a run has done, as every panel shows them: the step `last` holds when that is further
+/// than train.csv's last logged row (a cancelled run writes `last` between logged steps).
+pub fn shown_steps(run: &RunRecord, last_step: Option<&StepOrError>) -> u64 {
+    match last_step {
+        Some(Ok(step)) => run.steps_done().max(*step),
+        _ => run.steps_done(),
+    }
+}
+
+/// The command that resumes a stopped run from its `last` (the same from every panel).
+pub fn resume_command(run: &RunRecord) -> AppCommand {
+    AppCommand::Launch(JobSpec::new(
+        format!("resume \"{}\"", run.title()),
+        JobCommand::Resume {
+            run: run.dir.clone(),
+        },
+    ))
+}
+
+/// "Resume run" when the run can be resumed ([`can_resume`]); pushes [`resume_command`].
+pub fn resume_button(ui: &mut egui::Ui, run: &RunRecord, commands: &mut Vec<AppCommand>) {
+    if !can_resume(run) {
+        return;
+    }
+    let resp = ui
+        .button("Resume run")
+        .on_hover_text("Continue training from `last` (worldbench train --resume)");
+    if resp.clicked() {
+        commands.push(resume_command(run));
     }
 }
 
@@ -255,12 +269,6 @@ fn evaluate_button(
     }
 }
 
-fn no_metrics(ui: &mut egui::Ui) {
-    for _ in planning_headers() {
-        ui.weak("–");
-    }
-}
-
 /// One row of the table: file, Evaluate or a note (next to the name, so it is always in view),
 /// step, size and metrics.
 fn checkpoint_row(
@@ -272,9 +280,25 @@ fn checkpoint_row(
     cx: &PanelContext<'_>,
     commands: &mut Vec<AppCommand>,
 ) {
+    let metrics = match ck.step {
+        Some(step) => run.planning_at(step),
+        None => match last {
+            LastView::Evaluated { row, .. } => Some(*row),
+            _ => None,
+        },
+    };
+    match metrics {
+        Some(row) => verdict_cell(ui, row, cx.criteria),
+        None => {
+            ui.weak("–");
+        }
+    }
     ui.horizontal(|ui| {
-        ui.label(short_name(&ck.path))
-            .on_hover_text(ck.path.display().to_string());
+        ui.label(short_name(&ck.path)).on_hover_text(format!(
+            "{} ({:.1} KiB)",
+            ck.path.display(),
+            ck.size_bytes as f64 / 1024.0
+        ));
         if ui
             .small_button("Open h-graph")
             .on_hover_text("Show this checkpoint's h-graph (H-graph panel)")
@@ -283,13 +307,6 @@ fn checkpoint_row(
             commands.push(AppCommand::OpenHGraph(ck.path.clone()));
         }
     });
-    let metrics = match ck.step {
-        Some(step) => run.planning_at(step),
-        None => match last {
-            LastView::Evaluated { row, .. } => Some(*row),
-            _ => None,
-        },
-    };
     action_cell(ui, run, ck.step, last, metrics.is_some(), busy, commands);
     let shown_step = match (ck.step, last) {
         (Some(step), _) => step.to_string(),
@@ -300,10 +317,9 @@ fn checkpoint_row(
         (None, LastView::Reading | LastView::Unknown(_)) => "rolling".into(),
     };
     ui.label(shown_step);
-    ui.label(format!("{:.1} KiB", ck.size_bytes as f64 / 1024.0));
     match metrics {
-        Some(row) => planning_cells(ui, row, cx.criteria),
-        None => no_metrics(ui),
+        Some(row) => metric_cells(ui, row, cx.criteria),
+        None => metric_dashes(ui),
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use worldbench_storage::tensors::read_safetensors_header;
 
+use crate::gui::run_index::RunRecord;
 use crate::gui::task::Task;
 
 /// The step of a checkpoint file, or why it cannot be told (the message names the file).
@@ -73,6 +74,18 @@ impl LastSteps {
             ));
         }
         entry.step.as_ref()
+    }
+
+    /// The step `run`'s `last` holds, read as [`Self::get`] does; `None` while it is read or when
+    /// the run has no `last`.
+    pub fn of_run(
+        &mut self,
+        run: &RunRecord,
+        generation: u64,
+        ctx: &egui::Context,
+    ) -> Option<StepOrError> {
+        let last = run.checkpoints.iter().find(|c| c.step.is_none())?;
+        self.get(&last.path, generation, ctx).cloned()
     }
 
     /// Blocks until every read under way is done (tests call this instead of sleeping).

@@ -5,6 +5,7 @@
 //! a dataset of a million frames opens in seconds and scrubbing never blocks the UI.
 
 mod decoder;
+mod list;
 mod loader;
 mod pending_hook;
 mod playback;
@@ -80,6 +81,12 @@ pub struct DatasetsPanel {
     /// The shown frame: decoder thread, decoded and texture caches.
     shown: ShownFrame,
     dialog: Option<PickDialog>,
+    /// Why the folder dialog did not open (shown above the path field).
+    dialog_error: Option<String>,
+    /// The folder path typed in the fallback field.
+    typed_path: String,
+    /// The trajectory the list last scrolled to (it follows the current one when that changes).
+    followed_episode: Option<usize>,
     /// Kept from the last frame so background threads can ask for a repaint.
     ctx: Option<egui::Context>,
 }
@@ -99,6 +106,9 @@ impl DatasetsPanel {
             playback: Playback::default(),
             shown: ShownFrame::new(64),
             dialog: None,
+            dialog_error: None,
+            typed_path: String::new(),
+            followed_episode: None,
             ctx: None,
         };
         if !panel.state.fps.is_finite() || panel.state.fps <= 0.0 {
@@ -276,6 +286,10 @@ impl DatasetsPanel {
                         self.open_folder(p);
                     }
                 }
+                DialogPoll::Failed(why) => {
+                    self.dialog = None;
+                    self.dialog_error = Some(why);
+                }
             }
         }
         // Play: advance by the time since the last frame.
@@ -292,11 +306,12 @@ impl DatasetsPanel {
         }
     }
 
-    /// ←/→ one frame, Home/End first/last, Space play/pause — unless a text field has the keyboard.
+    /// Left/Right one frame, Home/End the trajectory's first/last, Space play/pause — unless a text field has the keyboard.
     fn handle_keys(&mut self, ui: &Ui) {
-        let Some(len) = self.loaded.as_ref().map(|l| l.dataset.len()) else {
+        let Some(loaded) = self.loaded.as_ref() else {
             return;
         };
+        let len = loaded.dataset.len();
         if ui.ctx().egui_wants_keyboard_input() {
             return;
         }
@@ -309,77 +324,16 @@ impl DatasetsPanel {
         for (key, scrub) in keys {
             let presses = ui.input_mut(|i| i.count_and_consume_key(Modifiers::NONE, key));
             for _ in 0..presses {
-                self.state.frame = apply_key(self.state.frame, len, scrub);
+                let trajectory = loaded
+                    .stats
+                    .episode_of(self.state.frame)
+                    .map(|k| loaded.stats.episodes[k].clone());
+                self.state.frame = apply_key(self.state.frame, len, trajectory, scrub);
             }
         }
         let spaces = ui.input_mut(|i| i.count_and_consume_key(Modifiers::NONE, Key::Space));
         if spaces % 2 == 1 {
             self.playback.toggle();
-        }
-    }
-
-    fn list_ui(&mut self, ui: &mut Ui) {
-        ui.heading("Datasets");
-        ui.horizontal(|ui| {
-            let open = ui
-                .add_enabled(self.dialog.is_none(), egui::Button::new("Open folder…"))
-                .on_hover_text(
-                    "Open a dataset folder: worldbench format or traj_* trajectory folders",
-                );
-            if open.clicked() {
-                let start = self.workspace_root.join("datasets");
-                self.dialog = Some(PickDialog::folder(
-                    "Open a dataset folder",
-                    start,
-                    ui.ctx().clone(),
-                ));
-            }
-            if ui
-                .button("Refresh")
-                .on_hover_text("Rescan the workspace's datasets/ folder")
-                .clicked()
-            {
-                self.refresh();
-            }
-        });
-        ui.separator();
-        let mut clicked = None;
-        egui::ScrollArea::vertical()
-            .id_salt("datasets_list_scroll")
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                ui.label(RichText::new("Workspace").strong());
-                if self.workspace_entries.is_empty() {
-                    ui.weak("No datasets in datasets/ yet.");
-                }
-                for e in &self.workspace_entries {
-                    let selected = self.state.selected.as_ref() == Some(&e.path);
-                    if ui
-                        .selectable_label(selected, &e.name)
-                        .on_hover_text(e.path.display().to_string())
-                        .clicked()
-                    {
-                        clicked = Some(e.path.clone());
-                    }
-                }
-                if !self.state.opened.is_empty() {
-                    ui.add_space(8.0);
-                    ui.label(RichText::new("Opened folders").strong());
-                    for p in &self.state.opened {
-                        let e = entry(p);
-                        let selected = self.state.selected.as_ref() == Some(&e.path);
-                        if ui
-                            .selectable_label(selected, &e.name)
-                            .on_hover_text(e.path.display().to_string())
-                            .clicked()
-                        {
-                            clicked = Some(e.path);
-                        }
-                    }
-                }
-            });
-        if let Some(p) = clicked {
-            self.select(p);
         }
     }
 
@@ -484,7 +438,7 @@ impl DatasetsPanel {
             }
             ui.spacing_mut().slider_width = (ui.available_width() - 140.0).max(120.0);
             ui.add(egui::Slider::new(&mut self.state.frame, 0..=len - 1).text("Frame"))
-                .on_hover_text("←/→ one frame, Home/End first/last");
+                .on_hover_text(SCRUB_KEYS_HELP);
         });
         ui.horizontal(|ui| {
             ui.add(egui::Slider::new(&mut self.state.fps, 1.0..=60.0).text("fps"));
@@ -523,21 +477,40 @@ impl DatasetsPanel {
         // Trajectory list and action histogram.
         ui.columns(2, |cols| {
             cols[0].label(RichText::new("Trajectories").strong());
-            let row_h = cols[0].text_style_height(&egui::TextStyle::Button);
+            // A selectable row's real height (text plus its padding), so that show_rows places and
+            // scrolls to the rows where they are drawn (the last row included).
+            let row_h = (cols[0].text_style_height(&egui::TextStyle::Button)
+                + 2.0 * cols[0].spacing().button_padding.y)
+                .max(cols[0].spacing().interact_size.y);
             let mut jump = None;
-            egui::ScrollArea::vertical()
+            // The list fills the panel's height; it scrolls to the current trajectory when that
+            // changes (scrubbing, playing, keys), and leaves the scrolling to the user otherwise.
+            let follow = episode.is_some() && episode != self.followed_episode;
+            self.followed_episode = episode;
+            // To the bottom of what is visible (the details scroll: their available height is not).
+            let list_height = (cols[0].clip_rect().bottom() - cols[0].cursor().top() - 8.0)
+                .min(cols[0].available_height())
+                .max(200.0);
+            let mut list = egui::ScrollArea::vertical()
                 .id_salt("datasets_trajectories")
-                .max_height(200.0)
-                .auto_shrink([false, true])
-                .show_rows(&mut cols[0], row_h, stats.episodes.len(), |ui, rows| {
-                    for k in rows {
-                        let r = &stats.episodes[k];
-                        let text = format!("Trajectory {k}: {} frames", r.len());
-                        if ui.selectable_label(episode == Some(k), text).clicked() {
-                            jump = Some(r.start);
-                        }
+                .max_height(list_height)
+                .auto_shrink([false, false]);
+            if let Some(k) = episode.filter(|_| follow) {
+                // The current trajectory's row in the middle of the list (only this list scrolls).
+                let pitch = row_h + cols[0].spacing().item_spacing.y;
+                list = list.vertical_scroll_offset(
+                    (k as f32 * pitch - (list_height - row_h) / 2.0).max(0.0),
+                );
+            }
+            list.show_rows(&mut cols[0], row_h, stats.episodes.len(), |ui, rows| {
+                for k in rows {
+                    let r = &stats.episodes[k];
+                    let text = format!("Trajectory {k}: {} frames", r.len());
+                    if ui.selectable_label(episode == Some(k), text).clicked() {
+                        jump = Some(r.start);
                     }
-                });
+                }
+            });
             if let Some(f) = jump {
                 self.state.frame = f;
             }
@@ -553,6 +526,10 @@ impl DatasetsPanel {
         });
     }
 }
+
+/// The scrubber's keys, in words (egui's default fonts have no arrow glyphs).
+pub const SCRUB_KEYS_HELP: &str =
+    "Left/Right arrow keys: one frame · Home/End: first/last frame of the trajectory · Space: play/pause";
 
 /// The next frame after `frame` (wrapping around) whose tile is `tile`.
 fn next_frame_on_tile(tiles: &[[i16; 2]], frame: usize, tile: [i16; 2]) -> Option<usize> {
@@ -574,6 +551,24 @@ mod tests {
         };
         let mut out = ctx.run_ui(input, |ui| panel.show(ui, &mut Vec::new()));
         out.textures_delta.clear();
+    }
+
+    #[test]
+    fn the_key_help_uses_only_glyphs_the_default_fonts_have() {
+        let ctx = egui::Context::default();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |_| {});
+        out.textures_delta.clear();
+        let font = egui::FontId::default();
+        let texts = crate::gui::app::shortcut_rows()
+            .into_iter()
+            .flat_map(|(k, v)| [k, v])
+            .chain([SCRUB_KEYS_HELP.to_string()]);
+        ctx.fonts_mut(|f| {
+            assert!(!f.has_glyphs(&font, "←/→"), "the check can fail");
+            for text in texts {
+                assert!(f.has_glyphs(&font, &text), "a glyph of {text:?} is missing");
+            }
+        });
     }
 
     #[test]

@@ -17,14 +17,24 @@ pub enum ScrubKey {
     Last,
 }
 
-/// The frame after pressing `key` at `frame` in a dataset of `len` frames.
-pub fn apply_key(frame: usize, len: usize, key: ScrubKey) -> usize {
+/// The frame after pressing `key` at `frame` in a dataset of `len` frames; Home and End go to the
+/// first and last frame of `trajectory` (the frames of the trajectory holding `frame`), or of the
+/// dataset when there is none.
+pub fn apply_key(
+    frame: usize,
+    len: usize,
+    trajectory: Option<std::ops::Range<usize>>,
+    key: ScrubKey,
+) -> usize {
     let last = len.saturating_sub(1);
+    let (first_of, last_of) = trajectory
+        .filter(|r| !r.is_empty())
+        .map_or((0, last), |r| (r.start, (r.end - 1).min(last)));
     match key {
         ScrubKey::Next => (frame + 1).min(last),
         ScrubKey::Previous => frame.saturating_sub(1).min(last),
-        ScrubKey::First => 0,
-        ScrubKey::Last => last,
+        ScrubKey::First => first_of,
+        ScrubKey::Last => last_of,
     }
 }
 
@@ -59,12 +69,16 @@ mod tests {
 
     #[test]
     fn keys_stay_in_range() {
-        assert_eq!(apply_key(0, 10, ScrubKey::Previous), 0);
-        assert_eq!(apply_key(3, 10, ScrubKey::Next), 4);
-        assert_eq!(apply_key(9, 10, ScrubKey::Next), 9);
-        assert_eq!(apply_key(5, 10, ScrubKey::First), 0);
-        assert_eq!(apply_key(5, 10, ScrubKey::Last), 9);
-        assert_eq!(apply_key(0, 0, ScrubKey::Last), 0);
+        assert_eq!(apply_key(0, 10, None, ScrubKey::Previous), 0);
+        assert_eq!(apply_key(3, 10, None, ScrubKey::Next), 4);
+        assert_eq!(apply_key(9, 10, None, ScrubKey::Next), 9);
+        assert_eq!(apply_key(5, 10, None, ScrubKey::First), 0);
+        assert_eq!(apply_key(5, 10, None, ScrubKey::Last), 9);
+        assert_eq!(apply_key(0, 0, None, ScrubKey::Last), 0);
+        // Home and End stay in the trajectory holding the frame.
+        assert_eq!(apply_key(5, 10, Some(4..7), ScrubKey::Last), 6);
+        assert_eq!(apply_key(5, 10, Some(4..7), ScrubKey::First), 4);
+        assert_eq!(apply_key(6, 10, Some(4..7), ScrubKey::Next), 7);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use worldbench_storage::gate::Gate;
+use worldbench_storage::gate::{missing_in_words, Gate};
 
 use crate::gui::criteria::{FAIL, PASS};
 
@@ -18,7 +18,8 @@ pub fn checklist_ui(ui: &mut egui::Ui, gate: &Gate) {
     } else {
         ui.colored_label(FAIL, format!("{} field(s) missing", missing.len()));
         for m in missing {
-            ui.colored_label(FAIL, format!("missing: {m}"));
+            ui.colored_label(FAIL, format!("missing: {}", missing_in_words(&m)))
+                .on_hover_text(format!("field {m} of the gate file"));
         }
     }
 }
@@ -28,7 +29,11 @@ pub fn incomplete_reason(path: &Path, missing: &[String]) -> String {
     format!(
         "The gate {} is incomplete (complete it in the Gate panel). Missing: {}",
         super::short_name(path),
-        missing.join(", ")
+        missing
+            .iter()
+            .map(|m| missing_in_words(m))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 

@@ -7,7 +7,7 @@ mod matrix;
 use std::path::PathBuf;
 
 use worldbench_storage::gate::{
-    list_gates, new_gate_path, run_evidence, run_of_gate, Gate, Hypothesis,
+    field_label, list_gates, new_gate_path, run_evidence, run_of_gate, Gate, Hypothesis,
 };
 use worldbench_storage::success_criteria::SuccessCriteria;
 
@@ -248,7 +248,7 @@ impl GatePanel {
     fn form_ui(&mut self, ui: &mut egui::Ui) {
         let g = &mut self.gate;
         let mut changed = false;
-        let label = ui.label("Failure mode");
+        let label = ui.label(field_label("failure_mode"));
         changed |= ui
             .add(
                 egui::TextEdit::multiline(&mut g.failure_mode)
@@ -262,7 +262,7 @@ impl GatePanel {
                 "Carried over from {}",
                 g.carried_over_from.as_deref().unwrap_or("")
             ));
-            let label = ui.label("Evidence of the previous run");
+            let label = ui.label(field_label("evidence"));
             changed |= ui
                 .add(
                     egui::TextEdit::multiline(&mut g.evidence)
@@ -325,7 +325,7 @@ impl GatePanel {
             changed = true;
         }
         ui.add_space(6.0);
-        let label = ui.label("Justification of the choice");
+        let label = ui.label(field_label("justification"));
         changed |= ui
             .add(
                 egui::TextEdit::multiline(&mut g.justification)
@@ -396,17 +396,21 @@ fn hypothesis_ui(ui: &mut egui::Ui, i: usize, h: &mut Hypothesis, chosen: bool) 
                     .changed();
                 ui.end_row();
             };
-            text(ui, "Statement", &mut h.statement);
-            text(ui, "Recommendation", &mut h.recommendation);
-            text(ui, "Upside", &mut h.upside);
-            text(ui, "Downside", &mut h.downside);
-            text(ui, "False-positive risk", &mut h.false_positive_risk);
-            text(ui, "Runtime cost", &mut h.runtime_cost);
+            text(ui, field_label("statement"), &mut h.statement);
+            text(ui, field_label("recommendation"), &mut h.recommendation);
+            text(ui, field_label("upside"), &mut h.upside);
+            text(ui, field_label("downside"), &mut h.downside);
+            text(
+                ui,
+                field_label("false_positive_risk"),
+                &mut h.false_positive_risk,
+            );
+            text(ui, field_label("runtime_cost"), &mut h.runtime_cost);
             if !chosen {
-                text(ui, "Deferred because", &mut h.deferred_reason);
+                text(ui, field_label("deferred_reason"), &mut h.deferred_reason);
             }
             if h.carried_from.is_some() {
-                text(ui, "Revisit note", &mut h.revisit_note);
+                text(ui, field_label("revisit_note"), &mut h.revisit_note);
             }
             let mut rating = |ui: &mut egui::Ui, name: &str, value: &mut u8| {
                 let label = ui.label(name);
@@ -416,9 +420,9 @@ fn hypothesis_ui(ui: &mut egui::Ui, i: usize, h: &mut Hypothesis, chosen: bool) 
                     .changed();
                 ui.end_row();
             };
-            rating(ui, "Upside rating", &mut h.upside_rating);
-            rating(ui, "Risk rating", &mut h.risk_rating);
-            rating(ui, "Cost rating", &mut h.cost_rating);
+            rating(ui, field_label("upside_rating"), &mut h.upside_rating);
+            rating(ui, field_label("risk_rating"), &mut h.risk_rating);
+            rating(ui, field_label("cost_rating"), &mut h.cost_rating);
         });
     changed
 }

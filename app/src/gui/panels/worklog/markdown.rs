@@ -115,9 +115,12 @@ pub fn prepare(markdown: &str) -> Prepared {
 pub fn show(ui: &mut egui::Ui, preview: &Preview, cache: &mut CommonMarkCache) {
     // Adds egui_extras' file and image loaders the first time (a no-op after).
     egui_extras::install_image_loaders(ui.ctx());
-    ui.weak(preview.post.display().to_string());
+    ui.add(egui::Label::new(egui::RichText::new(preview.post.display().to_string()).weak()).wrap());
+    // Images fit the column's width (never clipped at the window's right edge).
+    let width = ui.available_width().max(50.0) as usize;
     CommonMarkViewer::new()
         .default_implicit_uri_scheme(preview.base_uri.as_str())
+        .max_image_width(Some(width))
         .show(ui, cache, &preview.markdown);
 }
 

@@ -282,7 +282,7 @@ impl WorklogPanel {
             }
         });
         if !self.status.is_empty() {
-            ui.weak(&self.status);
+            ui.add(egui::Label::new(egui::RichText::new(self.status.as_str()).weak()).wrap());
         }
     }
 }

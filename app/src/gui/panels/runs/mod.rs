@@ -2,20 +2,23 @@
 //! planning metrics over checkpoints, and the config keys that differ.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use worldbench_storage::planning_metrics::{
     self, PlanningMetric, Shown, REACH_H_P10, TEST1_SUCCESS, TEST2_SUCCESS,
 };
 use worldbench_storage::run::short_time;
-use worldbench_storage::worklog::run_data::flatten_json;
 use worldbench_storage::RunStatus;
 
+mod compare;
+
+pub use compare::differing_config;
+
+use super::checkpoints::{resume_button, shown_steps, LastSteps};
 use super::{format_duration, Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::criteria::{FAIL, PASS};
-use crate::gui::plots::{checkpoint_plot, format_value, line_plot, PlotSettings, Series};
+use crate::gui::plots::{format_value, PlotSettings};
 use crate::gui::run_index::RunRecord;
 
 /// A sortable column of the runs table.
@@ -171,40 +174,18 @@ pub fn matches_filter(run: &RunRecord, filter: &str) -> bool {
         .any(|s| s.to_lowercase().contains(&f))
 }
 
-/// The config keys (plus dataset and device) whose values differ between runs: key → one value per run
-/// (`None` where a run lacks the key).
-pub fn differing_config(runs: &[&RunRecord]) -> Vec<(String, Vec<Option<String>>)> {
-    let flat: Vec<BTreeMap<String, String>> = runs
-        .iter()
-        .map(|r| {
-            let mut m: BTreeMap<String, String> = flatten_json(&r.manifest.config.to_json())
-                .into_iter()
-                .collect();
-            m.insert("dataset".into(), r.manifest.dataset_path.clone());
-            m.insert("device".into(), r.manifest.device.clone());
-            m
-        })
-        .collect();
-    let keys: std::collections::BTreeSet<&String> = flat.iter().flat_map(BTreeMap::keys).collect();
-    keys.into_iter()
-        .filter_map(|k| {
-            let values: Vec<Option<String>> = flat.iter().map(|m| m.get(k).cloned()).collect();
-            let first = &values[0];
-            values
-                .iter()
-                .any(|v| v != first)
-                .then(|| (k.clone(), values))
-        })
-        .collect()
-}
-
 pub struct RunsPanel {
     pub state: RunsState,
+    /// Steps held by the runs' `last` files (the Steps column shows them when further).
+    last_steps: LastSteps,
 }
 
 impl RunsPanel {
     pub fn new(state: RunsState) -> Self {
-        Self { state }
+        Self {
+            state,
+            last_steps: LastSteps::default(),
+        }
     }
 }
 
@@ -271,7 +252,7 @@ impl Panel for RunsPanel {
             .id_salt("runs_table")
             .max_height(table_height)
             .show(ui, |ui| {
-                self.table_ui(ui, &rows, now, commands);
+                self.table_ui(ui, &rows, cx, now, commands);
             });
         if compare {
             ui.separator();
@@ -287,9 +268,18 @@ impl RunsPanel {
         &mut self,
         ui: &mut egui::Ui,
         rows: &[&RunRecord],
+        cx: &PanelContext<'_>,
         now: chrono::DateTime<chrono::FixedOffset>,
         commands: &mut Vec<AppCommand>,
     ) {
+        // Runs a job works on (Resume is not offered for them).
+        let active: Vec<&std::path::Path> = cx
+            .jobs
+            .jobs()
+            .iter()
+            .filter(|j| j.state.is_active())
+            .filter_map(|j| j.run_dir.as_deref())
+            .collect();
         egui::Grid::new("runs_grid")
             .striped(true)
             .spacing([14.0, 6.0])
@@ -341,15 +331,22 @@ impl RunsPanel {
                         }
                     }
                     ui.label(run.manifest.kind.as_str());
-                    ui.label(
-                        egui::RichText::new(status_text(run.manifest.status))
-                            .color(status_color(run.manifest.status)),
-                    );
+                    ui.horizontal(|ui| {
+                        ui.label(
+                            egui::RichText::new(status_text(run.manifest.status))
+                                .color(status_color(run.manifest.status)),
+                        );
+                        if !active.contains(&run.dir.as_path()) {
+                            resume_button(ui, run, commands);
+                        }
+                    });
                     let total = run.total_steps();
+                    let last = self.last_steps.of_run(run, cx.runs.generation(), ui.ctx());
+                    let done = shown_steps(run, last.as_ref());
                     ui.label(if total > 0 {
-                        format!("{} / {total}", run.steps_done())
+                        format!("{done} / {total}")
                     } else {
-                        run.steps_done().to_string()
+                        done.to_string()
                     });
                     ui.label(run.last_loss().map_or_else(|| "–".into(), format_value));
                     ui.label(
@@ -377,101 +374,6 @@ impl RunsPanel {
                 }
             });
     }
-
-    fn compare_ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>) {
-        let runs: Vec<&RunRecord> = self
-            .state
-            .selected
-            .iter()
-            .filter_map(|d| cx.runs.get(d))
-            .collect();
-        ui.strong(format!("Comparing {} runs", runs.len()));
-        if runs.len() < 2 {
-            ui.weak("Some selected runs are gone from the workspace.");
-            return;
-        }
-        self.state.plot.controls(ui);
-        let losses: Vec<Vec<[f64; 2]>> = runs
-            .iter()
-            .map(|r| r.train.iter().map(|t| [t.step as f64, t.loss]).collect())
-            .collect();
-        let series: Vec<Series<'_>> = runs
-            .iter()
-            .zip(&losses)
-            .map(|(r, pts)| Series {
-                name: r.title(),
-                points: pts,
-            })
-            .collect();
-        line_plot(ui, "compare_loss", &series, self.state.plot, 200.0, "loss");
-
-        ui.horizontal(|ui| {
-            let label = ui.label("Metric");
-            let combo = egui::ComboBox::from_id_salt("compare_metric")
-                .selected_text(self.state.compare_metric.clone())
-                .show_ui(ui, |ui| {
-                    for m in compare_metrics() {
-                        ui.selectable_value(&mut self.state.compare_metric, m.key.into(), m.key);
-                    }
-                });
-            combo.response.labelled_by(label.id);
-        });
-        match planning_metrics::find_in(compare_metrics(), &self.state.compare_metric) {
-            Ok(metric) => metric_plot(ui, &runs, metric),
-            Err(e) => {
-                ui.colored_label(FAIL, format!("Cannot plot: {e}"));
-            }
-        }
-        config_diff_ui(ui, &runs);
-    }
-}
-
-/// One curve per run: `metric` over the checkpoints.
-fn metric_plot(ui: &mut egui::Ui, runs: &[&RunRecord], metric: &PlanningMetric) {
-    let points: Vec<Vec<[f64; 2]>> = runs
-        .iter()
-        .map(|r| {
-            r.planning
-                .iter()
-                .map(|p| [p.step as f64, metric.of(p)])
-                .collect()
-        })
-        .collect();
-    let series: Vec<Series<'_>> = runs
-        .iter()
-        .zip(&points)
-        .map(|(r, pts)| Series {
-            name: r.title(),
-            points: pts,
-        })
-        .collect();
-    checkpoint_plot(ui, "compare_metric_plot", &series, 180.0, metric.key);
-}
-
-/// The config keys that differ between the compared runs, one column per run.
-fn config_diff_ui(ui: &mut egui::Ui, runs: &[&RunRecord]) {
-    ui.strong("Config keys that differ");
-    let diff = differing_config(runs);
-    if diff.is_empty() {
-        ui.weak("The selected runs have the same configuration.");
-        return;
-    }
-    egui::Grid::new("compare_config")
-        .striped(true)
-        .show(ui, |ui| {
-            ui.strong("key");
-            for r in runs {
-                ui.strong(r.title());
-            }
-            ui.end_row();
-            for (key, values) in &diff {
-                ui.label(key);
-                for v in values {
-                    ui.label(v.as_deref().unwrap_or("(absent)"));
-                }
-                ui.end_row();
-            }
-        });
 }
 
 #[cfg(test)]
