@@ -149,6 +149,19 @@ pub struct TrainArgs {
     pub device: String,
     #[arg(long, value_enum, default_value = "bar")]
     pub progress: ProgressMode,
+    /// Set a config key, e.g. `--set model.hidden=128 --set lr=0.001` (repeatable; the keys are
+    /// run.json's `config` keys; applied after the preset and the other options).
+    #[arg(long = "set", value_name = "KEY=VALUE", conflicts_with = "resume")]
+    pub set: Vec<String>,
+    /// Train in this existing, empty run folder instead of a new one (the queue uses it).
+    #[arg(long, hide = true, conflicts_with = "resume")]
+    pub run_dir: Option<PathBuf>,
+    /// The sweep folder this run belongs to (recorded in run.json).
+    #[arg(long, hide = true, conflicts_with = "resume")]
+    pub sweep: Option<PathBuf>,
+    /// The sweep cell this run is (recorded in run.json).
+    #[arg(long, hide = true, conflicts_with = "resume")]
+    pub cell: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod atomic;
+pub mod config_keys;
 pub mod dataset;
 pub mod error;
 pub mod failpoint;
@@ -19,9 +20,11 @@ pub mod mutate;
 #[cfg(test)]
 mod mutation_tests;
 pub mod planning_metrics;
+pub mod queue;
 pub mod run;
 pub mod run_lock;
 pub mod success_criteria;
+pub mod sweep;
 pub mod tensors;
 pub mod train_config;
 pub mod worklog;

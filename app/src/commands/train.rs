@@ -12,6 +12,7 @@ use worldbench_model::ModelError;
 use worldbench_storage::dataset::{dataset_hash, open_dataset};
 use worldbench_storage::gate::Gate;
 use worldbench_storage::run::{git_commit_of, RunKind, RunManifest, RunStatus};
+use worldbench_storage::config_keys::apply_assignment;
 use worldbench_storage::run_lock::RunLock;
 use worldbench_storage::RunPaths;
 
@@ -40,7 +41,10 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     let ds = open_dataset(&data_path)?;
 
     let ws = workspace_dir::open(workspace)?;
-    let run = ws.new_run_dir(&args.title)?;
+    let run = match &args.run_dir {
+        Some(dir) => given_run_dir(dir)?,
+        None => ws.new_run_dir(&args.title)?,
+    };
     run.create_dirs()
         .with_context(|| format!("{}: cannot create the run folder", run.root.display()))?;
     let lock = RunLock::acquire(&run, "train")?;
@@ -61,6 +65,8 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         status: RunStatus::Running,
         error: None,
         pid: Some(std::process::id()),
+        sweep: args.sweep.as_ref().map(|p| absolute(p).display().to_string()),
+        cell: args.cell.clone(),
     };
     manifest.write(&run.manifest())?;
     println!("{}", run.root.display());
@@ -177,7 +183,7 @@ fn execute(
 }
 
 /// Refuses an attempt without a complete gate; returns the gate's path to record.
-fn check_gate(kind: RunKind, gate: Option<&Path>) -> Result<Option<PathBuf>> {
+pub(crate) fn check_gate(kind: RunKind, gate: Option<&Path>) -> Result<Option<PathBuf>> {
     match (kind, gate) {
         (RunKind::Smoke, g) => Ok(g.map(Path::to_path_buf)),
         (RunKind::Attempt, None) => bail!(
@@ -231,7 +237,26 @@ fn config_from_args(args: &TrainArgs) -> Result<TrainConfig> {
     }
     cfg.plan_eval = args.plan_eval == OnOff::On;
     cfg.device.clone_from(&args.device);
+    for assignment in &args.set {
+        apply_assignment(&mut cfg, assignment).map_err(|e| anyhow::anyhow!("--set: {e}"))?;
+    }
     Ok(cfg)
+}
+
+/// `--run-dir`: an existing folder that holds no run yet (the queue creates it before it starts
+/// the trainer, so that it knows the run's folder however the trainer ends).
+fn given_run_dir(dir: &Path) -> Result<RunPaths> {
+    let run = RunPaths::new(dir);
+    if !dir.is_dir() {
+        bail!("{}: --run-dir must be an existing folder", dir.display());
+    }
+    if run.manifest().exists() {
+        bail!(
+            "{}: this folder already holds a run; resume it with `worldbench train --resume`",
+            run.manifest().display()
+        );
+    }
+    Ok(run)
 }
 
 fn check_device(device: &str) -> Result<()> {
