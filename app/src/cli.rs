@@ -45,6 +45,13 @@ pub enum Command {
     /// The workspace's runs and their status (`interrupted` when a trainer died without stopping).
     #[command(subcommand)]
     Runs(crate::commands::runs::RunsCommand),
+    /// Sweeps: grids of configs × seeds, run through the queue (`new`, `check`, `run`, `status`,
+    /// `extend`, `retry`, `cancel`).
+    #[command(subcommand)]
+    Sweep(crate::commands::sweep::SweepCommand),
+    /// The workspace's persistent run queue (`work`, `list`, `cancel`, `requeue`, `move`).
+    #[command(subcommand)]
+    Queue(crate::commands::queue::QueueCommand),
 }
 
 #[derive(Debug, Subcommand)]

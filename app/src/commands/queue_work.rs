@@ -114,7 +114,8 @@ fn start_next(
 ) -> Result<Option<Active>> {
     let claimed = g.claim_next(mine, |job| {
         if job.run.is_none() {
-            job.run = Some(ws.new_run_dir(&job.title)?.root);
+            let root = ws.new_run_dir(&job.title)?.root;
+            job.run = Some(std::path::absolute(&root).unwrap_or(root));
         }
         Ok(())
     })?;
