@@ -216,6 +216,17 @@ pub enum BenchCommand {
     Eval(BenchEvalArgs),
     /// Bytes, fsyncs and time that a run's train.csv costs: appended now vs rewritten per row before.
     MetricsIo(BenchMetricsIoArgs),
+    /// The time the run queue adds per job: no-op jobs started directly vs through the queue.
+    Queue(BenchQueueArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchQueueArgs {
+    /// How many no-op jobs.
+    #[arg(long, default_value_t = 50)]
+    pub jobs: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

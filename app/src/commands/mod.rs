@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_metrics_io;
+mod bench_queue;
 mod bench_render;
 mod data;
 mod demo;

@@ -9,18 +9,20 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Child;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use worldbench_storage::queue::settings::{cores, QueueSettings};
-use worldbench_storage::queue::settle::settle;
+use worldbench_storage::queue::settle::{settle, Exit};
 use worldbench_storage::queue::{FileLock, JobState, Locked, Queue, QueueJob};
 use worldbench_storage::{RunPaths, Workspace};
 
 use crate::launch::process::{last_line, spawn, ProcessSpec};
 
 /// How often running trainers are looked at.
-const POLL: Duration = Duration::from_millis(100);
+const POLL: Duration = Duration::from_millis(10);
+/// How often the queue is read when none of our trainers ended.
+const RESCAN: Duration = Duration::from_secs(1);
 
 struct Active {
     id: String,
@@ -46,8 +48,11 @@ pub fn work(ws: &Workspace, only_sweep: Option<&Path>, verbose: bool) -> Result<
     let mine = |j: &QueueJob| only_sweep.is_none_or(|s| j.sweep.as_deref() == Some(s));
     let mut active: Vec<Active> = Vec::new();
     let mut summary = WorkSummary::default();
+    // The queue is read under its lock when a trainer of ours ended, else once a RESCAN (for other
+    // workers' and orphaned trainers' jobs); a trainer's exit is noticed within a POLL.
+    let mut rescan_at = Instant::now();
     loop {
-        let pending = {
+        if Instant::now() >= rescan_at {
             let g = queue.lock()?;
             for job in g.reconcile()? {
                 super::sweep_sync::after_settle(&g, &job)?;
@@ -58,7 +63,7 @@ pub fn work(ws: &Workspace, only_sweep: Option<&Path>, verbose: bool) -> Result<
                 .filter(|j| j.state == JobState::Running)
                 .count();
             for _ in running..settings.max_parallel {
-                let Some(a) = start_next(ws, &g, &exe, threads, &mine)? else {
+                let Some(a) = start_next(ws, &queue, &g, &exe, threads, &mine)? else {
                     break;
                 };
                 if verbose {
@@ -67,12 +72,14 @@ pub fn work(ws: &Workspace, only_sweep: Option<&Path>, verbose: bool) -> Result<
                 summary.started += 1;
                 active.push(a);
             }
-            g.jobs()?
+            let pending = g
+                .jobs()?
                 .iter()
-                .any(|j| mine(j) && matches!(j.state, JobState::Queued | JobState::Running))
-        };
-        if active.is_empty() && !pending {
-            return Ok(summary);
+                .any(|j| mine(j) && matches!(j.state, JobState::Queued | JobState::Running));
+            if active.is_empty() && !pending {
+                return Ok(summary);
+            }
+            rescan_at = Instant::now() + RESCAN;
         }
         std::thread::sleep(POLL);
         let mut still = Vec::new();
@@ -80,12 +87,17 @@ pub fn work(ws: &Workspace, only_sweep: Option<&Path>, verbose: bool) -> Result<
             match a.child.try_wait() {
                 Ok(None) => still.push(a),
                 Ok(Some(status)) => {
-                    let error = (!status.success()).then(|| {
-                        last_line(&a.stderr_log).unwrap_or_else(|| format!("the trainer exited: {status}"))
-                    });
+                    let exit = if status.success() {
+                        Exit::Succeeded
+                    } else {
+                        Exit::Failed(
+                            last_line(&a.stderr_log)
+                                .unwrap_or_else(|| format!("the trainer exited: {status}")),
+                        )
+                    };
                     let g = queue.lock()?;
                     let mut job = g.job(&a.id)?;
-                    settle(&mut job, error);
+                    settle(&mut job, exit);
                     g.save(&job)?;
                     drop(a);
                     match job.state {
@@ -97,6 +109,7 @@ pub fn work(ws: &Workspace, only_sweep: Option<&Path>, verbose: bool) -> Result<
                         eprintln!("job {}: {}", job.id, job.state.as_str());
                     }
                     super::sweep_sync::after_settle(&g, &job)?;
+                    rescan_at = Instant::now();
                 }
                 Err(e) => return Err(e).context("cannot wait for a trainer"),
             }
@@ -107,13 +120,15 @@ pub fn work(ws: &Workspace, only_sweep: Option<&Path>, verbose: bool) -> Result<
 
 fn start_next(
     ws: &Workspace,
+    queue: &Queue,
     g: &Locked<'_>,
     exe: &Path,
     threads: usize,
     mine: &impl Fn(&QueueJob) -> bool,
 ) -> Result<Option<Active>> {
     let claimed = g.claim_next(mine, |job| {
-        if job.run.is_none() {
+        let trains = job.args.first().is_some_and(|w| w == "train");
+        if trains && job.run.is_none() {
             let root = ws.new_run_dir(&job.title)?.root;
             job.run = Some(std::path::absolute(&root).unwrap_or(root));
         }
@@ -122,10 +137,12 @@ fn start_next(
     let Some((mut job, lock)) = claimed else {
         return Ok(None);
     };
-    let run = RunPaths::new(job.run.clone().unwrap_or_default());
-    let stderr_log = run.logs_dir().join("queue-stderr.log");
+    let stderr_log = match &job.run {
+        Some(run) => RunPaths::new(run).logs_dir().join("queue-stderr.log"),
+        None => queue.dir().join("logs").join(format!("{}.stderr.log", job.id)),
+    };
     let spec = ProcessSpec {
-        args: job_argv(ws.root(), &job, run.root()),
+        args: job_argv(ws.root(), &job),
         env: vec![("RAYON_NUM_THREADS".into(), threads.to_string())],
         stderr_log: Some(stderr_log.clone()),
     };
@@ -153,14 +170,17 @@ fn start_next(
 }
 
 /// The trainer's arguments: a resume of the job's run, or the job's own in its run folder.
-pub fn job_argv(workspace: &Path, job: &QueueJob, run: &Path) -> Vec<OsString> {
+pub fn job_argv(workspace: &Path, job: &QueueJob) -> Vec<OsString> {
     let mut a: Vec<OsString> = vec!["--workspace".into(), workspace.into()];
+    let run = job.run.as_deref().unwrap_or(Path::new(""));
     if job.resume {
         a.extend(["train".into(), "--resume".into(), run.into()]);
         a.extend(["--progress".into(), "none".into()]);
     } else {
         a.extend(job.args.iter().map(OsString::from));
-        a.extend(["--run-dir".into(), run.into()]);
+        if job.args.first().is_some_and(|w| w == "train") {
+            a.extend(["--run-dir".into(), run.into()]);
+        }
     }
     a
 }

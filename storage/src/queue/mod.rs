@@ -163,7 +163,7 @@ impl Locked<'_> {
         for mut job in self.jobs()? {
             if job.state == JobState::Running
                 && !self.queue.worker_alive(&job.id)
-                && settle::settle(&mut job, None)
+                && settle::settle(&mut job, settle::Exit::WorkerGone)
             {
                 self.save(&job)?;
                 changed.push(job);

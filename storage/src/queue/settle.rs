@@ -10,10 +10,19 @@ use crate::run_lock::observed_status;
 /// An interrupted job is resumed at most this many times before it is failed.
 pub const MAX_ATTEMPTS: u32 = 4;
 
-/// Settles a job whose trainer is no longer running under a live worker. `exit_error` is what
-/// the worker saw when the trainer exited without success (none when the worker itself is gone).
-/// Returns whether the job changed.
-pub fn settle(job: &mut QueueJob, exit_error: Option<String>) -> bool {
+/// How the worker saw a job's process end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// The worker is gone; nobody saw the process end (it may still be running).
+    WorkerGone,
+    Succeeded,
+    /// It exited without success; the error it printed last.
+    Failed(String),
+}
+
+/// Settles a job whose process is no longer running under a live worker. Returns whether the
+/// job changed.
+pub fn settle(job: &mut QueueJob, exit: Exit) -> bool {
     let before = job.clone();
     let manifest = job
         .run
@@ -22,14 +31,16 @@ pub fn settle(job: &mut QueueJob, exit_error: Option<String>) -> bool {
     let now = Some(crate::run::now_rfc3339());
     match manifest {
         // The trainer was started and has not written its manifest yet.
-        None if exit_error.is_none() && job.pid.is_some_and(pid_alive) => {}
+        None if exit == Exit::WorkerGone && job.pid.is_some_and(pid_alive) => {}
         None if job.cancel_requested => finish(job, JobState::Cancelled, None),
-        None => match exit_error {
+        None => match exit {
+            // A job that is not a training run (the queue benchmark's no-op) has no manifest.
+            Exit::Succeeded => finish(job, JobState::Completed, None),
             // The trainer refused to start (bad dataset, …): trying again would fail the same way.
-            Some(e) => finish(job, JobState::Failed, Some(e)),
+            Exit::Failed(e) => finish(job, JobState::Failed, Some(e)),
             // The worker died before the trainer wrote its manifest: start it again, in the same
             // (still empty) folder.
-            None => requeue(job, false),
+            Exit::WorkerGone => requeue(job, false),
         },
         Some(m) => {
             let run = RunPaths::new(job.run.clone().unwrap_or_default());
