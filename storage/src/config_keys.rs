@@ -216,9 +216,7 @@ fn describe(v: &Value) -> String {
         Value::Null => "nothing",
         Value::Bool(_) => "a boolean",
         Value::Number(n) if n.is_f64() => "a number",
-        Value::Number(n) if n.is_i64() && n.as_i64().is_some_and(|i| i < 0) => {
-            "a negative integer"
-        }
+        Value::Number(n) if n.is_i64() && n.as_i64().is_some_and(|i| i < 0) => "a negative integer",
         Value::Number(_) => "an integer",
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
@@ -248,23 +246,98 @@ macro_rules! key {
 
 /// Every key, in run.json's order.
 pub static KEYS: &[ConfigKey] = &[
-    key!("model.image_size", usize, model.image_size, "side of the square input frames (a multiple of 8)"),
-    key!("model.channels", [usize; 3], model.channels, "output channels of the three convolutions"),
-    key!("model.latent_dim", usize, model.latent_dim, "length of the latent vector h"),
-    key!("model.hidden", usize, model.hidden, "width of the predictor's hidden layers"),
-    key!("model.n_actions", usize, model.n_actions, "number of discrete actions"),
-    key!("model.seq_len", usize, model.seq_len, "frames per training sequence"),
-    key!("model.batch_size", usize, model.batch_size, "sequences per batch"),
-    key!("model.var_weight", f64, model.var_weight, "weight of the VICReg variance term"),
-    key!("model.cov_weight", f64, model.cov_weight, "weight of the VICReg covariance term"),
+    key!(
+        "model.image_size",
+        usize,
+        model.image_size,
+        "side of the square input frames (a multiple of 8)"
+    ),
+    key!(
+        "model.channels",
+        [usize; 3],
+        model.channels,
+        "output channels of the three convolutions"
+    ),
+    key!(
+        "model.latent_dim",
+        usize,
+        model.latent_dim,
+        "length of the latent vector h"
+    ),
+    key!(
+        "model.hidden",
+        usize,
+        model.hidden,
+        "width of the predictor's hidden layers"
+    ),
+    key!(
+        "model.n_actions",
+        usize,
+        model.n_actions,
+        "number of discrete actions"
+    ),
+    key!(
+        "model.seq_len",
+        usize,
+        model.seq_len,
+        "frames per training sequence"
+    ),
+    key!(
+        "model.batch_size",
+        usize,
+        model.batch_size,
+        "sequences per batch"
+    ),
+    key!(
+        "model.var_weight",
+        f64,
+        model.var_weight,
+        "weight of the VICReg variance term"
+    ),
+    key!(
+        "model.cov_weight",
+        f64,
+        model.cov_weight,
+        "weight of the VICReg covariance term"
+    ),
     key!("steps", u64, steps, "total optimizer steps"),
-    key!("seed", u64, seed, "seed of the initial weights and the batch sampler"),
+    key!(
+        "seed",
+        u64,
+        seed,
+        "seed of the initial weights and the batch sampler"
+    ),
     key!("lr", f64, lr, "AdamW learning rate"),
-    key!("weight_decay", f64, weight_decay, "AdamW decoupled weight decay"),
-    key!("checkpoint_steps", Vec<u64>, checkpoint_steps, "extra checkpoint steps"),
-    key!("checkpoint_every", u64, checkpoint_every, "a checkpoint every this many steps (0: none)"),
-    key!("log_every", u64, log_every, "a train.csv row every this many steps"),
-    key!("plan_eval", bool, plan_eval, "evaluate planning at every checkpoint"),
+    key!(
+        "weight_decay",
+        f64,
+        weight_decay,
+        "AdamW decoupled weight decay"
+    ),
+    key!(
+        "checkpoint_steps",
+        Vec<u64>,
+        checkpoint_steps,
+        "extra checkpoint steps"
+    ),
+    key!(
+        "checkpoint_every",
+        u64,
+        checkpoint_every,
+        "a checkpoint every this many steps (0: none)"
+    ),
+    key!(
+        "log_every",
+        u64,
+        log_every,
+        "a train.csv row every this many steps"
+    ),
+    key!(
+        "plan_eval",
+        bool,
+        plan_eval,
+        "evaluate planning at every checkpoint"
+    ),
     key!("device", String, device, "\"cpu\" or \"cuda\""),
 ];
 
@@ -299,7 +372,7 @@ pub fn near_keys(name: &str) -> Vec<&'static str> {
             (d <= 2.max(name.len() / 4)).then_some((d, k.name))
         })
         .collect();
-    scored.sort();
+    scored.sort_unstable();
     scored.into_iter().take(3).map(|(_, n)| n).collect()
 }
 
@@ -347,7 +420,11 @@ mod tests {
             k.set(&mut c, &k.get(&cfg)).unwrap();
             assert_eq!(c, cfg);
         }
-        assert_eq!(KEYS.len(), json_leaf_count(&json), "a config field has no key");
+        assert_eq!(
+            KEYS.len(),
+            json_leaf_count(&json),
+            "a config field has no key"
+        );
     }
 
     fn json_leaf_count(v: &Value) -> usize {
@@ -370,7 +447,9 @@ mod tests {
         );
         assert!(!cfg.plan_eval);
         let before = cfg.clone();
-        let e = apply_assignment(&mut cfg, "model.hidden=wide").unwrap_err().0;
+        let e = apply_assignment(&mut cfg, "model.hidden=wide")
+            .unwrap_err()
+            .0;
         assert!(e.contains("model.hidden") && e.contains("integer"), "{e}");
         let e = key("model.hidden")
             .unwrap()
@@ -378,8 +457,13 @@ mod tests {
             .unwrap_err()
             .0;
         assert!(e.contains("expected integer, got a number"), "{e}");
-        let e = apply_assignment(&mut cfg, "model.image_size=20").unwrap_err().0;
-        assert!(e.contains("model.image_size") && e.contains("multiple of 8"), "{e}");
+        let e = apply_assignment(&mut cfg, "model.image_size=20")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("model.image_size") && e.contains("multiple of 8"),
+            "{e}"
+        );
         let e = apply_assignment(&mut cfg, "lr=-1").unwrap_err().0;
         assert!(e.contains("lr"), "{e}");
         assert_eq!(cfg, before, "a refused value changes nothing");
@@ -388,7 +472,10 @@ mod tests {
     #[test]
     fn unknown_keys_suggest_near_ones() {
         let e = key("hidden").unwrap_err().0;
-        assert!(e.contains("\"hidden\"") && e.contains("model.hidden"), "{e}");
+        assert!(
+            e.contains("\"hidden\"") && e.contains("model.hidden"),
+            "{e}"
+        );
         let e = key("model.cov_wieght").unwrap_err().0;
         assert!(e.contains("model.cov_weight"), "{e}");
         let e = key("zzzzzzzzzzzz").unwrap_err().0;

@@ -71,9 +71,18 @@ pub fn run(args: &BenchQueueArgs) -> Result<()> {
         );
     } else {
         println!("{n} no-op jobs (`worldbench --version`), one at a time:");
-        println!("  started directly        {:>8.2} ms per job", per_job_ms(direct));
-        println!("  through the queue       {:>8.2} ms per job", per_job_ms(worked));
-        println!("  enqueueing              {:>8.2} ms per job", per_job_ms(enqueue));
+        println!(
+            "  started directly        {:>8.2} ms per job",
+            per_job_ms(direct)
+        );
+        println!(
+            "  through the queue       {:>8.2} ms per job",
+            per_job_ms(worked)
+        );
+        println!(
+            "  enqueueing              {:>8.2} ms per job",
+            per_job_ms(enqueue)
+        );
         println!("  queue overhead          {overhead:>8.2} ms per job (+ enqueueing)");
     }
     Ok(())

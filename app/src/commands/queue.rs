@@ -53,13 +53,19 @@ pub fn run(workspace: Option<PathBuf>, cmd: QueueCommand) -> Result<()> {
                 println!("the queue is empty ({})", queue.dir().display());
             } else {
                 for j in &jobs {
-                    let run = j.run.as_ref().map(|r| r.display().to_string()).unwrap_or_default();
+                    let run = j
+                        .run
+                        .as_ref()
+                        .map(|r| r.display().to_string())
+                        .unwrap_or_default();
                     println!("{} {:<10} {}  {run}", j.id, j.state.as_str(), j.label);
                 }
             }
             Ok(())
         }
-        QueueCommand::Cancel { id } => change(&queue, &id, cancel_job, "cannot be cancelled: it has ended"),
+        QueueCommand::Cancel { id } => {
+            change(&queue, &id, cancel_job, "cannot be cancelled: it has ended")
+        }
         QueueCommand::Requeue { id } => change(
             &queue,
             &id,
@@ -127,7 +133,12 @@ pub fn requeue_job(job: &mut QueueJob) -> bool {
         worldbench_storage::files::present(&run.last_checkpoint())
             && matches!(status, Ok(RunStatus::Cancelled | RunStatus::Running))
     });
-    if !resumable && job.run.as_ref().is_some_and(|r| RunPaths::new(r).manifest().exists()) {
+    if !resumable
+        && job
+            .run
+            .as_ref()
+            .is_some_and(|r| RunPaths::new(r).manifest().exists())
+    {
         job.run = None;
     }
     job.resume = resumable;

@@ -139,7 +139,10 @@ fn start_next(
     };
     let stderr_log = match &job.run {
         Some(run) => RunPaths::new(run).logs_dir().join("queue-stderr.log"),
-        None => queue.dir().join("logs").join(format!("{}.stderr.log", job.id)),
+        None => queue
+            .dir()
+            .join("logs")
+            .join(format!("{}.stderr.log", job.id)),
     };
     let spec = ProcessSpec {
         args: job_argv(ws.root(), &job),

@@ -82,9 +82,13 @@ pub fn run(workspace: Option<PathBuf>, cmd: SweepCommand) -> Result<()> {
             let ws = workspace_dir::open(workspace)?;
             run_sweep(&ws, &args.sweep, args.wait, args.fail_fast)
         }
-        SweepCommand::Status { sweep, json } => status(&workspace_dir::open(workspace)?, &sweep, json),
+        SweepCommand::Status { sweep, json } => {
+            status(&workspace_dir::open(workspace)?, &sweep, json)
+        }
         SweepCommand::Extend(args) => extend(&workspace_dir::open(workspace)?, &args),
-        SweepCommand::Retry { sweep, wait } => retry(&workspace_dir::open(workspace)?, &sweep, wait),
+        SweepCommand::Retry { sweep, wait } => {
+            retry(&workspace_dir::open(workspace)?, &sweep, wait)
+        }
         SweepCommand::Cancel { sweep } => cancel(&workspace_dir::open(workspace)?, &sweep),
     }
 }
@@ -121,18 +125,25 @@ fn checked(
         resolve_config(&full).map_err(|(k, m)| {
             anyhow::anyhow!("{}: cell {}: {k}: {m}", file.display(), cell.key())
         })?;
-        let data = full.get("data").and_then(|v| v.as_str()).unwrap_or_default();
+        let data = full
+            .get("data")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
         super::resolve_dataset(Some(ws.root().to_path_buf()), Path::new(data))
             .with_context(|| format!("{}: data of cell {}", file.display(), cell.key()))?;
     }
     let gate = match (&spec.gate, spec.kind) {
         (None, _) => None,
         (Some(g), kind) => {
-            let found = [origin.parent().map(|d| d.join(g)), Some(g.clone()), Some(ws.root().join(g))]
-                .into_iter()
-                .flatten()
-                .find(|p| p.is_file())
-                .with_context(|| format!("{}: gate {}: no such file", file.display(), g.display()))?;
+            let found = [
+                origin.parent().map(|d| d.join(g)),
+                Some(g.clone()),
+                Some(ws.root().join(g)),
+            ]
+            .into_iter()
+            .flatten()
+            .find(|p| p.is_file())
+            .with_context(|| format!("{}: gate {}: no such file", file.display(), g.display()))?;
             let found = std::path::absolute(&found).unwrap_or(found);
             super::train::check_gate(kind, Some(&found))
                 .with_context(|| format!("{}: the sweep's gate", file.display()))?;
@@ -181,7 +192,11 @@ fn enqueue(ws: &Workspace, paths: &SweepPaths, origin: &Path, fail_fast: bool) -
     let mut state = if paths.state().exists() {
         SweepState::read(&paths.state())?
     } else {
-        SweepState::new(&spec.title, spec.kind, gate.as_ref().map(|p| p.display().to_string()))
+        SweepState::new(
+            &spec.title,
+            spec.kind,
+            gate.as_ref().map(|p| p.display().to_string()),
+        )
     };
     state.fail_fast |= fail_fast;
     state.add_missing(&cells);
@@ -189,8 +204,14 @@ fn enqueue(ws: &Workspace, paths: &SweepPaths, origin: &Path, fail_fast: bool) -
     let mut added = 0;
     for cell in &cells {
         let key = cell.key();
-        let Some(cs) = state.cell_mut(&key) else { continue };
-        if cs.job.as_deref().is_some_and(|id| jobs.iter().any(|j| j.id == id)) {
+        let Some(cs) = state.cell_mut(&key) else {
+            continue;
+        };
+        if cs
+            .job
+            .as_deref()
+            .is_some_and(|id| jobs.iter().any(|j| j.id == id))
+        {
             continue;
         }
         let job = g.add(NewJob {
@@ -206,7 +227,10 @@ fn enqueue(ws: &Workspace, paths: &SweepPaths, origin: &Path, fail_fast: bool) -
     }
     state.write(&paths.state())?;
     sync(&g, &paths.root)?;
-    eprintln!("{added} new cell(s) queued, {} in the sweep", state.cells.len());
+    eprintln!(
+        "{added} new cell(s) queued, {} in the sweep",
+        state.cells.len()
+    );
     Ok(())
 }
 
@@ -219,7 +243,10 @@ fn cell_args(
     sweep: &Path,
 ) -> Result<Vec<String>> {
     let full = spec.full_params(&cell.params);
-    let data = full.get("data").and_then(|v| v.as_str()).unwrap_or_default();
+    let data = full
+        .get("data")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
     let data = super::resolve_dataset(Some(ws.root().to_path_buf()), Path::new(data))?;
     let data = std::path::absolute(&data).unwrap_or(data);
     let mut a: Vec<String> = vec!["train".into(), "--data".into(), data.display().to_string()];
@@ -239,7 +266,10 @@ fn cell_args(
         (RunKind::Attempt, None) => bail!("a sweep of attempts needs a gate"),
         (RunKind::Smoke, _) => a.push("--smoke".into()),
     }
-    a.extend(["--progress=none".into(), format!("--sweep={}", sweep.display())]);
+    a.extend([
+        "--progress=none".into(),
+        format!("--sweep={}", sweep.display()),
+    ]);
     a.push(format!("--cell={}", cell.key()));
     Ok(a)
 }
@@ -254,14 +284,21 @@ fn finish(ws: &Workspace, paths: &SweepPaths, wait: bool) -> Result<()> {
     let [q, r, c, f, x] = state.counts();
     eprintln!("{q} queued, {r} running, {c} completed, {f} failed, {x} cancelled");
     if wait && f > 0 {
-        bail!("{}: {f} cell(s) failed; `worldbench sweep status` shows which", paths.root.display());
+        bail!(
+            "{}: {f} cell(s) failed; `worldbench sweep status` shows which",
+            paths.root.display()
+        );
     }
     Ok(())
 }
 
 /// The registered sweep of a folder (or of its sweep.toml).
 fn registered(arg: &Path) -> Result<SweepPaths> {
-    let root = if arg.is_dir() { arg } else { arg.parent().unwrap_or(arg) };
+    let root = if arg.is_dir() {
+        arg
+    } else {
+        arg.parent().unwrap_or(arg)
+    };
     let paths = SweepPaths::new(std::path::absolute(root).unwrap_or(root.to_path_buf()));
     if !paths.state().exists() {
         bail!(
@@ -300,7 +337,11 @@ fn status(ws: &Workspace, arg: &Path, json: bool) -> Result<()> {
     }
     println!("{} ({})", state.title, paths.root.display());
     for c in &state.cells {
-        let run = c.run.as_ref().map(|r| r.display().to_string()).unwrap_or_default();
+        let run = c
+            .run
+            .as_ref()
+            .map(|r| r.display().to_string())
+            .unwrap_or_default();
         println!("{:<10} {:<50} {run}", c.status.as_str(), c.key);
     }
     Ok(())
@@ -327,7 +368,9 @@ fn retry(ws: &Workspace, arg: &Path, wait: bool) -> Result<()> {
         g.reconcile()?;
         let mut n = 0;
         for mut job in g.jobs()? {
-            if job.sweep.as_deref() == Some(paths.root.as_path()) && super::queue::requeue_job(&mut job) {
+            if job.sweep.as_deref() == Some(paths.root.as_path())
+                && super::queue::requeue_job(&mut job)
+            {
                 g.save(&job)?;
                 n += 1;
             }
@@ -346,7 +389,8 @@ fn cancel(ws: &Workspace, arg: &Path) -> Result<()> {
     g.reconcile()?;
     let mut n = 0;
     for mut job in g.jobs()? {
-        if job.sweep.as_deref() == Some(paths.root.as_path()) && super::queue::cancel_job(&mut job) {
+        if job.sweep.as_deref() == Some(paths.root.as_path()) && super::queue::cancel_job(&mut job)
+        {
             g.save(&job)?;
             n += 1;
         }

@@ -39,7 +39,9 @@ pub fn extend_toml(file: &Path, text: &str, values: &[String], seeds: &[u64]) ->
         let grid = table
             .get_mut("grid")
             .and_then(toml::Value::as_table_mut)
-            .ok_or_else(|| anyhow::anyhow!("{}: the sweep has no [grid] to extend", file.display()))?;
+            .ok_or_else(|| {
+                anyhow::anyhow!("{}: the sweep has no [grid] to extend", file.display())
+            })?;
         let Some(toml::Value::Array(existing)) = grid.get_mut(key) else {
             bail!(
                 "--values {key}: not a key of the sweep's grid (a new key would change every cell; write a new sweep)"

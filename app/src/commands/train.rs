@@ -9,10 +9,10 @@ use anyhow::{bail, Context, Result};
 use worldbench_model::config::TrainConfig;
 use worldbench_model::train::{train, TrainEvent};
 use worldbench_model::ModelError;
+use worldbench_storage::config_keys::apply_assignment;
 use worldbench_storage::dataset::{dataset_hash, open_dataset};
 use worldbench_storage::gate::Gate;
 use worldbench_storage::run::{git_commit_of, RunKind, RunManifest, RunStatus};
-use worldbench_storage::config_keys::apply_assignment;
 use worldbench_storage::run_lock::RunLock;
 use worldbench_storage::RunPaths;
 
@@ -65,7 +65,10 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         status: RunStatus::Running,
         error: None,
         pid: Some(std::process::id()),
-        sweep: args.sweep.as_ref().map(|p| absolute(p).display().to_string()),
+        sweep: args
+            .sweep
+            .as_ref()
+            .map(|p| absolute(p).display().to_string()),
         cell: args.cell.clone(),
     };
     manifest.write(&run.manifest())?;

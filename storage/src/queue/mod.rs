@@ -202,12 +202,13 @@ impl Locked<'_> {
     /// Moves job `id` to `position` (0 = first) among the jobs.
     pub fn move_to(&self, id: &str, position: usize) -> Result<()> {
         let mut jobs = self.jobs()?;
-        let at = jobs.iter().position(|j| j.id == id).ok_or_else(|| {
-            StorageError::NotFound {
+        let at = jobs
+            .iter()
+            .position(|j| j.id == id)
+            .ok_or_else(|| StorageError::NotFound {
                 path: self.queue.job_path(id),
                 what: format!("no job {id} in the queue"),
-            }
-        })?;
+            })?;
         let job = jobs.remove(at);
         jobs.insert(position.min(jobs.len()), job);
         for (i, mut j) in jobs.into_iter().enumerate() {

@@ -144,5 +144,8 @@ fn max_parallel_defaults_and_reads() {
     assert_eq!((s.max_parallel, s.threads_per_run(12)), (3, 4));
     std::fs::write(&p, "[queue]\nmax_parallel = 0\n").unwrap();
     let e = settings::QueueSettings::read(&p).unwrap_err().to_string();
-    assert!(e.contains("worldbench.toml") && e.contains("max_parallel"), "{e}");
+    assert!(
+        e.contains("worldbench.toml") && e.contains("max_parallel"),
+        "{e}"
+    );
 }

@@ -34,15 +34,12 @@ impl KeyLines {
 
 /// The 1-based line of byte offset `at`.
 pub fn line_of(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.get(..at).unwrap_or(text).lines().count().max(1)
+        + usize::from(text.get(..at).is_some_and(|t| t.ends_with('\n')))
 }
 
 fn walk(text: &str, table: &DeTable<'_>, prefix: &str, out: &mut HashMap<String, usize>) {
-    for (k, v) in table.iter() {
+    for (k, v) in table {
         let path = format!("{prefix}{}", k.get_ref());
         out.entry(path.clone())
             .or_insert_with(|| line_of(text, k.span().start));

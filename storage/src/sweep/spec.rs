@@ -154,9 +154,9 @@ impl SweepSpec {
         let method = match p.opt_str(&table, "method")?.as_deref() {
             None | Some("grid") => Method::Grid,
             Some("random") => {
-                let samples = p.opt_u64(&table, "samples")?.ok_or_else(|| {
-                    p.missing("samples", "method = \"random\" needs samples = N")
-                })?;
+                let samples = p
+                    .opt_u64(&table, "samples")?
+                    .ok_or_else(|| p.missing("samples", "method = \"random\" needs samples = N"))?;
                 let total: usize = grid.values().map(Vec::len).product();
                 if samples == 0 || samples as usize > total {
                     return Err(p.err(
@@ -300,16 +300,12 @@ pub fn to_json(v: &toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::from(*b),
         toml::Value::Datetime(d) => Value::from(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.iter().map(to_json).collect()),
-        toml::Value::Table(t) => Value::Object(
-            t.iter()
-                .map(|(k, v)| (k.clone(), to_json(v)))
-                .collect(),
-        ),
+        toml::Value::Table(t) => {
+            Value::Object(t.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
     }
 }
 
 fn has_duplicates<T: PartialEq>(list: &[T]) -> bool {
-    list.iter()
-        .enumerate()
-        .any(|(i, a)| list[..i].contains(a))
+    list.iter().enumerate().any(|(i, a)| list[..i].contains(a))
 }

@@ -27,7 +27,10 @@ fn parse(text: &str) -> crate::Result<SweepSpec> {
 #[test]
 fn the_issue_example_expands_to_cells_times_seeds_in_order() {
     let spec = parse(EXAMPLE).unwrap();
-    assert_eq!((spec.title.as_str(), spec.kind), ("hidden width vs lr", RunKind::Smoke));
+    assert_eq!(
+        (spec.title.as_str(), spec.kind),
+        ("hidden width vs lr", RunKind::Smoke)
+    );
     assert_eq!(spec.base["steps"], json!(3000));
     let cells = expand(&spec);
     assert_eq!(cells.len(), 12);
@@ -54,7 +57,11 @@ fn explicit_cells_join_the_grid_without_duplicates() {
         "{EXAMPLE}[[cells]]\nlr = 0.01\n\"model.hidden\" = 64\n[[cells]]\nlr = 0.001\nmodel.hidden = 128\n"
     );
     let spec = parse(&text).unwrap();
-    assert_eq!(expand(&spec).len(), 15, "4 grid + 1 new explicit cell, × 3 seeds");
+    assert_eq!(
+        expand(&spec).len(),
+        15,
+        "4 grid + 1 new explicit cell, × 3 seeds"
+    );
 }
 
 #[test]
@@ -73,7 +80,10 @@ fn random_samples_are_distinct_and_reproducible() {
         sample_without_replacement(100, 5, 1),
         sample_without_replacement(100, 5, 2)
     );
-    let text = EXAMPLE.replace("method = \"grid\"", "method = \"random\"\nsamples = 3\nsample_seed = 9");
+    let text = EXAMPLE.replace(
+        "method = \"grid\"",
+        "method = \"random\"\nsamples = 3\nsample_seed = 9",
+    );
     let spec = parse(&text).unwrap();
     let cells = expand(&spec);
     assert_eq!(cells.len(), 9);
@@ -82,23 +92,70 @@ fn random_samples_are_distinct_and_reproducible() {
     assert_eq!(combos.len(), 3);
     let too_many = text.replace("samples = 3", "samples = 5");
     let e = parse(&too_many).unwrap_err().to_string();
-    assert!(e.contains("line 4: samples") && e.contains("4 combinations"), "{e}");
+    assert!(
+        e.contains("line 4: samples") && e.contains("4 combinations"),
+        "{e}"
+    );
 }
 
 #[test]
 fn errors_name_the_file_the_line_and_the_key() {
     let cases = [
-        (EXAMPLE.replace("lr = [", "learning_rate = ["), "line 12: grid.learning_rate", "unknown config key"),
-        (EXAMPLE.replace("[128, 256]", "[128, \"wide\"]"), "line 11: grid.model.hidden", "expected integer"),
-        (EXAMPLE.replace("steps = 3000", "steps = \"many\""), "line 8: base.steps", "expected integer"),
-        (EXAMPLE.replace("[1000, 3000]", "[1000, 5000]"), "line 9: base.checkpoints", "never be reached"),
-        (EXAMPLE.replace("kind = \"smoke\"", "kind = \"attempt\""), "gate", "needs gate"),
-        (EXAMPLE.replace("method = \"grid\"", "methd = \"grid\""), "line 3: methd", "unknown key"),
-        (EXAMPLE.replace("seeds = [0, 1, 2]", "seeds = [0, 0]"), "line 4: seeds", "twice"),
-        (EXAMPLE.replace("[128, 256]", "[128 256]"), "line 11", "not valid TOML"),
-        (EXAMPLE.replace("preset = \"default\"", "preset = \"huge\""), "line 7: base.preset", "expected one of"),
-        (EXAMPLE.replace("[grid]", "[grid]\nseed = [1]"), "line 11: grid.seed", "seeds"),
-        (EXAMPLE.replace("data = \"demo-corner-loops\"\n", ""), "base", "data"),
+        (
+            EXAMPLE.replace("lr = [", "learning_rate = ["),
+            "line 12: grid.learning_rate",
+            "unknown config key",
+        ),
+        (
+            EXAMPLE.replace("[128, 256]", "[128, \"wide\"]"),
+            "line 11: grid.model.hidden",
+            "expected integer",
+        ),
+        (
+            EXAMPLE.replace("steps = 3000", "steps = \"many\""),
+            "line 8: base.steps",
+            "expected integer",
+        ),
+        (
+            EXAMPLE.replace("[1000, 3000]", "[1000, 5000]"),
+            "line 9: base.checkpoints",
+            "never be reached",
+        ),
+        (
+            EXAMPLE.replace("kind = \"smoke\"", "kind = \"attempt\""),
+            "gate",
+            "needs gate",
+        ),
+        (
+            EXAMPLE.replace("method = \"grid\"", "methd = \"grid\""),
+            "line 3: methd",
+            "unknown key",
+        ),
+        (
+            EXAMPLE.replace("seeds = [0, 1, 2]", "seeds = [0, 0]"),
+            "line 4: seeds",
+            "twice",
+        ),
+        (
+            EXAMPLE.replace("[128, 256]", "[128 256]"),
+            "line 11",
+            "not valid TOML",
+        ),
+        (
+            EXAMPLE.replace("preset = \"default\"", "preset = \"huge\""),
+            "line 7: base.preset",
+            "expected one of",
+        ),
+        (
+            EXAMPLE.replace("[grid]", "[grid]\nseed = [1]"),
+            "line 11: grid.seed",
+            "seeds",
+        ),
+        (
+            EXAMPLE.replace("data = \"demo-corner-loops\"\n", ""),
+            "base",
+            "data",
+        ),
     ];
     for (text, at, what) in cases {
         let e = parse(&text).unwrap_err().to_string();
@@ -133,6 +190,11 @@ fn registering_the_same_file_twice_is_one_sweep() {
     let (c, new_c) = register::register(tmp.path(), &a.toml(), "x").unwrap();
     assert!(new_a && !new_b && !new_c);
     assert_eq!((&a, &a), (&b, &c));
-    assert!(a.root.file_name().unwrap().to_string_lossy().ends_with(".hidden-width-vs-lr"));
+    assert!(a
+        .root
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .ends_with(".hidden-width-vs-lr"));
     assert_eq!(std::fs::read_to_string(a.toml()).unwrap(), EXAMPLE);
 }
