@@ -8,7 +8,7 @@ use worldbench_storage::queue::{JobState, Queue, QueueJob};
 use worldbench_storage::run_lock::holder;
 use worldbench_storage::{RunManifest, RunPaths, RunStatus};
 
-use crate::launch::process::send_sigterm;
+use crate::launch::send_sigterm;
 use crate::workspace_dir;
 
 #[derive(Debug, Subcommand)]

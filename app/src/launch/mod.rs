@@ -1,7 +1,17 @@
-//! Starting `worldbench` processes from an argv (never a shell string), for whoever runs work
-//! outside its own process: the queue's worker here, the app's job supervisor in `gui::jobs`.
+//! Starting `worldbench` jobs outside the caller's process, for the app's job supervisor
+//! (`gui::jobs`) and the queue's worker (`commands::queue_work`) alike.
 //!
-//! [`process`]: a child process of this same binary in its own process group (so stopping the
-//! worker, or closing the app, leaves a run going), its liveness, and SIGTERM to cancel it.
+//! - [`spec`]: what to run, typed ([`spec::JobSpec`]); its argv is built in one function that the
+//!   CLI's own parser round-trips;
+//! - [`launcher`]: the [`launcher::Launcher`] seam (start, cancel, liveness, logs) and the events a
+//!   job reports through its [`launcher::EventSink`];
+//! - [`local`]: its first backend, a child process of the same `worldbench` binary started with an
+//!   argv (never a shell string) in its own process group, so stopping the caller leaves a run going.
 
-pub mod process;
+pub mod launcher;
+pub mod local;
+pub mod spec;
+
+pub use launcher::{EventSink, JobHandle, LaunchEvent, Launcher, Sink};
+pub use local::{pid_is_live_worldbench, send_sigterm, LocalProcess};
+pub use spec::{GenerateJob, JobCommand, JobKind, JobSpec, QueuedJob, TrainJob};

@@ -11,7 +11,7 @@ use worldbench_storage::run_lock;
 use worldbench_storage::{PlanningRow, RunManifest, RunPaths, RunStatus, TrainRow};
 
 use super::job::{FollowSnapshot, Update};
-use super::launcher::{JobHandle, Launcher};
+use crate::launch::{JobHandle, Launcher};
 use super::supervisor::Sender;
 
 /// How often a followed run's files are read again.
