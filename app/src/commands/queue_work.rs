@@ -28,7 +28,7 @@ use crate::launch::{
 /// How long a worker waits for events before it looks at the queue again.
 const RESCAN: Duration = Duration::from_secs(1);
 /// How long a backend may take to say that a job started.
-const SPAWN_TIMEOUT: Duration = Duration::from_secs(60);
+const SPAWN_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// A job this worker started: its job lock is held until it is settled.
 struct Active {
@@ -204,7 +204,7 @@ impl Worker<'_> {
                 resume: job.resume,
             }),
         );
-        spec.threads = Some(self.threads);
+        spec.threads = Some(u32::try_from(self.threads).unwrap_or(u32::MAX));
         if let Some(dir) = stderr_log.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -275,9 +275,12 @@ impl Worker<'_> {
         let exit = if success {
             Exit::Succeeded
         } else {
-            let why = std::fs::read_to_string(&a.stderr_log)
-                .ok()
-                .and_then(|t| t.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string));
+            let why = std::fs::read_to_string(&a.stderr_log).ok().and_then(|t| {
+                t.lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .map(str::to_string)
+            });
             Exit::Failed(why.unwrap_or_else(|| match code {
                 Some(c) => format!("the trainer exited with code {c}"),
                 None => "the trainer was killed by a signal".into(),

@@ -83,7 +83,7 @@ pub struct JobSpec {
     pub label: String,
     pub command: JobCommand,
     /// Threads the job may use (`RAYON_NUM_THREADS`); `None`: all cores.
-    pub threads: Option<usize>,
+    pub threads: Option<u32>,
 }
 
 impl JobSpec {
@@ -97,10 +97,10 @@ impl JobSpec {
 
     pub fn kind(&self) -> JobKind {
         match self.command {
-            JobCommand::Queued(QueuedJob { resume: true, .. }) => JobKind::Resume,
-            JobCommand::Queued(_) => JobKind::Train,
-            JobCommand::Train(_) => JobKind::Train,
-            JobCommand::Resume { .. } => JobKind::Resume,
+            JobCommand::Queued(QueuedJob { resume: true, .. }) | JobCommand::Resume { .. } => {
+                JobKind::Resume
+            }
+            JobCommand::Queued(_) | JobCommand::Train(_) => JobKind::Train,
             JobCommand::Eval { .. } => JobKind::Eval,
             JobCommand::GenerateDataset(_) => JobKind::GenerateDataset,
         }
@@ -130,7 +130,9 @@ impl JobSpec {
                     }
                     (run, _) => {
                         a.0.extend(q.args.iter().map(OsString::from));
-                        if let (Some(run), Some("train")) = (run, q.args.first().map(String::as_str)) {
+                        if let (Some(run), Some("train")) =
+                            (run, q.args.first().map(String::as_str))
+                        {
                             a.flag_value("--run-dir", run);
                         }
                     }
@@ -275,7 +277,10 @@ mod tests {
             resume: false,
         };
         let spec = JobSpec::new("q", JobCommand::Queued(q.clone()));
-        assert_eq!((spec.kind(), spec.run_dir()), (JobKind::Train, Some(Path::new("/ws/runs/r"))));
+        assert_eq!(
+            (spec.kind(), spec.run_dir()),
+            (JobKind::Train, Some(Path::new("/ws/runs/r")))
+        );
         let Some(Command::Train(args)) = parse(&spec).command else {
             panic!()
         };

@@ -327,8 +327,9 @@ impl Update {
         match event {
             LaunchEvent::Spawned(h) => Self::Spawned(h),
             LaunchEvent::SpawnFailed(e) => Self::SpawnFailed(e),
-            LaunchEvent::Stdout(line) => crate::gui::progress_event::parse(&line)
-                .map_or(Self::Stdout(line), Self::Progress),
+            LaunchEvent::Stdout(line) => {
+                crate::gui::progress_event::parse(&line).map_or(Self::Stdout(line), Self::Progress)
+            }
             LaunchEvent::Stderr(line) => Self::Stderr(line),
             LaunchEvent::Exited { success, code } => Self::Exited { success, code },
         }
