@@ -368,3 +368,75 @@ fn train_set_uses_the_key_registry() {
         (Some(8), Some(0.002))
     );
 }
+
+fn complete_gate(path: &Path) {
+    let mut g = worldbench_storage::gate::Gate::template();
+    g.failure_mode = "the h-graph is disconnected".into();
+    for (i, h) in g.hypotheses.iter_mut().enumerate() {
+        h.statement = format!("cause {i}");
+        h.recommendation = format!("change {i}");
+        h.upside = "graph connects".into();
+        h.downside = "slower".into();
+        h.false_positive_risk = "low".into();
+        h.runtime_cost = "1 min".into();
+        (h.upside_rating, h.risk_rating, h.cost_rating) = (4, 2, 1);
+        h.deferred_reason = if i == 1 {
+            String::new()
+        } else {
+            "later".into()
+        };
+    }
+    g.chosen = Some(1);
+    g.justification = "cheapest".into();
+    g.write(path).expect("write gate");
+}
+
+#[test]
+fn a_sweep_of_attempts_needs_a_complete_gate_recorded_in_the_sweep_and_every_run() {
+    let (_tmp, ws) = workspace();
+    let incomplete = ws.join("gates/incomplete.json");
+    worldbench_storage::gate::Gate::template()
+        .write(&incomplete)
+        .expect("write gate");
+    let file = sweep_file(
+        &ws,
+        "att",
+        "[0]",
+        "lr = [0.001, 0.002]",
+        "kind = \"attempt\"\ngate = \"gates/incomplete.json\"",
+    );
+    let e = fails(worldbench(&ws).args(["sweep", "run"]).arg(&file));
+    assert!(e.contains("incomplete") && e.contains("Missing"), "{e}");
+    assert!(queue_jobs(&ws).is_empty(), "nothing was queued");
+
+    let gate = ws.join("gates/complete.json");
+    complete_gate(&gate);
+    let file = sweep_file(
+        &ws,
+        "att2",
+        "[0]",
+        "lr = [0.001, 0.002]",
+        "kind = \"attempt\"\ngate = \"gates/complete.json\"",
+    );
+    let out = ok(worldbench(&ws).args(["sweep", "run", "--wait"]).arg(&file));
+    let sweep = PathBuf::from(out.lines().next().expect("sweep folder"));
+    assert_all_completed(&ws, &sweep, 2);
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(sweep.join("sweep.json")).expect("sweep.json"),
+    )
+    .expect("parses");
+    assert_eq!(
+        (
+            state["kind"].as_str(),
+            state["gate"].as_str().map(PathBuf::from)
+        ),
+        (Some("attempt"), Some(gate.clone()))
+    );
+    for run in runs_with_manifest(&ws) {
+        let m = manifest(&run);
+        assert_eq!(
+            (m["kind"].as_str(), m["gate"].as_str().map(PathBuf::from)),
+            (Some("attempt"), Some(gate.clone()))
+        );
+    }
+}

@@ -13,7 +13,7 @@ use worldbench_storage::config_keys::apply_assignment;
 use worldbench_storage::dataset::{dataset_hash, open_dataset};
 use worldbench_storage::gate::Gate;
 use worldbench_storage::run::{git_commit_of, RunKind, RunManifest, RunStatus};
-use worldbench_storage::run_lock::RunLock;
+use worldbench_storage::run_lock::{observed_status, RunLock};
 use worldbench_storage::RunPaths;
 
 use crate::cli::{OnOff, TrainArgs};
@@ -72,7 +72,7 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         cell: args.cell.clone(),
     };
     manifest.write(&run.manifest())?;
-    println!("{}", run.root.display());
+    say_run_folder(&run);
     execute(&run, manifest, &cfg, &ds, false, args)?;
     drop(lock);
     Ok(run.root)
@@ -116,15 +116,17 @@ fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
     manifest.error = None;
     manifest.pid = Some(std::process::id());
     manifest.write(&run.manifest())?;
-    println!("{}", run.root.display());
+    say_run_folder(&run);
+    let mut err = std::io::stderr();
     if interrupted {
-        eprintln!(
+        let _ = writeln!(
+            err,
             "{}: the run was interrupted (its trainer died without stopping); resuming from `last`",
             run.root.display()
         );
     }
     for tmp in &lock.removed_temp_files {
-        eprintln!("removed {} (left by a killed writer)", tmp.display());
+        let _ = writeln!(err, "removed {} (left by a killed writer)", tmp.display());
     }
     execute(&run, manifest, &cfg, &ds, true, args)?;
     drop(lock);
@@ -246,6 +248,14 @@ fn config_from_args(args: &TrainArgs) -> Result<TrainConfig> {
     Ok(cfg)
 }
 
+/// Prints the run folder on stdout. A closed stdout (the process that started the trainer is
+/// gone) must not stop the run, so a failed write is ignored rather than a panic.
+fn say_run_folder(run: &RunPaths) {
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{}", run.root.display());
+    let _ = out.flush();
+}
+
 /// `--run-dir`: an existing folder that holds no run yet (the queue creates it before it starts
 /// the trainer, so that it knows the run's folder however the trainer ends).
 fn given_run_dir(dir: &Path) -> Result<RunPaths> {
@@ -254,10 +264,22 @@ fn given_run_dir(dir: &Path) -> Result<RunPaths> {
         bail!("{}: --run-dir must be an existing folder", dir.display());
     }
     if run.manifest().exists() {
-        bail!(
-            "{}: this folder already holds a run; resume it with `worldbench train --resume`",
-            run.manifest().display()
-        );
+        // A run interrupted before its first checkpoint has nothing to resume: it starts again here.
+        let written = RunManifest::read(&run.manifest())?.status;
+        let restartable = observed_status(&run, written) == RunStatus::Interrupted
+            && !worldbench_storage::files::present(&run.last_checkpoint());
+        if !restartable {
+            bail!(
+                "{}: this folder already holds a run; resume it with `worldbench train --resume`",
+                run.manifest().display()
+            );
+        }
+        for csv in [run.train_csv(), run.planning_csv()] {
+            if csv.exists() {
+                std::fs::remove_file(&csv)
+                    .with_context(|| format!("{}: cannot remove", csv.display()))?;
+            }
+        }
     }
     Ok(run)
 }

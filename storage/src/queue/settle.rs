@@ -63,15 +63,10 @@ pub fn settle(job: &mut QueueJob, exit: Exit) -> bool {
                     )),
                 ),
                 RunStatus::Interrupted => {
+                    // Killed before its first checkpoint: nothing to resume; it starts again in
+                    // the same folder (`train --run-dir` takes an interrupted run without `last`).
                     let has_last = crate::files::present(&run.last_checkpoint());
-                    if has_last {
-                        requeue(job, true);
-                    } else {
-                        // Killed before its first checkpoint: nothing to resume; a fresh run in a
-                        // new folder (the interrupted one stays, as `interrupted`).
-                        job.run = None;
-                        requeue(job, false);
-                    }
+                    requeue(job, has_last);
                 }
             }
         }

@@ -129,7 +129,10 @@ fn a_running_job_whose_worker_died_is_settled_from_its_run() {
         ]
     );
     assert_eq!(jobs[0].run, claimed[0].0.run, "empty folder reused");
-    assert_eq!(jobs[3].run, None, "no `last`: a fresh folder");
+    assert_eq!(
+        jobs[3].run, claimed[3].0.run,
+        "no `last`: started again in its folder"
+    );
 }
 
 #[test]
