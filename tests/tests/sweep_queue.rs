@@ -2,7 +2,8 @@
 //! through the queue and a second `sweep run` starts nothing; SIGKILL of the worker mid-sweep,
 //! then `sweep run` again, finishes the sweep with no duplicate run; a killed trainer resumes from
 //! `last`; `extend` and `retry` touch only their cells; two `queue work`s run each job once; a
-//! malformed sweep.toml is refused naming the key and the line; `train --set`.
+//! malformed sweep.toml is refused naming the key and the line; attempts need a complete gate;
+//! `queue move|cancel|requeue`; `--fail-fast`; `train --set`.
 
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
@@ -439,4 +440,63 @@ fn a_sweep_of_attempts_needs_a_complete_gate_recorded_in_the_sweep_and_every_run
             (Some("attempt"), Some(gate.clone()))
         );
     }
+}
+
+fn ids_and_states(ws: &Path) -> Vec<(String, String)> {
+    queue_jobs(ws)
+        .iter()
+        .map(|j| {
+            (
+                j["id"].as_str().unwrap_or_default().to_string(),
+                j["state"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn queue_move_cancel_and_requeue_on_the_command_line() {
+    let (_tmp, ws) = workspace();
+    let file = sweep_file(&ws, "q", "[0]", "lr = [0.001, 0.002, 0.003]", "");
+    let out = ok(worldbench(&ws).args(["sweep", "run"]).arg(&file));
+    let sweep = PathBuf::from(out.lines().next().expect("sweep folder"));
+    ok(worldbench(&ws).args(["queue", "move", "000003", "1"]));
+    ok(worldbench(&ws).args(["queue", "cancel", "000002"]));
+    let e = fails(worldbench(&ws).args(["queue", "requeue", "000001"]));
+    assert!(e.contains("000001") && e.contains("queued"), "{e}");
+    assert_eq!(
+        ids_and_states(&ws),
+        [
+            ("000003".into(), "queued".into()),
+            ("000001".into(), "queued".into()),
+            ("000002".into(), "cancelled".into()),
+        ]
+    );
+    ok(worldbench(&ws).args(["queue", "work"]));
+    let jobs = queue_jobs(&ws);
+    let started = |i: usize| jobs[i]["started"].as_str().unwrap_or_default().to_string();
+    assert!(started(0) <= started(1), "the moved job ran first");
+    assert_eq!(
+        statuses(&status(&ws, &sweep)),
+        ["completed", "cancelled", "completed"]
+    );
+    ok(worldbench(&ws).args(["queue", "requeue", "000002"]));
+    ok(worldbench(&ws).args(["queue", "work"]));
+    assert_all_completed(&ws, &sweep, 3);
+}
+
+#[test]
+fn fail_fast_cancels_the_queued_cells_after_the_first_failure() {
+    let (_tmp, ws) = workspace();
+    // Every cell fails (no CUDA in this build); the first failure cancels the two still queued.
+    let file = sweep_file(&ws, "ff", "[0, 1, 2]", "device = [\"cuda\"]", "");
+    let (out, stdout, _) = run(worldbench(&ws)
+        .args(["sweep", "run", "--wait", "--fail-fast"])
+        .arg(&file));
+    assert!(!out.status.success());
+    let sweep = PathBuf::from(stdout.lines().next().expect("sweep folder"));
+    assert_eq!(
+        statuses(&status(&ws, &sweep)),
+        ["failed", "cancelled", "cancelled"]
+    );
 }
