@@ -500,3 +500,52 @@ fn fail_fast_cancels_the_queued_cells_after_the_first_failure() {
         ["failed", "cancelled", "cancelled"]
     );
 }
+
+#[test]
+fn cancel_stops_a_running_cell_and_retry_resumes_it_from_last() {
+    let (_tmp, ws) = workspace();
+    let text = "title = \"c\"\nseeds = [0]\n[base]\ndata = \"d\"\npreset = \"tiny\"\nsteps = 200\ncheckpoints = [1, 200]\nplan_eval = false\n[grid]\nlr = [0.001]\n";
+    let file = ws.join("c.toml");
+    std::fs::write(&file, text).expect("write sweep");
+    let out = ok(worldbench(&ws).args(["sweep", "run"]).arg(&file));
+    let sweep = PathBuf::from(out.lines().next().expect("sweep folder"));
+    let mut worker = worldbench(&ws)
+        .args(["queue", "work"])
+        .spawn()
+        .expect("worker");
+    // Wait (with a deadline) until the cell runs and has written `last`.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let run = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cell never started"
+        );
+        let cells = status(&ws, &sweep);
+        if let Some(run) = cells[0]["run"].as_str() {
+            let run = PathBuf::from(run);
+            if run.join("checkpoints/last.safetensors").exists() {
+                break run;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    ok(worldbench(&ws).args(["sweep", "cancel"]).arg(&sweep));
+    assert!(worker.wait().expect("worker").success());
+    assert_eq!(statuses(&status(&ws, &sweep)), ["cancelled"]);
+    assert_eq!(manifest(&run)["status"], "cancelled");
+    let stopped_at = train_steps(&run).len();
+    assert!(stopped_at < 200, "cancelled before the end");
+
+    ok(worldbench(&ws)
+        .args(["sweep", "retry", "--wait"])
+        .arg(&sweep));
+    assert_eq!(statuses(&status(&ws, &sweep)), ["completed"]);
+    assert_eq!(
+        runs_with_manifest(&ws),
+        vec![run.clone()],
+        "resumed in place"
+    );
+    assert_eq!(train_steps(&run), (1..=200).collect::<Vec<_>>());
+    let jobs = queue_jobs(&ws);
+    assert_eq!(jobs[0]["resume"], true);
+}
