@@ -20,6 +20,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Generate datasets and inspect them.
@@ -45,6 +47,13 @@ pub enum Command {
     /// The workspace's runs and their status (`interrupted` when a trainer died without stopping).
     #[command(subcommand)]
     Runs(crate::commands::runs::RunsCommand),
+    /// Sweeps: grids of configs × seeds, run through the queue (`new`, `check`, `run`, `status`,
+    /// `extend`, `retry`, `cancel`).
+    #[command(subcommand)]
+    Sweep(crate::commands::sweep::SweepCommand),
+    /// The workspace's persistent run queue (`work`, `list`, `cancel`, `requeue`, `move`).
+    #[command(subcommand)]
+    Queue(crate::commands::queue::QueueCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,6 +158,19 @@ pub struct TrainArgs {
     pub device: String,
     #[arg(long, value_enum, default_value = "bar")]
     pub progress: ProgressMode,
+    /// Set a config key, e.g. `--set model.hidden=128 --set lr=0.001` (repeatable; the keys are
+    /// run.json's `config` keys; applied after the preset and the other options).
+    #[arg(long = "set", value_name = "KEY=VALUE", conflicts_with = "resume")]
+    pub set: Vec<String>,
+    /// Train in this existing, empty run folder instead of a new one (the queue uses it).
+    #[arg(long, hide = true, conflicts_with = "resume")]
+    pub run_dir: Option<PathBuf>,
+    /// The sweep folder this run belongs to (recorded in run.json).
+    #[arg(long, hide = true, conflicts_with = "resume")]
+    pub sweep: Option<PathBuf>,
+    /// The sweep cell this run is (recorded in run.json).
+    #[arg(long, hide = true, conflicts_with = "resume")]
+    pub cell: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -196,6 +218,17 @@ pub enum BenchCommand {
     Eval(BenchEvalArgs),
     /// Bytes, fsyncs and time that a run's train.csv costs: appended now vs rewritten per row before.
     MetricsIo(BenchMetricsIoArgs),
+    /// The time the run queue adds per job: no-op jobs started directly vs through the queue.
+    Queue(BenchQueueArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchQueueArgs {
+    /// How many no-op jobs.
+    #[arg(long, default_value_t = 50)]
+    pub jobs: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod gui;
+pub mod launch;
 mod progress;
 pub mod report;
 pub mod run_context;

@@ -143,4 +143,9 @@ fn write_seeds(dir: &Path, native: &Path, traj: &Path) {
         "toml",
         b"[success]\nreach_h_median = { target = 0.9, acceptable = 0.7, failure = 0.3 }\nh_local_success_min = 0.5\ntest1_success = true\n",
     );
+    put(
+        "sweep_toml",
+        "toml",
+        b"title = \"t\"\nseeds = [0, 1]\n[base]\ndata = \"d\"\npreset = \"tiny\"\nsteps = 6\n[grid]\n\"model.hidden\" = [8, 16]\nlr = [0.001]\n[[cells]]\nlr = 0.01\n",
+    );
 }

@@ -9,6 +9,7 @@
 
 pub mod atomic;
 pub mod checkpoints;
+pub mod config_keys;
 pub mod dataset;
 pub mod error;
 pub mod failpoint;
@@ -21,9 +22,11 @@ pub mod mutate;
 mod mutation_tests;
 pub mod planning_metrics;
 pub mod resumes;
+pub mod queue;
 pub mod run;
 pub mod run_lock;
 pub mod success_criteria;
+pub mod sweep;
 pub mod tensors;
 pub mod train_config;
 pub mod worklog;

@@ -143,6 +143,12 @@ pub struct RunManifest {
     /// Process id of the run while it runs.
     #[serde(default)]
     pub pid: Option<u32>,
+    /// The sweep folder this run is a cell of (absent for a run started by hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<String>,
+    /// The sweep cell this run is: its key (`lr=0.001,model.hidden=128 seed=0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
 }
 
 impl RunManifest {

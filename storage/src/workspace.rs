@@ -25,6 +25,11 @@ pub const DEFAULT_CONFIG_TOML: &str = r#"# Worldbench workspace settings. Plain 
 # Where training runs: "local" runs it on this machine.
 # backend = "local"
 # device = "auto"        # "auto", "cpu" or "cuda:0"
+
+[queue]
+# How many queued runs run at once (default: 1 on a machine with 4 cores or fewer, else one per 4
+# cores); each run gets its share of the cores as threads.
+# max_parallel = 1
 "#;
 
 /// A Worldbench workspace rooted at `root`.

@@ -25,6 +25,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::HgraphRender(args) => super::bench_render::run(&args),
         BenchCommand::Eval(args) => eval_timings(&args),
         BenchCommand::MetricsIo(args) => super::bench_metrics_io::run(&args),
+        BenchCommand::Queue(args) => super::bench_queue::run(&args),
     }
 }
 

@@ -37,6 +37,10 @@ pub fn run(ws: &Workspace, args: &DemoArgs) -> Result<()> {
         plan_schedule: String::new(),
         device: "cpu".into(),
         progress: args.progress,
+        set: Vec::new(),
+        run_dir: None,
+        sweep: None,
+        cell: None,
     };
     let run = super::train::run(Some(ws.root.clone()), &train)?;
     let rows = worldbench_storage::metrics::read_csv(

@@ -2,14 +2,20 @@
 
 mod bench;
 mod bench_metrics_io;
+mod bench_queue;
 mod bench_render;
 mod data;
 mod demo;
 mod eval;
 pub mod gate;
 mod plan;
+pub mod queue;
+mod queue_work;
 mod run_checkpoint;
 pub mod runs;
+pub mod sweep;
+mod sweep_edit;
+mod sweep_sync;
 mod train;
 pub mod worklog;
 
@@ -34,6 +40,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gate(cmd) => gate::run(cli.workspace, cmd),
         Command::Worklog(cmd) => worklog::run(cli.workspace, cmd),
         Command::Runs(cmd) => runs::run(cli.workspace, cmd),
+        Command::Sweep(cmd) => sweep::run(cli.workspace, cmd),
+        Command::Queue(cmd) => queue::run(cli.workspace, cmd),
     }
 }
 

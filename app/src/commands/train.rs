@@ -9,11 +9,12 @@ use anyhow::{bail, Context, Result};
 use worldbench_model::config::TrainConfig;
 use worldbench_model::train::{train, TrainEvent};
 use worldbench_model::ModelError;
+use worldbench_storage::config_keys::apply_assignment;
 use worldbench_storage::dataset::{dataset_hash, open_dataset};
 use worldbench_storage::gate::Gate;
 use worldbench_storage::resumes::{append_resume, checkpoint_file_step, Resume};
 use worldbench_storage::run::{git_commit_of, RunKind, RunManifest, RunStatus};
-use worldbench_storage::run_lock::RunLock;
+use worldbench_storage::run_lock::{observed_status, RunLock};
 use worldbench_storage::RunPaths;
 
 use crate::cli::{OnOff, TrainArgs};
@@ -41,7 +42,10 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     let ds = open_dataset(&data_path)?;
 
     let ws = workspace_dir::open(workspace)?;
-    let run = ws.new_run_dir(&args.title)?;
+    let run = match &args.run_dir {
+        Some(dir) => given_run_dir(dir)?,
+        None => ws.new_run_dir(&args.title)?,
+    };
     run.create_dirs()
         .with_context(|| format!("{}: cannot create the run folder", run.root.display()))?;
     let lock = RunLock::acquire(&run, "train")?;
@@ -62,9 +66,14 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         status: RunStatus::Running,
         error: None,
         pid: Some(std::process::id()),
+        sweep: args
+            .sweep
+            .as_ref()
+            .map(|p| absolute(p).display().to_string()),
+        cell: args.cell.clone(),
     };
     manifest.write(&run.manifest())?;
-    println!("{}", run.root.display());
+    say_run_folder(&run);
     execute(&run, manifest, &cfg, &ds, false, args)?;
     drop(lock);
     Ok(run.root)
@@ -119,15 +128,17 @@ fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
     manifest.error = None;
     manifest.pid = Some(std::process::id());
     manifest.write(&run.manifest())?;
-    println!("{}", run.root.display());
+    say_run_folder(&run);
+    let mut err = std::io::stderr();
     if interrupted {
-        eprintln!(
+        let _ = writeln!(
+            err,
             "{}: the run was interrupted (its trainer died without stopping); resuming from `last`",
             run.root.display()
         );
     }
     for tmp in &lock.removed_temp_files {
-        eprintln!("removed {} (left by a killed writer)", tmp.display());
+        let _ = writeln!(err, "removed {} (left by a killed writer)", tmp.display());
     }
     execute(&run, manifest, &cfg, &ds, true, args)?;
     drop(lock);
@@ -189,7 +200,7 @@ fn execute(
 }
 
 /// Refuses an attempt without a complete gate; returns the gate's path to record.
-fn check_gate(kind: RunKind, gate: Option<&Path>) -> Result<Option<PathBuf>> {
+pub(crate) fn check_gate(kind: RunKind, gate: Option<&Path>) -> Result<Option<PathBuf>> {
     match (kind, gate) {
         (RunKind::Smoke, g) => Ok(g.map(Path::to_path_buf)),
         (RunKind::Attempt, None) => bail!(
@@ -243,7 +254,46 @@ fn config_from_args(args: &TrainArgs) -> Result<TrainConfig> {
     }
     cfg.plan_eval = args.plan_eval == OnOff::On;
     cfg.device.clone_from(&args.device);
+    for assignment in &args.set {
+        apply_assignment(&mut cfg, assignment).map_err(|e| anyhow::anyhow!("--set: {e}"))?;
+    }
     Ok(cfg)
+}
+
+/// Prints the run folder on stdout. A closed stdout (the process that started the trainer is
+/// gone) must not stop the run, so a failed write is ignored rather than a panic.
+fn say_run_folder(run: &RunPaths) {
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{}", run.root.display());
+    let _ = out.flush();
+}
+
+/// `--run-dir`: an existing folder that holds no run yet (the queue creates it before it starts
+/// the trainer, so that it knows the run's folder however the trainer ends).
+fn given_run_dir(dir: &Path) -> Result<RunPaths> {
+    let run = RunPaths::new(dir);
+    if !dir.is_dir() {
+        bail!("{}: --run-dir must be an existing folder", dir.display());
+    }
+    if run.manifest().exists() {
+        // A run interrupted before its first checkpoint has nothing to resume: it starts again here.
+        let written = RunManifest::read(&run.manifest())?.status;
+        let restartable = observed_status(&run, written) == RunStatus::Interrupted
+            && !worldbench_storage::files::present(&run.last_checkpoint());
+        if !restartable {
+            bail!(
+                "{}: this folder already holds a run; resume it with `worldbench train --resume`",
+                run.manifest().display()
+            );
+        }
+        for csv in [run.train_csv(), run.planning_csv()] {
+            if csv.exists() {
+                std::fs::remove_file(&csv)
+                    .with_context(|| format!("{}: cannot remove", csv.display()))?;
+            }
+        }
+    }
+    Ok(run)
 }
 
 fn check_device(device: &str) -> Result<()> {

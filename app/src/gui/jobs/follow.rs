@@ -11,8 +11,8 @@ use worldbench_storage::run_lock;
 use worldbench_storage::{PlanningRow, RunManifest, RunPaths, RunStatus, TrainRow};
 
 use super::job::{FollowSnapshot, Update};
-use super::launcher::{JobHandle, Launcher};
 use super::supervisor::Sender;
+use crate::launch::{JobHandle, Launcher};
 
 /// How often a followed run's files are read again.
 const FOLLOW_POLL: Duration = Duration::from_secs(1);

@@ -7,28 +7,14 @@ use std::path::PathBuf;
 use worldbench_model::train::TrainEvent;
 use worldbench_storage::{PlanningRow, RunStatus, TrainRow};
 
-use super::launcher::JobHandle;
+pub use crate::launch::JobKind;
+use crate::launch::{JobHandle, LaunchEvent};
 
 /// Identifies a job for the lifetime of the app.
 pub type JobId = u64;
 
 /// Lines of stderr kept per job (for the error message of a failed job).
 const STDERR_TAIL_LINES: usize = 20;
-
-/// What a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    /// `worldbench train …` (a new run).
-    Train,
-    /// `worldbench train --resume <run>`.
-    Resume,
-    /// `worldbench eval --run <run> --checkpoint <step or last>`.
-    Eval,
-    /// `worldbench data gen …`.
-    GenerateDataset,
-    /// A run started before this app (or by another process), followed by polling its files.
-    Follow,
-}
 
 impl JobKind {
     /// Whether the job trains (its progress is a run's steps).
@@ -333,6 +319,21 @@ pub(super) enum Update {
     Exited { success: bool, code: Option<i32> },
     Snapshot(FollowSnapshot),
     FollowEnded(RunStatus),
+}
+
+impl Update {
+    /// What a launcher's event means for a job: a stdout line that is a progress event is one.
+    pub(super) fn from_launch(event: LaunchEvent) -> Self {
+        match event {
+            LaunchEvent::Spawned(h) => Self::Spawned(h),
+            LaunchEvent::SpawnFailed(e) => Self::SpawnFailed(e),
+            LaunchEvent::Stdout(line) => {
+                crate::gui::progress_event::parse(&line).map_or(Self::Stdout(line), Self::Progress)
+            }
+            LaunchEvent::Stderr(line) => Self::Stderr(line),
+            LaunchEvent::Exited { success, code } => Self::Exited { success, code },
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,9 +9,7 @@ use tokio::sync::mpsc;
 
 use super::follow::{follow_run, send_history};
 use super::job::{Job, JobId, JobKind, JobNotice, JobState, Update};
-use super::launcher::{JobHandle, Launcher};
-use super::local::LocalProcess;
-use super::spec::JobSpec;
+use crate::launch::{EventSink, JobHandle, JobSpec, LaunchEvent, Launcher, LocalProcess};
 
 /// How soon after a job's output the UI repaints.
 const REPAINT_AFTER: Duration = Duration::from_millis(200);
@@ -48,6 +46,15 @@ impl Sender {
         if let Some(ctx) = &self.ctx {
             ctx.request_repaint_after(REPAINT_AFTER);
         }
+    }
+}
+
+impl EventSink for Sender {
+    fn event(
+        &self,
+        event: LaunchEvent,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(self.send(Update::from_launch(event)))
     }
 }
 
@@ -148,7 +155,7 @@ impl JobSupervisor {
             if let Some(dir) = history {
                 send_history(dir, &sender).await;
             }
-            launcher.run(&spec, sender).await;
+            launcher.run(&spec, Arc::new(sender)).await;
         });
         id
     }

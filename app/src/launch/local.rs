@@ -6,14 +6,12 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use super::job::Update;
-use super::launcher::{JobHandle, LaunchFuture, Launcher};
+use super::launcher::{JobHandle, LaunchEvent, LaunchFuture, Launcher, Sink};
 use super::spec::JobSpec;
-use super::supervisor::Sender;
-use crate::gui::progress_event;
 
 /// Runs jobs as child processes of `exe`.
 #[derive(Debug, Clone)]
@@ -37,8 +35,13 @@ impl Launcher for LocalProcess {
         "local process"
     }
 
-    fn run(&self, spec: &JobSpec, sender: Sender) -> LaunchFuture {
-        Box::pin(run_child(self.exe.clone(), spec.argv(), sender))
+    fn run(&self, spec: &JobSpec, sink: Sink) -> LaunchFuture {
+        let env: Vec<(String, String)> = spec
+            .threads
+            .map(|n| ("RAYON_NUM_THREADS".to_string(), n.to_string()))
+            .into_iter()
+            .collect();
+        Box::pin(run_child(self.exe.clone(), spec.argv(), env, sink))
     }
 
     fn cancel(&self, handle: &JobHandle) -> Result<(), String> {
@@ -94,9 +97,10 @@ pub fn pid_is_live_worldbench(pid: u32) -> bool {
     }
 }
 
-async fn run_child(exe: PathBuf, args: Vec<OsString>, sender: Sender) {
+async fn run_child(exe: PathBuf, args: Vec<OsString>, env: Vec<(String, String)>, sender: Sink) {
     let mut cmd = tokio::process::Command::new(&exe);
     cmd.args(&args)
+        .envs(env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -107,7 +111,7 @@ async fn run_child(exe: PathBuf, args: Vec<OsString>, sender: Sender) {
         Ok(child) => child,
         Err(e) => {
             sender
-                .send(Update::SpawnFailed(format!(
+                .event(LaunchEvent::SpawnFailed(format!(
                     "{}: cannot start: {e}",
                     exe.display()
                 )))
@@ -116,41 +120,41 @@ async fn run_child(exe: PathBuf, args: Vec<OsString>, sender: Sender) {
         }
     };
     if let Some(pid) = child.id() {
-        sender.send(Update::Spawned(JobHandle::Local { pid })).await;
+        sender
+            .event(LaunchEvent::Spawned(JobHandle::Local { pid }))
+            .await;
     }
     let out = child
         .stdout
         .take()
-        .map(|s| tokio::spawn(read_lines(s, sender.clone(), false)));
+        .map(|s| tokio::spawn(read_lines(s, Arc::clone(&sender), false)));
     let err = child
         .stderr
         .take()
-        .map(|s| tokio::spawn(read_lines(s, sender.clone(), true)));
+        .map(|s| tokio::spawn(read_lines(s, Arc::clone(&sender), true)));
     let status = child.wait().await;
     for task in [out, err].into_iter().flatten() {
         let _ = task.await;
     }
     let update = match status {
-        Ok(status) => Update::Exited {
+        Ok(status) => LaunchEvent::Exited {
             success: status.success(),
             code: status.code(),
         },
-        Err(e) => Update::SpawnFailed(format!("{}: lost the process: {e}", exe.display())),
+        Err(e) => LaunchEvent::SpawnFailed(format!("{}: lost the process: {e}", exe.display())),
     };
-    sender.send(update).await;
+    sender.event(update).await;
 }
 
-async fn read_lines<R: tokio::io::AsyncRead + Unpin>(stream: R, sender: Sender, is_stderr: bool) {
+async fn read_lines<R: tokio::io::AsyncRead + Unpin>(stream: R, sender: Sink, is_stderr: bool) {
     let mut lines = BufReader::new(stream).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        let update = if is_stderr {
-            Update::Stderr(line)
-        } else if let Some(event) = progress_event::parse(&line) {
-            Update::Progress(event)
+        let event = if is_stderr {
+            LaunchEvent::Stderr(line)
         } else {
-            Update::Stdout(line)
+            LaunchEvent::Stdout(line)
         };
-        sender.send(update).await;
+        sender.event(event).await;
     }
 }
 

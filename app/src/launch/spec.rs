@@ -5,7 +5,20 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use super::job::JobKind;
+/// What kind of work a job is (how the app shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// `worldbench train …` (a new run).
+    Train,
+    /// `worldbench train --resume <run>`.
+    Resume,
+    /// `worldbench eval --run <run> --checkpoint <step or last>`.
+    Eval,
+    /// `worldbench data gen …`.
+    GenerateDataset,
+    /// A run started before this app (or by another process), followed by polling its files.
+    Follow,
+}
 
 /// `worldbench --workspace <ws> train …` for a new run, as the Train form fills it.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,9 +47,22 @@ pub struct GenerateJob {
     pub out: PathBuf,
 }
 
+/// A job of the workspace's queue: `worldbench --workspace <ws> train <args> --run-dir <run>`
+/// in the run folder the worker made for it, or `train --resume <run>` when its run was
+/// interrupted. `args` are the queue job's own (a sweep cell's `train` options and `--set`s).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedJob {
+    pub workspace: PathBuf,
+    pub args: Vec<String>,
+    /// The run folder; `None` for a job that is not a training run.
+    pub run: Option<PathBuf>,
+    pub resume: bool,
+}
+
 /// The command a job runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobCommand {
+    Queued(QueuedJob),
     Train(TrainJob),
     /// `worldbench train --resume <run> --progress json`.
     Resume {
@@ -56,6 +82,8 @@ pub struct JobSpec {
     /// Shown in the UI ("smoke run \"first try\"").
     pub label: String,
     pub command: JobCommand,
+    /// Threads the job may use (`RAYON_NUM_THREADS`); `None`: all cores.
+    pub threads: Option<u32>,
 }
 
 impl JobSpec {
@@ -63,13 +91,16 @@ impl JobSpec {
         Self {
             label: label.into(),
             command,
+            threads: None,
         }
     }
 
     pub fn kind(&self) -> JobKind {
         match self.command {
-            JobCommand::Train(_) => JobKind::Train,
-            JobCommand::Resume { .. } => JobKind::Resume,
+            JobCommand::Queued(QueuedJob { resume: true, .. }) | JobCommand::Resume { .. } => {
+                JobKind::Resume
+            }
+            JobCommand::Queued(_) | JobCommand::Train(_) => JobKind::Train,
             JobCommand::Eval { .. } => JobKind::Eval,
             JobCommand::GenerateDataset(_) => JobKind::GenerateDataset,
         }
@@ -79,6 +110,7 @@ impl JobSpec {
     pub fn run_dir(&self) -> Option<&Path> {
         match &self.command {
             JobCommand::Resume { run } | JobCommand::Eval { run, .. } => Some(run),
+            JobCommand::Queued(q) => q.run.as_deref(),
             JobCommand::Train(_) | JobCommand::GenerateDataset(_) => None,
         }
     }
@@ -88,6 +120,24 @@ impl JobSpec {
     pub fn argv(&self) -> Vec<OsString> {
         let mut a = Argv::default();
         match &self.command {
+            JobCommand::Queued(q) => {
+                a.flag_value("--workspace", &q.workspace);
+                match (&q.run, q.resume) {
+                    (Some(run), true) => {
+                        a.word("train");
+                        a.flag_value("--resume", run);
+                        a.flag_value("--progress", "none");
+                    }
+                    (run, _) => {
+                        a.0.extend(q.args.iter().map(OsString::from));
+                        if let (Some(run), Some("train")) =
+                            (run, q.args.first().map(String::as_str))
+                        {
+                            a.flag_value("--run-dir", run);
+                        }
+                    }
+                }
+            }
             JobCommand::Train(t) => {
                 a.flag_value("--workspace", &t.workspace);
                 a.word("train");
@@ -209,6 +259,40 @@ mod tests {
             assert_eq!(args.progress, ProgressMode::Json);
             assert!(args.resume.is_none());
         }
+    }
+
+    #[test]
+    fn queued_specs_round_trip() {
+        let q = QueuedJob {
+            workspace: "/ws".into(),
+            args: vec![
+                "train".into(),
+                "--data".into(),
+                "/ws/datasets/d".into(),
+                "--set=model.hidden=8".into(),
+                "--title=grid lr=0.001 seed=0".into(),
+                "--smoke".into(),
+            ],
+            run: Some("/ws/runs/r".into()),
+            resume: false,
+        };
+        let spec = JobSpec::new("q", JobCommand::Queued(q.clone()));
+        assert_eq!(
+            (spec.kind(), spec.run_dir()),
+            (JobKind::Train, Some(Path::new("/ws/runs/r")))
+        );
+        let Some(Command::Train(args)) = parse(&spec).command else {
+            panic!()
+        };
+        assert_eq!(args.run_dir.as_deref(), Some(Path::new("/ws/runs/r")));
+        assert_eq!(args.set, ["model.hidden=8"]);
+        assert_eq!(args.title, "grid lr=0.001 seed=0");
+        let spec = JobSpec::new("q", JobCommand::Queued(QueuedJob { resume: true, ..q }));
+        assert_eq!(spec.kind(), JobKind::Resume);
+        let Some(Command::Train(args)) = parse(&spec).command else {
+            panic!()
+        };
+        assert_eq!(args.resume.as_deref(), Some(Path::new("/ws/runs/r")));
     }
 
     #[test]

@@ -1,14 +1,16 @@
-//! The seam between the app and whatever runs a job: a local child process today
-//! ([`super::LocalProcess`]), a queue or a cluster scheduler tomorrow. A backend starts a job from
-//! its typed spec, reports what the job prints and how it ended through the job's [`Sender`], cancels it,
-//! says whether it is still alive, and names where its logs are.
+//! The seam between whoever starts a job (the app's job supervisor, the queue's worker) and
+//! whatever runs it: a local child process today ([`super::local::LocalProcess`]), a cluster
+//! scheduler tomorrow. A backend starts a job from its typed spec, reports what the job prints and
+//! how it ended through the job's [`EventSink`], cancels it, says whether it is still alive, and
+//! names where its logs are.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 
+use std::sync::Arc;
+
 use super::spec::JobSpec;
-use super::supervisor::Sender;
 
 /// How a backend identifies a started job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +28,27 @@ impl JobHandle {
     }
 }
 
-/// What [`Launcher::run`] returns: the job's whole life, run on the supervisor's runtime.
+/// What [`Launcher::run`] returns: the job's whole life, run on the caller's tokio runtime.
 pub type LaunchFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// What a backend reports about a job, in order: `Spawned` (or `SpawnFailed`), its output lines,
+/// then `Exited`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LaunchEvent {
+    Spawned(JobHandle),
+    SpawnFailed(String),
+    Stdout(String),
+    Stderr(String),
+    Exited { success: bool, code: Option<i32> },
+}
+
+/// Where a job's [`LaunchEvent`]s go (the app's supervisor channel, the queue worker's).
+pub trait EventSink: Send + Sync {
+    fn event(&self, event: LaunchEvent) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// A shared sink, as backends hold it.
+pub type Sink = Arc<dyn EventSink>;
 
 /// A way of running jobs.
 pub trait Launcher: Send + Sync {
@@ -37,7 +58,7 @@ pub trait Launcher: Send + Sync {
     /// Runs the job to its end: sends `Spawned(handle)` once started (or `SpawnFailed`), then
     /// every output line, then `Exited`. A backend runs `spec.argv()` with the `worldbench` it
     /// knows (here, or on a cluster's nodes).
-    fn run(&self, spec: &JobSpec, sender: Sender) -> LaunchFuture;
+    fn run(&self, spec: &JobSpec, sink: Sink) -> LaunchFuture;
 
     /// Asks the job to stop cleanly (a trainer writes `last` first).
     fn cancel(&self, handle: &JobHandle) -> Result<(), String>;

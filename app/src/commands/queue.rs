@@ -1,0 +1,151 @@
+//! `worldbench queue work|list|cancel|requeue|move`: the workspace's persistent run queue.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Subcommand;
+use worldbench_storage::queue::{JobState, Queue, QueueJob};
+use worldbench_storage::run_lock::holder;
+use worldbench_storage::{RunManifest, RunPaths, RunStatus};
+
+use crate::launch::send_sigterm;
+use crate::workspace_dir;
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Run queued jobs (at most `[queue] max_parallel` of worldbench.toml at once) until none is
+    /// queued or running.
+    Work,
+    /// The jobs in queue order: id, state, run, label.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a queued job, or stop a running one (its trainer writes `last`).
+    Cancel { id: String },
+    /// Queue a failed or cancelled job again (a cancelled or interrupted run resumes from `last`).
+    Requeue { id: String },
+    /// Move a job to a position in the queue (1 = first).
+    Move { id: String, position: usize },
+}
+
+pub fn run(workspace: Option<PathBuf>, cmd: QueueCommand) -> Result<()> {
+    let ws = workspace_dir::open(workspace)?;
+    let queue = Queue::of_workspace(ws.root());
+    match cmd {
+        QueueCommand::Work => {
+            let s = super::queue_work::work(&ws, None, true)?;
+            eprintln!(
+                "queue empty: {} started, {} completed, {} failed",
+                s.started, s.completed, s.failed
+            );
+            Ok(())
+        }
+        QueueCommand::List { json } => {
+            let jobs = {
+                let g = queue.lock()?;
+                g.reconcile()?;
+                g.jobs()?
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&jobs)?);
+            } else if jobs.is_empty() {
+                println!("the queue is empty ({})", queue.dir().display());
+            } else {
+                for j in &jobs {
+                    let run = j
+                        .run
+                        .as_ref()
+                        .map(|r| r.display().to_string())
+                        .unwrap_or_default();
+                    println!("{} {:<10} {}  {run}", j.id, j.state.as_str(), j.label);
+                }
+            }
+            Ok(())
+        }
+        QueueCommand::Cancel { id } => {
+            change(&queue, &id, cancel_job, "cannot be cancelled: it has ended")
+        }
+        QueueCommand::Requeue { id } => change(
+            &queue,
+            &id,
+            requeue_job,
+            "cannot be queued again: only failed or cancelled jobs can",
+        ),
+        QueueCommand::Move { id, position } => {
+            if position == 0 {
+                bail!("position counts from 1 (the first job)");
+            }
+            let g = queue.lock()?;
+            Ok(g.move_to(&id, position - 1)?)
+        }
+    }
+}
+
+fn change(queue: &Queue, id: &str, f: fn(&mut QueueJob) -> bool, refused: &str) -> Result<()> {
+    let g = queue.lock()?;
+    g.reconcile()?;
+    let mut job = g.job(id)?;
+    if !f(&mut job) {
+        bail!("job {id} ({}) {refused}", job.state.as_str());
+    }
+    g.save(&job)?;
+    super::sweep_sync::after_settle(&g, &job)?;
+    println!("job {id}: {}", job.state.as_str());
+    Ok(())
+}
+
+/// Cancels a queued job at once; asks a running one's trainer to stop (its worker settles it as
+/// cancelled). Returns whether the job changed.
+pub fn cancel_job(job: &mut QueueJob) -> bool {
+    match job.state {
+        JobState::Queued => {
+            job.state = JobState::Cancelled;
+            true
+        }
+        JobState::Running => {
+            job.cancel_requested = true;
+            let pid = job.pid.or_else(|| {
+                job.run
+                    .as_ref()
+                    .and_then(|r| holder(&RunPaths::new(r)))
+                    .map(|h| h.pid)
+                    .filter(|&p| p != 0)
+            });
+            if let Some(pid) = pid {
+                let _ = send_sigterm(pid);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Queues a failed or cancelled job again: a run with `last` that was cancelled or interrupted
+/// resumes; a failed run (or one without `last`) starts afresh in a new folder.
+pub fn requeue_job(job: &mut QueueJob) -> bool {
+    if !matches!(job.state, JobState::Failed | JobState::Cancelled) {
+        return false;
+    }
+    let resumable = job.run.as_ref().is_some_and(|r| {
+        let run = RunPaths::new(r);
+        let status = RunManifest::read(&run.manifest()).map(|m| m.status);
+        worldbench_storage::files::present(&run.last_checkpoint())
+            && matches!(status, Ok(RunStatus::Cancelled | RunStatus::Running))
+    });
+    if !resumable
+        && job
+            .run
+            .as_ref()
+            .is_some_and(|r| RunPaths::new(r).manifest().exists())
+    {
+        job.run = None;
+    }
+    job.resume = resumable;
+    job.state = JobState::Queued;
+    job.cancel_requested = false;
+    job.attempts = 0;
+    job.error = None;
+    job.finished = None;
+    true
+}

@@ -1,0 +1,23 @@
+//! Sweeps: a grid (or random sample, or list) of training cells × seeds, written by hand as
+//! `sweep.toml` and registered as `sweeps/<ts>.<slug>/` with its `sweep.json`.
+//!
+//! - [`spec`]: the file, parsed and checked (errors name the file, line and key);
+//! - [`lines`]: the line of every key, from the `toml` crate's spans;
+//! - [`resolve`]: which keys a sweep may set and the training config a cell resolves to;
+//! - [`expand`]: the cells, deterministic, random ones drawn without replacement;
+//! - [`state`]: `sweep.json`, each cell's job, run and status;
+//! - [`register`]: copying a sweep file into the workspace (once per content).
+
+pub mod expand;
+pub mod lines;
+pub mod register;
+pub mod resolve;
+pub mod spec;
+pub mod state;
+
+#[cfg(test)]
+mod tests;
+
+pub use expand::{expand, Cell};
+pub use spec::{Method, Params, SweepSpec};
+pub use state::{CellState, SweepPaths, SweepState};
