@@ -79,8 +79,14 @@ pub struct DataGenArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// A tile map file (14 lines of 16 characters, '#' wall, '.' floor) for interior walls.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "layout")]
     pub map: Option<PathBuf>,
+    /// A built-in layout: open, two-rooms, four-rooms or maze.
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// The seed of the layout (two-rooms' door, four-rooms' doors, the maze).
+    #[arg(long, default_value_t = 0, requires = "layout")]
+    pub layout_seed: u64,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use worldbench_model::world::{generate_dataset, Preset, WorldMap};
+use worldbench_model::world::{generate_dataset, Layout, Preset, WorldMap};
 use worldbench_storage::dataset::{check_dataset, open_dataset_lazy, write_native, DatasetInfo};
 
 use crate::cli::{DataCheckArgs, DataCommand, DataGenArgs, DataInfoArgs};
@@ -31,7 +31,13 @@ fn gen(workspace: Option<PathBuf>, args: &DataGenArgs) -> Result<()> {
                     .with_context(|| format!("{}: not a valid map", path.display()))?,
             )
         }
-        None => None,
+        None => match &args.layout {
+            Some(name) => {
+                let layout: Layout = name.parse().map_err(|e| anyhow::anyhow!("--layout: {e}"))?;
+                Some(layout.map(args.layout_seed))
+            }
+            None => None,
+        },
     };
     let out = match &args.out {
         Some(out) => out.clone(),
@@ -46,6 +52,10 @@ fn gen(workspace: Option<PathBuf>, args: &DataGenArgs) -> Result<()> {
         );
     }
     let mut ds = generate_dataset(preset, args.episodes, args.steps, args.seed, map)?;
+    if let (Some(layout), Some(g)) = (&args.layout, ds.generator.as_mut()) {
+        g["layout"] = serde_json::json!(layout);
+        g["layout_seed"] = serde_json::json!(args.layout_seed);
+    }
     ds.name = out
         .file_name()
         .map_or_else(|| "dataset".into(), |n| n.to_string_lossy().into_owned());

@@ -155,35 +155,25 @@ impl Layout {
             }
         }
         if matches!(self, Layout::TwoRooms | Layout::FourRooms) {
-            // Fill the non-lattice tile rows of the vertical wall (and columns of the horizontal
-            // one) so the wall reads as a wall; door rows stay open.
+            // Fill the non-lattice tiles of the walls too, so the wall reads as a wall: a tile row
+            // (column) takes the wall of the last lattice row (column) at or above (left of) it.
             let wall_col = lattice_tile(MID, 0).col as usize;
-            for row in 0..MAP_ROWS {
-                let above = (0..N)
-                    .map(|iy| lattice_tile(MID, iy))
-                    .filter(|t| t.row as usize <= row)
-                    .last();
-                if let Some(t) = above {
-                    if lattice[lattice_point(t).map_or(0, |(ix, iy)| iy * N + ix)]
-                        && position_of_tile(Tile::new(row as i16, wall_col as i16)).is_none()
-                    {
-                        text[row][wall_col] = b'#';
-                    }
+            let wall_row = lattice_tile(0, MID).row as usize;
+            for (row, line) in text.iter_mut().enumerate() {
+                let owner = (0..N)
+                    .rev()
+                    .find(|&iy| lattice_tile(MID, iy).row as usize <= row);
+                if owner.is_some_and(|iy| lattice[iy * N + MID]) {
+                    line[wall_col] = b'#';
                 }
             }
             if self == Layout::FourRooms {
-                let wall_row = lattice_tile(0, MID).row as usize;
-                for col in 0..MAP_COLS {
-                    let left = (0..N)
-                        .map(|ix| lattice_tile(ix, MID))
-                        .filter(|t| t.col as usize <= col)
-                        .last();
-                    if let Some(t) = left {
-                        if lattice[lattice_point(t).map_or(0, |(ix, iy)| iy * N + ix)]
-                            && position_of_tile(Tile::new(wall_row as i16, col as i16)).is_none()
-                        {
-                            text[wall_row][col] = b'#';
-                        }
+                for (col, cell) in text[wall_row].iter_mut().enumerate() {
+                    let owner = (0..N)
+                        .rev()
+                        .find(|&ix| lattice_tile(ix, MID).col as usize <= col);
+                    if owner.is_some_and(|ix| lattice[MID * N + ix]) {
+                        *cell = b'#';
                     }
                 }
             }
@@ -297,19 +287,16 @@ pub fn parse_layout_seeds(text: &str) -> Result<(Layout, std::ops::Range<u64>), 
     };
     let (name, seeds) = text.split_once(':').unwrap_or((text, "0"));
     let layout: Layout = name.parse()?;
-    let range = match seeds.split_once("..") {
-        Some((a, b)) => {
-            let a = a.trim().parse::<u64>().map_err(|_| bad("bad first seed"))?;
-            let b = b.trim().parse::<u64>().map_err(|_| bad("bad last seed"))?;
-            if b <= a {
-                return Err(bad("the range is empty"));
-            }
-            a..b
+    let range = if let Some((a, b)) = seeds.split_once("..") {
+        let a = a.trim().parse::<u64>().map_err(|_| bad("bad first seed"))?;
+        let b = b.trim().parse::<u64>().map_err(|_| bad("bad last seed"))?;
+        if b <= a {
+            return Err(bad("the range is empty"));
         }
-        None => {
-            let s = seeds.trim().parse::<u64>().map_err(|_| bad("bad seed"))?;
-            s..s + 1
-        }
+        a..b
+    } else {
+        let s = seeds.trim().parse::<u64>().map_err(|_| bad("bad seed"))?;
+        s..s + 1
     };
     Ok((layout, range))
 }

@@ -49,7 +49,10 @@ fn two_rooms_wall_and_door() {
         let [c1, c2] = Layout::TwoRooms.cross_tests();
         let up = 8 - seed as usize;
         assert_eq!(w.shortest_path_len(c1.start, c1.goal), Some(2 * up + 8));
-        assert_eq!(w.shortest_path_len(c2.start, c2.goal), Some(2 * seed as usize + 8));
+        assert_eq!(
+            w.shortest_path_len(c2.start, c2.goal),
+            Some(2 * seed as usize + 8)
+        );
         assert!(!Layout::TwoRooms.same_room(seed, c1.start, c1.goal));
         assert!(Layout::TwoRooms.same_room(seed, START_TILE, lattice_tile(3, 0)));
         assert_eq!(Layout::TwoRooms.room_of(seed, door), None);
@@ -73,7 +76,10 @@ fn four_rooms_have_four_doors() {
         assert_eq!(rooms.len(), 4);
         // Every floor tile is reachable from the start.
         for t in w.lattice_tiles() {
-            assert!(w.shortest_path_len(START_TILE, t).is_some(), "seed {seed} {t}");
+            assert!(
+                w.shortest_path_len(START_TILE, t).is_some(),
+                "seed {seed} {t}"
+            );
         }
         for t in Layout::FourRooms.cross_tests() {
             let d = w.shortest_path_len(t.start, t.goal).unwrap();
@@ -98,7 +104,7 @@ fn mazes_are_perfect_and_seeded() {
         }
         for t in Layout::Maze.cross_tests() {
             let d = w.shortest_path_len(t.start, t.goal).unwrap();
-            assert!(d >= 16 && d % 2 == 0, "{} {d}", t.name);
+            assert!(d >= 16 && d.is_multiple_of(2), "{} {d}", t.name);
         }
     }
     assert_eq!(Layout::Maze.map(3), Layout::Maze.map(3));
