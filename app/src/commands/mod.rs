@@ -8,6 +8,7 @@ mod demo;
 mod eval;
 pub mod gate;
 mod plan;
+mod planners;
 mod run_checkpoint;
 pub mod runs;
 mod train;

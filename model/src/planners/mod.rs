@@ -11,6 +11,7 @@ mod execute;
 mod graph;
 mod lattice;
 mod mpc;
+mod sweep;
 #[cfg(test)]
 mod tests;
 
@@ -21,6 +22,9 @@ pub use execute::{execute, Outcome};
 pub use graph::GraphPlanner;
 pub use lattice::{action_deltas, LatticeConfig, LatticePlanner};
 pub use mpc::{MpcConfig, MpcPlanner};
+pub use sweep::{
+    build_planner, random_pairs, sweep, PlannerInputs, PlannerSweep, Tally, LONG_PAIR_MOVES,
+};
 
 use crate::encoder::FrameEncoder;
 use crate::error::{ModelError, Result};

@@ -184,3 +184,27 @@ fn graph_planner_behind_the_trait() {
     assert_eq!("mpc".parse::<PlannerKind>().unwrap(), PlannerKind::Mpc);
     assert!("dfs".parse::<PlannerKind>().is_err());
 }
+
+#[test]
+fn sweep_splits_same_and_cross_room() {
+    // The lattice planner knows no walls: in one room it always succeeds (rooms are rectangles);
+    // across the wall it fails unless the straight path happens to cross the door.
+    let seed = 0;
+    let world = World::new(Some(Layout::TwoRooms.map(seed)));
+    let pairs = random_pairs(&world, 200, 1);
+    assert_eq!(pairs.len(), 200);
+    assert_eq!(pairs, random_pairs(&world, 200, 1));
+    let mut p = LatticePlanner::new(&Linear, hand_deltas(), LatticeConfig::default()).unwrap();
+    let s = sweep(&mut p, &world, &pairs, Some((Layout::TwoRooms, seed))).unwrap();
+    assert_eq!(s.planner, "lattice");
+    assert_eq!(s.all.pairs, 200);
+    assert_eq!(s.same_room.pairs + s.cross_room.pairs, 200);
+    assert_eq!(s.same_room.fraction(), Some(1.0));
+    assert!(s.cross_room.fraction().unwrap() < 0.5, "{:?}", s.cross_room);
+    assert!(s.long.pairs > 0);
+    let mut m = s.clone();
+    m.merge(&s);
+    assert_eq!(m.all.pairs, 400);
+    assert_eq!(m.same_room.successes, 2 * s.same_room.successes);
+    assert_eq!(Tally::default().text(), "-");
+}

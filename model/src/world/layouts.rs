@@ -277,6 +277,18 @@ impl FromStr for Layout {
     }
 }
 
+/// The layout a generated dataset records in its generator (`layout`, `layout_seed`), if any.
+pub fn layout_of(data: &worldbench_storage::Dataset) -> Option<(Layout, u64)> {
+    let g = data.generator.as_ref()?;
+    let layout = g.get("layout")?.as_str()?.parse().ok()?;
+    Some((
+        layout,
+        g.get("layout_seed")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0),
+    ))
+}
+
 /// A layout with its seed range, as `eval --layouts two-rooms:0..20` writes it (`maze:3` is one seed,
 /// `open` seed 0).
 pub fn parse_layout_seeds(text: &str) -> Result<(Layout, std::ops::Range<u64>), ModelError> {
