@@ -155,6 +155,10 @@ mod tests {
             test2_steps: 6,
             merge_radius: 0.05,
             eval_secs: 1.25,
+            node_purity: Some(0.9),
+            tiles_per_node: None,
+            nodes_per_tile: None,
+            path_agreement: None,
         };
         let text = table_text(&[row]);
         let lines: Vec<&str> = text.lines().collect();
@@ -165,7 +169,14 @@ mod tests {
                 .starts_with("step nodes edges reach median"),
             "{text}"
         );
-        assert!(lines[0].ends_with("radius secs"), "{text}");
+        assert!(
+            lines[0].ends_with("radius secs purity tiles/node nodes/tile path agree"),
+            "{text}"
+        );
+        assert!(
+            lines[1].contains(" 0.900 ") && lines[1].ends_with(" -"),
+            "{text}"
+        );
         assert!(
             lines[1].contains("ok (14 steps)") && lines[1].contains("FAIL (6 steps)"),
             "{text}"
