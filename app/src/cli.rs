@@ -84,9 +84,15 @@ pub struct DataGenArgs {
     /// A built-in layout: open, two-rooms, four-rooms or maze.
     #[arg(long)]
     pub layout: Option<String>,
-    /// The seed of the layout (two-rooms' door, four-rooms' doors, the maze).
-    #[arg(long, default_value_t = 0, requires = "layout")]
-    pub layout_seed: u64,
+    /// The seed of the layout (two-rooms' door, four-rooms' doors, the maze), or a range FROM..TO for a
+    /// mixed-layout dataset (episode e on seed FROM + e % (TO - FROM)).
+    #[arg(
+        long,
+        default_value = "0",
+        requires = "layout",
+        value_name = "N|FROM..TO"
+    )]
+    pub layout_seed: String,
 }
 
 #[derive(Debug, Args)]

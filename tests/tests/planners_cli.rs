@@ -33,6 +33,34 @@ fn two_rooms_dataset_plans_with_every_planner_and_held_out_layouts() {
     let col7: String = map.lines().map(|l| &l[7..8]).collect();
     assert_eq!(col7, "######.#######");
 
+    // A mixed-layout dataset names each episode's layout.
+    let mixed = gen_dataset(
+        &ws,
+        "mixed",
+        &[
+            "--layout",
+            "two-rooms",
+            "--layout-seed",
+            "0..3",
+            "--episodes",
+            "4",
+            "--steps",
+            "5",
+        ],
+    );
+    let json: Value = serde_json::from_str(
+        &std::fs::read_to_string(mixed.join("dataset.json")).expect("dataset.json"),
+    )
+    .expect("json");
+    let text = json.to_string();
+    assert!(
+        text.contains(
+            r#""episode_layouts":["two-rooms:0","two-rooms:1","two-rooms:2","two-rooms:0"]"#
+        ),
+        "{text}"
+    );
+    ok(worldbench(&ws).args(["data", "check"]).arg(&mixed));
+
     let err = fails(
         worldbench(&ws)
             .args(["data", "gen", "--layout", "spiral", "--out"])

@@ -13,7 +13,7 @@ mod tile;
 
 use std::collections::VecDeque;
 
-pub use generate::generate_dataset;
+pub use generate::{generate_dataset, generate_dataset_maps};
 pub use layouts::{Layout, NamedTest};
 pub use map::WorldMap;
 pub use patterns::Preset;
