@@ -71,13 +71,13 @@ fn two_rooms_dataset_plans_with_every_planner_and_held_out_layouts() {
     let run = smoke_train(&ws, &data, "4", "4", &["--progress", "none"]);
     let mpc = [
         "--mpc-horizon",
-        "4",
+        "3",
         "--mpc-samples",
-        "16",
+        "8",
         "--mpc-iterations",
-        "2",
+        "1",
         "--mpc-elites",
-        "4",
+        "2",
     ];
     let sweeps: Value = serde_json::from_str(&ok(worldbench(&ws)
         .args(["plan", "--run"])
