@@ -88,8 +88,20 @@ pub struct DataGenArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// A tile map file (14 lines of 16 characters, '#' wall, '.' floor) for interior walls.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "layout")]
     pub map: Option<PathBuf>,
+    /// A built-in layout: open, two-rooms, four-rooms or maze.
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// The seed of the layout (two-rooms' door, four-rooms' doors, the maze), or a range FROM..TO for a
+    /// mixed-layout dataset (episode e on seed FROM + e % (TO - FROM)).
+    #[arg(
+        long,
+        default_value = "0",
+        requires = "layout",
+        value_name = "N|FROM..TO"
+    )]
+    pub layout_seed: String,
 }
 
 #[derive(Debug, Args)]
@@ -181,6 +193,15 @@ pub struct EvalArgs {
     /// A checkpoint step (e.g. 1000), `last`, or `all`.
     #[arg(long, default_value = "last")]
     pub checkpoint: String,
+    /// Held-out layouts, e.g. two-rooms:0..20: plan random pairs on each (seeded) with --planner and
+    /// report success per planner, instead of writing metric rows.
+    #[arg(long, value_name = "NAME:FROM..TO")]
+    pub layouts: Option<String>,
+    /// Random pairs per held-out layout.
+    #[arg(long, default_value_t = 20)]
+    pub pairs: usize,
+    #[command(flatten)]
+    pub planners: PlannerArgs,
     #[arg(long)]
     pub json: bool,
 }
@@ -199,11 +220,37 @@ pub struct PlanArgs {
     /// Goal tile as row,col (e.g. 7,8).
     #[arg(long, allow_hyphen_values = true)]
     pub goal: Option<String>,
-    /// Also plan between up to this many (start, goal) pairs of tiles the data visits, and report the success rate.
+    /// Also plan between up to this many random (start, goal) pairs of connected tiles (seeded), and report the success rate
+    /// (same-room and cross-room apart on a built-in layout).
     #[arg(long, value_name = "PAIRS")]
     pub sweep: Option<usize>,
+    #[command(flatten)]
+    pub planners: PlannerArgs,
     #[arg(long)]
     pub json: bool,
+}
+
+/// Which planners to run and their settings (`plan`, `eval --layouts`).
+#[derive(Debug, Clone, Args)]
+pub struct PlannerArgs {
+    /// Planners, comma-separated: graph, lattice, mpc.
+    #[arg(long, default_value = "graph", value_name = "LIST")]
+    pub planner: String,
+    /// mpc: actions per sampled sequence.
+    #[arg(long, default_value_t = 16)]
+    pub mpc_horizon: usize,
+    /// mpc: sequences sampled per CEM iteration.
+    #[arg(long, default_value_t = 128)]
+    pub mpc_samples: usize,
+    /// mpc: CEM iterations per plan step.
+    #[arg(long, default_value_t = 4)]
+    pub mpc_iterations: usize,
+    /// mpc: elite sequences the distributions are refitted to.
+    #[arg(long, default_value_t = 16)]
+    pub mpc_elites: usize,
+    /// lattice: most nodes one A* search expands.
+    #[arg(long, default_value_t = 5000)]
+    pub lattice_node_cap: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ pub mod encoder;
 pub mod error;
 pub mod eval;
 pub mod nn;
+pub mod planners;
 pub mod preprocess;
 pub mod train;
 pub mod world;

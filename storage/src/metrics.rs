@@ -26,6 +26,16 @@ pub struct PlanningRow {
     pub test2_steps: u64,
     pub merge_radius: f64,
     pub eval_secs: f64,
+    /// Metrics against the world (README, "Metrics against the world"); empty when the data has no
+    /// tiles, and absent from files written before them.
+    #[serde(default)]
+    pub node_purity: Option<f64>,
+    #[serde(default)]
+    pub tiles_per_node: Option<f64>,
+    #[serde(default)]
+    pub nodes_per_tile: Option<f64>,
+    #[serde(default)]
+    pub path_agreement: Option<f64>,
 }
 
 /// One row of `metrics/train.csv`.
@@ -167,6 +177,10 @@ mod tests {
             test2_steps: 6,
             merge_radius: 0.000_012_5,
             eval_secs: 123_456_789.5,
+            node_purity: None,
+            tiles_per_node: None,
+            nodes_per_tile: None,
+            path_agreement: None,
         }
     }
 
@@ -180,13 +194,22 @@ mod tests {
         assert_eq!(
             header,
             "step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,\
-             test1_success,test1_steps,test2_success,test2_steps,merge_radius,eval_secs"
+             test1_success,test1_steps,test2_success,test2_steps,merge_radius,eval_secs,\
+             node_purity,tiles_per_node,nodes_per_tile,path_agreement"
         );
         // Plain decimals, never exponent notation.
         assert_eq!(
             text.lines().nth(1).unwrap(),
-            "100,12,30,0.5,0.125,1.0,0.75,1,14,0,6,0.0000125,123456789.5"
+            "100,12,30,0.5,0.125,1.0,0.75,1,14,0,6,0.0000125,123456789.5,,,,"
         );
+        // A file written before the metrics against the world reads them as absent.
+        let old =
+            "step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,\
+                   test1_success,test1_steps,test2_success,test2_steps,merge_radius,eval_secs\n\
+                   100,12,30,0.5,0.125,1.0,0.75,1,14,0,6,0.0000125,123456789.5\n";
+        let old_path = tmp.path().join("old.csv");
+        std::fs::write(&old_path, old).unwrap();
+        assert_eq!(read_csv::<PlanningRow>(&old_path).unwrap(), vec![row(100)]);
         assert_eq!(
             read_csv::<PlanningRow>(&path).unwrap(),
             vec![row(100), row(1000)]
@@ -238,7 +261,7 @@ mod tests {
         write_csv(&path, &[r.clone()]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            text.contains(",0.000000003,2500000000000000000000.0\n"),
+            text.contains(",0.000000003,2500000000000000000000.0,,,,\n"),
             "{text}"
         );
         assert_eq!(read_csv::<PlanningRow>(&path).unwrap(), vec![r]);

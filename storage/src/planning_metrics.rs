@@ -25,6 +25,8 @@ pub enum MetricFormat {
     Radius,
     /// Seconds, 2 decimals.
     Seconds,
+    /// A mean count (tiles per node), 2 decimals.
+    Ratio,
 }
 
 /// Where a metric is shown.
@@ -184,8 +186,40 @@ pub const EVAL_SECS: PlanningMetric =
         r.eval_secs
     }));
 
+/// A metric that may be missing from a row (`None` reads as NaN and is written "-").
+fn opt(v: Option<f64>) -> f64 {
+    v.unwrap_or(f64::NAN)
+}
+
+pub const NODE_PURITY: PlanningMetric = judged(
+    metric("node_purity", "purity", Fraction, Table, |r| {
+        opt(r.node_purity)
+    }),
+    None,
+);
+pub const TILES_PER_NODE: PlanningMetric = lower_is_better(metric(
+    "tiles_per_node",
+    "tiles/node",
+    MetricFormat::Ratio,
+    Table,
+    |r| opt(r.tiles_per_node),
+));
+pub const NODES_PER_TILE: PlanningMetric = lower_is_better(metric(
+    "nodes_per_tile",
+    "nodes/tile",
+    MetricFormat::Ratio,
+    Table,
+    |r| opt(r.nodes_per_tile),
+));
+pub const PATH_AGREEMENT: PlanningMetric = judged(
+    metric("path_agreement", "path agree", Fraction, Table, |r| {
+        opt(r.path_agreement)
+    }),
+    None,
+);
+
 /// Every planning metric, in the column order of `planning_metrics.csv`.
-pub const REGISTRY: [PlanningMetric; 13] = [
+pub const REGISTRY: [PlanningMetric; 17] = [
     STEP,
     NUM_NODES_H,
     NUM_EDGES_H,
@@ -199,6 +233,10 @@ pub const REGISTRY: [PlanningMetric; 13] = [
     TEST2_STEPS,
     MERGE_RADIUS,
     EVAL_SECS,
+    NODE_PURITY,
+    TILES_PER_NODE,
+    NODES_PER_TILE,
+    PATH_AGREEMENT,
 ];
 
 /// A metric name that is not in the registry (or not of the kind asked for).
@@ -258,6 +296,9 @@ impl PlanningMetric {
     /// The value as tables write it: "12", "0.500", "ok (12 steps)", "0.0500", "1.25".
     pub fn text(&self, row: &PlanningRow) -> String {
         let v = self.of(row);
+        if v.is_nan() {
+            return "-".into();
+        }
         match self.format {
             MetricFormat::Count => format!("{v:.0}"),
             MetricFormat::Fraction => format!("{v:.3}"),
@@ -267,7 +308,7 @@ impl PlanningMetric {
                 steps(row)
             ),
             MetricFormat::Radius => format!("{v:.4}"),
-            MetricFormat::Seconds => format!("{v:.2}"),
+            MetricFormat::Seconds | MetricFormat::Ratio => format!("{v:.2}"),
         }
     }
 
@@ -338,6 +379,10 @@ mod tests {
             test2_steps: 6,
             merge_radius: 0.05,
             eval_secs: 1.25,
+            node_purity: Some(0.75),
+            tiles_per_node: Some(1.5),
+            nodes_per_tile: Some(1.25),
+            path_agreement: Some(0.5),
         }
     }
 
@@ -384,7 +429,9 @@ mod tests {
                 "reach_h_p90",
                 "h_local_success",
                 "test1_success",
-                "test2_success"
+                "test2_success",
+                "node_purity",
+                "path_agreement"
             ]
         );
     }

@@ -397,6 +397,10 @@ mod tests {
             test2_steps: 3,
             merge_radius: 0.05,
             eval_secs: 1.0,
+            node_purity: None,
+            tiles_per_node: None,
+            nodes_per_tile: None,
+            path_agreement: None,
         }
     }
 

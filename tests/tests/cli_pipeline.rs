@@ -116,7 +116,8 @@ fn smoke_run_writes_checkpoints_metrics_and_manifest_then_eval_and_plan_work() {
         lines.next(),
         Some(
             "step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,test1_success,\
-             test1_steps,test2_success,test2_steps,merge_radius,eval_secs"
+             test1_steps,test2_success,test2_steps,merge_radius,eval_secs,node_purity,tiles_per_node,\
+             nodes_per_tile,path_agreement"
         )
     );
     let steps: Vec<&str> = lines

@@ -11,10 +11,11 @@ use worldbench_model::config::ModelConfig;
 use worldbench_model::config::TrainConfig;
 use worldbench_model::eval::{bench_hgraph, evaluate};
 use worldbench_model::nn::Jepa;
+use worldbench_model::planners::{MpcConfig, MpcPlanner, Planner};
 use worldbench_model::train::bench_train;
 use worldbench_model::train::peak::{measure_peak_gflops, train_flops_per_step};
 use worldbench_model::train::JepaEncoder;
-use worldbench_model::world::{generate_dataset, Preset, World};
+use worldbench_model::world::{generate_dataset, Preset, World, TEST1};
 
 use crate::cli::{BenchCommand, BenchEvalArgs, BenchHgraphArgs, BenchTrainArgs};
 
@@ -229,6 +230,12 @@ fn eval_timings(args: &BenchEvalArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let eval = evaluate(&encoder, &data, &world, 0, 0)?;
     let total_secs = started.elapsed().as_secs_f64();
+    // mpc's cost per plan step: test1 with the default CEM settings, every step re-planned.
+    let mpc_cfg = MpcConfig::default();
+    let mut mpc = MpcPlanner::new(&encoder, mpc_cfg)?;
+    let mpc_started = std::time::Instant::now();
+    let mpc_out = mpc.run(&world, TEST1.0, TEST1.1)?;
+    let mpc_step_secs = mpc_started.elapsed().as_secs_f64() / mpc_out.steps.max(1) as f64;
     if args.json {
         let v = serde_json::json!({
             "frames": data.len(),
@@ -236,6 +243,13 @@ fn eval_timings(args: &BenchEvalArgs) -> Result<()> {
             "edges": eval.row.num_edges_h,
             "timings": eval.timings,
             "total_secs": total_secs,
+            "mpc": {
+                "config": mpc_cfg,
+                "steps": mpc_out.steps,
+                "success": mpc_out.success,
+                "predictor_calls": mpc.predictor_calls,
+                "step_secs": mpc_step_secs,
+            },
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -258,5 +272,16 @@ fn eval_timings(args: &BenchEvalArgs) -> Result<()> {
     ] {
         println!("{stage:<28} {secs:>9.4} s");
     }
+    println!(
+        "{:<28} {mpc_step_secs:>9.4} s  (horizon {}, {} samples, {} iterations: {} predictor batches \
+         over {} steps of test1, {})",
+        "mpc, per plan step",
+        mpc_cfg.horizon,
+        mpc_cfg.samples,
+        mpc_cfg.iterations,
+        mpc.predictor_calls,
+        mpc_out.steps,
+        if mpc_out.success { "reached" } else { "not reached" }
+    );
     Ok(())
 }

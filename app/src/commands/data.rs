@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use worldbench_model::world::{generate_dataset, Preset, WorldMap};
+use worldbench_model::world::layouts::parse_layout_seeds;
+use worldbench_model::world::{generate_dataset, generate_dataset_maps, Preset, WorldMap};
 use worldbench_storage::dataset::{check_dataset, open_dataset_lazy, write_native, DatasetInfo};
 
 use crate::cli::{DataCheckArgs, DataCommand, DataGenArgs, DataInfoArgs};
@@ -22,6 +23,14 @@ fn gen(workspace: Option<PathBuf>, args: &DataGenArgs) -> Result<()> {
         .preset
         .parse()
         .map_err(|e| anyhow::anyhow!("--preset: {e}"))?;
+    let layouts = match &args.layout {
+        Some(name) => {
+            let (layout, seeds) = parse_layout_seeds(&format!("{name}:{}", args.layout_seed))
+                .map_err(|e| anyhow::anyhow!("--layout/--layout-seed: {e}"))?;
+            Some((layout, seeds))
+        }
+        None => None,
+    };
     let map = match &args.map {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -45,7 +54,25 @@ fn gen(workspace: Option<PathBuf>, args: &DataGenArgs) -> Result<()> {
             out.display()
         );
     }
-    let mut ds = generate_dataset(preset, args.episodes, args.steps, args.seed, map)?;
+    let mut ds = match &layouts {
+        Some((layout, seeds)) => {
+            let maps: Vec<WorldMap> = seeds.clone().map(|s| layout.map(s)).collect();
+            generate_dataset_maps(preset, args.episodes, args.steps, args.seed, &maps)?
+        }
+        None => generate_dataset(preset, args.episodes, args.steps, args.seed, map)?,
+    };
+    if let (Some((layout, seeds)), Some(g)) = (&layouts, ds.generator.as_mut()) {
+        // The first seed's map is map.txt; a mixed dataset names each episode's layout.
+        g["layout"] = serde_json::json!(layout.name());
+        g["layout_seed"] = serde_json::json!(seeds.start);
+        if seeds.end - seeds.start > 1 {
+            let n = seeds.end - seeds.start;
+            let per_episode: Vec<String> = (0..args.episodes as u64)
+                .map(|e| format!("{layout}:{}", seeds.start + e % n))
+                .collect();
+            g["episode_layouts"] = serde_json::json!(per_episode);
+        }
+    }
     ds.name = out
         .file_name()
         .map_or_else(|| "dataset".into(), |n| n.to_string_lossy().into_owned());

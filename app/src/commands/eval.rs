@@ -6,8 +6,12 @@
 use anyhow::{Context, Result};
 use worldbench_model::checkpoint;
 use worldbench_model::config::CandleDevice;
-use worldbench_model::eval::evaluate_checkpoint;
+use worldbench_model::eval::{encode_dataset, evaluate_checkpoint, HGraph};
+use worldbench_model::planners::{random_pairs, sweep, PlannerSweep};
 use worldbench_model::train::JepaEncoder;
+use worldbench_model::world::layouts::parse_layout_seeds;
+use worldbench_model::world::World;
+use worldbench_model::FrameEncoder;
 use worldbench_storage::metrics::merge_planning_rows;
 use worldbench_storage::planning_metrics::{self, PlanningMetric, Shown, STEP};
 use worldbench_storage::PlanningRow;
@@ -17,6 +21,9 @@ use crate::cli::EvalArgs;
 use crate::run_context::open_run;
 
 pub fn run(args: &EvalArgs) -> Result<()> {
+    if let Some(spec) = &args.layouts {
+        return held_out(args, spec);
+    }
     let run = open_run(&args.run)?;
     let paths = select_checkpoints(&run.paths, &args.checkpoint)?;
     let mut rows = Vec::new();
@@ -36,6 +43,54 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
         print_table(&rows);
+    }
+    Ok(())
+}
+
+/// `eval --layouts NAME:FROM..TO`: each planner on random pairs of each held-out layout (pairs seeded
+/// by the layout seed), reported per planner over all the layouts.
+fn held_out(args: &EvalArgs, spec: &str) -> Result<()> {
+    let (layout, seeds) =
+        parse_layout_seeds(spec).map_err(|e| anyhow::anyhow!("--layouts: {e}"))?;
+    let kinds = super::planners::kinds(&args.planners)?;
+    if args.checkpoint == "all" {
+        anyhow::bail!("--layouts: give one checkpoint (a step or `last`), not `all`");
+    }
+    let run = open_run(&args.run)?;
+    let path = select_checkpoints(&run.paths, &args.checkpoint)?.remove(0);
+    let ckpt = checkpoint::load(&path)?;
+    let encoder = JepaEncoder::from_checkpoint(&path, &ckpt.config.candle_device()?)?;
+    let h = encode_dataset(&encoder, &run.data)?;
+    let graph = HGraph::build(&h, encoder.dim(), &run.data)?;
+    let setup = super::planners::inputs(&args.planners, &encoder, &graph, &h, &run.data);
+    let mut totals: Vec<PlannerSweep> = Vec::new();
+    for seed in seeds.clone() {
+        let world = World::new(Some(layout.map(seed)));
+        let pairs = random_pairs(&world, args.pairs, seed);
+        for (i, &kind) in kinds.iter().enumerate() {
+            let mut planner = super::planners::build(kind, &setup)?;
+            let s = sweep(planner.as_mut(), &world, &pairs, Some((layout, seed)))
+                .with_context(|| format!("planning on {layout} seed {seed} with {kind}"))?;
+            match totals.get_mut(i) {
+                Some(t) => t.merge(&s),
+                None => totals.push(s),
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&totals)?);
+    } else {
+        super::planners::print_sweeps(
+            &format!(
+                "{} (step {}) on {layout} seeds {}..{}, {} pairs each",
+                path.display(),
+                ckpt.step,
+                seeds.start,
+                seeds.end,
+                args.pairs
+            ),
+            &totals,
+        );
     }
     Ok(())
 }
@@ -100,6 +155,10 @@ mod tests {
             test2_steps: 6,
             merge_radius: 0.05,
             eval_secs: 1.25,
+            node_purity: Some(0.9),
+            tiles_per_node: None,
+            nodes_per_tile: None,
+            path_agreement: None,
         };
         let text = table_text(&[row]);
         let lines: Vec<&str> = text.lines().collect();
@@ -110,7 +169,14 @@ mod tests {
                 .starts_with("step nodes edges reach median"),
             "{text}"
         );
-        assert!(lines[0].ends_with("radius secs"), "{text}");
+        assert!(
+            lines[0].ends_with("radius secs purity tiles/node nodes/tile path agree"),
+            "{text}"
+        );
+        assert!(
+            lines[1].contains(" 0.900 ") && lines[1].ends_with(" -"),
+            "{text}"
+        );
         assert!(
             lines[1].contains("ok (14 steps)") && lines[1].contains("FAIL (6 steps)"),
             "{text}"

@@ -9,6 +9,7 @@ mod demo;
 mod eval;
 pub mod gate;
 mod plan;
+mod planners;
 pub mod queue;
 mod queue_work;
 mod run_checkpoint;

@@ -1,14 +1,18 @@
-//! `worldbench plan`: plan from a start tile to a goal tile with a checkpoint's h-graph, execute it in the
-//! world with re-planning after every step; or `--sweep N` pairs of visited tiles.
+//! `worldbench plan`: plan from a start tile to a goal tile with a checkpoint (`--planner graph`,
+//! `lattice` or `mpc`; several comma-separated), executing in the world with re-planning after
+//! every step; or `--sweep N` pairs, same-room and cross-room apart on a built-in layout.
 
 use anyhow::{bail, Context, Result};
 use worldbench_model::checkpoint;
 use worldbench_model::config::CandleDevice;
-use worldbench_model::eval::{encode_dataset, plan_and_execute, plan_sweep, HGraph};
+use worldbench_model::eval::{encode_dataset, plan_and_execute, HGraph};
+use worldbench_model::planners::{random_pairs, sweep, PlannerKind};
 use worldbench_model::train::JepaEncoder;
+use worldbench_model::world::layouts::layout_of;
 use worldbench_model::world::Tile;
 use worldbench_model::FrameEncoder;
 
+use super::planners::{build, inputs, kinds, print_sweeps};
 use super::run_checkpoint::select_checkpoints;
 use crate::cli::PlanArgs;
 use crate::run_context::open_run;
@@ -22,51 +26,86 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     if args.checkpoint == "all" {
         bail!("--checkpoint all: plan uses one checkpoint; give a step number or `last`");
     }
+    let kinds = kinds(&args.planners)?;
     let run = open_run(&args.run)?;
     let path = select_checkpoints(&run.paths, &args.checkpoint)?.remove(0);
     let ckpt = checkpoint::load(&path)?;
     let encoder = JepaEncoder::from_checkpoint(&path, &ckpt.config.candle_device()?)?;
     let h = encode_dataset(&encoder, &run.data)?;
     let graph = HGraph::build(&h, encoder.dim(), &run.data)?;
+    let setup = inputs(&args.planners, &encoder, &graph, &h, &run.data);
 
     if let Some((start, goal)) = tiles {
-        let outcome = plan_and_execute(&run.world, &encoder, &graph, start, goal)
-            .with_context(|| format!("planning {start} → {goal} with {}", path.display()))?;
-        if args.json {
-            let mut v = serde_json::to_value(&outcome)?;
-            v["start"] = serde_json::json!(start.to_string());
-            v["goal"] = serde_json::json!(goal.to_string());
-            v["checkpoint_step"] = serde_json::json!(ckpt.step);
-            println!("{}", serde_json::to_string_pretty(&v)?);
+        if kinds == [PlannerKind::Graph] {
+            // The graph planner's own outcome: its planned node paths and why it stopped.
+            let outcome = plan_and_execute(&run.world, &encoder, &graph, start, goal)
+                .with_context(|| format!("planning {start} → {goal} with {}", path.display()))?;
+            if args.json {
+                let mut v = serde_json::to_value(&outcome)?;
+                v["start"] = serde_json::json!(start.to_string());
+                v["goal"] = serde_json::json!(goal.to_string());
+                v["checkpoint_step"] = serde_json::json!(ckpt.step);
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                let visited: Vec<String> = outcome.tiles.iter().map(ToString::to_string).collect();
+                println!("checkpoint: {} (step {})", path.display(), ckpt.step);
+                println!(
+                    "{start} → {goal}: {}",
+                    if outcome.success { "success" } else { "FAILED" }
+                );
+                println!(
+                    "steps: {} (shortest {}, budget {}); {}",
+                    outcome.steps,
+                    outcome.shortest_len,
+                    outcome.budget,
+                    outcome.stop.describe()
+                );
+                println!("tiles: {}", visited.join(" → "));
+            }
         } else {
-            let visited: Vec<String> = outcome.tiles.iter().map(ToString::to_string).collect();
-            println!("checkpoint: {} (step {})", path.display(), ckpt.step);
-            println!(
-                "{start} → {goal}: {}",
-                if outcome.success { "success" } else { "FAILED" }
-            );
-            println!(
-                "steps: {} (shortest {}, budget {}); {}",
-                outcome.steps,
-                outcome.shortest_len,
-                outcome.budget,
-                outcome.stop.describe()
-            );
-            println!("tiles: {}", visited.join(" → "));
+            let mut all = Vec::new();
+            for &kind in &kinds {
+                let mut planner = build(kind, &setup)?;
+                let o = planner
+                    .run(&run.world, start, goal)
+                    .with_context(|| format!("planning {start} → {goal} with {kind}"))?;
+                if !args.json {
+                    let visited: Vec<String> = o.tiles.iter().map(ToString::to_string).collect();
+                    println!(
+                        "{kind}: {start} → {goal}: {}; steps {} (shortest {}, budget {}); final latent distance {:.3}",
+                        if o.success { "success" } else { "FAILED" },
+                        o.steps,
+                        o.shortest_len,
+                        o.budget,
+                        o.final_distance
+                    );
+                    println!("  tiles: {}", visited.join(" → "));
+                }
+                let mut v = serde_json::to_value(&o)?;
+                v["planner"] = serde_json::json!(kind.name());
+                all.push(v);
+            }
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            }
         }
     }
     if let Some(max_pairs) = args.sweep {
-        let report = plan_sweep(&encoder, &run.data, &graph, &run.world, max_pairs, 0)?;
+        let pairs = random_pairs(&run.world, max_pairs, 0);
+        let layout = layout_of(&run.data);
+        let mut sweeps = Vec::new();
+        for &kind in &kinds {
+            let mut planner = build(kind, &setup)?;
+            sweeps.push(sweep(planner.as_mut(), &run.world, &pairs, layout)?);
+        }
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("{}", serde_json::to_string_pretty(&sweeps)?);
         } else {
-            println!(
-                "sweep: {}/{} pairs succeed ({:.1} %), mean steps / shortest {:.2}",
-                report.successes,
-                report.pairs,
-                100.0 * report.success_fraction,
-                report.mean_steps_ratio
+            let on = layout.map_or_else(
+                || "the dataset's map".to_string(),
+                |(l, s)| format!("{l} seed {s}"),
             );
+            print_sweeps(&format!("sweep: {} pairs on {on}", pairs.len()), &sweeps);
         }
     }
     Ok(())

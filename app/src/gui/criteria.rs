@@ -56,6 +56,10 @@ mod tests {
             test2_steps: 1,
             merge_radius: 0.05,
             eval_secs: 0.0,
+            node_purity: None,
+            tiles_per_node: None,
+            nodes_per_tile: None,
+            path_agreement: None,
         };
         assert!(
             !c.metric_ok(&REACH_H_MEDIAN, &row)

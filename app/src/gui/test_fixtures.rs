@@ -18,6 +18,10 @@ pub(crate) fn planning_row(step: u64) -> PlanningRow {
         test2_steps: 9,
         merge_radius: 0.05,
         eval_secs: 0.5,
+        node_purity: None,
+        tiles_per_node: None,
+        nodes_per_tile: None,
+        path_agreement: None,
     }
 }
 

@@ -329,6 +329,10 @@ mod tests {
                     test2_steps: 9,
                     merge_radius: 0.1,
                     eval_secs: 1.0,
+                    node_purity: None,
+                    tiles_per_node: None,
+                    nodes_per_tile: None,
+                    path_agreement: None,
                 }
             })
             .collect();

@@ -17,6 +17,7 @@ pub mod stats;
 #[cfg(test)]
 mod testutil;
 pub mod view;
+pub mod world_metrics;
 
 use std::time::Instant;
 
@@ -31,6 +32,7 @@ pub use local::{h_local_success, LOCAL_PAIRS};
 pub use planning::{plan_and_execute, plan_sweep, PlanOutcome, Planner, StopReason, SweepReport};
 pub use radius::{merge_radius, MERGE_RADIUS_MAX, MERGE_RADIUS_MIN};
 pub use view::{hgraph_of, hgraph_view_data, Control, HGraphViewData};
+pub use world_metrics::{world_metrics, WorldMetrics, AGREEMENT_PAIRS};
 
 use crate::encoder::FrameEncoder;
 use crate::error::{ModelError, Result};
@@ -95,6 +97,7 @@ pub fn evaluate(
     let reach_secs = secs();
     let local = h_local_success(&digraph, &graph.node_of_frame, data, LOCAL_PAIRS, seed);
     let local_secs = secs();
+    let world_m = world_metrics(&graph, &digraph, data, world, AGREEMENT_PAIRS, seed);
     let planner = Planner::new(world, encoder, &graph)?;
     let test1 = planner.run(TEST1.0, TEST1.1)?;
     let test2 = planner.run(TEST2.0, TEST2.1)?;
@@ -118,7 +121,15 @@ pub fn evaluate(
         test2_success: u8::from(test2.success),
         test2_steps: test2.steps as u64,
         merge_radius: f64::from(graph.merge_radius),
+        eval_secs: 0.0,
+        node_purity: world_m.map(|m| m.node_purity),
+        tiles_per_node: world_m.map(|m| m.tiles_per_node),
+        nodes_per_tile: world_m.map(|m| m.nodes_per_tile),
+        path_agreement: world_m.map(|m| m.path_agreement),
+    };
+    let row = PlanningRow {
         eval_secs: started.elapsed().as_secs_f64(),
+        ..row
     };
     Ok(Evaluation {
         row,

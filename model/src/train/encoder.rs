@@ -67,3 +67,26 @@ impl FrameEncoder for JepaEncoder {
         Ok(out)
     }
 }
+
+impl crate::planners::Predictor for JepaEncoder {
+    /// One batched step of the model's predictor (`h + P([h, a])`), without autograd.
+    fn predict(&self, h: &[f32], actions: &[u8]) -> Result<Vec<f32>> {
+        let (b, d) = (actions.len(), self.dim());
+        if h.len() != b * d {
+            return Err(ModelError::Invalid(format!(
+                "predict: {} floats are not {b} rows of {d}",
+                h.len()
+            )));
+        }
+        let n_actions = self.model.cfg.n_actions;
+        let dev = self.model.device();
+        let ht = Tensor::from_slice(h, (b, d), dev)?;
+        let at = Tensor::from_vec(
+            crate::nn::jepa::one_hot(actions, n_actions),
+            (b, n_actions),
+            dev,
+        )?;
+        let next = self.model.predict(&ht.detach(), &at)?.detach();
+        Ok(next.flatten_all()?.to_vec1::<f32>()?)
+    }
+}

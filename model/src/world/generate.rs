@@ -29,6 +29,31 @@ pub fn generate_dataset(
     seed: u64,
     map: Option<WorldMap>,
 ) -> Result<Dataset> {
+    generate_dataset_maps(
+        preset,
+        episodes,
+        steps_per_episode,
+        seed,
+        &[map.unwrap_or_default()],
+    )
+}
+
+/// [`generate_dataset`] with one map per episode: episode `e` runs in `maps[e % maps.len()]` (a
+/// mixed-layout dataset). The dataset's map text is the first map's.
+///
+/// Errors: as [`generate_dataset`], and no maps.
+pub fn generate_dataset_maps(
+    preset: Preset,
+    episodes: usize,
+    steps_per_episode: Option<usize>,
+    seed: u64,
+    maps: &[WorldMap],
+) -> Result<Dataset> {
+    if maps.is_empty() {
+        return Err(ModelError::Invalid(
+            "dataset generation: at least one map is needed".into(),
+        ));
+    }
     if episodes == 0 {
         return Err(ModelError::Invalid(
             "dataset generation: episodes must be at least 1".into(),
@@ -58,13 +83,9 @@ pub fn generate_dataset(
         return Err(too_big());
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let map = map.unwrap_or_default();
-    let mut world = World::new(Some(map.clone()));
+    let worlds: Vec<World> = maps.iter().map(|m| World::new(Some(m.clone()))).collect();
     let plans: Vec<Vec<u8>> = (0..episodes)
-        .map(|_| {
-            world.reset();
-            preset.actions(&world, steps_per_episode, &mut rng)
-        })
+        .map(|e| preset.actions(&worlds[e % worlds.len()], steps_per_episode, &mut rng))
         .collect();
     let n: usize = plans.iter().map(|p| p.len() + 1).sum();
     let mut frames = vec![0u8; n * FRAME_BYTES];
@@ -73,7 +94,7 @@ pub fn generate_dataset(
     let mut tiles = Vec::with_capacity(n);
     let mut i = 0;
     for (e, plan) in plans.iter().enumerate() {
-        world.reset();
+        let mut world = worlds[e % worlds.len()].clone();
         for k in 0..=plan.len() {
             world.render_into(&mut frames[i * FRAME_BYTES..(i + 1) * FRAME_BYTES]);
             tiles.push(world.tile().to_array());
@@ -94,7 +115,7 @@ pub fn generate_dataset(
         episode,
         tiles: Some(tiles),
         action_names: ACTION_NAMES.iter().map(|s| (*s).to_string()).collect(),
-        map: Some(map.to_text()),
+        map: Some(maps[0].to_text()),
         generator: Some(serde_json::json!({
             "preset": preset.name(),
             "episodes": episodes,
@@ -150,6 +171,24 @@ mod tests {
         let d = generate_dataset(Preset::RandomWalk, 4, Some(50), 2, Some(map.clone())).unwrap();
         assert!(d.tiles.as_ref().unwrap().iter().all(|&t| t != [12, 2]));
         assert_eq!(d.map.as_deref(), Some(map.to_text().as_str()));
+    }
+
+    #[test]
+    fn mixed_maps_one_per_episode() {
+        use crate::world::Layout;
+        let maps: Vec<WorldMap> = (0..3).map(|s| Layout::TwoRooms.map(s)).collect();
+        let d = generate_dataset_maps(Preset::RandomWalk, 4, Some(40), 1, &maps).unwrap();
+        assert_eq!(d.map.as_deref(), Some(maps[0].to_text().as_str()));
+        let tiles = d.tiles.as_ref().unwrap();
+        for (e, ep) in d.episodes().into_iter().enumerate() {
+            let mut w = World::new(Some(maps[e % 3].clone()));
+            for i in ep {
+                assert_eq!(Tile::from_array(tiles[i]), w.tile());
+                assert_eq!(d.frame(i), w.render().as_slice(), "episode {e} frame {i}");
+                w.step(d.actions[i]);
+            }
+        }
+        assert!(generate_dataset_maps(Preset::RandomWalk, 1, Some(4), 1, &[]).is_err());
     }
 
     #[test]

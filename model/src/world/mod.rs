@@ -6,13 +6,15 @@
 //! `x ∈ {4, 10, …, 52}`, `y ∈ {0, 6, …, 48}`. The tile of a position is `(y // 4, x // 4)`.
 
 mod generate;
+pub mod layouts;
 mod map;
 pub mod patterns;
 mod tile;
 
 use std::collections::VecDeque;
 
-pub use generate::generate_dataset;
+pub use generate::{generate_dataset, generate_dataset_maps};
+pub use layouts::{Layout, NamedTest};
 pub use map::WorldMap;
 pub use patterns::Preset;
 pub use tile::Tile;

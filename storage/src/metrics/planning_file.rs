@@ -53,6 +53,10 @@ mod tests {
             test2_steps: 3,
             merge_radius: 0.08,
             eval_secs: 0.5,
+            node_purity: None,
+            tiles_per_node: None,
+            nodes_per_tile: None,
+            path_agreement: None,
         }
     }
 

@@ -44,6 +44,10 @@ pub fn planning_row(step: u64, quality: f64) -> PlanningRow {
         test2_steps: 9,
         merge_radius: 0.04,
         eval_secs: 1.5,
+        node_purity: None,
+        tiles_per_node: None,
+        nodes_per_tile: None,
+        path_agreement: None,
     }
 }
 

@@ -1,0 +1,210 @@
+//! Planners on hand-built latent spaces with known answers: h = the agent's lattice point `(ix, iy)`
+//! and a linear predictor `h + δ(a)`, so the exact shortest path is the only optimum.
+
+#![allow(clippy::unwrap_used, clippy::float_cmp)]
+
+use super::*;
+use crate::eval::{encode_dataset, HGraph};
+use crate::world::layouts::{lattice_point, lattice_tile};
+use crate::world::{generate_dataset, lattice_index, Layout, Preset, LATTICE_SIZE, TEST1, TEST2};
+
+fn agent_tile(frame: &[u8], width: usize) -> Option<Tile> {
+    let p = frame.chunks(3).position(|px| px == [255, 255, 255])?;
+    let (px, py) = ((p % width) as i32, (p / width) as i32);
+    Some(Tile::of_position(px - 2, py - 2))
+}
+
+/// h = (ix, iy) of the agent; predicts `h + δ(a)` (it ignores walls and the lattice's edges).
+struct Linear;
+
+fn delta(a: u8) -> (f32, f32) {
+    let (dx, dy) = crate::world::action::delta(a);
+    ((dx / 6) as f32, (dy / 6) as f32)
+}
+
+impl FrameEncoder for Linear {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn encode(&self, frames: &[u8], height: usize, width: usize) -> Result<Vec<f32>> {
+        let mut out = Vec::new();
+        for f in frames.chunks(height * width * 3) {
+            let (ix, iy) = agent_tile(f, width)
+                .and_then(lattice_point)
+                .ok_or_else(|| ModelError::Invalid("no agent".into()))?;
+            out.extend([ix as f32, iy as f32]);
+        }
+        Ok(out)
+    }
+}
+
+impl Predictor for Linear {
+    fn predict(&self, h: &[f32], actions: &[u8]) -> Result<Vec<f32>> {
+        let mut out = h.to_vec();
+        for (row, &a) in out.chunks_mut(2).zip(actions) {
+            let (dx, dy) = delta(a);
+            row[0] += dx;
+            row[1] += dy;
+        }
+        Ok(out)
+    }
+}
+
+/// One-hot h per lattice tile (for the h-graph, which clusters by cosine).
+struct OneHot;
+
+impl FrameEncoder for OneHot {
+    fn dim(&self) -> usize {
+        LATTICE_SIZE * LATTICE_SIZE
+    }
+    fn encode(&self, frames: &[u8], height: usize, width: usize) -> Result<Vec<f32>> {
+        let mut out = Vec::new();
+        for f in frames.chunks(height * width * 3) {
+            let mut v = vec![0.0; self.dim()];
+            let i = agent_tile(f, width)
+                .and_then(lattice_index)
+                .ok_or_else(|| ModelError::Invalid("no agent".into()))?;
+            v[i] = 1.0;
+            out.extend(v);
+        }
+        Ok(out)
+    }
+}
+
+fn pairs() -> Vec<(Tile, Tile)> {
+    vec![
+        TEST1,
+        TEST2,
+        (lattice_tile(2, 2), lattice_tile(7, 6)),
+        (lattice_tile(8, 0), lattice_tile(3, 5)),
+    ]
+}
+
+fn hand_deltas() -> Vec<(u8, Vec<f32>)> {
+    crate::world::action::MOVES
+        .iter()
+        .map(|&a| {
+            let (dx, dy) = delta(a);
+            (a, vec![dx, dy])
+        })
+        .collect()
+}
+
+#[test]
+fn deltas_are_the_median_moves() {
+    let data = generate_dataset(Preset::RandomWalk, 2, Some(60), 1, None).unwrap();
+    let h = encode_dataset(&Linear, &data).unwrap();
+    assert_eq!(action_deltas(&h, 2, &data).unwrap(), hand_deltas());
+}
+
+#[test]
+fn lattice_finds_shortest_paths() {
+    let world = World::default();
+    let mut p = LatticePlanner::new(&Linear, hand_deltas(), LatticeConfig::default()).unwrap();
+    assert_eq!(p.name(), "lattice");
+    for (a, b) in pairs() {
+        let out = p.run(&world, a, b).unwrap();
+        assert!(out.success, "{a} → {b}: {out:?}");
+        assert_eq!(out.steps, out.shortest_len, "{a} → {b}");
+        assert_eq!(out.final_distance, 0.0);
+    }
+}
+
+#[test]
+fn lattice_cannot_see_walls() {
+    // two-rooms, door at the top: bottom-left → bottom-right is blocked straight ahead.
+    let world = World::new(Some(Layout::TwoRooms.map(0)));
+    let [c1, _] = Layout::TwoRooms.cross_tests();
+    let mut p = LatticePlanner::new(&Linear, hand_deltas(), LatticeConfig::default()).unwrap();
+    let out = p.run(&world, c1.start, c1.goal).unwrap();
+    assert!(!out.success);
+    assert_eq!(out.steps, out.budget);
+    assert!(out.final_distance > 0.0);
+    // A node cap of one expands nothing but still steps toward the nearest node.
+    let cfg = LatticeConfig {
+        node_cap: 1,
+        ..LatticeConfig::default()
+    };
+    let p = LatticePlanner::new(&Linear, hand_deltas(), cfg).unwrap();
+    assert!(p.first_action(&[0.0, 8.0], &[3.0, 8.0]).is_some());
+    assert!(LatticePlanner::new(&Linear, vec![(1, vec![0.0, 0.0])], cfg).is_err());
+}
+
+#[test]
+fn mpc_finds_the_exact_path_with_a_linear_predictor() {
+    let world = World::default();
+    let cfg = MpcConfig {
+        horizon: 12,
+        samples: 256,
+        iterations: 5,
+        elites: 24,
+        ..MpcConfig::default()
+    };
+    let mut p = MpcPlanner::new(&Linear, cfg).unwrap();
+    assert_eq!(p.name(), "mpc");
+    for (a, b) in pairs() {
+        let out = p.run(&world, a, b).unwrap();
+        assert!(out.success, "{a} → {b}: {out:?}");
+        assert_eq!(out.steps, out.shortest_len, "{a} → {b}: {:?}", out.tiles);
+        assert_eq!(out.final_distance, 0.0);
+    }
+    assert!(p.predictor_calls > 0);
+    // The first action of a plan from (0, 8) to (0, 5) is up.
+    let (seq, cost) = p.plan(&[0.0, 8.0], &[0.0, 5.0]).unwrap();
+    assert_eq!(seq[0], crate::world::action::UP);
+    assert!(cost < 0.5, "{cost}");
+}
+
+#[test]
+fn mpc_config_is_checked() {
+    let bad = MpcConfig {
+        elites: 500,
+        ..MpcConfig::default()
+    };
+    let err = MpcPlanner::new(&Linear, bad).err().unwrap().to_string();
+    assert!(err.contains("elites must be in 1..=128"), "{err}");
+    let bad = MpcConfig {
+        horizon: 0,
+        ..MpcConfig::default()
+    };
+    assert!(MpcPlanner::new(&Linear, bad).is_err());
+}
+
+#[test]
+fn graph_planner_behind_the_trait() {
+    let data = generate_dataset(Preset::CornerLoops, 20, None, 0, None).unwrap();
+    let h = encode_dataset(&OneHot, &data).unwrap();
+    let graph = HGraph::build(&h, 81, &data).unwrap();
+    let world = World::default();
+    let mut p = GraphPlanner::new(&OneHot, &graph);
+    assert_eq!(p.name(), "graph");
+    let out = p.run(&world, TEST1.0, TEST1.1).unwrap();
+    assert!(out.success, "{out:?}");
+    assert_eq!(out.final_distance, 0.0);
+    assert_eq!("mpc".parse::<PlannerKind>().unwrap(), PlannerKind::Mpc);
+    assert!("dfs".parse::<PlannerKind>().is_err());
+}
+
+#[test]
+fn sweep_splits_same_and_cross_room() {
+    // The lattice planner knows no walls: in one room it always succeeds (rooms are rectangles);
+    // across the wall it fails unless the straight path happens to cross the door.
+    let seed = 0;
+    let world = World::new(Some(Layout::TwoRooms.map(seed)));
+    let pairs = random_pairs(&world, 200, 1);
+    assert_eq!(pairs.len(), 200);
+    assert_eq!(pairs, random_pairs(&world, 200, 1));
+    let mut p = LatticePlanner::new(&Linear, hand_deltas(), LatticeConfig::default()).unwrap();
+    let s = sweep(&mut p, &world, &pairs, Some((Layout::TwoRooms, seed))).unwrap();
+    assert_eq!(s.planner, "lattice");
+    assert_eq!(s.all.pairs, 200);
+    assert_eq!(s.same_room.pairs + s.cross_room.pairs, 200);
+    assert_eq!(s.same_room.fraction(), Some(1.0));
+    assert!(s.cross_room.fraction().unwrap() < 0.5, "{:?}", s.cross_room);
+    assert!(s.long.pairs > 0);
+    let mut m = s.clone();
+    m.merge(&s);
+    assert_eq!(m.all.pairs, 400);
+    assert_eq!(m.same_room.successes, 2 * s.same_room.successes);
+    assert_eq!(Tally::default().text(), "-");
+}
