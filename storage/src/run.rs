@@ -143,6 +143,10 @@ pub struct RunManifest {
     /// Process id of the run while it runs.
     #[serde(default)]
     pub pid: Option<u32>,
+    /// The ticket this attempt was launched for, with its deep-change approval (absent in older
+    /// manifests and in runs launched without `--ticket`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<crate::plan_cards::ticket::TicketLink>,
 }
 
 impl RunManifest {
