@@ -3,13 +3,16 @@
 mod bench;
 mod bench_metrics_io;
 mod bench_render;
+pub mod cards;
 mod data;
 mod demo;
 mod eval;
+pub mod experiments;
 pub mod gate;
 mod plan;
 mod run_checkpoint;
 pub mod runs;
+pub mod tickets;
 mod train;
 pub mod worklog;
 
@@ -34,6 +37,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gate(cmd) => gate::run(cli.workspace, cmd),
         Command::Worklog(cmd) => worklog::run(cli.workspace, cmd),
         Command::Runs(cmd) => runs::run(cli.workspace, cmd),
+        Command::Cards(cmd) => cards::run(cli.workspace, cmd),
+        Command::Tickets(cmd) => tickets::run(cli.workspace, cmd),
+        Command::Experiments(cmd) => experiments::run(cli.workspace, cmd),
     }
 }
 

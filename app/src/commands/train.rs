@@ -25,6 +25,13 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     if let Some(run_dir) = &args.resume {
         return resume(run_dir, args);
     }
+    let ticket = match &args.ticket {
+        Some(id) => Some(super::tickets::launch_link(
+            &workspace_dir::open(workspace.clone())?,
+            id,
+        )?),
+        None => None,
+    };
     let data_arg = args
         .data
         .as_deref()
@@ -62,6 +69,7 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         status: RunStatus::Running,
         error: None,
         pid: Some(std::process::id()),
+        ticket,
     };
     manifest.write(&run.manifest())?;
     println!("{}", run.root.display());

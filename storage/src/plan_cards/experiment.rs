@@ -277,6 +277,7 @@ pub fn write_findings(root: &Path, path: &Path) -> Result<Evaluation> {
     let ev = e.evaluate(root);
     let dir = path.parent().unwrap_or(root);
     write_atomic(&dir.join(FINDINGS_FILE), findings_text(&e, &ev).as_bytes())?;
+    crate::worklog::findings::write_findings(&root.join("FINDINGS.md"), &root.join("worklog"))?;
     Ok(ev)
 }
 

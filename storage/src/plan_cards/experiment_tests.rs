@@ -41,6 +41,11 @@ fn one_failing_sub_experiment_fails_the_experiment_and_is_listed() {
     assert_eq!(ev.recommendation, None);
     let f = std::fs::read_to_string(dir.path().join("experiments/e/FINDINGS.md")).unwrap();
     assert!(f.contains("**failed**") && f.contains("- b: run rb"), "{f}");
+    let index = std::fs::read_to_string(dir.path().join("FINDINGS.md")).unwrap();
+    assert!(
+        index.contains("| e | E | failed | [FINDINGS](experiments/e/FINDINGS.md) |"),
+        "{index}"
+    );
 }
 
 #[test]

@@ -56,7 +56,8 @@ fn judge_runs(
                 }
             }
         } else {
-            Vec::new()
+            reasons.push(format!("{r}: no {} yet", csv.display()));
+            continue;
         };
         let v = cond.judge(&rows);
         if v.met {
