@@ -12,12 +12,12 @@ use worldbench_tests::{fails, ok, run_folder, small_dataset, smoke_train_command
 
 fn card(ws: &Path, id: &str, extra: &str, body: &str) {
     let dir = ws.join("plans");
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).expect("fixture");
     std::fs::write(
         dir.join(format!("{id}.md")),
         format!("+++\nid = \"{id}\"\ntitle = \"Card {id}\"\ntype = \"ready\"\n{extra}+++\n{body}"),
     )
-    .unwrap();
+    .expect("fixture");
 }
 
 fn row(step: u64, p10: f64) -> PlanningRow {
@@ -47,15 +47,15 @@ fn run_with(ws: &Path, name: &str, status: RunStatus, rows: &[PlanningRow]) {
         error: (status == RunStatus::Failed).then(|| "loss became NaN".to_string()),
         ..Default::default()
     };
-    m.write(&dir.join("run.json")).unwrap();
+    m.write(&dir.join("run.json")).expect("fixture");
     if !rows.is_empty() {
-        write_csv(&dir.join("metrics/planning_metrics.csv"), rows).unwrap();
+        write_csv(&dir.join("metrics/planning_metrics.csv"), rows).expect("fixture");
     }
 }
 
 #[test]
 fn a_plan_of_six_cards_with_a_cycle_is_refused_naming_both_cards() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().expect("fixture");
     let ws = tmp.path();
     card(ws, "data", "", "");
     card(ws, "encoder", "depends_on = [\"data\"]\n", "");
@@ -71,7 +71,7 @@ fn a_plan_of_six_cards_with_a_cycle_is_refused_naming_both_cards() {
     let err = fails(worldbench(ws).args(["cards", "check"]));
     assert!(err.contains("dependency cycle"), "{err}");
     assert!(
-        err.contains("eval → predictor → eval") || err.contains("predictor → eval → predictor"),
+        err.contains("eval -> predictor -> eval") || err.contains("predictor -> eval -> predictor"),
         "{err}"
     );
     assert!(
@@ -83,7 +83,7 @@ fn a_plan_of_six_cards_with_a_cycle_is_refused_naming_both_cards() {
     let out = ok(worldbench(ws).args(["cards", "check"]));
     assert!(out.contains("6 cards"), "{out}");
     assert!(
-        out.contains("critical path: data → encoder → predictor"),
+        out.contains("critical path: data -> encoder -> predictor"),
         "{out}"
     );
     // A reference to a missing card and a bad enum name the file and line.
@@ -102,7 +102,7 @@ fn a_plan_of_six_cards_with_a_cycle_is_refused_naming_both_cards() {
 
 #[test]
 fn a_metric_done_when_is_ticked_once_the_linked_run_reaches_it() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().expect("fixture");
     let ws = tmp.path();
     card(
         ws,
@@ -117,7 +117,7 @@ fn a_metric_done_when_is_ticked_once_the_linked_run_reaches_it() {
         out.contains("merge P1-T1: not yet") && out.contains("no checkpoint at step 5000"),
         "{out}"
     );
-    let text = std::fs::read_to_string(ws.join("plans/merge.md")).unwrap();
+    let text = std::fs::read_to_string(ws.join("plans/merge.md")).expect("fixture");
     assert!(text.contains("- [ ] [P1-T1]"), "{text}");
 
     run_with(
@@ -131,7 +131,7 @@ fn a_metric_done_when_is_ticked_once_the_linked_run_reaches_it() {
         out.contains("merge P1-T1: ticked") && out.contains("reach_h_p10 = 0.930 at step 5000"),
         "{out}"
     );
-    let text = std::fs::read_to_string(ws.join("plans/merge.md")).unwrap();
+    let text = std::fs::read_to_string(ws.join("plans/merge.md")).expect("fixture");
     assert!(
         text.contains("- [x] [P1-T1]") && text.contains("- [ ] [P1-T2] read the post"),
         "{text}"
@@ -144,22 +144,25 @@ fn a_metric_done_when_is_ticked_once_the_linked_run_reaches_it() {
 
 #[test]
 fn an_unapproved_deep_change_ticket_refuses_to_launch_and_the_approval_reaches_run_json() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().expect("fixture");
     let ws = tmp.path();
-    std::fs::create_dir_all(ws.join("tickets")).unwrap();
+    std::fs::create_dir_all(ws.join("tickets")).expect("fixture");
     std::fs::write(
         ws.join("tickets/TICKET-007.toml"),
         "id = \"TICKET-007\"\ngoal = \"change the eval radius\"\nstatus = \"open\"\ndeep_change = true\n\
          [[acceptance]]\ncondition = \"reach_h_p10 >= 0.9\"\n",
     )
-    .unwrap();
+    .expect("fixture");
     let data = small_dataset(ws, "d", "3");
     let err = fails(smoke_train_command(ws, &data, "4", "4").args(["--ticket", "TICKET-007"]));
     assert!(
         err.contains("TICKET-007 is a deep change and is not approved"),
         "{err}"
     );
-    assert!(!ws.join("runs").exists() || std::fs::read_dir(ws.join("runs")).unwrap().count() == 0);
+    assert!(
+        !ws.join("runs").exists()
+            || std::fs::read_dir(ws.join("runs")).expect("fixture").count() == 0
+    );
 
     ok(worldbench(ws).args([
         "tickets",
@@ -176,7 +179,7 @@ fn an_unapproved_deep_change_ticket_refuses_to_launch_and_the_approval_reaches_r
         "--progress",
         "none",
     ]));
-    let m = RunManifest::read(&run_folder(&out).join("run.json")).unwrap();
+    let m = RunManifest::read(&run_folder(&out).join("run.json")).expect("fixture");
     let link = m.ticket.expect("the ticket in run.json");
     assert_eq!(link.id, "TICKET-007");
     let a = link.approval.expect("the approval in run.json");
@@ -185,17 +188,17 @@ fn an_unapproved_deep_change_ticket_refuses_to_launch_and_the_approval_reaches_r
 
 #[test]
 fn an_experiment_with_one_failing_sub_experiment_is_failed_and_lists_it() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().expect("fixture");
     let ws = tmp.path();
     run_with(ws, "good", RunStatus::Completed, &[row(1000, 0.95)]);
     run_with(ws, "bad", RunStatus::Failed, &[]);
     let dir = ws.join("experiments/radius");
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).expect("fixture");
     let exp = "id = \"radius\"\ntitle = \"Radius\"\ncard = \"merge\"\n\
                [[sub]]\nname = \"baseline\"\nruns = [\"good\"]\n\
                [[sub]]\nname = \"wide\"\nruns = [\"bad\"]\n\
                [criteria.reach_h_p10]\ntarget = 0.9\nacceptable = 0.5\nfailure = 0.2\n";
-    std::fs::write(dir.join("experiment.toml"), exp).unwrap();
+    std::fs::write(dir.join("experiment.toml"), exp).expect("fixture");
     let err = fails(worldbench(ws).args(["experiments", "check", "radius"]));
     assert!(err.contains("experiment radius: failed"), "{err}");
     assert!(
@@ -203,12 +206,12 @@ fn an_experiment_with_one_failing_sub_experiment_is_failed_and_lists_it() {
         "{err}"
     );
     assert!(!err.contains("baseline:"), "{err}");
-    let findings = std::fs::read_to_string(dir.join("FINDINGS.md")).unwrap();
+    let findings = std::fs::read_to_string(dir.join("FINDINGS.md")).expect("fixture");
     assert!(
         findings.contains("**failed**") && findings.contains("- wide:"),
         "{findings}"
     );
-    let index = std::fs::read_to_string(ws.join("FINDINGS.md")).unwrap();
+    let index = std::fs::read_to_string(ws.join("FINDINGS.md")).expect("fixture");
     assert!(
         index.contains("[FINDINGS](experiments/radius/FINDINGS.md)"),
         "{index}"
@@ -225,7 +228,7 @@ fn an_experiment_with_one_failing_sub_experiment_is_failed_and_lists_it() {
 
 #[test]
 fn setting_a_cards_status_rewrites_it_and_appends_the_change_log() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().expect("fixture");
     let ws = tmp.path();
     card(
         ws,
@@ -243,16 +246,16 @@ fn setting_a_cards_status_rewrites_it_and_appends_the_change_log() {
         "100",
     ]));
     assert!(
-        out.contains("a: type ready → completed, percent unset → 100%"),
+        out.contains("a: type ready -> completed, percent unset -> 100%"),
         "{out}"
     );
-    let text = std::fs::read_to_string(ws.join("plans/a.md")).unwrap();
+    let text = std::fs::read_to_string(ws.join("plans/a.md")).expect("fixture");
     assert!(
         text.contains("type = \"completed\"") && text.contains("# kept comment"),
         "{text}"
     );
     assert!(text.ends_with("+++\nbody stays\n"), "{text}");
-    let log = std::fs::read_to_string(ws.join("plans/CHANGELOG.md")).unwrap();
+    let log = std::fs::read_to_string(ws.join("plans/CHANGELOG.md")).expect("fixture");
     assert_eq!(
         log.lines().filter(|l| l.starts_with("- ")).count(),
         1,

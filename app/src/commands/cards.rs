@@ -242,7 +242,7 @@ fn check(board: &Board, json: bool) -> Result<()> {
             .map(|(t, n)| format!("{t} {n}"))
             .collect();
         println!("health: {}", health.join(", "));
-        println!("critical path: {}", board.critical_path().join(" → "));
+        println!("critical path: {}", board.critical_path().join(" -> "));
         for r in board.risk_register() {
             println!(
                 "risk {:<8} {:<24} {} | mitigation: {}",

@@ -227,7 +227,7 @@ impl Board {
                 file: self.cards[cycle[0]].path.clone(),
                 message: format!(
                     "dependency cycle: {} (cards {})",
-                    shown.join(" → "),
+                    shown.join(" -> "),
                     cycle
                         .iter()
                         .map(|&i| self.cards[i].path.display().to_string())

@@ -27,7 +27,7 @@ fn a_cycle_is_reported_naming_the_cards() {
         .collect::<Vec<_>>()
         .join("\n");
     assert!(
-        msg.contains("dependency cycle") && msg.contains("b → c → b"),
+        msg.contains("dependency cycle") && msg.contains("b -> c -> b"),
         "{msg}"
     );
     assert!(b.critical_path().is_empty());

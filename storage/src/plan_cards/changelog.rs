@@ -8,12 +8,12 @@ use super::card::Card;
 use crate::atomic::write_atomic;
 use crate::error::{Result, StorageError};
 
-/// The change between two versions of a card ("type ready → in-progress, percent 0 → 30"), if any.
+/// The change between two versions of a card ("type ready -> in-progress, percent 0 -> 30"), if any.
 pub fn describe_change(before: &Card, after: &Card) -> Option<String> {
     let mut parts = Vec::new();
     if before.meta.card_type != after.meta.card_type {
         parts.push(format!(
-            "type {} → {}",
+            "type {} -> {}",
             before.meta.card_type.as_str(),
             after.meta.card_type.as_str()
         ));
@@ -21,7 +21,7 @@ pub fn describe_change(before: &Card, after: &Card) -> Option<String> {
     if before.meta.percent != after.meta.percent {
         let p = |v: Option<u8>| v.map_or_else(|| "unset".to_string(), |v| format!("{v}%"));
         parts.push(format!(
-            "percent {} → {}",
+            "percent {} -> {}",
             p(before.meta.percent),
             p(after.meta.percent)
         ));
@@ -86,7 +86,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             line,
-            "- 2026-12-02 03:00 a: type ready → completed, percent unset → 100%"
+            "- 2026-12-02 03:00 a: type ready -> completed, percent unset -> 100%"
         );
         let (b, a) = edit_card(&p, None, None, "2026-12-02").unwrap();
         assert_eq!(record(dir.path(), &b, &a, "x").unwrap(), None);

@@ -190,7 +190,7 @@ pub fn parse_tasks(body: &str, first_line: usize) -> Result<Vec<Task>, String> {
         return Err(format!(
             "line {}: the tasks' dependencies form a cycle: {}",
             tasks[cycle[0]].line,
-            names.join(" → ")
+            names.join(" -> ")
         ));
     }
     Ok(tasks)
