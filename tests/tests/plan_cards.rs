@@ -264,3 +264,74 @@ fn setting_a_cards_status_rewrites_it_and_appends_the_change_log() {
     let err = fails(worldbench(ws).args(["cards", "set", "a", "--type", "done"]));
     assert!(err.contains("type `done`"), "{err}");
 }
+
+#[test]
+fn the_gate_and_worklog_post_of_an_attempt_link_its_card_experiment_and_ticket() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    let data = small_dataset(ws, "d", "4");
+    let mut g = worldbench_storage::Gate::template();
+    g.failure_mode = "the h-graph is disconnected".into();
+    for (i, h) in g.hypotheses.iter_mut().enumerate() {
+        h.statement = format!("cause {i}");
+        h.recommendation = format!("change {i}");
+        h.upside = "graph connects".into();
+        h.downside = "slower".into();
+        h.false_positive_risk = "low".into();
+        h.runtime_cost = "1 min".into();
+        (h.upside_rating, h.risk_rating, h.cost_rating) = (4, 2, 1);
+        h.deferred_reason = if i == 1 {
+            String::new()
+        } else {
+            "later".into()
+        };
+    }
+    g.chosen = Some(1);
+    g.justification = "cheapest".into();
+    g.card = Some("merge".into());
+    g.experiment = Some("radius".into());
+    let gate = ws.join("gates/g.json");
+    g.write(&gate).expect("gate");
+    std::fs::create_dir_all(ws.join("tickets")).expect("tickets/");
+    std::fs::write(
+        ws.join("tickets/TICKET-002.toml"),
+        "id = \"TICKET-002\"\ngoal = \"g\"\nstatus = \"open\"\ndeep_change = true\ncard = \"merge\"\n\n\
+         [approval]\nby = \"lead\"\nwhen = \"2026-12-02T01:00:00+00:00\"\nnote = \"go\"\n",
+    )
+    .expect("ticket");
+    let mut cmd = worldbench(ws);
+    cmd.args(["train", "--data"]).arg(&data).args([
+        "--preset",
+        "tiny",
+        "--steps",
+        "4",
+        "--checkpoints",
+        "4",
+        "--progress",
+        "none",
+        "--title",
+        "linked",
+        "--ticket",
+        "TICKET-002",
+        "--gate",
+    ]);
+    let run = run_folder(&ok(cmd.arg(&gate)));
+    let post = run_folder(&ok(worldbench(ws)
+        .args(["worklog", "export", "--concept", "linked", "--run"])
+        .arg(&run)));
+    let text = std::fs::read_to_string(&post).expect("post.md");
+    assert!(
+        text.contains("- Plan card: [merge](../../plans/merge.md)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- Experiment: [radius](../../experiments/radius/FINDINGS.md)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Ticket: [TICKET-002](../../tickets/TICKET-002.toml) · deep change approved by lead"
+        ),
+        "{text}"
+    );
+}
