@@ -132,6 +132,14 @@ mod tests {
         let r = tick_card(root, &card).unwrap();
         assert_eq!(r.len(), 1);
         assert!(
+            !r[0].done && r[0].why.contains("planning_metrics.csv yet"),
+            "{}",
+            r[0].why
+        );
+        let r1 = root.join("runs/r1/metrics/planning_metrics.csv");
+        write_csv(&r1, &[crate::plan_cards::condition::tests_row(1000, 0.95)]).unwrap();
+        let r = tick_card(root, &card).unwrap();
+        assert!(
             !r[0].done && r[0].why.contains("no checkpoint at step 5000"),
             "{}",
             r[0].why
