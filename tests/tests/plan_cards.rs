@@ -263,6 +263,25 @@ fn setting_a_cards_status_rewrites_it_and_appends_the_change_log() {
     );
     let err = fails(worldbench(ws).args(["cards", "set", "a", "--type", "done"]));
     assert!(err.contains("type `done`"), "{err}");
+    // An edit by hand is logged the next time Worldbench reads the plan, once.
+    let text = std::fs::read_to_string(ws.join("plans/a.md")).expect("card");
+    std::fs::write(
+        ws.join("plans/a.md"),
+        text.replace("percent = 100", "percent = 80"),
+    )
+    .expect("edit");
+    let (_, _, stderr) = worldbench_tests::run(worldbench(ws).args(["cards", "list"]));
+    assert!(
+        stderr.contains("a: percent 100% -> 80% (edited by hand)"),
+        "{stderr}"
+    );
+    ok(worldbench(ws).args(["cards", "list"]));
+    let log = std::fs::read_to_string(ws.join("plans/CHANGELOG.md")).expect("change log");
+    assert_eq!(
+        log.lines().filter(|l| l.starts_with("- ")).count(),
+        2,
+        "{log}"
+    );
 }
 
 #[test]

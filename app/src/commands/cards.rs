@@ -61,6 +61,11 @@ pub fn run(workspace: Option<PathBuf>, cmd: CardsCommand) -> Result<()> {
     let ws = workspace_dir::open(workspace)?;
     let plans = ws.plans_dir();
     let board = Board::load(&plans);
+    // Type and percent edits made by hand since Worldbench last read the plan go to the change log.
+    let when = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+    for line in changelog::sync(&plans, &board.cards, &when)? {
+        eprintln!("change log: {}", line.trim_start_matches("- "));
+    }
     match cmd {
         CardsCommand::List { json } => list(&board, json),
         CardsCommand::Show { id, json } => {
