@@ -163,6 +163,11 @@ fn an_unapproved_deep_change_ticket_refuses_to_launch_and_the_approval_reaches_r
         !ws.join("runs").exists()
             || std::fs::read_dir(ws.join("runs")).expect("fixture").count() == 0
     );
+    let err = fails(worldbench(ws).args(["tickets", "accept", "TICKET-007"]));
+    assert!(
+        err.contains("1 acceptance test(s) failed: reach_h_p10 >= 0.9"),
+        "{err}"
+    );
 
     ok(worldbench(ws).args([
         "tickets",

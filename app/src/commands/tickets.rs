@@ -19,6 +19,13 @@ pub enum TicketsCommand {
     Show { id: String },
     /// Exit 0 when every ticket parses; else name each broken file and exit 1.
     Check,
+    /// Judge a ticket's metric acceptance tests against its runs (exit 1 when one fails); list
+    /// its commands, which `--run-commands` runs in the workspace (`sh -c`).
+    Accept {
+        id: String,
+        #[arg(long)]
+        run_commands: bool,
+    },
     /// Approve a deep-change ticket (who, note; the time is now), recorded in the ticket.
     Approve {
         id: String,
@@ -68,6 +75,41 @@ pub fn run(workspace: Option<PathBuf>, cmd: TicketsCommand) -> Result<()> {
                 bad.len(),
                 bad.join("\n  - ")
             )
+        }
+        TicketsCommand::Accept { id, run_commands } => {
+            let t = Ticket::read(&ticket_path(&dir, &id))?;
+            let mut failed = Vec::new();
+            for mut r in t.judge_acceptance(ws.root()) {
+                if r.passed.is_none() && run_commands {
+                    let status = std::process::Command::new("sh")
+                        .arg("-c")
+                        .arg(&r.test)
+                        .current_dir(ws.root())
+                        .status();
+                    r.passed = Some(status.as_ref().is_ok_and(std::process::ExitStatus::success));
+                    r.why = match status {
+                        Ok(s) => format!("exited with {s}"),
+                        Err(e) => format!("cannot run: {e}"),
+                    };
+                }
+                let mark = match r.passed {
+                    Some(true) => "pass",
+                    Some(false) => "FAIL",
+                    None => "by hand",
+                };
+                println!("{mark:<8} {} — {}", r.test, r.why);
+                if r.passed == Some(false) {
+                    failed.push(r.test);
+                }
+            }
+            if !failed.is_empty() {
+                bail!(
+                    "{id}: {} acceptance test(s) failed: {}",
+                    failed.len(),
+                    failed.join("; ")
+                );
+            }
+            Ok(())
         }
         TicketsCommand::Approve { id, by, note } => {
             let t = approve(

@@ -33,7 +33,8 @@ pub fn resolve_run(root: &Path, name: &str) -> PathBuf {
     }
 }
 
-fn judge_runs(
+/// Whether `cond` holds in any of `runs` (workspace `root`), and why.
+pub fn judge_runs(
     root: &Path,
     runs: &[String],
     cond: &super::condition::MetricCondition,

@@ -165,6 +165,46 @@ impl Ticket {
     }
 }
 
+/// One acceptance test's result: `passed` is `None` for a command (run by whoever checks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AcceptanceResult {
+    pub test: String,
+    pub passed: Option<bool>,
+    pub why: String,
+}
+
+impl Ticket {
+    /// Judges the metric acceptance tests against the ticket's runs (workspace `root`); commands
+    /// are listed with `passed: None`.
+    pub fn judge_acceptance(&self, root: &Path) -> Vec<AcceptanceResult> {
+        self.acceptance
+            .iter()
+            .map(|a| match (&a.condition, &a.command) {
+                (Some(c), _) => match Condition::parse(c) {
+                    Ok(Condition::Metric(m)) => {
+                        let (ok, why) = super::tick::judge_runs(root, &self.runs, &m);
+                        AcceptanceResult {
+                            test: c.clone(),
+                            passed: Some(ok),
+                            why,
+                        }
+                    }
+                    Ok(Condition::FreeText(_)) | Err(_) => AcceptanceResult {
+                        test: c.clone(),
+                        passed: Some(false),
+                        why: "not a metric condition".into(),
+                    },
+                },
+                (None, cmd) => AcceptanceResult {
+                    test: cmd.clone().unwrap_or_default(),
+                    passed: None,
+                    why: "a command: run it".into(),
+                },
+            })
+            .collect()
+    }
+}
+
 /// The path of ticket `id` in `tickets_dir`.
 pub fn ticket_path(tickets_dir: &Path, id: &str) -> PathBuf {
     tickets_dir.join(format!("{id}.toml"))
@@ -255,6 +295,26 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("already approved by alice"));
+    }
+
+    #[test]
+    fn acceptance_tests_are_judged_on_the_tickets_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = T.replace(
+            "deep_change = true\n",
+            "deep_change = true\nruns = [\"r\"]\n",
+        );
+        let t = Ticket::parse(Path::new("TICKET-001.toml"), &text).unwrap();
+        let r = t.judge_acceptance(dir.path());
+        assert_eq!(r[0].passed, Some(false));
+        assert_eq!(r[1].passed, None);
+        crate::metrics::write_csv(
+            &dir.path().join("runs/r/metrics/planning_metrics.csv"),
+            &[crate::plan_cards::condition::tests_row(1000, 0.95)],
+        )
+        .unwrap();
+        let r = t.judge_acceptance(dir.path());
+        assert_eq!(r[0].passed, Some(true), "{}", r[0].why);
     }
 
     #[test]
