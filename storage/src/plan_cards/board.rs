@@ -226,11 +226,15 @@ impl Board {
             issues.push(BoardIssue {
                 file: self.cards[cycle[0]].path.clone(),
                 message: format!(
-                    "dependency cycle: {} (cards {})",
+                    "line {}: dependency cycle: {} (cards {})",
+                    field_line(&self.cards[cycle[0]], "depends_on"),
                     shown.join(" -> "),
                     cycle
                         .iter()
-                        .map(|&i| self.cards[i].path.display().to_string())
+                        .map(|&i| {
+                            let c = &self.cards[i];
+                            format!("{} line {}", c.path.display(), field_line(c, "depends_on"))
+                        })
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),

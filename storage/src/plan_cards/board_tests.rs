@@ -30,6 +30,10 @@ fn a_cycle_is_reported_naming_the_cards() {
         msg.contains("dependency cycle") && msg.contains("b -> c -> b"),
         "{msg}"
     );
+    assert!(
+        msg.contains("b.md: line 5: dependency cycle") && msg.contains("c.md line 6"),
+        "{msg}"
+    );
     assert!(b.critical_path().is_empty());
 }
 
