@@ -54,6 +54,15 @@ pub enum Command {
     /// The workspace's persistent run queue (`work`, `list`, `cancel`, `requeue`, `move`).
     #[command(subcommand)]
     Queue(crate::commands::queue::QueueCommand),
+    /// Plan cards of plans/: `list`, `show`, `check`, `graph`, `tick` (metric done-whens), `set`.
+    #[command(subcommand)]
+    Cards(crate::commands::cards::CardsCommand),
+    /// Tickets of tickets/: `list`, `show`, `check`, `approve` (deep changes).
+    #[command(subcommand)]
+    Tickets(crate::commands::tickets::TicketsCommand),
+    /// Experiments of experiments/: `list`, `check` (completed or failed; proceed or pivot; FINDINGS.md).
+    #[command(subcommand)]
+    Experiments(crate::commands::experiments::ExperimentsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +162,10 @@ pub struct TrainArgs {
     /// The hypothesis gate this attempt tests (required unless --smoke).
     #[arg(long)]
     pub gate: Option<PathBuf>,
+    /// The ticket this attempt is for (TICKET-NNN in tickets/); a deep-change ticket must be
+    /// approved, and the approval is recorded in run.json.
+    #[arg(long, conflicts_with = "resume")]
+    pub ticket: Option<String>,
     /// Checkpoint steps, comma separated (default: 100, 1000, then every 1000, and the last step).
     #[arg(long, value_delimiter = ',')]
     pub checkpoints: Option<Vec<u64>>,

@@ -148,4 +148,19 @@ fn write_seeds(dir: &Path, native: &Path, traj: &Path) {
         "toml",
         b"title = \"t\"\nseeds = [0, 1]\n[base]\ndata = \"d\"\npreset = \"tiny\"\nsteps = 6\n[grid]\n\"model.hidden\" = [8, 16]\nlr = [0.001]\n[[cells]]\nlr = 0.01\n",
     );
+    put(
+        "plan_card",
+        "card",
+        b"+++\nid = \"x\"\ntitle = \"X\"\ntype = \"ready\"\nurgency = \"high\"\ndepends_on = [\"y\"]\n+++\n## Phase 1\n- [ ] [P1-T1] train | deliverable: runs/a | done-when: reach_h_p10 >= 0.9 at step 5000 | runs: a\n- [ ] [P1-R1] review | reflection: midpoint | evidence: plots | criteria: p10 rises | depends: P1-T1\n",
+    );
+    put(
+        "ticket_toml",
+        "ticket",
+        b"id = \"TICKET-001\"\ngoal = \"g\"\nstatus = \"open\"\ndeep_change = true\n[[acceptance]]\ncondition = \"test1_success\"\n[approval]\nby = \"a\"\nwhen = \"now\"\n",
+    );
+    put(
+        "ticket_toml",
+        "experiment",
+        b"id = \"e\"\ntitle = \"E\"\n[[sub]]\nname = \"a\"\nruns = [\"r\"]\n[criteria.reach_h_p10]\ntarget = 0.9\nacceptable = 0.5\nfailure = 0.2\n",
+    );
 }

@@ -76,6 +76,12 @@ pub struct Gate {
     pub evidence: String,
     /// RFC 3339 local time.
     pub created: String,
+    /// The plan card (`plans/<id>.md`) this attempt belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<String>,
+    /// The experiment (`experiments/<id>/`) this attempt belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<String>,
 }
 
 /// Blank: nothing but Unicode whitespace, control characters (`"\u{0}"`) and invisible format
@@ -278,6 +284,8 @@ impl Gate {
             previous_run: previous_run.map(|p| p.display().to_string()),
             evidence,
             created: crate::run::now_rfc3339(),
+            card: previous.card.clone(),
+            experiment: previous.experiment.clone(),
         }
     }
 
@@ -479,6 +487,8 @@ mod tests {
             previous_run: None,
             evidence: String::new(),
             created: "2025-01-01T00:00:00+00:00".into(),
+            card: None,
+            experiment: None,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod mutate;
 #[cfg(test)]
 mod mutation_tests;
+pub mod plan_cards;
 pub mod planning_metrics;
 pub mod resumes;
 pub mod queue;

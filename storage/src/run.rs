@@ -149,6 +149,10 @@ pub struct RunManifest {
     /// The sweep cell this run is: its key (`lr=0.001,model.hidden=128 seed=0`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cell: Option<String>,
+    /// The ticket this attempt was launched for, with its deep-change approval (absent in older
+    /// manifests and in runs launched without `--ticket`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<crate::plan_cards::ticket::TicketLink>,
 }
 
 impl RunManifest {

@@ -84,6 +84,18 @@ impl Workspace {
     pub fn worklog_dir(&self) -> PathBuf {
         self.root.join("worklog")
     }
+    /// `plans/`: the plan cards.
+    pub fn plans_dir(&self) -> PathBuf {
+        self.root.join("plans")
+    }
+    /// `tickets/`: TICKET-NNN.toml.
+    pub fn tickets_dir(&self) -> PathBuf {
+        self.root.join("tickets")
+    }
+    /// `experiments/<id>/`.
+    pub fn experiments_dir(&self) -> PathBuf {
+        self.root.join("experiments")
+    }
     /// `FINDINGS.md`, the index of worklog posts.
     pub fn findings_path(&self) -> PathBuf {
         self.root.join("FINDINGS.md")

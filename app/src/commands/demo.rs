@@ -31,6 +31,7 @@ pub fn run(ws: &Workspace, args: &DemoArgs) -> Result<()> {
         title: "demo".into(),
         smoke: true,
         gate: None,
+        ticket: None,
         checkpoints: None,
         plan_eval: OnOff::On,
         vis_schedule: String::new(),

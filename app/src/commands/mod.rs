@@ -4,9 +4,11 @@ mod bench;
 mod bench_metrics_io;
 mod bench_queue;
 mod bench_render;
+pub mod cards;
 mod data;
 mod demo;
 mod eval;
+pub mod experiments;
 pub mod gate;
 mod plan;
 mod planners;
@@ -17,6 +19,7 @@ pub mod runs;
 pub mod sweep;
 mod sweep_edit;
 mod sweep_sync;
+pub mod tickets;
 mod train;
 pub mod worklog;
 
@@ -43,6 +46,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Runs(cmd) => runs::run(cli.workspace, cmd),
         Command::Sweep(cmd) => sweep::run(cli.workspace, cmd),
         Command::Queue(cmd) => queue::run(cli.workspace, cmd),
+        Command::Cards(cmd) => cards::run(cli.workspace, cmd),
+        Command::Tickets(cmd) => tickets::run(cli.workspace, cmd),
+        Command::Experiments(cmd) => experiments::run(cli.workspace, cmd),
     }
 }
 

@@ -26,6 +26,13 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     if let Some(run_dir) = &args.resume {
         return resume(run_dir, args);
     }
+    let ticket = match &args.ticket {
+        Some(id) => Some(super::tickets::launch_link(
+            &workspace_dir::open(workspace.clone())?,
+            id,
+        )?),
+        None => None,
+    };
     let data_arg = args
         .data
         .as_deref()
@@ -71,6 +78,7 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
             .as_ref()
             .map(|p| absolute(p).display().to_string()),
         cell: args.cell.clone(),
+        ticket,
     };
     manifest.write(&run.manifest())?;
     say_run_folder(&run);

@@ -162,6 +162,10 @@ impl WorldbenchApp {
     }
 
     /// The Worklog panel (tests wait on its export).
+    pub fn plans_panel_mut(&mut self) -> &mut super::panels::plans::PlansPanel {
+        &mut self.panels.plans
+    }
+
     pub fn worklog_panel_mut(&mut self) -> &mut WorklogPanel {
         &mut self.panels.worklog
     }

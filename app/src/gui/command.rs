@@ -29,4 +29,9 @@ pub enum AppCommand {
     UseGateForTraining(PathBuf),
     /// Open the H-graph panel (checkpoint view) on this checkpoint file.
     OpenHGraph(PathBuf),
+    /// Change the type of the plan card in this file (atomic rewrite, change log appended).
+    SetCardType {
+        card: PathBuf,
+        card_type: worldbench_storage::plan_cards::CardType,
+    },
 }

@@ -79,6 +79,9 @@ impl WorldbenchApp {
                     self.panels.hgraph.open(checkpoint, false);
                     self.panel = PanelId::HGraph;
                 }
+                AppCommand::SetCardType { card, card_type } => {
+                    self.panels.plans.set_type(card, card_type);
+                }
                 AppCommand::UseGateForTraining(gate) => {
                     self.panels.train.state.form.gate = Some(gate);
                     self.panels.train.state.form.kind = worldbench_storage::RunKind::Attempt;

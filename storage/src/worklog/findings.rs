@@ -99,6 +99,47 @@ pub fn write_findings(findings_path: &Path, worklog_dir: &Path) -> Result<Vec<Po
     for e in errors {
         let _ = write!(out, "\n_Skipped: {}_\n", cell(&e));
     }
+    if let Some(root) = findings_path.parent() {
+        out.push_str(&experiments_section(root));
+    }
     write_atomic(findings_path, out.as_bytes())?;
     Ok(posts)
+}
+
+/// The "Experiments" section of FINDINGS.md: a link to each `experiments/<id>/FINDINGS.md`.
+fn experiments_section(root: &Path) -> String {
+    use crate::plan_cards::experiment::{experiment_files, Experiment, FINDINGS_FILE};
+    let files = experiment_files(&root.join("experiments"));
+    if files.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n## Experiments\n\n| experiment | title | status | findings |\n|---|---|---|---|\n",
+    );
+    for f in files {
+        let dir = f.parent().unwrap_or(root);
+        let id = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let title = Experiment::read(&f).map_or_else(|e| format!("unreadable: {e}"), |e| e.title);
+        let findings = std::fs::read_to_string(dir.join(FINDINGS_FILE)).ok();
+        let status = findings
+            .as_deref()
+            .and_then(|t| t.lines().find_map(|l| l.strip_prefix("Status: **")))
+            .and_then(|l| l.split("**").next())
+            .unwrap_or("not evaluated");
+        let link = if findings.is_some() {
+            format!("[FINDINGS](experiments/{id}/{FINDINGS_FILE})")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {status} | {link} |",
+            cell(&id),
+            cell(&title)
+        );
+    }
+    out
 }

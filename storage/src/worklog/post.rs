@@ -191,6 +191,19 @@ fn setup(out: &mut String, run: &RunData) {
 }
 
 fn gate(out: &mut String, run: &RunData) {
+    if let Some(t) = &run.manifest.ticket {
+        let approval = t.approval.as_ref().map_or_else(String::new, |a| {
+            format!(
+                " · deep change approved by {} on {} ({})",
+                a.by, a.when, a.note
+            )
+        });
+        let _ = writeln!(
+            out,
+            "Ticket: [{}](../../tickets/{}.toml){approval}\n",
+            t.id, t.id
+        );
+    }
     match &run.gate {
         Err(why) => {
             let _ = writeln!(out, "Gate: {why}.\n");
@@ -203,6 +216,15 @@ fn gate(out: &mut String, run: &RunData) {
             }
             if !g.evidence.trim().is_empty() {
                 let _ = writeln!(out, "- Evidence: {}", cell(g.evidence.trim()));
+            }
+            if let Some(c) = &g.card {
+                let _ = writeln!(out, "- Plan card: [{c}](../../plans/{c}.md)");
+            }
+            if let Some(e) = &g.experiment {
+                let _ = writeln!(
+                    out,
+                    "- Experiment: [{e}](../../experiments/{e}/FINDINGS.md)"
+                );
             }
             let missing = g.missing_fields();
             if !missing.is_empty() {
