@@ -8,6 +8,7 @@ mod data;
 mod demo;
 mod eval;
 pub mod gate;
+pub mod launch;
 mod plan;
 pub mod queue;
 mod queue_work;
@@ -17,6 +18,8 @@ pub mod sweep;
 mod sweep_edit;
 mod sweep_sync;
 mod train;
+mod train_signals;
+mod train_slurm;
 pub mod worklog;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +45,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Runs(cmd) => runs::run(cli.workspace, cmd),
         Command::Sweep(cmd) => sweep::run(cli.workspace, cmd),
         Command::Queue(cmd) => queue::run(cli.workspace, cmd),
+        Command::Launch(cmd) => launch::run(cli.workspace, &cmd),
     }
 }
 
