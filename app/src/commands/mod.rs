@@ -16,6 +16,7 @@ mod run_checkpoint;
 pub mod runs;
 pub mod sweep;
 mod sweep_edit;
+mod sweep_slurm;
 mod sweep_sync;
 mod train;
 mod train_signals;
