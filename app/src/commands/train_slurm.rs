@@ -25,6 +25,7 @@ pub fn submit(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
             problems.join("\n  - ")
         );
     }
+    let mut made = false;
     let (run, argv) = if let Some(run) = &args.resume {
         let run = std::path::absolute(run)?;
         worldbench_storage::RunManifest::read(&RunPaths::new(&run).manifest())?;
@@ -53,7 +54,10 @@ pub fn submit(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         super::train::check_device(&cfg.device)?;
         let run = match &args.run_dir {
             Some(dir) => std::path::absolute(dir)?,
-            None => std::path::absolute(ws.new_run_dir(&args.title)?.root)?,
+            None => {
+                made = true;
+                std::path::absolute(ws.new_run_dir(&args.title)?.root)?
+            }
         };
         RunPaths::new(&run).create_dirs()?;
         let mut argv: Vec<OsString> = vec!["--workspace".into(), root.clone().into()];
@@ -68,7 +72,16 @@ pub fn submit(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         run: run.clone(),
         argv,
     };
-    let job = slurm::submit(&settings, &root, &[task], None)?;
+    let job = match slurm::submit(&settings, &root, &[task], None) {
+        Ok(job) => job,
+        Err(e) => {
+            // Nothing ran in the folder made for it: leave no empty run behind.
+            if made {
+                let _ = std::fs::remove_dir_all(&run);
+            }
+            return Err(e.context("nothing was submitted"));
+        }
+    };
     eprintln!(
         "submitted Slurm job {job}{}; the script is {}",
         settings

@@ -156,7 +156,7 @@ impl SlurmScript<'_> {
         out.push_str("*)\n  echo \"no task $task in this script\" >&2\n  exit 2\n  ;;\nesac\n");
         out.push_str(concat!(
             "mkdir -p \"$run/logs\"\n",
-            "exec >>\"$run/logs/slurm-${SLURM_JOB_ID:-none}.out\" 2>&1\n",
+            "exec >>\"$run/logs/slurm-${SLURM_ARRAY_JOB_ID:-${SLURM_JOB_ID:-none}}_${SLURM_ARRAY_TASK_ID:-0}.out\" 2>&1\n",
             "if [ -e \"$run/checkpoints/last.safetensors\" ]; then\n",
             "  exec ",
         ));
