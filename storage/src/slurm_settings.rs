@@ -62,13 +62,9 @@ impl SlurmSettings {
     /// Parses the text of `worldbench.toml`; the error names the line and the key.
     pub fn parse(config_path: &Path, text: &str) -> Result<Self> {
         let file: File = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| {
-                text.as_bytes()[..s.start.min(text.len())]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count()
-                    + 1
-            });
+            let line = e
+                .span()
+                .map(|s| text.get(..s.start).map_or(0, |t| t.matches('\n').count()) + 1);
             let at = line.map_or(String::new(), |l| format!("line {l}: "));
             StorageError::invalid(config_path, format!("{at}{}", e.message().trim()))
         })?;

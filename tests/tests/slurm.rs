@@ -55,16 +55,16 @@ macro_rules! slurm_or_skip {
     }};
 }
 
-fn workspace(extra_toml: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+fn workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path().join("ws");
     let data = small_dataset(&ws, "d", "1");
     let cfg = ws.join("worldbench.toml");
-    let mut text = std::fs::read_to_string(&cfg).unwrap_or_default();
-    text.push_str(&format!(
-        "\n[launch.slurm]\npartition = \"{}\"\n{extra_toml}\n",
+    let text = format!(
+        "{}\n[launch.slurm]\npartition = \"{}\"\n",
+        std::fs::read_to_string(&cfg).unwrap_or_default(),
         partition()
-    ));
+    );
     std::fs::write(&cfg, text).expect("write worldbench.toml");
     (tmp, ws, data)
 }
@@ -138,7 +138,7 @@ fn submit(ws: &Path, data: &Path, steps: &str, checkpoints: &str, title: &str) -
 #[test]
 fn a_tiny_run_completes_on_slurm_with_its_script_and_job_id() {
     let _turn = slurm_or_skip!("a_tiny_run_completes_on_slurm_with_its_script_and_job_id");
-    let (_tmp, ws, data) = workspace("");
+    let (_tmp, ws, data) = workspace();
     ok(worldbench(&ws).args(["launch", "check", "--backend", "slurm"]));
     let title = "it's \"$(touch pwned)\" `x`\nline two";
     let run = submit(&ws, &data, "6", "3,6", title);
@@ -163,7 +163,7 @@ fn a_tiny_run_completes_on_slurm_with_its_script_and_job_id() {
 #[test]
 fn a_sweep_runs_as_one_job_array() {
     let _turn = slurm_or_skip!("a_sweep_runs_as_one_job_array");
-    let (_tmp, ws, _data) = workspace("");
+    let (_tmp, ws, _data) = workspace();
     let file = ws.join("grid.toml");
     std::fs::write(
         &file,
@@ -208,7 +208,7 @@ fn a_sweep_runs_as_one_job_array() {
 #[test]
 fn scancel_leaves_last_and_status_cancelled() {
     let _turn = slurm_or_skip!("scancel_leaves_last_and_status_cancelled");
-    let (_tmp, ws, data) = workspace("");
+    let (_tmp, ws, data) = workspace();
     let run = submit(&ws, &data, "5000", "5000", "cancel me");
     wait_for(&run, "training", 120, || rows(&run).len() >= 5);
     let out = Command::new("scancel")
@@ -223,7 +223,7 @@ fn scancel_leaves_last_and_status_cancelled() {
 #[test]
 fn usr2_requeues_and_resumes_to_the_same_losses() {
     let _turn = slurm_or_skip!("usr2_requeues_and_resumes_to_the_same_losses");
-    let (_tmp, ws, data) = workspace("");
+    let (_tmp, ws, data) = workspace();
     let steps = "300";
     let reference = run_folder(&ok(smoke_train_command(&ws, &data, steps, steps).args([
         "--title",
@@ -283,7 +283,7 @@ fn usr2_requeues_and_resumes_to_the_same_losses() {
 #[test]
 fn launch_check_and_bad_submissions_say_what_is_wrong() {
     let _turn = slurm_or_skip!("launch_check_and_bad_submissions_say_what_is_wrong");
-    let (_tmp, ws, data) = workspace("");
+    let (_tmp, ws, data) = workspace();
     // No such partition: said by `launch check` and by a submission, before anything is submitted.
     let cfg = ws.join("worldbench.toml");
     let good = std::fs::read_to_string(&cfg).expect("toml");

@@ -52,12 +52,11 @@ pub fn submit(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         super::train::check_gate(kind, args.gate.as_deref())?;
         let cfg = super::train::config_from_args(args)?;
         super::train::check_device(&cfg.device)?;
-        let run = match &args.run_dir {
-            Some(dir) => std::path::absolute(dir)?,
-            None => {
-                made = true;
-                std::path::absolute(ws.new_run_dir(&args.title)?.root)?
-            }
+        let run = if let Some(dir) = &args.run_dir {
+            std::path::absolute(dir)?
+        } else {
+            made = true;
+            std::path::absolute(ws.new_run_dir(&args.title)?.root)?
         };
         RunPaths::new(&run).create_dirs()?;
         let mut argv: Vec<OsString> = vec!["--workspace".into(), root.clone().into()];
