@@ -333,3 +333,28 @@ fn launch_check_and_bad_submissions_say_what_is_wrong() {
     let e = fails(worldbench(&ws).args(["launch", "check", "--backend", "slurm"]));
     assert!(e.contains("partiton") && e.contains("line"), "{e}");
 }
+
+#[test]
+fn runs_list_shows_a_pending_job_before_its_trainer_starts() {
+    let _turn = slurm_or_skip!("runs_list_shows_a_pending_job_before_its_trainer_starts");
+    let (_tmp, ws, data) = workspace();
+    let cfg = ws.join("worldbench.toml");
+    let text = std::fs::read_to_string(&cfg).expect("toml");
+    std::fs::write(&cfg, format!("{text}extra = [\"--hold\"]\n")).expect("write");
+    let run = submit(&ws, &data, "4", "4", "held");
+    let list: Value =
+        serde_json::from_str(&ok(worldbench(&ws).args(["runs", "list", "--json"]))).expect("json");
+    let line = &list.as_array().expect("runs")[0];
+    assert_eq!(line["status"], "pending", "{line}");
+    assert_eq!(line["slurm_job_id"], job_id(&run).as_str());
+    let text = ok(worldbench(&ws).args(["runs", "list"]));
+    assert!(
+        text.contains(&format!("slurm {}: pending", job_id(&run))),
+        "{text}"
+    );
+    let out = Command::new("scancel")
+        .arg(job_id(&run))
+        .output()
+        .expect("scancel");
+    assert!(out.status.success());
+}
