@@ -358,3 +358,84 @@ fn runs_list_shows_a_pending_job_before_its_trainer_starts() {
         .expect("scancel");
     assert!(out.status.success());
 }
+
+/// Collects a job's events.
+struct Events(Mutex<Vec<worldbench::launch::LaunchEvent>>);
+
+impl worldbench::launch::EventSink for Events {
+    fn event(
+        &self,
+        event: worldbench::launch::LaunchEvent,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(event);
+        Box::pin(async {})
+    }
+}
+
+#[test]
+fn the_slurm_launcher_runs_a_queued_job_behind_the_launcher_seam() {
+    use worldbench::launch::{
+        JobCommand, JobHandle, JobSpec, LaunchEvent, Launcher, QueuedJob, SlurmLauncher,
+    };
+    let _turn = slurm_or_skip!("the_slurm_launcher_runs_a_queued_job_behind_the_launcher_seam");
+    let (_tmp, ws, data) = workspace();
+    let run = ws.join("runs").join("by the launcher");
+    std::fs::create_dir_all(&run).expect("run folder");
+    let mut settings =
+        worldbench_storage::SlurmSettings::read(&ws.join("worldbench.toml")).expect("settings");
+    settings.binary = Some(worldbench_tests::binary());
+    let launcher = SlurmLauncher {
+        settings,
+        workspace: ws.clone(),
+    };
+    let spec = JobSpec::new(
+        "queued",
+        JobCommand::Queued(QueuedJob {
+            workspace: ws.clone(),
+            args: [
+                "train",
+                "--data",
+                data.to_str().expect("utf-8"),
+                "--preset=tiny",
+                "--steps=4",
+                "--checkpoints=4",
+                "--smoke",
+                "--plan-eval=off",
+                "--progress=none",
+                "--title=launcher $(x)",
+            ]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect(),
+            run: Some(run.clone()),
+            resume: false,
+        }),
+    );
+    let events = std::sync::Arc::new(Events(Mutex::new(Vec::new())));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(launcher.run(&spec, events.clone()));
+    let events = events.0.lock().expect("events").clone();
+    let Some(LaunchEvent::Spawned(handle @ JobHandle::Slurm { .. })) = events.first() else {
+        panic!("no Spawned(Slurm) first: {events:?}")
+    };
+    assert!(!launcher.is_alive(handle));
+    assert_eq!(
+        events.last(),
+        Some(&LaunchEvent::Exited {
+            success: true,
+            code: Some(0)
+        }),
+        "{events:?}"
+    );
+    assert_eq!(status(&run), "completed");
+    assert!(launcher
+        .log_paths(&run)
+        .iter()
+        .any(|p| p.ends_with("logs/slurm.sbatch")));
+}
