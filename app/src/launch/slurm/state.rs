@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What Worldbench shows for a Slurm job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -116,11 +117,16 @@ pub fn query(job_ids: &[String]) -> BTreeMap<String, SlurmState> {
         return states;
     }
     let list = job_ids.join(",");
-    if let Some(text) = output(
-        "sacct",
-        &["-n", "-P", "-X", "-o", "JobID,State", "-j", &list],
-    ) {
-        states.extend(parse_sacct(&text));
+    // Without accounting sacct fails ("accounting storage is disabled"): asked once, then skipped.
+    static ACCOUNTING: AtomicBool = AtomicBool::new(true);
+    if ACCOUNTING.load(Ordering::Relaxed) {
+        match output(
+            "sacct",
+            &["-n", "-P", "-X", "-o", "JobID,State", "-j", &list],
+        ) {
+            Some(text) => states.extend(parse_sacct(&text)),
+            None => ACCOUNTING.store(false, Ordering::Relaxed),
+        }
     }
     for id in job_ids {
         if let Some(text) = output("scontrol", &["show", "job", "-o", id]) {
