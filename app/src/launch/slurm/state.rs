@@ -101,6 +101,10 @@ pub fn parse_sacct(text: &str) -> BTreeMap<String, SlurmState> {
     parse_squeue(text)
 }
 
+/// Whether sacct answers. Without accounting it fails ("accounting storage is disabled"): asked
+/// once, then skipped.
+static ACCOUNTING: AtomicBool = AtomicBool::new(true);
+
 fn output(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
     out.status
@@ -117,8 +121,6 @@ pub fn query(job_ids: &[String]) -> BTreeMap<String, SlurmState> {
         return states;
     }
     let list = job_ids.join(",");
-    // Without accounting sacct fails ("accounting storage is disabled"): asked once, then skipped.
-    static ACCOUNTING: AtomicBool = AtomicBool::new(true);
     if ACCOUNTING.load(Ordering::Relaxed) {
         match output(
             "sacct",
