@@ -1,6 +1,7 @@
 //! The Slurm backend on a real Slurm (`.ci/run` starts a single-node cluster with
 //! `.ci/slurm-single-node.sh`; it has no accounting, so sacct is absent and state comes from
-//! squeue/scontrol). Where no Slurm answers, each test prints that it was skipped and why.
+//! squeue/scontrol). Where no Slurm answers, each test prints that it was skipped and why, and
+//! fails instead when `WORLDBENCH_REQUIRE_SLURM` is set (`.ci/run` sets it once it started one).
 //! The tests take turns (one lock): the cluster and CI have few cores.
 
 use std::path::{Path, PathBuf};
@@ -46,6 +47,12 @@ fn partition() -> String {
 macro_rules! slurm_or_skip {
     ($name:literal) => {{
         if let Some(why) = no_slurm() {
+            // .ci/run sets it once it started a cluster: there, a missing Slurm is a failure.
+            assert!(
+                std::env::var_os("WORLDBENCH_REQUIRE_SLURM").is_none(),
+                "{}: WORLDBENCH_REQUIRE_SLURM is set but {why}",
+                $name
+            );
             println!("SKIPPED {}: {why} (`.ci/run` starts one)", $name);
             eprintln!("SKIPPED {}: {why} (`.ci/run` starts one)", $name);
             return;
