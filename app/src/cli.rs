@@ -63,6 +63,19 @@ pub enum Command {
     /// Experiments of experiments/: `list`, `check` (completed or failed; proceed or pivot; FINDINGS.md).
     #[command(subcommand)]
     Experiments(crate::commands::experiments::ExperimentsCommand),
+    /// Where runs are launched: `check` says what a backend lacks before anything is submitted.
+    #[command(subcommand)]
+    Launch(crate::commands::launch::LaunchCommand),
+}
+
+/// Where a run runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Backend {
+    /// A process on this machine.
+    #[default]
+    Local,
+    /// A job submitted with sbatch to the cluster of `[launch.slurm]` in worldbench.toml.
+    Slurm,
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,6 +209,10 @@ pub struct TrainArgs {
     /// The sweep cell this run is (recorded in run.json).
     #[arg(long, hide = true, conflicts_with = "resume")]
     pub cell: Option<String>,
+    /// Where the run runs: here (`local`), or submitted to Slurm (`slurm`, `[launch.slurm]` of
+    /// worldbench.toml; prints the run folder and returns once submitted).
+    #[arg(long, value_enum, default_value = "local")]
+    pub backend: Backend,
 }
 
 #[derive(Debug, Args)]

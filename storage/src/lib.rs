@@ -22,10 +22,11 @@ pub mod mutate;
 mod mutation_tests;
 pub mod plan_cards;
 pub mod planning_metrics;
-pub mod resumes;
 pub mod queue;
+pub mod resumes;
 pub mod run;
 pub mod run_lock;
+pub mod slurm_settings;
 pub mod success_criteria;
 pub mod sweep;
 pub mod tensors;
@@ -41,6 +42,7 @@ pub use error::{Result, StorageError};
 pub use gate::{Gate, Hypothesis};
 pub use metrics::{read_csv, write_csv, PlanningRow, TrainRow};
 pub use run::{git_commit_of, now_rfc3339, RunKind, RunManifest, RunPaths, RunStatus};
+pub use slurm_settings::SlurmSettings;
 pub use tensors::{
     read_safetensors, write_safetensors, write_safetensors_refs, TensorBlob, TensorRef,
 };

@@ -153,6 +153,18 @@ pub struct RunManifest {
     /// manifests and in runs launched without `--ticket`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket: Option<crate::plan_cards::ticket::TicketLink>,
+    /// Slurm's job id (`123`, or `120_3` for a task of an array) when the run runs on Slurm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm_job_id: Option<String>,
+}
+
+/// The Slurm job this process is (`SLURM_JOB_ID`, or `<array>_<task>` in a job array), if any.
+pub fn slurm_job_id_from_env() -> Option<String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match (var("SLURM_ARRAY_JOB_ID"), var("SLURM_ARRAY_TASK_ID")) {
+        (Some(a), Some(t)) => Some(format!("{a}_{t}")),
+        _ => var("SLURM_JOB_ID"),
+    }
 }
 
 impl RunManifest {

@@ -26,6 +26,23 @@ pub const DEFAULT_CONFIG_TOML: &str = r#"# Worldbench workspace settings. Plain 
 # backend = "local"
 # device = "auto"        # "auto", "cpu" or "cuda:0"
 
+# [launch.slurm]
+# `--backend slurm` submits runs with sbatch. The cluster's nodes must see this workspace (a shared
+# filesystem); every key is optional.
+# partition = "gpu"
+# account = "lab"
+# qos = "normal"
+# time = "04:00:00"
+# cpus_per_task = 4
+# mem = "16G"
+# gres = "gpu:1"
+# constraint = "a100"
+# extra = ["--exclusive"]            # further #SBATCH options, one per item
+# remote_workspace = "/shared/ws"    # this workspace as the nodes see it (default: the same path)
+# binary = "/shared/bin/worldbench"  # the worldbench the nodes run (default: this one)
+# signal_seconds = 120               # USR2 this long before the time limit: write `last`, requeue
+# max_requeues = 3
+
 [queue]
 # How many queued runs run at once (default: 1 on a machine with 4 cores or fewer, else one per 4
 # cores); each run gets its share of the cores as threads.

@@ -10,6 +10,7 @@ mod demo;
 mod eval;
 pub mod experiments;
 pub mod gate;
+pub mod launch;
 mod plan;
 mod planners;
 pub mod queue;
@@ -18,9 +19,12 @@ mod run_checkpoint;
 pub mod runs;
 pub mod sweep;
 mod sweep_edit;
+mod sweep_slurm;
 mod sweep_sync;
 pub mod tickets;
 mod train;
+mod train_signals;
+mod train_slurm;
 pub mod worklog;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +53,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Cards(cmd) => cards::run(cli.workspace, cmd),
         Command::Tickets(cmd) => tickets::run(cli.workspace, cmd),
         Command::Experiments(cmd) => experiments::run(cli.workspace, cmd),
+        Command::Launch(cmd) => launch::run(cli.workspace, &cmd),
     }
 }
 

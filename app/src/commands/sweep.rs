@@ -58,6 +58,9 @@ pub struct SweepRunArgs {
     /// The first failed cell cancels the sweep's queued cells.
     #[arg(long)]
     pub fail_fast: bool,
+    /// `slurm`: submit the cells as one Slurm job array instead of queueing them here.
+    #[arg(long, value_enum, default_value = "local", conflicts_with_all = ["wait", "fail_fast"])]
+    pub backend: crate::cli::Backend,
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +83,9 @@ pub fn run(workspace: Option<PathBuf>, cmd: SweepCommand) -> Result<()> {
         SweepCommand::Check { sweep } => check(workspace, &sweep),
         SweepCommand::Run(args) => {
             let ws = workspace_dir::open(workspace)?;
+            if args.backend == crate::cli::Backend::Slurm {
+                return super::sweep_slurm::run_sweep(&ws, &sweep_file(&args.sweep));
+            }
             run_sweep(&ws, &args.sweep, args.wait, args.fail_fast)
         }
         SweepCommand::Status { sweep, json } => {
@@ -113,7 +119,7 @@ fn sweep_file(arg: &Path) -> PathBuf {
 
 /// Parses the sweep and checks what needs the workspace: its dataset(s) and, for attempts, the gate.
 /// Returns the spec, its cells and the absolute gate.
-fn checked(
+pub(super) fn checked(
     ws: &Workspace,
     file: &Path,
     origin: &Path,
@@ -235,7 +241,7 @@ fn enqueue(ws: &Workspace, paths: &SweepPaths, origin: &Path, fail_fast: bool) -
 }
 
 /// `train …` for one cell: options as flags, config keys as `--set`.
-fn cell_args(
+pub(super) fn cell_args(
     ws: &Workspace,
     spec: &SweepSpec,
     cell: &Cell,

@@ -14,6 +14,16 @@ pub fn sync(g: &Locked<'_>, sweep: &Path) -> Result<SweepState> {
     let jobs = g.jobs()?;
     let mut changed = false;
     for cell in &mut state.cells {
+        if cell.job.is_none() {
+            // A cell submitted to Slurm: its run's run.json says how it stands.
+            if let Some(status) = cell.run.as_deref().and_then(run_status) {
+                if cell.status != status {
+                    cell.status = status;
+                    changed = true;
+                }
+            }
+            continue;
+        }
         let Some(job) = cell
             .job
             .as_deref()
@@ -31,6 +41,20 @@ pub fn sync(g: &Locked<'_>, sweep: &Path) -> Result<SweepState> {
         state.write(&paths.state())?;
     }
     Ok(state)
+}
+
+/// A run's status as a queue state; `None` while it has not started (no run.json yet).
+fn run_status(run: &Path) -> Option<JobState> {
+    use worldbench_storage::run_lock::observed_status;
+    use worldbench_storage::{RunManifest, RunPaths, RunStatus};
+    let paths = RunPaths::new(run);
+    let written = RunManifest::read(&paths.manifest()).ok()?.status;
+    Some(match observed_status(&paths, written) {
+        RunStatus::Running => JobState::Running,
+        RunStatus::Completed => JobState::Completed,
+        RunStatus::Failed | RunStatus::Interrupted => JobState::Failed,
+        RunStatus::Cancelled => JobState::Cancelled,
+    })
 }
 
 /// After a job changed: its sweep's sweep.json, and with fail-fast, a failed cell cancels the

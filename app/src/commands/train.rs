@@ -2,8 +2,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use anyhow::{bail, Context, Result};
 use worldbench_model::config::TrainConfig;
@@ -23,6 +21,9 @@ use crate::workspace_dir;
 
 /// Runs (or resumes) training; returns the run folder.
 pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
+    if args.backend == crate::cli::Backend::Slurm {
+        return super::train_slurm::submit(workspace, args);
+    }
     if let Some(run_dir) = &args.resume {
         return resume(run_dir, args);
     }
@@ -79,6 +80,7 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
             .map(|p| absolute(p).display().to_string()),
         cell: args.cell.clone(),
         ticket,
+        slurm_job_id: worldbench_storage::run::slurm_job_id_from_env(),
     };
     manifest.write(&run.manifest())?;
     say_run_folder(&run);
@@ -135,6 +137,9 @@ fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {
     manifest.finished = None;
     manifest.error = None;
     manifest.pid = Some(std::process::id());
+    if let Some(id) = worldbench_storage::run::slurm_job_id_from_env() {
+        manifest.slurm_job_id = Some(id);
+    }
     manifest.write(&run.manifest())?;
     say_run_folder(&run);
     let mut err = std::io::stderr();
@@ -161,7 +166,7 @@ fn execute(
     resume: bool,
     args: &TrainArgs,
 ) -> Result<()> {
-    let cancel = cancel_flag();
+    let cancel = super::train_signals::cancel_flag();
     let mut progress = Progress::new(args.progress);
     let mut log = RunLog::open(run);
     log.line(&format!(
@@ -185,6 +190,13 @@ fn execute(
     let outcome = match result {
         Ok(_) => {
             manifest.status = RunStatus::Completed;
+            Ok(())
+        }
+        Err(ModelError::Cancelled) if super::train_signals::got_usr2() => {
+            manifest.status = RunStatus::Cancelled;
+            let what = super::train_signals::requeue_on_slurm();
+            progress.message(&what);
+            manifest.error = Some(what);
             Ok(())
         }
         Err(ModelError::Cancelled) => {
@@ -230,7 +242,7 @@ pub(crate) fn check_gate(kind: RunKind, gate: Option<&Path>) -> Result<Option<Pa
     }
 }
 
-fn config_from_args(args: &TrainArgs) -> Result<TrainConfig> {
+pub(crate) fn config_from_args(args: &TrainArgs) -> Result<TrainConfig> {
     let preset = args.preset.as_deref().unwrap_or("default");
     let mut cfg = TrainConfig::preset(preset).map_err(|e| anyhow::anyhow!("--preset: {e}"))?;
     if let Some(steps) = args.steps {
@@ -304,7 +316,7 @@ fn given_run_dir(dir: &Path) -> Result<RunPaths> {
     Ok(run)
 }
 
-fn check_device(device: &str) -> Result<()> {
+pub(crate) fn check_device(device: &str) -> Result<()> {
     match device {
         "cuda" if !cfg!(feature = "cuda") => bail!(
             "--device cuda: this worldbench was built without CUDA support; rebuild with `cargo build --release --features cuda` \
@@ -313,19 +325,6 @@ fn check_device(device: &str) -> Result<()> {
         "cpu" | "cuda" => Ok(()),
         other => bail!("--device {other}: unknown device; use cpu or cuda"),
     }
-}
-
-/// SIGINT/SIGTERM set this flag; the trainer writes `last` and stops.
-fn cancel_flag() -> Arc<AtomicBool> {
-    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-    FLAG.get_or_init(|| {
-        let flag = Arc::new(AtomicBool::new(false));
-        let handler_flag = Arc::clone(&flag);
-        // If a handler cannot be installed the run still works; it just cannot be cancelled by a signal.
-        let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::SeqCst));
-        flag
-    })
-    .clone()
 }
 
 fn absolute(p: &Path) -> PathBuf {

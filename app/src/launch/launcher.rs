@@ -17,6 +17,8 @@ use super::spec::JobSpec;
 pub enum JobHandle {
     /// A process on this machine.
     Local { pid: u32 },
+    /// A Slurm job (`123`, or `120_3` for a task of an array).
+    Slurm { job_id: String },
 }
 
 impl JobHandle {
@@ -24,6 +26,7 @@ impl JobHandle {
     pub fn pid(&self) -> Option<u32> {
         match self {
             Self::Local { pid } => Some(*pid),
+            Self::Slurm { .. } => None,
         }
     }
 }

@@ -45,13 +45,14 @@ impl Launcher for LocalProcess {
     }
 
     fn cancel(&self, handle: &JobHandle) -> Result<(), String> {
-        let JobHandle::Local { pid } = handle;
-        send_sigterm(*pid).map_err(|e| format!("cannot stop process {pid}: {e}"))
+        let Some(pid) = handle.pid() else {
+            return Err("not a local process".into());
+        };
+        send_sigterm(pid).map_err(|e| format!("cannot stop process {pid}: {e}"))
     }
 
     fn is_alive(&self, handle: &JobHandle) -> bool {
-        let JobHandle::Local { pid } = handle;
-        pid_is_live_worldbench(*pid)
+        handle.pid().is_some_and(pid_is_live_worldbench)
     }
 
     fn log_paths(&self, run_dir: &Path) -> Vec<PathBuf> {

@@ -6,12 +6,15 @@
 //! - [`launcher`]: the [`launcher::Launcher`] seam (start, cancel, liveness, logs) and the events a
 //!   job reports through its [`launcher::EventSink`];
 //! - [`local`]: its first backend, a child process of the same `worldbench` binary started with an
-//!   argv (never a shell string) in its own process group, so stopping the caller leaves a run going.
+//!   argv (never a shell string) in its own process group, so stopping the caller leaves a run going;
+//! - [`slurm`]: the second, `sbatch` on a Slurm cluster (`[launch.slurm]` of `worldbench.toml`).
 
 pub mod launcher;
 pub mod local;
+pub mod slurm;
 pub mod spec;
 
 pub use launcher::{EventSink, JobHandle, LaunchEvent, Launcher, Sink};
 pub use local::{pid_is_live_worldbench, send_sigterm, LocalProcess};
+pub use slurm::SlurmLauncher;
 pub use spec::{GenerateJob, JobCommand, JobKind, JobSpec, QueuedJob, TrainJob};
