@@ -21,8 +21,8 @@ pub mod mutate;
 #[cfg(test)]
 mod mutation_tests;
 pub mod planning_metrics;
-pub mod resumes;
 pub mod queue;
+pub mod resumes;
 pub mod run;
 pub mod run_lock;
 pub mod success_criteria;

@@ -6,7 +6,8 @@
 //! - [`resolve`]: which keys a sweep may set and the training config a cell resolves to;
 //! - [`expand`]: the cells, deterministic, random ones drawn without replacement;
 //! - [`state`]: `sweep.json`, each cell's job, run and status;
-//! - [`register`]: copying a sweep file into the workspace (once per content).
+//! - [`register`]: copying a sweep file into the workspace (once per content);
+//! - [`summary`]: mean ± std per cell, marginals, heatmap, Spearman importance over one metric.
 
 pub mod expand;
 pub mod lines;
@@ -14,6 +15,7 @@ pub mod register;
 pub mod resolve;
 pub mod spec;
 pub mod state;
+pub mod summary;
 
 #[cfg(test)]
 mod tests;
