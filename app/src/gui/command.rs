@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::jobs::{JobId, JobSpec};
+use super::panels::queue::QueueOp;
 use super::PanelId;
 
 /// A request from a panel to the app.
@@ -29,4 +30,6 @@ pub enum AppCommand {
     UseGateForTraining(PathBuf),
     /// Open the H-graph panel (checkpoint view) on this checkpoint file.
     OpenHGraph(PathBuf),
+    /// Change the workspace's queue (cancel, requeue, move a job), off the UI thread.
+    Queue(QueueOp),
 }

@@ -4,6 +4,7 @@ pub mod checkpoints;
 pub mod datasets;
 pub mod gate;
 pub mod hgraph;
+pub mod queue;
 pub mod runs;
 pub mod table;
 pub mod train;

@@ -10,6 +10,7 @@ use super::checkpoints::{CheckpointsPanel, CheckpointsState};
 use super::datasets::{DatasetsPanel, DatasetsState};
 use super::gate::{GatePanel, GateState};
 use super::hgraph::{HGraphPanel, HGraphState};
+use super::queue::{QueuePanel, QueueState};
 use super::runs::{RunsPanel, RunsState};
 use super::train::{TrainPanel, TrainState};
 use super::worklog::{WorklogPanel, WorklogState};
@@ -132,6 +133,8 @@ panel_table! {
         new: |_root, s| WorklogPanel::new(s), save: |p| p.state.clone();
     HGraph, hgraph: HGraphPanel, HGraphState, "H-graph", Num7, "H-graph panel (checkpoint view; F fits the graph)",
         new: |_root, s| HGraphPanel::new(s), save: |p| p.state.clone();
+    Queue, queue: QueuePanel, QueueState, "Queue", Num8, "Queue panel (the workspace's run queue)",
+        new: |_root, s| QueuePanel::new(s), save: |p| p.state.clone();
 }
 
 #[cfg(test)]
@@ -144,7 +147,7 @@ mod tests {
             PanelId::ALL.iter().map(|p| p.label()).collect();
         let keys: std::collections::BTreeSet<_> =
             PanelId::ALL.iter().map(|p| p.key().name()).collect();
-        assert_eq!((labels.len(), keys.len()), (7, 7));
+        assert_eq!((labels.len(), keys.len()), (8, 8));
         assert_eq!(PanelId::default(), PanelId::Datasets);
         assert_eq!(PanelId::HGraph.label(), "H-graph");
     }
@@ -167,6 +170,7 @@ mod tests {
             "gate",
             "worklog",
             "hgraph",
+            "queue",
         ] {
             assert!(keys.contains(&k), "{k} in {keys:?}");
         }
