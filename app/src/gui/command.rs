@@ -32,4 +32,8 @@ pub enum AppCommand {
     OpenHGraph(PathBuf),
     /// Change the workspace's queue (cancel, requeue, move a job), off the UI thread.
     Queue(QueueOp),
+    /// Open the Sweeps view on this sweep folder.
+    ShowSweep(PathBuf),
+    /// Select these runs in the Runs panel (its comparison) and show it.
+    SelectRuns(Vec<PathBuf>),
 }

@@ -55,6 +55,14 @@ impl WorldbenchApp {
                     self.panels.train.state.form.dataset = Some(dir);
                     self.panel = PanelId::Train;
                 }
+                AppCommand::ShowSweep(root) => {
+                    self.panels.sweeps.state.sweep = Some(root);
+                    self.panel = PanelId::Sweeps;
+                }
+                AppCommand::SelectRuns(runs) => {
+                    self.panels.runs.state.selected = runs;
+                    self.panel = PanelId::Runs;
+                }
                 AppCommand::Queue(op) => {
                     let ctx = self.ctx.clone();
                     self.panels.queue.apply(&self.workspace.root, op, ctx);

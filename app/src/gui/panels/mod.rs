@@ -6,6 +6,7 @@ pub mod gate;
 pub mod hgraph;
 pub mod queue;
 pub mod runs;
+pub mod sweeps;
 pub mod table;
 pub mod train;
 pub mod worklog;

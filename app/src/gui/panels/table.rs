@@ -12,6 +12,7 @@ use super::gate::{GatePanel, GateState};
 use super::hgraph::{HGraphPanel, HGraphState};
 use super::queue::{QueuePanel, QueueState};
 use super::runs::{RunsPanel, RunsState};
+use super::sweeps::{SweepsPanel, SweepsState};
 use super::train::{TrainPanel, TrainState};
 use super::worklog::{WorklogPanel, WorklogState};
 use super::{Panel, PanelContext};
@@ -135,6 +136,8 @@ panel_table! {
         new: |_root, s| HGraphPanel::new(s), save: |p| p.state.clone();
     Queue, queue: QueuePanel, QueueState, "Queue", Num8, "Queue panel (the workspace's run queue)",
         new: |_root, s| QueuePanel::new(s), save: |p| p.state.clone();
+    Sweeps, sweeps: SweepsPanel, SweepsState, "Sweeps", Num9, "Sweeps panel (a sweep's cells, statistics and plots)",
+        new: |_root, s| SweepsPanel::new(s), save: |p| p.state.clone();
 }
 
 #[cfg(test)]
@@ -147,7 +150,7 @@ mod tests {
             PanelId::ALL.iter().map(|p| p.label()).collect();
         let keys: std::collections::BTreeSet<_> =
             PanelId::ALL.iter().map(|p| p.key().name()).collect();
-        assert_eq!((labels.len(), keys.len()), (8, 8));
+        assert_eq!((labels.len(), keys.len()), (9, 9));
         assert_eq!(PanelId::default(), PanelId::Datasets);
         assert_eq!(PanelId::HGraph.label(), "H-graph");
     }
@@ -171,6 +174,7 @@ mod tests {
             "worklog",
             "hgraph",
             "queue",
+            "sweeps",
         ] {
             assert!(keys.contains(&k), "{k} in {keys:?}");
         }

@@ -1,0 +1,185 @@
+//! Sweeps in the app (issue 13): the Runs panel groups a sweep's runs under a collapsible sweep row
+//! with its cells' counts; the Sweeps view shows each cell's mean ± std over seeds, the parameter
+//! that matters most (Spearman ρ with n), marginals, and a click on a cell selects its runs for the
+//! Runs comparison. Fixtures: run folders, planning_metrics.csv and sweep.json written with the
+//! storage API (no training); the expected numbers are computed by hand in the comments.
+
+use std::path::{Path, PathBuf};
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use serde_json::json;
+use worldbench::gui::{PanelId, State, WorldbenchApp};
+use worldbench_storage::metrics::write_csv;
+use worldbench_storage::queue::JobState;
+use worldbench_storage::sweep::{CellState, SweepPaths, SweepState};
+use worldbench_storage::{RunKind, RunPaths, RunStatus};
+
+mod gui_common;
+use gui_common::{app, click_panel, fixed_run, planning_row, snapshot_dir};
+
+/// reach p10 (0.1 + quality) of each (hidden, lr) cell's two seeds.
+const CELLS: [(u64, f64, [f64; 2]); 4] = [
+    (32, 0.001, [0.1, 0.3]),  // 0.2, 0.4: mean 0.3, std 0.141
+    (32, 0.0003, [0.2, 0.2]), // 0.3, 0.3: mean 0.3, std 0
+    (64, 0.001, [0.5, 0.7]),  // 0.6, 0.8: mean 0.7, std 0.141 (best)
+    (64, 0.0003, [0.4, 0.6]), // 0.5, 0.7: mean 0.6
+];
+
+/// A 2×2×2-seed sweep of completed runs, one queued and one failed cell, and a run by hand.
+fn sweep_workspace(ws: &Path) -> PathBuf {
+    let root = ws.join("sweeps").join("2025-03-01_10-00-00.hidden-vs-lr");
+    let paths = SweepPaths::new(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(paths.toml(), "title = \"hidden vs lr\"\n").unwrap();
+    let mut state = SweepState::new("hidden vs lr", RunKind::Smoke, None);
+    let cell = |hidden: u64, lr: f64, seed: u64, status, run| CellState {
+        key: format!("lr={lr},model.hidden={hidden} seed={seed}"),
+        params: [
+            ("lr".into(), json!(lr)),
+            ("model.hidden".into(), json!(hidden)),
+        ]
+        .into(),
+        seed,
+        status,
+        run,
+        job: None,
+    };
+    for (hidden, lr, qs) in CELLS {
+        for (seed, q) in qs.into_iter().enumerate() {
+            let name = format!("h{hidden}-lr{lr}-s{seed}");
+            let dir = fixed_run(
+                ws,
+                &name,
+                &format!("cell {name}"),
+                RunStatus::Completed,
+                hidden,
+                2000,
+            );
+            write_csv(
+                &RunPaths::new(&dir).planning_csv(),
+                &[planning_row(2000, q)],
+            )
+            .unwrap();
+            state.cells.push(cell(
+                hidden,
+                lr,
+                seed as u64,
+                JobState::Completed,
+                Some(dir),
+            ));
+        }
+    }
+    state
+        .cells
+        .push(cell(128, 0.001, 0, JobState::Queued, None));
+    state
+        .cells
+        .push(cell(128, 0.0003, 0, JobState::Failed, None));
+    state.write(&paths.state()).unwrap();
+    fixed_run(ws, "by-hand", "by hand", RunStatus::Completed, 32, 2000);
+    root
+}
+
+#[test]
+fn the_runs_panel_groups_a_sweeps_runs_under_a_collapsible_row() {
+    let dir = tempfile::tempdir().unwrap();
+    sweep_workspace(dir.path());
+    let mut h = app(dir.path(), State::default());
+    click_panel(&mut h, "Runs");
+    h.get_by_label("10 cells: 8 done, 0 running, 1 queued, 1 failed");
+    let sweep_row = h.get_by_label("⏷ Sweep: hidden vs lr").rect().min.y;
+    let cell_run = h.get_by_label("cell h64-lr0.001-s1").rect().min.y;
+    let by_hand = h.get_by_label("by hand").rect().min.y;
+    assert!(
+        sweep_row < cell_run && cell_run < by_hand,
+        "{sweep_row} {cell_run} {by_hand}"
+    );
+
+    h.get_by_label("⏷ Sweep: hidden vs lr").click();
+    h.run_ok();
+    h.get_by_label("⏵ Sweep: hidden vs lr");
+    assert!(
+        h.query_by_label("cell h64-lr0.001-s1").is_none(),
+        "folded away"
+    );
+    h.get_by_label("by hand");
+    assert_eq!(h.state().state().runs.collapsed.len(), 1);
+}
+
+fn sweeps_view(ws: &Path) -> Harness<'static, WorldbenchApp> {
+    let mut h = app(ws, State::default());
+    click_panel(&mut h, "Runs");
+    h.get_by_label("Sweep view").click();
+    h.run_ok();
+    assert_eq!(h.state().panel(), PanelId::Sweeps);
+    h
+}
+
+#[test]
+fn the_sweep_view_shows_cell_statistics_and_what_matters_most() {
+    let dir = tempfile::tempdir().unwrap();
+    sweep_workspace(dir.path());
+    let h = sweeps_view(dir.path());
+    h.get_by_label("lr=0.001, model.hidden=64 (best)");
+    h.get_by_label("0.700 ± 0.141");
+    h.get_by_label("0.300 ± 0.000");
+    h.get_by_label_contains("Best cell: lr=0.001, model.hidden=64 — 0.700 ± 0.141 (n=2)");
+    // hidden: rx = 2.5 ×4, 6.5 ×4; ry = 1, 4, 2.5, 2.5, 6, 8, 5, 7: ρ = 32 / sqrt(32 · 41.5).
+    h.get_by_label("Matters most: model.hidden (ρ = +0.878, n = 8)");
+    // lr: ρ = 4 / sqrt(32 · 41.5).
+    h.get_by_label("+0.110");
+    // hidden = 32: 0.2, 0.4, 0.3, 0.3 -> mean 0.3, std sqrt(0.02 / 3).
+    h.get_by_label("32: 0.300 ± 0.082 (n=4)");
+    h.get_by_label("64: 0.650 ± 0.129 (n=4)");
+}
+
+#[test]
+fn clicking_a_cell_selects_its_runs_for_the_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    sweep_workspace(ws);
+    let mut h = sweeps_view(ws);
+    h.get_by_label("lr=0.0003, model.hidden=64").click();
+    h.run_ok();
+    assert_eq!(h.state().panel(), PanelId::Runs);
+    let selected = h.state().state().runs.selected;
+    let want: Vec<PathBuf> = (0..2)
+        .map(|s| ws.join("runs").join(format!("h64-lr0.0003-s{s}")))
+        .collect();
+    assert_eq!(selected, want);
+    h.get_by_label("2 selected");
+}
+
+fn snapshot(ws: &Path, panel: &str, name: &str) {
+    let ws = ws.to_path_buf();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .wgpu()
+        .build_eframe(move |_cc| {
+            WorldbenchApp::new(ws, State::default(), worldbench_tests::binary()).expect("app")
+        });
+    h.state_mut().wait_for_runs();
+    h.run_ok();
+    click_panel(&mut h, panel);
+    let options = egui_kittest::SnapshotOptions::new()
+        .output_path(snapshot_dir())
+        .max_failed_pixels(20);
+    h.snapshot_options(name, &options);
+}
+
+#[test]
+fn the_grouped_runs_at_1280x800() {
+    worldbench_tests::require_wgpu_adapter();
+    let dir = tempfile::tempdir().unwrap();
+    sweep_workspace(dir.path());
+    snapshot(dir.path(), "Runs", "panel_runs_grouped");
+}
+
+#[test]
+fn the_sweep_view_at_1280x800() {
+    worldbench_tests::require_wgpu_adapter();
+    let dir = tempfile::tempdir().unwrap();
+    sweep_workspace(dir.path());
+    snapshot(dir.path(), "Sweeps", "panel_sweeps");
+}
