@@ -15,7 +15,7 @@ mod run_checkpoint;
 pub mod runs;
 pub mod sweep;
 mod sweep_edit;
-pub(crate) mod sweep_sync;
+pub(crate) use crate::launch::sweep_sync;
 mod train;
 pub mod worklog;
 

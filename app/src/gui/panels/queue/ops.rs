@@ -8,7 +8,8 @@ use worldbench_storage::metrics::read_csv;
 use worldbench_storage::queue::{JobState, Queue, QueueJob};
 use worldbench_storage::{RunManifest, RunPaths, TrainRow};
 
-use crate::commands::queue::{cancel_job, requeue_job};
+use crate::launch::queue_verbs::{cancel_job, requeue_job};
+use crate::launch::sweep_sync::after_settle;
 
 /// A change to the queue asked for in the Queue view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +98,7 @@ pub fn apply(ws: &Path, op: &QueueOp) -> Result<QueueSnapshot, String> {
                     ));
                 }
                 g.save(&job).map_err(|e| e.to_string())?;
-                crate::commands::sweep_sync::after_settle(&g, &job).map_err(|e| e.to_string())?;
+                after_settle(&g, &job).map_err(|e| e.to_string())?;
             }
         }
     }
