@@ -183,3 +183,54 @@ fn the_sweep_view_at_1280x800() {
     sweep_workspace(dir.path());
     snapshot(dir.path(), "Sweeps", "panel_sweeps");
 }
+
+#[test]
+fn the_worklog_post_of_a_sweep_has_its_tables_plots_gate_and_best_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    let sweep = sweep_workspace(ws);
+    let out = worldbench_tests::ok(
+        worldbench_tests::worldbench(ws)
+            .args(["worklog", "sweep"])
+            .arg(&sweep),
+    );
+    let post = PathBuf::from(out.trim());
+    let md = std::fs::read_to_string(&post).unwrap();
+    assert!(md.contains("# Sweep: hidden vs lr"), "{md}");
+    assert!(md.contains("- Gate: none (a smoke sweep)"), "{md}");
+    assert!(
+        md.contains("- Cells: 10 (8 completed, 0 running, 1 queued, 1 failed, 0 cancelled)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| lr=0.001, model.hidden=64 | 0, 1 | 2 | 0.7000 | 0.1414 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| lr=0.0003, model.hidden=32 | 0, 1 | 2 | 0.3000 | 0.0000 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("**Best cell:** lr=0.001, model.hidden=64: 0.700 ± 0.141 (n=2) (seed 0: 0.6000, seed 1: 0.8000)."),
+        "{md}"
+    );
+    assert!(
+        md.contains("| model.hidden | +0.878 | 8 |") && md.contains("| lr | +0.110 | 8 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| model.hidden | 32 | 0.3000 | 0.0816 | 4 |"),
+        "{md}"
+    );
+    for png in ["heatmap.png", "marginals.png", "parallel.png"] {
+        assert!(md.contains(&format!("]({png})")), "{png} in {md}");
+        let bytes = std::fs::read(post.parent().unwrap().join(png)).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG", "{png}");
+    }
+    // Kept for a look at the figures (`SWEEP_POST_OUT=dir`).
+    if let Ok(keep) = std::env::var("SWEEP_POST_OUT") {
+        for png in ["heatmap.png", "marginals.png", "parallel.png"] {
+            std::fs::copy(post.parent().unwrap().join(png), Path::new(&keep).join(png)).unwrap();
+        }
+    }
+}

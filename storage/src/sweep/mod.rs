@@ -7,10 +7,12 @@
 //! - [`expand`]: the cells, deterministic, random ones drawn without replacement;
 //! - [`state`]: `sweep.json`, each cell's job, run and status;
 //! - [`register`]: copying a sweep file into the workspace (once per content);
+//! - [`post`]: a sweep's worklog post (Markdown; the app's `report` draws its plots);
 //! - [`summary`]: mean ± std per cell, marginals, heatmap, Spearman importance over one metric.
 
 pub mod expand;
 pub mod lines;
+pub mod post;
 pub mod register;
 pub mod resolve;
 pub mod spec;
