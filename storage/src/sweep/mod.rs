@@ -1,6 +1,7 @@
 //! Sweeps: a grid (or random sample, or list) of training cells × seeds, written by hand as
 //! `sweep.toml` and registered as `sweeps/<ts>.<slug>/` with its `sweep.json`.
 //!
+//! - [`draft`]: a sweep file written from the app's form, checked as `sweep check` would;
 //! - [`spec`]: the file, parsed and checked (errors name the file, line and key);
 //! - [`lines`]: the line of every key, from the `toml` crate's spans;
 //! - [`resolve`]: which keys a sweep may set and the training config a cell resolves to;
@@ -10,6 +11,7 @@
 //! - [`post`]: a sweep's worklog post (Markdown; the app's `report` draws its plots);
 //! - [`summary`]: mean ± std per cell, marginals, heatmap, Spearman importance over one metric.
 
+pub mod draft;
 pub mod expand;
 pub mod lines;
 pub mod post;

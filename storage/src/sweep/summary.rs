@@ -162,7 +162,7 @@ fn ranks(xs: &[f64]) -> Vec<f64> {
     let mut i = 0;
     while i < idx.len() {
         let mut j = i;
-        while j + 1 < idx.len() && xs[idx[j + 1]] == xs[idx[i]] {
+        while j + 1 < idx.len() && xs[idx[j + 1]].total_cmp(&xs[idx[i]]).is_eq() {
             j += 1;
         }
         let mean = (i + j) as f64 / 2.0 + 1.0;
