@@ -234,3 +234,79 @@ fn the_worklog_post_of_a_sweep_has_its_tables_plots_gate_and_best_cell() {
         }
     }
 }
+
+/// The sweep form with a 2 × 2 grid × 3 seeds on the Train form's base (tiny, 40 steps).
+fn sweep_form_state(ws: &Path) -> State {
+    let mut state = State::default();
+    state.panel = PanelId::Train;
+    state.train.form.dataset = Some(ws.join("datasets").join("missing"));
+    state.train.form.preset = "tiny".into();
+    state.train.form.steps = 40;
+    state.train.sweep.title = "width vs lr".into();
+    state.train.sweep.rows = vec![
+        worldbench::gui::panels::train::sweep_form::GridRow {
+            key: "model.hidden".into(),
+            values: "32 64".into(),
+        },
+        worldbench::gui::panels::train::sweep_form::GridRow {
+            key: "lr".into(),
+            values: "0.001 0.0003".into(),
+        },
+    ];
+    state
+}
+
+#[test]
+fn the_sweep_form_counts_its_runs_estimates_the_time_and_writes_the_sweep_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    sweep_workspace(ws);
+    let mut h = app(ws, sweep_form_state(ws));
+    h.get_by_label("Sweep over config keys").click();
+    h.run_ok();
+    // 2 × 2 cells × 3 seeds; the fixtures' runs logged 20 steps/s: 12 × 40 / 20 = 24 s.
+    h.get_by_label("12 runs (40 steps each), about 24s one at a time at 20.0 steps/s");
+    h.get_by_label("Launch sweep").click();
+    h.run_ok();
+    for _ in 0..50 {
+        if h.state()
+            .jobs()
+            .jobs()
+            .iter()
+            .any(|j| j.label == "sweep \"width vs lr\"")
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.run_ok();
+    }
+    assert!(
+        h.state()
+            .jobs()
+            .jobs()
+            .iter()
+            .any(|j| j.label == "sweep \"width vs lr\""),
+        "the sweep job was launched"
+    );
+    let drafts: Vec<PathBuf> = std::fs::read_dir(ws.join("sweeps").join("drafts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    let spec = worldbench_storage::sweep::SweepSpec::read(&drafts[0]).unwrap();
+    assert_eq!(worldbench_storage::sweep::expand(&spec).len(), 12);
+    assert_eq!(spec.base["steps"], json!(40));
+    assert_eq!(spec.grid["model.hidden"], vec![json!(32), json!(64)]);
+}
+
+#[test]
+fn the_sweep_form_refuses_a_value_of_the_wrong_type_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = sweep_form_state(dir.path());
+    state.train.sweep.rows[0].values = "32 wide".into();
+    let mut h = app(dir.path(), state);
+    h.get_by_label("Sweep over config keys").click();
+    h.run_ok();
+    h.get_by_label_contains("model.hidden: expected integer");
+    assert!(h.query_by_label_contains("runs (40 steps each)").is_none());
+}

@@ -3,6 +3,7 @@
 //! runs still load.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use worldbench_storage::metrics::read_csv_whole_lines;
@@ -201,7 +202,7 @@ impl SweepRecord {
             self.state.cells.len()
         );
         if x > 0 {
-            text.push_str(&format!(", {x} cancelled"));
+            let _ = write!(text, ", {x} cancelled");
         }
         text
     }

@@ -135,7 +135,7 @@ pub fn parallel(path: &Path, obs: &[Observation], metric: &str) -> Result<()> {
     let axes = keys.len() + 1;
     let x_of = |i: usize| {
         if axes == 1 {
-            (x0 + x1) / 2.0
+            f64::midpoint(x0, x1)
         } else {
             x0 + (x1 - x0) * i as f64 / (axes - 1) as f64
         }

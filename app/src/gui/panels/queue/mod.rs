@@ -141,14 +141,15 @@ impl Panel for QueuePanel {
                 snap.count(JobState::Failed),
                 snap.count(JobState::Cancelled),
             ));
-            match app_worker {
-                Some(job) => {
+            if let Some(job) = app_worker {
+                {
                     ui.label("This app works the queue.");
                     if ui.button("Stop working the queue").clicked() {
                         commands.push(AppCommand::Cancel(job.id));
                     }
                 }
-                None => {
+            } else {
+                {
                     let work = ui
                         .button("Work the queue")
                         .on_hover_text("Run `worldbench queue work` as a job until the queue is empty");
@@ -184,12 +185,12 @@ impl Panel for QueuePanel {
         }
         egui::ScrollArea::vertical()
             .id_salt("queue_rows")
-            .show(ui, |ui| self.rows_ui(ui, &snap, commands));
+            .show(ui, |ui| Self::rows_ui(ui, &snap, commands));
     }
 }
 
 impl QueuePanel {
-    fn rows_ui(&self, ui: &mut egui::Ui, snap: &QueueSnapshot, commands: &mut Vec<AppCommand>) {
+    fn rows_ui(ui: &mut egui::Ui, snap: &QueueSnapshot, commands: &mut Vec<AppCommand>) {
         let n = snap.rows.len();
         egui::Grid::new("queue_grid")
             .striped(true)
