@@ -310,3 +310,26 @@ fn the_sweep_form_refuses_a_value_of_the_wrong_type_with_its_key() {
     h.get_by_label_contains("model.hidden: expected integer");
     assert!(h.query_by_label_contains("runs (40 steps each)").is_none());
 }
+
+#[test]
+fn the_sweep_form_at_1280x800() {
+    worldbench_tests::require_wgpu_adapter();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().to_path_buf();
+    sweep_workspace(&ws);
+    let state = sweep_form_state(&ws);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .wgpu()
+        .build_eframe(move |_cc| {
+            WorldbenchApp::new(ws, state, worldbench_tests::binary()).expect("app")
+        });
+    h.state_mut().wait_for_runs();
+    h.run_ok();
+    h.get_by_label("Sweep over config keys").click();
+    h.run_ok();
+    let options = egui_kittest::SnapshotOptions::new()
+        .output_path(snapshot_dir())
+        .max_failed_pixels(20);
+    h.snapshot_options("panel_sweep_form", &options);
+}

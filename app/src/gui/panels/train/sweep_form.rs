@@ -205,14 +205,12 @@ impl SweepFormUi {
         let mut remove = None;
         for (i, row) in form.rows.iter_mut().enumerate() {
             ui.horizontal(|ui| {
-                let shown = config_keys::key(&row.key).map_or_else(
-                    |_| "(choose a key)".to_string(),
-                    |k| format!("{} ({})", k.name, k.ty.name()),
-                );
+                let shown = config_keys::key(&row.key)
+                    .map_or_else(|_| "(choose a key)".to_string(), |k| k.name.to_string());
                 let key_label = ui.label(format!("Key {}", i + 1));
                 egui::ComboBox::from_id_salt(("sweep_key", i))
                     .selected_text(shown)
-                    .width(190.0)
+                    .width(130.0)
                     .show_ui(ui, |ui| {
                         for k in KEYS {
                             let default = k
@@ -231,13 +229,13 @@ impl SweepFormUi {
                     .labelled_by(key_label.id);
                 let hint = config_keys::key(&row.key)
                     .ok()
-                    .and_then(|k| k.default_in(&train.preset).ok())
-                    .map_or_else(String::new, |v| format!("default {v}"));
+                    .and_then(|k| Some((k.ty.name(), k.default_in(&train.preset).ok()?)))
+                    .map_or_else(String::new, |(ty, v)| format!("{ty}, default {v}"));
                 let values_label = ui.label("values");
                 ui.add(
                     egui::TextEdit::singleline(&mut row.values)
                         .hint_text(hint)
-                        .desired_width(130.0),
+                        .desired_width(70.0),
                 )
                 .labelled_by(values_label.id)
                 .on_hover_text("Values separated by spaces");
