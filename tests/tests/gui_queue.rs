@@ -15,7 +15,7 @@ use gui_common::{app, click_panel, snapshot_dir};
 /// Three jobs: 000001 and 000002 queued, 000003 failed.
 fn three_jobs(ws: &Path) {
     let q = Queue::of_workspace(ws);
-    let g = q.lock().unwrap();
+    let g = q.lock().expect("fixture");
     for (i, label) in ["lr=0.001 seed=0", "lr=0.001 seed=1", "lr=0.0003 seed=0"]
         .into_iter()
         .enumerate()
@@ -27,11 +27,11 @@ fn three_jobs(ws: &Path) {
                 args: vec!["train".into(), "--steps".into(), "10".into()],
                 ..NewJob::default()
             })
-            .unwrap();
+            .expect("fixture");
         if i == 2 {
             job.state = JobState::Failed;
             job.error = Some("the trainer exited with status 1".into());
-            g.save(&job).unwrap();
+            g.save(&job).expect("fixture");
         }
     }
 }
@@ -39,7 +39,7 @@ fn three_jobs(ws: &Path) {
 fn on_disk(ws: &Path) -> Vec<(String, JobState)> {
     Queue::of_workspace(ws)
         .list()
-        .unwrap()
+        .expect("fixture")
         .into_iter()
         .map(|j| (j.id, j.state))
         .collect()
@@ -60,7 +60,7 @@ fn queue_view(ws: &Path) -> Harness<'static, WorldbenchApp> {
 
 #[test]
 fn the_queue_view_lists_jobs_in_order_and_says_nothing_works_the_queue() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     three_jobs(dir.path());
     let h = queue_view(dir.path());
     h.get_by_label("3 jobs: 2 queued, 0 running, 0 completed, 1 failed, 0 cancelled");
@@ -78,7 +78,7 @@ fn the_queue_view_lists_jobs_in_order_and_says_nothing_works_the_queue() {
 
 #[test]
 fn cancel_requeue_and_up_down_change_the_queue_on_disk() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     let ws = dir.path();
     three_jobs(ws);
     let mut h = queue_view(ws);
@@ -117,7 +117,7 @@ fn cancel_requeue_and_up_down_change_the_queue_on_disk() {
 #[test]
 fn the_queue_view_at_1280x800() {
     worldbench_tests::require_wgpu_adapter();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     three_jobs(dir.path());
     let ws = dir.path().to_path_buf();
     let mut h = Harness::builder()

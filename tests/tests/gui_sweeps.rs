@@ -30,8 +30,8 @@ const CELLS: [(u64, f64, [f64; 2]); 4] = [
 fn sweep_workspace(ws: &Path) -> PathBuf {
     let root = ws.join("sweeps").join("2025-03-01_10-00-00.hidden-vs-lr");
     let paths = SweepPaths::new(&root);
-    std::fs::create_dir_all(&root).unwrap();
-    std::fs::write(paths.toml(), "title = \"hidden vs lr\"\n").unwrap();
+    std::fs::create_dir_all(&root).expect("fixture");
+    std::fs::write(paths.toml(), "title = \"hidden vs lr\"\n").expect("fixture");
     let mut state = SweepState::new("hidden vs lr", RunKind::Smoke, None);
     let cell = |hidden: u64, lr: f64, seed: u64, status, run| CellState {
         key: format!("lr={lr},model.hidden={hidden} seed={seed}"),
@@ -60,7 +60,7 @@ fn sweep_workspace(ws: &Path) -> PathBuf {
                 &RunPaths::new(&dir).planning_csv(),
                 &[planning_row(2000, q)],
             )
-            .unwrap();
+            .expect("fixture");
             state.cells.push(cell(
                 hidden,
                 lr,
@@ -76,14 +76,14 @@ fn sweep_workspace(ws: &Path) -> PathBuf {
     state
         .cells
         .push(cell(128, 0.0003, 0, JobState::Failed, None));
-    state.write(&paths.state()).unwrap();
+    state.write(&paths.state()).expect("fixture");
     fixed_run(ws, "by-hand", "by hand", RunStatus::Completed, 32, 2000);
     root
 }
 
 #[test]
 fn the_runs_panel_groups_a_sweeps_runs_under_a_collapsible_row() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     sweep_workspace(dir.path());
     let mut h = app(dir.path(), State::default());
     click_panel(&mut h, "Runs");
@@ -118,7 +118,7 @@ fn sweeps_view(ws: &Path) -> Harness<'static, WorldbenchApp> {
 
 #[test]
 fn the_sweep_view_shows_cell_statistics_and_what_matters_most() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     sweep_workspace(dir.path());
     let h = sweeps_view(dir.path());
     h.get_by_label("lr=0.001, model.hidden=64 (best)");
@@ -136,7 +136,7 @@ fn the_sweep_view_shows_cell_statistics_and_what_matters_most() {
 
 #[test]
 fn clicking_a_cell_selects_its_runs_for_the_comparison() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     let ws = dir.path();
     sweep_workspace(ws);
     let mut h = sweeps_view(ws);
@@ -171,7 +171,7 @@ fn snapshot(ws: &Path, panel: &str, name: &str) {
 #[test]
 fn the_grouped_runs_at_1280x800() {
     worldbench_tests::require_wgpu_adapter();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     sweep_workspace(dir.path());
     snapshot(dir.path(), "Runs", "panel_runs_grouped");
 }
@@ -179,14 +179,14 @@ fn the_grouped_runs_at_1280x800() {
 #[test]
 fn the_sweep_view_at_1280x800() {
     worldbench_tests::require_wgpu_adapter();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     sweep_workspace(dir.path());
     snapshot(dir.path(), "Sweeps", "panel_sweeps");
 }
 
 #[test]
 fn the_worklog_post_of_a_sweep_has_its_tables_plots_gate_and_best_cell() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     let ws = dir.path();
     let sweep = sweep_workspace(ws);
     let out = worldbench_tests::ok(
@@ -195,7 +195,7 @@ fn the_worklog_post_of_a_sweep_has_its_tables_plots_gate_and_best_cell() {
             .arg(&sweep),
     );
     let post = PathBuf::from(out.trim());
-    let md = std::fs::read_to_string(&post).unwrap();
+    let md = std::fs::read_to_string(&post).expect("fixture");
     assert!(md.contains("# Sweep: hidden vs lr"), "{md}");
     assert!(md.contains("- Gate: none (a smoke sweep)"), "{md}");
     assert!(
@@ -224,21 +224,27 @@ fn the_worklog_post_of_a_sweep_has_its_tables_plots_gate_and_best_cell() {
     );
     for png in ["heatmap.png", "marginals.png", "parallel.png"] {
         assert!(md.contains(&format!("]({png})")), "{png} in {md}");
-        let bytes = std::fs::read(post.parent().unwrap().join(png)).unwrap();
+        let bytes = std::fs::read(post.parent().expect("fixture").join(png)).expect("fixture");
         assert_eq!(&bytes[1..4], b"PNG", "{png}");
     }
     // Kept for a look at the figures (`SWEEP_POST_OUT=dir`).
     if let Ok(keep) = std::env::var("SWEEP_POST_OUT") {
         for png in ["heatmap.png", "marginals.png", "parallel.png"] {
-            std::fs::copy(post.parent().unwrap().join(png), Path::new(&keep).join(png)).unwrap();
+            std::fs::copy(
+                post.parent().expect("fixture").join(png),
+                Path::new(&keep).join(png),
+            )
+            .expect("fixture");
         }
     }
 }
 
 /// The sweep form with a 2 × 2 grid × 3 seeds on the Train form's base (tiny, 40 steps).
 fn sweep_form_state(ws: &Path) -> State {
-    let mut state = State::default();
-    state.panel = PanelId::Train;
+    let mut state = State {
+        panel: PanelId::Train,
+        ..State::default()
+    };
     state.train.form.dataset = Some(ws.join("datasets").join("missing"));
     state.train.form.preset = "tiny".into();
     state.train.form.steps = 40;
@@ -258,7 +264,7 @@ fn sweep_form_state(ws: &Path) -> State {
 
 #[test]
 fn the_sweep_form_counts_its_runs_estimates_the_time_and_writes_the_sweep_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     let ws = dir.path();
     sweep_workspace(ws);
     let mut h = app(ws, sweep_form_state(ws));
@@ -289,11 +295,11 @@ fn the_sweep_form_counts_its_runs_estimates_the_time_and_writes_the_sweep_file()
         "the sweep job was launched"
     );
     let drafts: Vec<PathBuf> = std::fs::read_dir(ws.join("sweeps").join("drafts"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
+        .expect("fixture")
+        .map(|e| e.expect("fixture").path())
         .collect();
     assert_eq!(drafts.len(), 1, "{drafts:?}");
-    let spec = worldbench_storage::sweep::SweepSpec::read(&drafts[0]).unwrap();
+    let spec = worldbench_storage::sweep::SweepSpec::read(&drafts[0]).expect("fixture");
     assert_eq!(worldbench_storage::sweep::expand(&spec).len(), 12);
     assert_eq!(spec.base["steps"], json!(40));
     assert_eq!(spec.grid["model.hidden"], vec![json!(32), json!(64)]);
@@ -301,7 +307,7 @@ fn the_sweep_form_counts_its_runs_estimates_the_time_and_writes_the_sweep_file()
 
 #[test]
 fn the_sweep_form_refuses_a_value_of_the_wrong_type_with_its_key() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     let mut state = sweep_form_state(dir.path());
     state.train.sweep.rows[0].values = "32 wide".into();
     let mut h = app(dir.path(), state);
@@ -314,7 +320,7 @@ fn the_sweep_form_refuses_a_value_of_the_wrong_type_with_its_key() {
 #[test]
 fn the_sweep_form_at_1280x800() {
     worldbench_tests::require_wgpu_adapter();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("fixture");
     let ws = dir.path().to_path_buf();
     sweep_workspace(&ws);
     let state = sweep_form_state(&ws);
