@@ -47,7 +47,8 @@ fn on_disk(ws: &Path) -> Vec<(String, JobState)> {
 
 fn settle(h: &mut Harness<'_, WorldbenchApp>) {
     h.run_ok();
-    h.state_mut().queue_panel_mut().wait();
+    let ws = h.state().workspace().root.clone();
+    h.state_mut().queue_panel_mut().wait_on(&ws);
     h.run_ok();
 }
 

@@ -34,6 +34,8 @@ pub struct QueuePanel {
     pub state: QueueState,
     snapshot: Option<QueueSnapshot>,
     task: Option<Task<QueueSnapshot>>,
+    /// Changes asked for while a read or change was under way, started one at a time.
+    pending: Vec<QueueOp>,
     last_read: Option<Instant>,
     error: Option<String>,
 }
@@ -54,6 +56,7 @@ impl QueuePanel {
             state,
             snapshot: None,
             task: None,
+            pending: Vec::new(),
             last_read: None,
             error: None,
         }
@@ -72,21 +75,33 @@ impl QueuePanel {
         }
     }
 
-    /// Applies a change to the queue as a task (after any read under way), then reads it again.
+    /// Applies a change to the queue as a task (after the read or change under way, without
+    /// waiting for it), then reads the queue again.
     pub fn apply(&mut self, ws: &Path, op: QueueOp, ctx: Option<egui::Context>) {
-        if let Some(mut t) = self.task.take() {
-            self.take(t.wait());
+        self.pending.push(op);
+        self.start_next(ws, ctx);
+    }
+
+    fn start_next(&mut self, ws: &Path, ctx: Option<egui::Context>) {
+        if self.task.is_some() || self.pending.is_empty() {
+            return;
         }
+        let op = self.pending.remove(0);
         let ws: PathBuf = ws.to_path_buf();
         self.task = Some(Task::spawn("queue change", ctx, move |_| {
             ops::apply(&ws, &op)
         }));
     }
 
-    /// Blocks until the read or change under way ends (tests).
-    pub fn wait(&mut self) {
-        if let Some(mut t) = self.task.take() {
-            self.take(t.wait());
+    /// Blocks until the reads and changes under way or asked for have ended (tests).
+    pub fn wait_on(&mut self, ws: &Path) {
+        loop {
+            if let Some(mut t) = self.task.take() {
+                self.take(t.wait());
+            } else if self.pending.is_empty() {
+                return;
+            }
+            self.start_next(ws, None);
         }
     }
 
@@ -108,6 +123,7 @@ impl QueuePanel {
                 self.take(r);
             }
         }
+        self.start_next(ws, Some(ctx.clone()));
         let due = self.last_read.is_none_or(|t| t.elapsed() >= REFRESH);
         if due {
             self.refresh(ws, Some(ctx.clone()));
