@@ -109,3 +109,68 @@ pub fn apply(ws: &Path, op: &QueueOp) -> Result<QueueSnapshot, String> {
 pub fn work_args() -> Vec<String> {
     vec!["queue".into(), "work".into()]
 }
+
+#[cfg(test)]
+mod tests {
+    use worldbench_storage::metrics::write_csv;
+    use worldbench_storage::queue::NewJob;
+    use worldbench_storage::train_config::TrainConfig;
+
+    use super::*;
+
+    fn row(step: u64) -> TrainRow {
+        TrainRow {
+            step,
+            wall_s: 1.0,
+            loss: 1.0,
+            loss_pred: 0.5,
+            loss_var: 0.3,
+            loss_cov: 0.2,
+            lr: 0.001,
+            h_std: 0.5,
+            h_norm: 1.0,
+            steps_per_s: 10.0,
+        }
+    }
+
+    #[test]
+    fn a_running_job_reads_its_runs_progress_and_a_dead_worker_is_seen() {
+        let ws = tempfile::tempdir().unwrap();
+        let run = RunPaths::new(ws.path().join("runs").join("r"));
+        run.create_dirs().unwrap();
+        let manifest = RunManifest {
+            config: TrainConfig {
+                steps: 400,
+                ..TrainConfig::default()
+            },
+            ..RunManifest::default()
+        };
+        manifest.write(&run.manifest()).unwrap();
+        write_csv(&run.train_csv(), &[row(20), row(140)]).unwrap();
+        let q = Queue::of_workspace(ws.path());
+        {
+            let g = q.lock().unwrap();
+            let mut job = g.add(NewJob::default()).unwrap();
+            job.state = JobState::Running;
+            job.run = Some(run.root.clone());
+            g.save(&job).unwrap();
+            g.add(NewJob::default()).unwrap();
+        }
+        let snap = read(ws.path()).unwrap();
+        assert_eq!(snap.rows[0].progress, Some((140, 400)));
+        assert_eq!(snap.rows[1].progress, None);
+        // No process holds the job's lock: nothing works the queue.
+        assert!(!snap.rows[0].worker_alive && !snap.is_worked());
+        assert_eq!(
+            (snap.count(JobState::Running), snap.count(JobState::Queued)),
+            (1, 1)
+        );
+        // A change settles the job whose worker is gone, then moves the other first.
+        let after = apply(ws.path(), &QueueOp::Move("000002".into(), 0)).unwrap();
+        let ids: Vec<&str> = after.rows.iter().map(|r| r.job.id.as_str()).collect();
+        assert_eq!(ids, ["000002", "000001"]);
+        assert_ne!(after.rows[1].job.state, JobState::Running);
+        let e = apply(ws.path(), &QueueOp::Requeue("000002".into())).unwrap_err();
+        assert!(e.contains("000002") && e.contains("queued"), "{e}");
+    }
+}
