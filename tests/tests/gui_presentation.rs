@@ -130,7 +130,15 @@ fn the_planning_tables_fit_the_window_with_the_verdict_first() {
         .checkpoints_panel_mut()
         .wait_for_last_step();
     harness.run_ok();
-    for label in ["verdict", "test2", "fail", "FAIL (9)"] {
+    // The last columns are the metrics against the world (the fixture's rows have them all).
+    for label in [
+        "verdict",
+        "test2",
+        "fail",
+        "FAIL (9)",
+        "purity",
+        "path\nagree",
+    ] {
         assert_in_window(&harness, label);
     }
     let verdict = harness.get_by_label("verdict").rect();
@@ -143,7 +151,7 @@ fn the_planning_tables_fit_the_window_with_the_verdict_first() {
         .query_by_label_contains("No training run yet")
         .is_none());
     harness.get_by_label("baseline");
-    for label in ["verdict", "test2", "fail"] {
+    for label in ["verdict", "test2", "fail", "path\nagree"] {
         assert_in_window(&harness, label);
     }
 

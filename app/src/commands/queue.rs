@@ -4,11 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
-use worldbench_storage::queue::{JobState, Queue, QueueJob};
-use worldbench_storage::run_lock::holder;
-use worldbench_storage::{RunManifest, RunPaths, RunStatus};
+use worldbench_storage::queue::{Queue, QueueJob};
 
-use crate::launch::send_sigterm;
+pub use crate::launch::queue_verbs::{cancel_job, requeue_job};
 use crate::workspace_dir;
 
 #[derive(Debug, Subcommand)]
@@ -93,59 +91,4 @@ fn change(queue: &Queue, id: &str, f: fn(&mut QueueJob) -> bool, refused: &str) 
     super::sweep_sync::after_settle(&g, &job)?;
     println!("job {id}: {}", job.state.as_str());
     Ok(())
-}
-
-/// Cancels a queued job at once; asks a running one's trainer to stop (its worker settles it as
-/// cancelled). Returns whether the job changed.
-pub fn cancel_job(job: &mut QueueJob) -> bool {
-    match job.state {
-        JobState::Queued => {
-            job.state = JobState::Cancelled;
-            true
-        }
-        JobState::Running => {
-            job.cancel_requested = true;
-            let pid = job.pid.or_else(|| {
-                job.run
-                    .as_ref()
-                    .and_then(|r| holder(&RunPaths::new(r)))
-                    .map(|h| h.pid)
-                    .filter(|&p| p != 0)
-            });
-            if let Some(pid) = pid {
-                let _ = send_sigterm(pid);
-            }
-            true
-        }
-        _ => false,
-    }
-}
-
-/// Queues a failed or cancelled job again: a run with `last` that was cancelled or interrupted
-/// resumes; a failed run (or one without `last`) starts afresh in a new folder.
-pub fn requeue_job(job: &mut QueueJob) -> bool {
-    if !matches!(job.state, JobState::Failed | JobState::Cancelled) {
-        return false;
-    }
-    let resumable = job.run.as_ref().is_some_and(|r| {
-        let run = RunPaths::new(r);
-        let status = RunManifest::read(&run.manifest()).map(|m| m.status);
-        worldbench_storage::files::present(&run.last_checkpoint())
-            && matches!(status, Ok(RunStatus::Cancelled | RunStatus::Running))
-    });
-    if !resumable
-        && job
-            .run
-            .as_ref()
-            .is_some_and(|r| RunPaths::new(r).manifest().exists())
-    {
-        job.run = None;
-    }
-    job.resume = resumable;
-    job.state = JobState::Queued;
-    job.cancel_requested = false;
-    job.attempts = 0;
-    job.error = None;
-    job.finished = None;
-    true
 }

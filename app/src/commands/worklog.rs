@@ -1,5 +1,5 @@
 //! `worldbench worklog export`: a run's worklog post with its plots and tables, and FINDINGS.md
-//! (drawn by [`crate::report`], which the app's Worklog panel calls too).
+//! (drawn by [`crate::report`], which the app's Worklog panel calls too); `worklog sweep`: a sweep's post.
 
 use std::path::PathBuf;
 
@@ -14,6 +14,16 @@ use crate::workspace_dir;
 pub enum WorklogCommand {
     /// Write worklog/<ts>.<concept>/post.md for a run (plots and tables beside it) and update FINDINGS.md.
     Export(WorklogExportArgs),
+    /// Write worklog/<ts>.sweep-<name>/post.md for a sweep: its cells' mean ± std over seeds, the
+    /// best cell with its seed spread, which parameter matters most, marginals, its gate, and the
+    /// heatmap, marginal and parallel-coordinates plots as PNG.
+    Sweep {
+        /// The sweep folder (`sweeps/<ts>.<slug>`).
+        sweep: PathBuf,
+        /// The planning metric (a key of planning_metrics.csv).
+        #[arg(long, default_value = "reach_h_p10")]
+        metric: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -44,6 +54,13 @@ pub fn run(workspace: Option<PathBuf>, cmd: WorklogCommand) -> Result<()> {
             };
             let post = export(&ws, &args.run, &args.concept, &draft)?;
             println!("{}", post.post.display());
+            Ok(())
+        }
+        WorklogCommand::Sweep { sweep, metric } => {
+            let ws = workspace_dir::open(workspace)?;
+            let metric = worldbench_storage::planning_metrics::lookup(&metric)?;
+            let post = crate::report::export_sweep(&ws, &sweep, metric)?;
+            println!("{}", post.display());
             Ok(())
         }
     }

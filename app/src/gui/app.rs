@@ -175,6 +175,11 @@ impl WorldbenchApp {
         &mut self.panels.checkpoints
     }
 
+    /// The Queue panel (tests wait on its reads and changes of the queue).
+    pub fn queue_panel_mut(&mut self) -> &mut super::panels::queue::QueuePanel {
+        &mut self.panels.queue
+    }
+
     /// Dataset folders the Train panel offers.
     pub fn dataset_dirs(&self) -> &[PathBuf] {
         &self.dataset_dirs

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::jobs::{JobId, JobSpec};
+use super::panels::queue::QueueOp;
 use super::PanelId;
 
 /// A request from a panel to the app.
@@ -34,4 +35,10 @@ pub enum AppCommand {
         card: PathBuf,
         card_type: worldbench_storage::plan_cards::CardType,
     },
+    /// Change the workspace's queue (cancel, requeue, move a job), off the UI thread.
+    Queue(QueueOp),
+    /// Open the Sweeps view on this sweep folder.
+    ShowSweep(PathBuf),
+    /// Select these runs in the Runs panel (its comparison) and show it.
+    SelectRuns(Vec<PathBuf>),
 }

@@ -55,8 +55,20 @@ impl WorldbenchApp {
                     self.panels.train.state.form.dataset = Some(dir);
                     self.panel = PanelId::Train;
                 }
+                AppCommand::ShowSweep(root) => {
+                    self.panels.sweeps.state.sweep = Some(root);
+                    self.panel = PanelId::Sweeps;
+                }
+                AppCommand::SelectRuns(runs) => {
+                    self.panels.runs.state.selected = runs;
+                    self.panel = PanelId::Runs;
+                }
+                AppCommand::Queue(op) => {
+                    let ctx = self.ctx.clone();
+                    self.panels.queue.apply(&self.workspace.root, op, ctx);
+                }
                 AppCommand::Launch(spec) => {
-                    let is_train = spec.kind() == JobKind::Train;
+                    let is_train = matches!(spec.command, JobCommand::Train(_));
                     self.jobs.launch(spec);
                     if is_train {
                         self.panel = PanelId::Train;

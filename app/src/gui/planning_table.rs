@@ -1,7 +1,9 @@
 //! The planning-metric cells the Train and Checkpoints panels share: the verdict (the key column,
 //! first so it is always in view), then one compact column per metric the registry shows in tables
-//! ([`Shown::Table`]), coloured pass/fail where the success criteria judge the metric. Headers wrap
-//! onto two lines and name the metric in full on hover; a planning test's cell is "ok (12)" with
+//! ([`Shown::Table`]) that has a value in at least one row ([`Columns`]: runs written before the
+//! metrics against the world hide those four columns), coloured pass/fail where the success
+//! criteria judge the metric. Headers wrap at their spaces and slashes and name the metric in full
+//! on hover; a planning test's cell is "ok (12)" with
 //! "ok (12 steps)" on hover, so that the whole table fits a 1280 px window.
 
 use egui::RichText;
@@ -15,15 +17,29 @@ use super::criteria::{FAIL, PASS};
 pub const VERDICT_HEADER: &str = "verdict";
 
 /// Horizontal spacing of the planning tables' grids.
-pub const TABLE_SPACING: [f32; 2] = [8.0, 6.0];
+pub const TABLE_SPACING: [f32; 2] = [6.0, 6.0];
 
 fn coloured(text: String, ok: bool) -> RichText {
     RichText::new(text).color(if ok { PASS } else { FAIL })
 }
 
-/// The metrics of the table, in column order.
-fn metrics() -> impl Iterator<Item = &'static PlanningMetric> {
-    planning_metrics::shown(Shown::Table)
+/// The metric columns of one table, in column order: the registry's table metrics, less those that
+/// no row has a value of (an optional metric absent from every row is NaN there).
+pub struct Columns(Vec<&'static PlanningMetric>);
+
+impl Columns {
+    /// The columns for a table of `rows`.
+    pub fn for_rows(rows: &[PlanningRow]) -> Self {
+        Self(
+            planning_metrics::shown(Shown::Table)
+                .filter(|m| rows.iter().any(|r| !m.of(r).is_nan()))
+                .collect(),
+        )
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'static PlanningMetric> + '_ {
+        self.0.iter().copied()
+    }
 }
 
 /// The verdict's header cell.
@@ -41,16 +57,16 @@ pub fn verdict_cell(ui: &mut egui::Ui, row: &PlanningRow, criteria: &SuccessCrit
     ));
 }
 
-/// The metric header cells: the label wrapped at its space ("reach\nmedian"), the full label and
-/// the CSV key on hover.
-pub fn metric_headers(ui: &mut egui::Ui) {
-    for m in metrics() {
+/// The metric header cells: the label wrapped at its spaces and slashes ("reach\nmedian",
+/// "tiles/\nnode"), the full label and the CSV key on hover.
+pub fn metric_headers(ui: &mut egui::Ui, columns: &Columns) {
+    for m in columns.iter() {
         let judged = if m.judged {
             "; coloured by the success criteria"
         } else {
             ""
         };
-        ui.strong(m.label.replace(' ', "\n"))
+        ui.strong(m.label.replace(' ', "\n").replace('/', "/\n"))
             .on_hover_text(format!("{} (column {}){judged}", m.label, m.key));
     }
 }
@@ -68,8 +84,13 @@ pub fn compact_text(m: &PlanningMetric, row: &PlanningRow) -> String {
 }
 
 /// One cell per metric of [`metric_headers`] for `row`.
-pub fn metric_cells(ui: &mut egui::Ui, row: &PlanningRow, criteria: &SuccessCriteria) {
-    for m in metrics() {
+pub fn metric_cells(
+    ui: &mut egui::Ui,
+    columns: &Columns,
+    row: &PlanningRow,
+    criteria: &SuccessCriteria,
+) {
+    for m in columns.iter() {
         let text = compact_text(m, row);
         let resp = match criteria.get(m) {
             Some(t) => ui.label(coloured(text, t.level(m.of(row)).is_met())),
@@ -82,8 +103,8 @@ pub fn metric_cells(ui: &mut egui::Ui, row: &PlanningRow, criteria: &SuccessCrit
 }
 
 /// A dash per metric column and for the verdict, for a row without metrics.
-pub fn metric_dashes(ui: &mut egui::Ui) {
-    for _ in metrics() {
+pub fn metric_dashes(ui: &mut egui::Ui, columns: &Columns) {
+    for _ in columns.iter() {
         ui.weak("–");
     }
 }
@@ -99,5 +120,22 @@ mod tests {
         let row = planning_row(5);
         assert_eq!(compact_text(&TEST2_SUCCESS, &row), "FAIL (9)");
         assert_eq!(compact_text(&TEST2_STEPS, &row), TEST2_STEPS.text(&row));
+    }
+
+    #[test]
+    fn a_metric_no_row_has_is_not_a_column_and_one_any_row_has_is() {
+        let keys = |c: &Columns| c.iter().map(|m| m.key).collect::<Vec<_>>();
+        let old = planning_row(5);
+        assert!(old.node_purity.is_none());
+        let without = Columns::for_rows(std::slice::from_ref(&old));
+        assert!(!keys(&without).contains(&"node_purity"));
+        assert!(keys(&without).contains(&"test2_success"));
+        let new = PlanningRow {
+            node_purity: Some(0.9),
+            ..planning_row(6)
+        };
+        let with = Columns::for_rows(&[old, new]);
+        assert!(keys(&with).contains(&"node_purity"));
+        assert!(!keys(&with).contains(&"path_agreement"));
     }
 }

@@ -3,6 +3,7 @@
 //! runs still load.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use worldbench_storage::metrics::read_csv_whole_lines;
@@ -161,7 +162,50 @@ pub fn list_checkpoints(paths: &RunPaths) -> Vec<CheckpointFile> {
 #[derive(Debug, Default)]
 pub struct LoadResult {
     pub runs: Vec<RunRecord>,
+    pub sweeps: Vec<SweepRecord>,
     pub errors: Vec<String>,
+}
+
+/// A registered sweep of the workspace (`sweeps/<ts>.<slug>/`) and its `sweep.json`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRecord {
+    pub root: PathBuf,
+    pub state: worldbench_storage::sweep::SweepState,
+}
+
+impl SweepRecord {
+    /// The folder name (`<ts>.<slug>`).
+    pub fn name(&self) -> String {
+        self.root
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    }
+
+    /// Whether `run` is one of its cells (by `sweep.json`, or by the run's manifest).
+    pub fn has_run(&self, run: &RunRecord) -> bool {
+        self.state
+            .cells
+            .iter()
+            .any(|c| c.run.as_deref() == Some(run.dir.as_path()))
+            || run
+                .manifest
+                .sweep
+                .as_deref()
+                .is_some_and(|s| Path::new(s) == self.root)
+    }
+
+    /// "8 cells: 5 done, 1 running, 1 queued, 1 failed" (cancelled ones when there are any).
+    pub fn counts_text(&self) -> String {
+        let [q, r, c, f, x] = self.state.counts();
+        let mut text = format!(
+            "{} cells: {c} done, {r} running, {q} queued, {f} failed",
+            self.state.cells.len()
+        );
+        if x > 0 {
+            let _ = write!(text, ", {x} cancelled");
+        }
+        text
+    }
 }
 
 /// Reads every run of the workspace.
@@ -173,6 +217,18 @@ pub fn load_all(workspace: &Workspace) -> LoadResult {
             Err(e) => out.errors.push(e),
         }
     }
+    for paths in worldbench_storage::sweep::register::list(&workspace.root) {
+        if !paths.state().exists() {
+            continue;
+        }
+        match worldbench_storage::sweep::SweepState::read(&paths.state()) {
+            Ok(state) => out.sweeps.push(SweepRecord {
+                root: paths.root,
+                state,
+            }),
+            Err(e) => out.errors.push(e.to_string()),
+        }
+    }
     out
 }
 
@@ -180,6 +236,7 @@ pub fn load_all(workspace: &Workspace) -> LoadResult {
 pub struct RunIndex {
     workspace: Workspace,
     runs: Vec<RunRecord>,
+    sweeps: Vec<SweepRecord>,
     pending: Option<Task<LoadResult>>,
     /// A refresh was asked for while one was loading.
     again: bool,
@@ -194,6 +251,7 @@ impl RunIndex {
         Self {
             workspace,
             runs: Vec::new(),
+            sweeps: Vec::new(),
             pending: None,
             again: false,
             reported: HashSet::new(),
@@ -203,6 +261,15 @@ impl RunIndex {
 
     pub fn runs(&self) -> &[RunRecord] {
         &self.runs
+    }
+
+    /// The registered sweeps with a `sweep.json`, sorted by folder name.
+    pub fn sweeps(&self) -> &[SweepRecord] {
+        &self.sweeps
+    }
+
+    pub fn sweep(&self, root: &Path) -> Option<&SweepRecord> {
+        self.sweeps.iter().find(|s| s.root == root)
     }
 
     pub fn get(&self, dir: &Path) -> Option<&RunRecord> {
@@ -240,11 +307,13 @@ impl RunIndex {
         };
         let result = done.unwrap_or_else(|e| LoadResult {
             runs: Vec::new(),
+            sweeps: Vec::new(),
             errors: vec![format!("reading the runs: {e}")],
         });
         self.pending = None;
         self.generation += 1;
         self.runs = result.runs;
+        self.sweeps = result.sweeps;
         let new_errors: Vec<String> = result
             .errors
             .into_iter()

@@ -19,7 +19,8 @@ use super::{short_name, Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::jobs::{pid_is_live_worldbench, JobCommand, JobSpec};
 use crate::gui::planning_table::{
-    metric_cells, metric_dashes, metric_headers, verdict_cell, verdict_header, TABLE_SPACING,
+    metric_cells, metric_dashes, metric_headers, verdict_cell, verdict_header, Columns,
+    TABLE_SPACING,
 };
 use crate::gui::run_index::{CheckpointFile, RunRecord};
 
@@ -159,10 +160,16 @@ impl Panel for CheckpointsPanel {
                         ui.strong("checkpoint");
                         ui.strong("");
                         ui.strong("step");
-                        metric_headers(ui);
+                        let columns = Columns::for_rows(&run.planning);
+                        metric_headers(ui, &columns);
                         ui.end_row();
                         for ck in &run.checkpoints {
-                            checkpoint_row(ui, run, ck, &last, active_job.is_some(), cx, commands);
+                            let table = RowContext {
+                                last: &last,
+                                columns: &columns,
+                                busy: active_job.is_some(),
+                            };
+                            checkpoint_row(ui, run, ck, table, cx, commands);
                             ui.end_row();
                         }
                     });
@@ -269,17 +276,29 @@ fn evaluate_button(
     }
 }
 
+/// What every row of the table shares: `last`'s view, the metric columns, and whether a job runs.
+#[derive(Clone, Copy)]
+struct RowContext<'a> {
+    last: &'a LastView<'a>,
+    columns: &'a Columns,
+    busy: bool,
+}
+
 /// One row of the table: file, Evaluate or a note (next to the name, so it is always in view),
 /// step, size and metrics.
 fn checkpoint_row(
     ui: &mut egui::Ui,
     run: &RunRecord,
     ck: &CheckpointFile,
-    last: &LastView<'_>,
-    busy: bool,
+    table: RowContext<'_>,
     cx: &PanelContext<'_>,
     commands: &mut Vec<AppCommand>,
 ) {
+    let RowContext {
+        last,
+        columns,
+        busy,
+    } = table;
     let metrics = match ck.step {
         Some(step) => run.planning_at(step),
         None => match last {
@@ -294,7 +313,13 @@ fn checkpoint_row(
         }
     }
     ui.horizontal(|ui| {
-        ui.label(short_name(&ck.path)).on_hover_text(format!(
+        // The file's stem ("step_000100"): every checkpoint is a .safetensors file, so the
+        // extension only widens the table; the whole path is on hover.
+        let stem = ck.path.file_stem().map_or_else(
+            || short_name(&ck.path),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        ui.label(stem).on_hover_text(format!(
             "{} ({:.1} KiB)",
             ck.path.display(),
             ck.size_bytes as f64 / 1024.0
@@ -318,8 +343,8 @@ fn checkpoint_row(
     };
     ui.label(shown_step);
     match metrics {
-        Some(row) => metric_cells(ui, row, cx.criteria),
-        None => metric_dashes(ui),
+        Some(row) => metric_cells(ui, columns, row, cx.criteria),
+        None => metric_dashes(ui, columns),
     }
 }
 

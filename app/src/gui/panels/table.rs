@@ -11,7 +11,9 @@ use super::datasets::{DatasetsPanel, DatasetsState};
 use super::gate::{GatePanel, GateState};
 use super::hgraph::{HGraphPanel, HGraphState};
 use super::plans::{PlansPanel, PlansState};
+use super::queue::{QueuePanel, QueueState};
 use super::runs::{RunsPanel, RunsState};
+use super::sweeps::{SweepsPanel, SweepsState};
 use super::train::{TrainPanel, TrainState};
 use super::worklog::{WorklogPanel, WorklogState};
 use super::{Panel, PanelContext};
@@ -133,7 +135,11 @@ panel_table! {
         new: |_root, s| WorklogPanel::new(s), save: |p| p.state.clone();
     HGraph, hgraph: HGraphPanel, HGraphState, "H-graph", Num7, "H-graph panel (checkpoint view; F fits the graph)",
         new: |_root, s| HGraphPanel::new(s), save: |p| p.state.clone();
-    Plans, plans: PlansPanel, PlansState, "Plans", Num8, "Plans panel (cards: priority matrix, dependency graph, risks)",
+    Queue, queue: QueuePanel, QueueState, "Queue", Num8, "Queue panel (the workspace's run queue)",
+        new: |_root, s| QueuePanel::new(s), save: |p| p.state.clone();
+    Sweeps, sweeps: SweepsPanel, SweepsState, "Sweeps", Num9, "Sweeps panel (a sweep's cells, statistics and plots)",
+        new: |_root, s| SweepsPanel::new(s), save: |p| p.state.clone();
+    Plans, plans: PlansPanel, PlansState, "Plans", Num0, "Plans panel (cards: priority matrix, dependency graph, risks)",
         new: |_root, s| PlansPanel::new(s), save: |p| p.state.clone();
 }
 
@@ -147,7 +153,7 @@ mod tests {
             PanelId::ALL.iter().map(|p| p.label()).collect();
         let keys: std::collections::BTreeSet<_> =
             PanelId::ALL.iter().map(|p| p.key().name()).collect();
-        assert_eq!((labels.len(), keys.len()), (8, 8));
+        assert_eq!((labels.len(), keys.len()), (10, 10));
         assert_eq!(PanelId::default(), PanelId::Datasets);
         assert_eq!(PanelId::HGraph.label(), "H-graph");
     }
@@ -170,6 +176,8 @@ mod tests {
             "gate",
             "worklog",
             "hgraph",
+            "queue",
+            "sweeps",
             "plans",
         ] {
             assert!(keys.contains(&k), "{k} in {keys:?}");

@@ -11,6 +11,7 @@ use worldbench_storage::run::short_time;
 use worldbench_storage::RunStatus;
 
 mod compare;
+pub mod groups;
 
 pub use compare::differing_config;
 
@@ -96,6 +97,8 @@ pub struct RunsState {
     /// is shown as an error.
     pub compare_metric: String,
     pub plot: PlotSettings,
+    /// Sweep folders whose runs are folded away under their sweep row.
+    pub collapsed: Vec<PathBuf>,
 }
 
 impl Default for RunsState {
@@ -107,6 +110,7 @@ impl Default for RunsState {
             selected: Vec::new(),
             compare_metric: REACH_H_P10.key.into(),
             plot: PlotSettings::default(),
+            collapsed: Vec::new(),
         }
     }
 }
@@ -312,67 +316,90 @@ impl RunsPanel {
                     }
                 }
                 ui.end_row();
-                for run in rows {
-                    let selected = self.state.selected.contains(&run.dir);
-                    let resp = ui
-                        .selectable_label(selected, run.title())
-                        .on_hover_text(run.dir.display().to_string());
-                    if resp.clicked() {
-                        let multi = ui.input(|i| i.modifiers.command || i.modifiers.shift);
-                        if multi {
-                            if selected {
-                                self.state.selected.retain(|d| d != &run.dir);
-                            } else {
-                                self.state.selected.push(run.dir.clone());
-                            }
-                        } else {
-                            self.state.selected = vec![run.dir.clone()];
-                            commands.push(AppCommand::ShowCheckpoints(run.dir.clone()));
+                let grouped =
+                    groups::group(rows, cx.runs.sweeps(), self.state.filter.trim().is_empty());
+                for (sweep, runs) in &grouped.sweeps {
+                    let open = groups::sweep_row(ui, sweep, &mut self.state.collapsed, commands);
+                    if open {
+                        for run in runs {
+                            self.run_row(ui, run, cx, &active, now, commands);
                         }
                     }
-                    ui.label(run.manifest.kind.as_str());
-                    ui.horizontal(|ui| {
-                        ui.label(
-                            egui::RichText::new(status_text(run.manifest.status))
-                                .color(status_color(run.manifest.status)),
-                        );
-                        if !active.contains(&run.dir.as_path()) {
-                            resume_button(ui, run, commands);
-                        }
-                    });
-                    let total = run.total_steps();
-                    let last = self.last_steps.of_run(run, cx.runs.generation(), ui.ctx());
-                    let done = shown_steps(run, last.as_ref());
-                    ui.label(if total > 0 {
-                        format!("{done} / {total}")
-                    } else {
-                        done.to_string()
-                    });
-                    ui.label(run.last_loss().map_or_else(|| "–".into(), format_value));
-                    ui.label(
-                        run.best(&REACH_H_P10)
-                            .map_or_else(|| "–".into(), |v| format!("{v:.3}")),
-                    );
-                    for test in [&TEST1_SUCCESS, &TEST2_SUCCESS] {
-                        match run.last_planning() {
-                            Some(p) => ui.label(egui::RichText::new(test.text(p)).color(
-                                if test.passed(p) == Some(true) {
-                                    PASS
-                                } else {
-                                    FAIL
-                                },
-                            )),
-                            None => ui.label("–"),
-                        };
-                    }
-                    ui.label(short_time(&run.manifest.started));
-                    ui.label(
-                        run.duration_secs(now)
-                            .map_or_else(|| "–".into(), format_duration),
-                    );
-                    ui.end_row();
+                }
+                for run in &grouped.loose {
+                    self.run_row(ui, run, cx, &active, now, commands);
                 }
             });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_row(
+        &mut self,
+        ui: &mut egui::Ui,
+        run: &RunRecord,
+        cx: &PanelContext<'_>,
+        active: &[&std::path::Path],
+        now: chrono::DateTime<chrono::FixedOffset>,
+        commands: &mut Vec<AppCommand>,
+    ) {
+        let selected = self.state.selected.contains(&run.dir);
+        let resp = ui
+            .selectable_label(selected, run.title())
+            .on_hover_text(run.dir.display().to_string());
+        if resp.clicked() {
+            let multi = ui.input(|i| i.modifiers.command || i.modifiers.shift);
+            if multi {
+                if selected {
+                    self.state.selected.retain(|d| d != &run.dir);
+                } else {
+                    self.state.selected.push(run.dir.clone());
+                }
+            } else {
+                self.state.selected = vec![run.dir.clone()];
+                commands.push(AppCommand::ShowCheckpoints(run.dir.clone()));
+            }
+        }
+        ui.label(run.manifest.kind.as_str());
+        ui.horizontal(|ui| {
+            ui.label(
+                egui::RichText::new(status_text(run.manifest.status))
+                    .color(status_color(run.manifest.status)),
+            );
+            if !active.contains(&run.dir.as_path()) {
+                resume_button(ui, run, commands);
+            }
+        });
+        let total = run.total_steps();
+        let last = self.last_steps.of_run(run, cx.runs.generation(), ui.ctx());
+        let done = shown_steps(run, last.as_ref());
+        ui.label(if total > 0 {
+            format!("{done} / {total}")
+        } else {
+            done.to_string()
+        });
+        ui.label(run.last_loss().map_or_else(|| "–".into(), format_value));
+        ui.label(
+            run.best(&REACH_H_P10)
+                .map_or_else(|| "–".into(), |v| format!("{v:.3}")),
+        );
+        for test in [&TEST1_SUCCESS, &TEST2_SUCCESS] {
+            match run.last_planning() {
+                Some(p) => ui.label(egui::RichText::new(test.text(p)).color(
+                    if test.passed(p) == Some(true) {
+                        PASS
+                    } else {
+                        FAIL
+                    },
+                )),
+                None => ui.label("–"),
+            };
+        }
+        ui.label(short_time(&run.manifest.started));
+        ui.label(
+            run.duration_secs(now)
+                .map_or_else(|| "–".into(), format_duration),
+        );
+        ui.end_row();
     }
 }
 

@@ -10,7 +10,7 @@ use crate::gui::panels::checkpoints::resume_button;
 use crate::gui::panels::runs::{status_color, status_text};
 use crate::gui::panels::{format_duration, short_name, PanelContext};
 use crate::gui::planning_table::{
-    metric_cells, metric_headers, verdict_cell, verdict_header, TABLE_SPACING,
+    metric_cells, metric_headers, verdict_cell, verdict_header, Columns, TABLE_SPACING,
 };
 use crate::gui::plots::{line_plot, PlotSettings, Series};
 use crate::gui::run_index::RunRecord;
@@ -160,18 +160,19 @@ fn evals_table(ui: &mut egui::Ui, evals: &[PlanningRow], cx: &PanelContext<'_>) 
     ui.strong("Planning metrics at checkpoints");
     let mut rows = evals.to_vec();
     rows.sort_by_key(|r| r.step);
+    let columns = Columns::for_rows(&rows);
     egui::Grid::new("train_evals")
         .striped(true)
         .spacing(TABLE_SPACING)
         .show(ui, |ui| {
             ui.strong("step");
             verdict_header(ui);
-            metric_headers(ui);
+            metric_headers(ui, &columns);
             ui.end_row();
             for row in &rows {
                 ui.label(row.step.to_string());
                 verdict_cell(ui, row, cx.criteria);
-                metric_cells(ui, row, cx.criteria);
+                metric_cells(ui, &columns, row, cx.criteria);
                 ui.end_row();
             }
         });

@@ -16,6 +16,7 @@ use crate::gui::plots::PlotSettings;
 
 mod form;
 mod live;
+pub mod sweep_form;
 
 pub use form::{suggested_title, truncate_middle};
 pub use live::curve_summary;
@@ -216,6 +217,8 @@ impl TrainForm {
 #[serde(default)]
 pub struct TrainState {
     pub form: TrainForm,
+    /// The sweep form beside it (its base is `form`).
+    pub sweep: sweep_form::SweepForm,
     pub plot: PlotSettings,
     /// The run folder of the last training job shown: re-opened (from disk) after a restart.
     pub last_run: Option<PathBuf>,
@@ -225,6 +228,7 @@ pub struct TrainPanel {
     pub state: TrainState,
     /// The gate file picker, while it is open.
     gate_dialog: Option<PickDialog>,
+    sweep_ui: sweep_form::SweepFormUi,
     /// The step the shown run's `last` holds (its header shows it when further than train.csv).
     last_steps: LastSteps,
     /// A frame is asked for at this time (past the next autosave, after `last_run` changed).
@@ -236,6 +240,7 @@ impl TrainPanel {
         Self {
             state,
             gate_dialog: None,
+            sweep_ui: sweep_form::SweepFormUi::default(),
             last_steps: LastSteps::default(),
             frame_at: None,
         }
@@ -289,7 +294,22 @@ impl Panel for TrainPanel {
                     ui.set_width(FORM_WIDTH);
                     egui::ScrollArea::vertical()
                         .id_salt("train_form")
-                        .show(ui, |ui| self.form_ui(ui, cx, commands));
+                        .show(ui, |ui| {
+                            self.form_ui(ui, cx, commands);
+                            ui.separator();
+                            egui::CollapsingHeader::new("Sweep over config keys")
+                                .id_salt("sweep_form")
+                                .show(ui, |ui| {
+                                    let state = &mut self.state;
+                                    self.sweep_ui.ui(
+                                        ui,
+                                        &mut state.sweep,
+                                        &state.form,
+                                        cx,
+                                        commands,
+                                    );
+                                });
+                        });
                 },
             );
             ui.separator();

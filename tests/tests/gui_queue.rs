@@ -1,0 +1,137 @@
+//! The Queue view (issue 13): the workspace's queue in order with each job's state, read off the
+//! UI thread; Cancel, Requeue and Up/Down change the queue on disk; it says when nothing works the
+//! queue. Fixtures are queue files written with the storage API (no training).
+
+use std::path::Path;
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use worldbench::gui::{State, WorldbenchApp};
+use worldbench_storage::queue::{JobState, NewJob, Queue};
+
+mod gui_common;
+use gui_common::{app, click_panel, snapshot_dir};
+
+/// Three jobs: 000001 and 000002 queued, 000003 failed.
+fn three_jobs(ws: &Path) {
+    let q = Queue::of_workspace(ws);
+    let g = q.lock().expect("fixture");
+    for (i, label) in ["lr=0.001 seed=0", "lr=0.001 seed=1", "lr=0.0003 seed=0"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut job = g
+            .add(NewJob {
+                label: format!("hidden vs lr: {label}"),
+                title: format!("cell {i}"),
+                args: vec!["train".into(), "--steps".into(), "10".into()],
+                ..NewJob::default()
+            })
+            .expect("fixture");
+        if i == 2 {
+            job.state = JobState::Failed;
+            job.error = Some("the trainer exited with status 1".into());
+            g.save(&job).expect("fixture");
+        }
+    }
+}
+
+fn on_disk(ws: &Path) -> Vec<(String, JobState)> {
+    Queue::of_workspace(ws)
+        .list()
+        .expect("fixture")
+        .into_iter()
+        .map(|j| (j.id, j.state))
+        .collect()
+}
+
+fn settle(h: &mut Harness<'_, WorldbenchApp>) {
+    h.run_ok();
+    let ws = h.state().workspace().root.clone();
+    h.state_mut().queue_panel_mut().wait_on(&ws);
+    h.run_ok();
+}
+
+fn queue_view(ws: &Path) -> Harness<'static, WorldbenchApp> {
+    let mut h = app(ws, State::default());
+    click_panel(&mut h, "Queue");
+    settle(&mut h);
+    h
+}
+
+#[test]
+fn the_queue_view_lists_jobs_in_order_and_says_nothing_works_the_queue() {
+    let dir = tempfile::tempdir().expect("fixture");
+    three_jobs(dir.path());
+    let h = queue_view(dir.path());
+    h.get_by_label("3 jobs: 2 queued, 0 running, 0 completed, 1 failed, 0 cancelled");
+    h.get_by_label_contains("Nothing is working the queue");
+    h.get_by_label("Work the queue");
+    let rows: Vec<f32> = ["000001", "000002", "000003"]
+        .iter()
+        .map(|id| h.get_by_label(id).rect().min.y)
+        .collect();
+    assert!(rows[0] < rows[1] && rows[1] < rows[2], "{rows:?}");
+    h.get_by_label("hidden vs lr: lr=0.0003 seed=0");
+    assert_eq!(h.query_all_by_label("queued").count(), 2);
+    h.get_by_label("failed");
+}
+
+#[test]
+fn cancel_requeue_and_up_down_change_the_queue_on_disk() {
+    let dir = tempfile::tempdir().expect("fixture");
+    let ws = dir.path();
+    three_jobs(ws);
+    let mut h = queue_view(ws);
+
+    h.get_by_label("Down 000001").click();
+    settle(&mut h);
+    let ids: Vec<String> = on_disk(ws).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, ["000002", "000001", "000003"]);
+    assert!(h.get_by_label("000002").rect().min.y < h.get_by_label("000001").rect().min.y);
+
+    h.get_by_label("Up 000003").click();
+    settle(&mut h);
+    let ids: Vec<String> = on_disk(ws).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, ["000002", "000003", "000001"]);
+
+    h.get_by_label("Cancel 000002").click();
+    settle(&mut h);
+    h.get_by_label("Requeue 000003").click();
+    settle(&mut h);
+    assert_eq!(
+        on_disk(ws),
+        [
+            ("000002".to_string(), JobState::Cancelled),
+            ("000003".to_string(), JobState::Queued),
+            ("000001".to_string(), JobState::Queued),
+        ]
+    );
+    h.get_by_label("3 jobs: 2 queued, 0 running, 0 completed, 0 failed, 1 cancelled");
+    // A queued job cannot be requeued: its button is disabled and clicking it changes nothing.
+    h.get_by_label("Requeue 000001").click();
+    settle(&mut h);
+    assert_eq!(on_disk(ws)[2].1, JobState::Queued);
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+}
+
+#[test]
+fn the_queue_view_at_1280x800() {
+    worldbench_tests::require_wgpu_adapter();
+    let dir = tempfile::tempdir().expect("fixture");
+    three_jobs(dir.path());
+    let ws = dir.path().to_path_buf();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .wgpu()
+        .build_eframe(move |_cc| {
+            WorldbenchApp::new(ws, State::default(), worldbench_tests::binary()).expect("app")
+        });
+    h.run_ok();
+    click_panel(&mut h, "Queue");
+    settle(&mut h);
+    let options = egui_kittest::SnapshotOptions::new()
+        .output_path(snapshot_dir())
+        .max_failed_pixels(20);
+    h.snapshot_options("panel_queue", &options);
+}
