@@ -213,9 +213,12 @@ pub enum NpzEntry<'a> {
 pub fn write_npz(path: &Path, entries: &[NpzEntry<'_>]) -> Result<()> {
     let io = |e: std::io::Error| StorageError::io(path, e);
     let mut npz = NpzWriter::new(Cursor::new(Vec::new()));
+    // A fixed entry time (zip's 1980-01-01), not "now": the same arrays give the same bytes, so a
+    // dataset's content hash does not depend on when its files were written.
     let opts = || {
         npyz::zip::write::FileOptions::default()
             .compression_method(npyz::zip::CompressionMethod::Stored)
+            .last_modified_time(npyz::zip::DateTime::default())
     };
     for entry in entries {
         match entry {
@@ -286,6 +289,16 @@ mod tests {
             vec![-5.0, 70000.0]
         );
         assert!(npz.get("nope").unwrap().is_none());
+
+        // Entries carry a fixed time, not the moment of writing: the same arrays, the same bytes.
+        let mut zip = npyz::zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        for i in 0..zip.len() {
+            let t = zip.by_index(i).unwrap().last_modified();
+            assert_eq!(
+                (t.year(), t.month(), t.day(), t.hour(), t.minute()),
+                (1980, 1, 1, 0, 0)
+            );
+        }
     }
 
     #[test]
