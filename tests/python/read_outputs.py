@@ -34,7 +34,13 @@ def main() -> None:
     expected = ["step", "num_nodes_h", "num_edges_h", "reach_h_median", "reach_h_p10", "reach_h_p90",
                 "h_local_success", "test1_success", "test1_steps", "test2_success", "test2_steps",
                 "merge_radius", "eval_secs"]
-    assert list(planning.columns) == expected, list(planning.columns)
+    # The metric contract's columns first, in its order; then the metrics against the world
+    # (optional columns a run of today writes when its dataset knows the true tiles).
+    world = ["node_purity", "tiles_per_node", "nodes_per_tile", "path_agreement"]
+    assert list(planning.columns) == expected + world, list(planning.columns)
+    assert planning[world].notna().all().all(), planning[world]
+    assert ((planning[["node_purity", "path_agreement"]] >= 0) & (planning[["node_purity", "path_agreement"]] <= 1)).all().all()
+    assert (planning[["tiles_per_node", "nodes_per_tile"]] > 0).all().all(), planning[world]
     assert list(planning["step"]) == [10, 20], list(planning["step"])
     print(f"python read: {n} frames, {len(ckpt)} checkpoint tensors, {len(train)} train rows, "
           f"{len(planning)} planning rows")
