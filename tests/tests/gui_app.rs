@@ -17,7 +17,7 @@ use worldbench_storage::{PlanningRow, RunKind, RunManifest, RunStatus, TrainRow}
 use worldbench_tests::{binary, small_dataset, smoke_train_command};
 
 mod gui_common;
-use gui_common::{app, click_panel, fixed_run, snapshot_dir};
+use gui_common::{app, click_panel, fixed_run, settle, snapshot_dir};
 
 /// Frames (each waiting up to 100 ms for job output) before a test gives up on a job.
 const MAX_WAIT_FRAMES: usize = 6000;
@@ -68,14 +68,9 @@ fn verdicts(harness: &Harness<'_, WorldbenchApp>) -> usize {
 
 /// Shows the Checkpoints panel once its background read of `last`'s step is done.
 fn show_checkpoints(harness: &mut Harness<'_, WorldbenchApp>) {
-    harness.state_mut().wait_for_runs();
-    harness.run_ok();
+    settle(harness);
     click_panel(harness, "Checkpoints");
-    harness
-        .state_mut()
-        .checkpoints_panel_mut()
-        .wait_for_last_step();
-    harness.run_ok();
+    settle(harness);
 }
 
 /// The app on the Train panel, its form set for a tiny 3000-step run (checkpoints 5 and 3000)
@@ -218,8 +213,7 @@ fn a_smoke_run_launched_from_the_train_panel_appears_in_runs_and_checkpoints() {
     assert_eq!(manifest(&run).status, RunStatus::Completed);
     assert_eq!(manifest(&run).title, "gui smoke");
 
-    harness.state_mut().wait_for_runs();
-    harness.run_ok();
+    settle(&mut harness);
     click_panel(&mut harness, "Runs");
     harness.get_by_label("completed");
     harness.get_by_label("6 / 6");
@@ -259,7 +253,7 @@ fn cancel_stops_a_run_and_leaves_last() {
     // (a spinner or an animated bar would, from egui's widget code): frames come when the app's
     // own code asks for them (progress events, a few a second; finished background reads).
     for panel in ["Checkpoints", "Train"] {
-        harness.state_mut().wait_for_runs();
+        settle(&mut harness);
         click_panel(&mut harness, panel);
         for _ in 0..3 {
             harness.step();
@@ -284,14 +278,12 @@ fn cancel_stops_a_run_and_leaves_last() {
         Some(run.as_path())
     );
     // Resume is offered right there, too.
-    harness.state_mut().wait_for_runs();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("Resume run");
     assert!(!run.join("checkpoints/step_003000.safetensors").exists());
 
     // The stopped run can be resumed from the Checkpoints panel.
-    harness.state_mut().wait_for_runs();
-    harness.run_ok();
+    settle(&mut harness);
     click_panel(&mut harness, "Checkpoints");
     harness.get_by_label("Resume run");
 }
@@ -485,8 +477,7 @@ fn snapshot_of_each_panel() {
         .with_size(egui::vec2(1280.0, 800.0))
         .wgpu()
         .build_eframe(move |_cc| WorldbenchApp::new(ws_path, state, binary()).expect("app"));
-    harness.state_mut().wait_for_runs();
-    harness.run_ok();
+    settle(&mut harness);
     assert!(
         harness.state().errors().is_empty(),
         "{:?}",
@@ -504,18 +495,8 @@ fn snapshot_of_each_panel() {
         if label == "Datasets" {
             // Show the dataset's frames, histogram and map (loaded in the background).
             harness.get_by_label("demo").click();
-            harness.step();
-            assert!(harness
-                .state_mut()
-                .datasets_mut()
-                .wait_for_load(Duration::from_secs(30)));
         }
-        if label == "Checkpoints" {
-            harness
-                .state_mut()
-                .checkpoints_panel_mut()
-                .wait_for_last_step();
-        }
+        settle(&mut harness);
         // Let lazily decoded images and plots settle.
         for _ in 0..4 {
             harness.step();

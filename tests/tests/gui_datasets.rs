@@ -45,17 +45,13 @@ fn harness(root: &Path, wgpu: bool) -> Harness<'static, Fixture> {
     )
 }
 
-/// Steps the UI until the panel has finished loading (at most 20 rounds of up to 10 s each).
+/// Runs frames until the panel's background work (the load, the frames it shows) is all applied.
 fn until_loaded(h: &mut Harness<'static, Fixture>) {
-    for _ in 0..20 {
-        h.step();
-        if !h.state().panel.is_loading() {
-            h.run();
-            return;
-        }
-        h.state_mut().panel.wait_for_load(Duration::from_secs(10));
-    }
-    panic!("the dataset did not finish loading");
+    worldbench::gui::task_tracker::settle(Duration::from_mins(2), || {
+        h.run();
+    })
+    .expect("the dataset loads");
+    assert!(!h.state().panel.is_loading());
 }
 
 fn tile_label(ds: &Dataset, frame: usize) -> String {

@@ -21,9 +21,16 @@ fn app(ws: &Path, state: State) -> Harness<'static, WorldbenchApp> {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 900.0))
         .build_eframe(move |_cc| WorldbenchApp::new(ws, state, binary()).expect("app"));
-    harness.state_mut().wait_for_runs();
-    harness.run_ok();
+    settle(&mut harness);
     harness
+}
+
+/// Runs frames until the background work they start has all been applied.
+fn settle(harness: &mut Harness<'_, WorldbenchApp>) {
+    worldbench::gui::task_tracker::settle(std::time::Duration::from_mins(2), || {
+        harness.run_ok();
+    })
+    .expect("the app's background work ends");
 }
 
 /// Whether the widget labelled `label` is greyed out.
@@ -223,8 +230,7 @@ fn a_post_exported_from_the_worklog_panel_is_previewed_with_its_images() {
     assert!(!disabled(&harness, "Export post"));
     harness.get_by_label("Export post").click();
     harness.run_ok();
-    harness.state_mut().worklog_panel_mut().wait();
-    harness.run_ok();
+    settle(&mut harness);
     let status = harness.state_mut().worklog_panel_mut().status.clone();
     assert!(status.starts_with("Exported"), "{status}");
 

@@ -526,7 +526,7 @@ fn panel_computes_caches_and_plans_on_a_real_checkpoint() {
 
     let mut panel = HGraphPanel::new(HGraphState::default());
     panel.open(ckpt.clone(), false);
-    panel.wait_for_open();
+    settle_panel(&mut panel);
     assert_eq!(panel.error(), None);
     let opened = panel.opened().expect("opened");
     assert!(!opened.from_cache);
@@ -544,11 +544,26 @@ fn panel_computes_caches_and_plans_on_a_real_checkpoint() {
         checkpoint: Some(ckpt),
         ..HGraphState::default()
     });
-    again.wait_for_open();
+    settle_panel(&mut again);
     let reopened = again.opened().expect("reopened");
     assert!(reopened.from_cache);
     assert_eq!(reopened.cache, cached);
     assert_eq!(again.view().data().num_nodes(), nodes);
+}
+
+/// Applies the panel's background work (open, compare, plan) until none is left, for a panel
+/// driven without frames.
+fn settle_panel(panel: &mut worldbench::gui::panels::hgraph::HGraphPanel) {
+    worldbench::gui::task_tracker::settle(std::time::Duration::from_mins(2), || panel.poll())
+        .expect("the panel's background work ends");
+}
+
+/// Runs frames until the panel's background work has all been applied.
+fn settle(h: &mut Harness<'static, PanelFixture>) {
+    worldbench::gui::task_tracker::settle(std::time::Duration::from_mins(2), || {
+        h.run();
+    })
+    .expect("the panel's background work ends");
 }
 
 /// What the panel tests drive: the H-graph panel and the commands it pushed.
@@ -600,7 +615,7 @@ fn panel_harness_sized(
     use worldbench::gui::panels::hgraph::{HGraphPanel, HGraphState};
     let mut panel = HGraphPanel::new(HGraphState::default());
     panel.open(checkpoint.to_path_buf(), false);
-    panel.wait_for_open();
+    settle_panel(&mut panel);
     assert_eq!(panel.error(), None);
     let mut builder = Harness::builder().with_size(size);
     if let Some((r, target)) = gpu {
@@ -642,8 +657,7 @@ fn playground_plans_test1_like_the_model_does() {
         "Start {},{} · goal {},{} (click the map: start next)",
         s.row, s.col, g.row, g.col
     ));
-    h.state_mut().panel.wait_for_plan();
-    h.run();
+    settle(&mut h);
     assert_eq!(h.state().panel.error(), None);
     let shown = h.state().panel.outcome().expect("a plan").clone();
 
@@ -751,8 +765,7 @@ fn playground_plans_test1_like_the_model_does() {
     assert!(panel.view().path.is_empty());
     assert!(panel.executed_tiles().is_empty());
     assert!(h.query_by_label_contains("steps (shortest").is_none());
-    h.state_mut().panel.wait_for_plan();
-    h.run();
+    settle(&mut h);
     let (s2, g2) = worldbench_model::world::TEST2;
     let out = h.state().panel.outcome().expect("test2's plan");
     assert_eq!(out.tiles.first(), Some(&s2));
@@ -804,9 +817,7 @@ fn compare_links_pan_and_selection_of_two_checkpoints() {
         .is_none());
     h.get_by_label(&checkpoint_title(&right_ckpt)).click();
     h.step();
-    h.state_mut().panel.wait_for_compare();
-    h.run();
-    h.run();
+    settle(&mut h);
     let panel = &h.state().panel;
     assert_eq!(panel.compare_error(), None);
     let right = panel.compare_opened().expect("compared checkpoint open");
@@ -964,8 +975,7 @@ fn compare_links_pan_and_selection_of_two_checkpoints() {
     // A restart restores the compared checkpoint, the camera and the playground's tiles.
     h.get_by_label("test1").click();
     h.step();
-    h.state_mut().panel.wait_for_plan();
-    h.run();
+    settle(&mut h);
     let saved = h.state().panel.state.clone();
     assert_eq!(saved.compare.as_deref(), Some(right_ckpt.as_path()));
     assert!(saved.three_d && saved.camera.is_some());
@@ -978,8 +988,7 @@ fn compare_links_pan_and_selection_of_two_checkpoints() {
     let mut again = worldbench::gui::panels::hgraph::HGraphPanel::new(
         serde_json::from_str(&json).expect("state"),
     );
-    again.wait_for_open();
-    again.wait_for_compare();
+    settle_panel(&mut again);
     assert_eq!(
         again.compare_opened().map(|o| &o.checkpoint),
         Some(&right_ckpt)

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
-use gui_common::app;
+use gui_common::{app, settle};
 use worldbench::gui::{PanelId, State};
 
 fn card(ws: &Path, id: &str, extra: &str) {
@@ -55,10 +55,7 @@ fn plans_app(ws: &Path) -> egui_kittest::Harness<'static, worldbench::gui::World
         ..State::default()
     };
     let mut harness = app(ws, state);
-    harness.state_mut().plans_panel_mut().wait();
-    harness.run_ok();
-    harness.state_mut().plans_panel_mut().wait();
-    harness.run_ok();
+    settle(&mut harness);
     harness
 }
 
@@ -133,10 +130,7 @@ fn changing_a_cards_type_writes_the_file_and_appends_the_change_log() {
     harness.get_by_label("predictor is ready:");
     harness.get_by_label("Mark in-progress").click();
     harness.run_ok();
-    harness.state_mut().plans_panel_mut().wait();
-    harness.run_ok();
-    harness.state_mut().plans_panel_mut().wait();
-    harness.run_ok();
+    settle(&mut harness);
     let text = std::fs::read_to_string(ws.join("plans/predictor.md")).expect("card");
     assert!(text.contains("type = \"in-progress\""), "{text}");
     assert!(

@@ -17,7 +17,7 @@ use worldbench_storage::{PlanningRow, RunKind, RunPaths, RunStatus};
 use worldbench_tests::small_dataset;
 
 mod gui_common;
-use gui_common::{app, click_panel, fixed_run};
+use gui_common::{app, click_panel, fixed_run, settle};
 
 /// The window's width less the panel's margin: every cell must end left of it.
 const WIDTH: f32 = 1280.0 - 8.0;
@@ -125,11 +125,7 @@ fn the_planning_tables_fit_the_window_with_the_verdict_first() {
     state.checkpoints.run = Some(a.clone());
     state.train.last_run = Some(a);
     let mut harness = app(tmp.path(), state);
-    harness
-        .state_mut()
-        .checkpoints_panel_mut()
-        .wait_for_last_step();
-    harness.run_ok();
+    settle(&mut harness);
     // The last columns are the metrics against the world (the fixture's rows have them all).
     for label in [
         "verdict",
@@ -159,11 +155,7 @@ fn the_planning_tables_fit_the_window_with_the_verdict_first() {
     // and Resume is offered in Checkpoints, Runs and Train alike.
     harness.state_mut().checkpoints_panel_mut().state.run = Some(b.clone());
     click_panel(&mut harness, "Checkpoints");
-    harness
-        .state_mut()
-        .checkpoints_panel_mut()
-        .wait_for_last_step();
-    harness.run_ok();
+    settle(&mut harness);
     harness.get_by_label("· 1214 / 2000 steps");
     harness.get_by_label("Resume run");
     click_panel(&mut harness, "Runs");
@@ -316,12 +308,7 @@ fn the_trajectory_list_fills_the_panel_and_follows_the_current_trajectory() {
     worldbench_tests::gen_dataset(ws, "many", &["--episodes", "60", "--steps", "3"]);
     let mut harness = app(ws, State::default());
     harness.get_by_label("many").click();
-    harness.step();
-    assert!(harness
-        .state_mut()
-        .datasets_mut()
-        .wait_for_load(std::time::Duration::from_secs(30)));
-    harness.run_ok();
+    settle(&mut harness);
     let rows = harness.query_all_by_label_contains(" frames").count();
     assert!(rows > 9, "the list shows {rows} rows and then empty space");
 

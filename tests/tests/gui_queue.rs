@@ -10,7 +10,7 @@ use worldbench::gui::{State, WorldbenchApp};
 use worldbench_storage::queue::{JobState, NewJob, Queue};
 
 mod gui_common;
-use gui_common::{app, click_panel, snapshot_dir};
+use gui_common::{app, click_panel, settle, snapshot_dir};
 
 /// Three jobs: 000001 and 000002 queued, 000003 failed.
 fn three_jobs(ws: &Path) {
@@ -43,13 +43,6 @@ fn on_disk(ws: &Path) -> Vec<(String, JobState)> {
         .into_iter()
         .map(|j| (j.id, j.state))
         .collect()
-}
-
-fn settle(h: &mut Harness<'_, WorldbenchApp>) {
-    h.run_ok();
-    let ws = h.state().workspace().root.clone();
-    h.state_mut().queue_panel_mut().wait_on(&ws);
-    h.run_ok();
 }
 
 fn queue_view(ws: &Path) -> Harness<'static, WorldbenchApp> {

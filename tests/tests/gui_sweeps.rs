@@ -16,7 +16,7 @@ use worldbench_storage::sweep::{CellState, SweepPaths, SweepState};
 use worldbench_storage::{RunKind, RunPaths, RunStatus};
 
 mod gui_common;
-use gui_common::{app, click_panel, fixed_run, planning_row, snapshot_dir};
+use gui_common::{app, click_panel, fixed_run, planning_row, settle, snapshot_dir};
 
 /// reach p10 (0.1 + quality) of each (hidden, lr) cell's two seeds.
 const CELLS: [(u64, f64, [f64; 2]); 4] = [
@@ -159,8 +159,7 @@ fn snapshot(ws: &Path, panel: &str, name: &str) {
         .build_eframe(move |_cc| {
             WorldbenchApp::new(ws, State::default(), worldbench_tests::binary()).expect("app")
         });
-    h.state_mut().wait_for_runs();
-    h.run_ok();
+    settle(&mut h);
     click_panel(&mut h, panel);
     let options = egui_kittest::SnapshotOptions::new()
         .output_path(snapshot_dir())
@@ -330,8 +329,7 @@ fn the_sweep_form_at_1280x800() {
         .build_eframe(move |_cc| {
             WorldbenchApp::new(ws, state, worldbench_tests::binary()).expect("app")
         });
-    h.state_mut().wait_for_runs();
-    h.run_ok();
+    settle(&mut h);
     h.get_by_label("Sweep over config keys").click();
     h.run_ok();
     let options = egui_kittest::SnapshotOptions::new()

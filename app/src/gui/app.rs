@@ -197,14 +197,6 @@ impl WorldbenchApp {
         self.handle_notices(notices);
     }
 
-    /// Blocks until the run index's load under way is done and applies it (tests).
-    pub fn wait_for_runs(&mut self) {
-        let errors = self.run_index.wait();
-        self.errors.extend(errors);
-        self.followed_generation = self.run_index.generation();
-        self.follow_live_runs();
-    }
-
     pub(super) fn refresh_datasets(&mut self) {
         let mut dirs = self.workspace.list_datasets();
         if let Some(sel) = &self.panels.train.state.form.dataset {

@@ -13,6 +13,7 @@ pub mod plots;
 pub mod progress_event;
 pub mod run_index;
 pub mod task;
+pub mod task_tracker;
 #[cfg(test)]
 mod test_fixtures;
 

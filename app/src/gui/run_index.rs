@@ -325,8 +325,9 @@ impl RunIndex {
         new_errors
     }
 
-    /// Waits for the load under way (tests).
-    pub fn wait(&mut self) -> Vec<String> {
+    /// Waits for the load under way (this file's tests).
+    #[cfg(test)]
+    fn wait(&mut self) -> Vec<String> {
         if let Some(task) = self.pending.take() {
             let mut task = task;
             let done = task.wait();

@@ -1,14 +1,17 @@
 //! The app's one background-task type: work that must not run on the UI thread (reading files,
 //! computing, waiting on a dialog) runs on its own thread as a [`Task<T>`], which reports its
 //! stage and progress, can be cancelled, and hands back its result; the UI polls it each frame
-//! without blocking, and the task asks egui for a repaint whenever it has something new. Tests wait
-//! on a task through [`Task::wait`] instead of sleeping. (Jobs that are processes of their own —
+//! without blocking, and the task asks egui for a repaint whenever it has something new. Each task
+//! is counted by [`super::task_tracker`] until its result is handed over, so tests wait for all
+//! the app's work at once (`task_tracker::wait_idle`) and then run a frame, instead of sleeping. (Jobs that are processes of their own —
 //! training, evaluation — go through `gui::jobs` instead.)
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use super::task_tracker::Pending;
 
 /// Where a task's work reports its stage: (what, fraction of the whole).
 pub type ProgressFn<'a> = &'a dyn Fn(&str, f32);
@@ -68,6 +71,7 @@ impl<T: Send + 'static> Task<T> {
         let cancel = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&cancel);
         let failed_tx = tx.clone();
+        let pending = Pending::begin();
         let spawned = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
@@ -85,6 +89,7 @@ impl<T: Send + 'static> Task<T> {
                 };
                 let result = work(&control);
                 send(Msg::Done(result));
+                drop(pending);
             });
         if let Err(e) = spawned {
             let _ = failed_tx.send(Msg::Done(Err(format!(

@@ -19,9 +19,16 @@ pub fn app(ws: &Path, state: State) -> Harness<'static, WorldbenchApp> {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_eframe(move |_cc| WorldbenchApp::new(ws, state, binary()).expect("app"));
-    harness.state_mut().wait_for_runs();
-    harness.run_ok();
+    settle(&mut harness);
     harness
+}
+
+/// Runs frames until the background work they start (run index, loads, reads) has all been applied.
+pub fn settle<S>(harness: &mut Harness<'_, S>) {
+    worldbench::gui::task_tracker::settle(std::time::Duration::from_mins(2), || {
+        harness.run_ok();
+    })
+    .expect("the app's background work ends");
 }
 
 pub fn click_panel(harness: &mut Harness<'_, WorldbenchApp>, label: &str) {

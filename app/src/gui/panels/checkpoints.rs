@@ -177,13 +177,6 @@ impl Panel for CheckpointsPanel {
     }
 }
 
-impl CheckpointsPanel {
-    /// Blocks until the step of the shown run's `last` is read (tests call this instead of sleeping).
-    pub fn wait_for_last_step(&mut self) {
-        self.last_steps.wait();
-    }
-}
-
 /// The steps a run has done, as every panel shows them: the step `last` holds when that is further
 /// than train.csv's last logged row (a cancelled run writes `last` between logged steps).
 pub fn shown_steps(run: &RunRecord, last_step: Option<&StepOrError>) -> u64 {

@@ -88,8 +88,9 @@ impl LastSteps {
         self.get(&last.path, generation, ctx).cloned()
     }
 
-    /// Blocks until every read under way is done (tests call this instead of sleeping).
-    pub fn wait(&mut self) {
+    /// Blocks until every read under way is done (this file's tests).
+    #[cfg(test)]
+    fn wait(&mut self) {
         for entry in self.entries.values_mut() {
             if let Some(mut task) = entry.pending.take() {
                 entry.step = Some(task.wait().and_then(|step| step));

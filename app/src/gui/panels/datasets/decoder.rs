@@ -3,11 +3,12 @@
 //! while scrubbing fast the newest request replaces an older one not yet started; results come back
 //! through a channel into a small LRU of decoded frames.
 
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::{Duration, Instant};
 
 use worldbench_storage::dataset::LazyDataset;
+
+use crate::gui::task_tracker::Pending;
 use worldbench_widgets::Lru;
 
 /// Decoded frames kept (64×56 RGB: ~11 KB each).
@@ -33,7 +34,8 @@ struct Slot {
 
 #[derive(Default)]
 struct SlotState {
-    request: Option<usize>,
+    /// The frame asked for, counted as work under way until its result is sent.
+    request: Option<(usize, Pending)>,
     /// Asked to repaint when a frame is ready.
     ctx: Option<egui::Context>,
     /// The decoder was dropped: the worker stops.
@@ -87,7 +89,8 @@ impl FrameDecoder {
                 .state
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            s.request = Some(index);
+            // A request not yet started is replaced, and its count with it.
+            s.request = Some((index, Pending::begin()));
             s.ctx = Some(ctx.clone());
             drop(s);
             self.slot.wake.notify_one();
@@ -101,8 +104,11 @@ impl FrameDecoder {
     }
 
     /// Blocks until frame `index` (requested with [`Self::get`]) is decoded or `timeout` passes;
-    /// whether it is cached now. For tests and scripts: the panel itself never blocks.
-    pub fn wait(&mut self, index: usize, timeout: Duration) -> bool {
+    /// whether it is cached now (this file's tests; the app's tests wait on `task_tracker`).
+    #[cfg(test)]
+    fn wait(&mut self, index: usize, timeout: std::time::Duration) -> bool {
+        use std::sync::mpsc::RecvTimeoutError;
+        use std::time::Instant;
         let deadline = Instant::now() + timeout;
         self.drain();
         while !self.decoded.contains(&index) {
@@ -146,14 +152,14 @@ impl Drop for FrameDecoder {
 /// The worker: takes the newest request, reads that frame, sends it back, asks for a repaint.
 fn work(dataset: &LazyDataset, slot: &Slot, tx: &Sender<Decoded>) {
     loop {
-        let (index, ctx) = {
+        let (index, pending, ctx) = {
             let mut s = slot.state.lock().unwrap_or_else(PoisonError::into_inner);
             loop {
                 if s.closed {
                     return;
                 }
-                if let Some(i) = s.request.take() {
-                    break (i, s.ctx.clone());
+                if let Some((i, pending)) = s.request.take() {
+                    break (i, pending, s.ctx.clone());
                 }
                 s = slot.wake.wait(s).unwrap_or_else(PoisonError::into_inner);
             }
@@ -162,6 +168,7 @@ fn work(dataset: &LazyDataset, slot: &Slot, tx: &Sender<Decoded>) {
         if tx.send((index, result)).is_err() {
             return;
         }
+        drop(pending);
         if let Some(ctx) = ctx {
             ctx.request_repaint();
         }
@@ -171,6 +178,7 @@ fn work(dataset: &LazyDataset, slot: &Slot, tx: &Sender<Decoded>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
     use worldbench_storage::dataset::DatasetSource;
     use worldbench_storage::Dataset;
 

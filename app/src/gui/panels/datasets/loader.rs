@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use worldbench_storage::dataset::{open_dataset_lazy, LazyDataset};
 
@@ -66,12 +66,6 @@ impl Loading {
     /// The result when the load has finished, without blocking.
     pub fn poll(&mut self) -> Option<Result<Box<Loaded>, String>> {
         let done = self.task.poll()?;
-        Some(done.map_err(|e| error_message(&self.path, &e)))
-    }
-
-    /// Blocks until the load finishes or `timeout` passes (for tests and scripts).
-    pub fn wait(&mut self, timeout: Duration) -> Option<Result<Box<Loaded>, String>> {
-        let done = self.task.wait_timeout(timeout)?;
         Some(done.map_err(|e| error_message(&self.path, &e)))
     }
 }

@@ -173,37 +173,6 @@ impl DatasetsPanel {
         self.shown.shown_frame()
     }
 
-    /// Blocks until the shown frame has been read by the decoder thread or `timeout` passes; it is
-    /// drawn on the next `ui` call. For tests and scripts (the app itself never blocks). Returns
-    /// whether the frame is ready (true too when no dataset is loaded).
-    pub fn wait_for_frame(&mut self, timeout: Duration) -> bool {
-        let Some(len) = self.loaded.as_ref().map(|l| l.dataset.len()) else {
-            return true;
-        };
-        if len == 0 {
-            return true;
-        }
-        let ctx = self.ctx.clone().unwrap_or_default();
-        self.shown
-            .wait(self.state.frame.min(len - 1), &ctx, timeout)
-    }
-
-    /// Blocks until the running load (if any) finishes or `timeout` passes; the result is applied
-    /// on the next `ui` call. For tests and scripts: the app itself polls. Returns whether no load
-    /// is pending any more.
-    pub fn wait_for_load(&mut self, timeout: Duration) -> bool {
-        let Some(loading) = self.loading.as_mut() else {
-            return true;
-        };
-        match loading.wait(timeout) {
-            Some(result) => {
-                self.finish_load(result);
-                true
-            }
-            None => false,
-        }
-    }
-
     /// Selects `path` and starts loading it in the background.
     fn select(&mut self, path: PathBuf) {
         if self.state.selected.as_ref() == Some(&path)
@@ -540,6 +509,7 @@ fn next_frame_on_tile(tiles: &[[i16; 2]], frame: usize, tile: [i16; 2]) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gui::task_tracker;
     use worldbench_model::world::{generate_dataset, Preset};
     use worldbench_storage::dataset::write_native;
 
@@ -584,14 +554,15 @@ mod tests {
             ..DatasetsState::default()
         };
         let mut panel = DatasetsPanel::new(tmp.path().join("ws"), state);
-        assert!(panel.wait_for_load(Duration::from_secs(30)));
-        assert_eq!(panel.loaded_frames(), Some(22));
+        assert!(task_tracker::wait_idle(Duration::from_secs(30)));
         let ctx = egui::Context::default();
         pass(&ctx, &mut panel, Vec::new());
-        // The first pass asks the decoder thread for frame 0 and tells egui an image is pending.
+        assert_eq!(panel.loaded_frames(), Some(22));
+        // The pass that takes the load asks the decoder thread for frame 0 and tells egui an image
+        // is pending.
         assert!(ctx.has_pending_images());
         assert_eq!(panel.shown_frame(), None);
-        assert!(panel.wait_for_frame(Duration::from_secs(30)));
+        assert!(task_tracker::wait_idle(Duration::from_secs(30)));
         pass(&ctx, &mut panel, Vec::new());
         assert_eq!(panel.shown_frame(), Some(0));
         assert!(!ctx.has_pending_images());
@@ -606,7 +577,7 @@ mod tests {
         pass(&ctx, &mut panel, vec![right]);
         assert_eq!(panel.frame(), 1);
         assert_eq!(panel.shown_frame(), None, "frame 1 is being read");
-        assert!(panel.wait_for_frame(Duration::from_secs(30)));
+        assert!(task_tracker::wait_idle(Duration::from_secs(30)));
         pass(&ctx, &mut panel, Vec::new());
         assert_eq!(panel.shown_frame(), Some(1));
         let loaded = panel.loaded.as_ref().expect("loaded");

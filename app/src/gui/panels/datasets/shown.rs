@@ -4,7 +4,6 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use egui::{Color32, Ui};
 use worldbench_storage::dataset::LazyDataset;
@@ -76,15 +75,6 @@ impl ShownFrame {
     #[cfg(test)]
     pub fn has_texture(&self, key: &FrameKey) -> bool {
         self.frame_view.contains(key)
-    }
-
-    /// Blocks until frame `index` is read or `timeout` passes (see [`FrameDecoder::wait`]).
-    pub fn wait(&mut self, index: usize, ctx: &egui::Context, timeout: Duration) -> bool {
-        let Some(decoder) = self.decoder.as_mut() else {
-            return true;
-        };
-        decoder.get(index, ctx);
-        decoder.wait(index, timeout)
     }
 
     /// Draws frame `key` (`width × height` pixels) enlarged by `zoom`.

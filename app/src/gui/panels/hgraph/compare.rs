@@ -104,14 +104,6 @@ impl HGraphPanel {
         }
     }
 
-    /// Blocks until the compared checkpoint is open and applies it (tests).
-    pub fn wait_for_compare(&mut self) {
-        if let Some(mut t) = self.compare.as_mut().and_then(|c| c.task.take()) {
-            let r = t.wait();
-            self.finish_compare(r);
-        }
-    }
-
     /// The compared checkpoint's view, when one is chosen.
     pub fn compare_view(&self) -> Option<&HGraphView> {
         self.compare.as_ref().map(|c| &c.view)

@@ -122,14 +122,6 @@ impl HGraphPanel {
         self.task.is_some()
     }
 
-    /// Blocks until the open under way ends and applies it (tests).
-    pub fn wait_for_open(&mut self) {
-        if let Some(mut t) = self.task.take() {
-            let r = t.wait();
-            self.finish_open(r);
-        }
-    }
-
     /// The view (tests inspect its selection and colours).
     pub fn view(&self) -> &HGraphView {
         &self.view
@@ -254,7 +246,9 @@ impl HGraphPanel {
         self.view.set_data(data)
     }
 
-    fn poll(&mut self) {
+    /// Applies the background work that has finished (each frame; a test that drives the panel
+    /// without a frame calls it after `task_tracker::wait_idle`).
+    pub fn poll(&mut self) {
         if let Some(t) = &mut self.task {
             if let Some(r) = t.poll() {
                 self.task = None;

@@ -61,14 +61,6 @@ impl HGraphPanel {
         }
     }
 
-    /// Blocks until the plan under way ends and applies it (tests).
-    pub fn wait_for_plan(&mut self) {
-        if let Some(mut t) = self.play.task.take() {
-            let r = t.wait();
-            self.finish_plan(r);
-        }
-    }
-
     /// Shows `out` as the plan from `start` to `goal` (tests of the slider and markers).
     pub fn show_outcome(&mut self, start: Tile, goal: Tile, out: PlanOutcome) {
         self.forget_plan();

@@ -103,18 +103,6 @@ impl PlansPanel {
         ));
     }
 
-    /// Blocks until the load or edit under way is done and applies it (tests).
-    pub fn wait(&mut self) {
-        if let Some(mut t) = self.editing.take() {
-            let done = t.wait();
-            self.finish_edit(done);
-        }
-        if let Some(mut t) = self.loading.take() {
-            let done = t.wait();
-            self.finish_load(done);
-        }
-    }
-
     fn finish_edit(&mut self, done: Result<String, String>) {
         match done {
             Ok(msg) => self.status = msg,

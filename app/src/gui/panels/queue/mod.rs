@@ -93,18 +93,6 @@ impl QueuePanel {
         }));
     }
 
-    /// Blocks until the reads and changes under way or asked for have ended (tests).
-    pub fn wait_on(&mut self, ws: &Path) {
-        loop {
-            if let Some(mut t) = self.task.take() {
-                self.take(t.wait());
-            } else if self.pending.is_empty() {
-                return;
-            }
-            self.start_next(ws, None);
-        }
-    }
-
     fn take(&mut self, r: Result<QueueSnapshot, String>) {
         self.last_read = Some(Instant::now());
         match r {

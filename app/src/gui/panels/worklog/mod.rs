@@ -78,14 +78,6 @@ impl WorklogPanel {
         self.preview.as_ref()
     }
 
-    /// Blocks until the export under way is done and applies it (tests).
-    pub fn wait(&mut self) {
-        if let Some(mut task) = self.pending.take() {
-            let done = task.wait();
-            self.finish(done);
-        }
-    }
-
     fn spawn(&mut self, ctx: Option<egui::Context>, work: impl FnOnce() -> Done + Send + 'static) {
         self.pending = Some(Task::spawn("worldbench-worklog", ctx, move |_| work()));
     }
