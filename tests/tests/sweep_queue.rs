@@ -165,6 +165,20 @@ fn extend_and_retry_touch_only_the_cells_they_should() {
     );
     assert_eq!(runs_with_manifest(&ws).len(), 2);
     assert_eq!(queue_jobs(&ws).len(), 4);
+
+    // The user's own file, unchanged by extend, still names this sweep: nothing new is queued.
+    let (_, stdout, _) = run(worldbench(&ws).args(["sweep", "run", "--wait"]).arg(&file));
+    assert_eq!(
+        stdout.lines().next().map(PathBuf::from),
+        Some(sweep.clone())
+    );
+    assert_eq!(queue_jobs(&ws).len(), 4);
+    let registered = std::fs::read_to_string(sweep.join("sweep.toml")).expect("sweep.toml");
+    assert!(registered.contains("0.002"), "{registered}");
+    assert_eq!(
+        std::fs::read_to_string(sweep.join("sweep.original.toml")).expect("original"),
+        std::fs::read_to_string(&file).expect("file")
+    );
 }
 
 #[test]

@@ -65,6 +65,14 @@ pub fn coverage_counts(tiles: &[[i16; 2]], rows: usize, cols: usize) -> (TileGri
     (grid, outside)
 }
 
+/// The colour of a value at fraction `t` (0..=1, clamped) of its range, from dark blue (low) to
+/// yellow (high), as plain RGB: the sweep charts in the app and in the post's PNGs share it.
+pub fn ramp_rgb(t: f64) -> [u8; 3] {
+    let t = t.clamp(0.0, 1.0);
+    let lerp = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+    [lerp(40.0, 250.0), lerp(60.0, 210.0), lerp(140.0, 60.0)]
+}
+
 /// The heat colour of `count` visits when the busiest tile has `max` visits: dark blue (1 visit)
 /// through purple and orange to yellow (`max`), on a log scale so rare tiles stay visible.
 /// `count == 0` is transparent.
@@ -95,6 +103,14 @@ pub fn heat_color(count: u32, max: u32) -> Color32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ramp_runs_from_blue_to_yellow_and_clamps() {
+        assert_eq!(ramp_rgb(0.0), [40, 60, 140]);
+        assert_eq!(ramp_rgb(1.0), [250, 210, 60]);
+        assert_eq!(ramp_rgb(-3.0), ramp_rgb(0.0));
+        assert_eq!(ramp_rgb(0.5), [145, 135, 100]);
+    }
 
     #[test]
     fn counts_visits_and_outside() {

@@ -15,7 +15,7 @@ mod tile_map;
 
 pub use action_histogram::action_histogram;
 pub use frame_view::{FrameKey, FrameView};
-pub use heatmap::{coverage_counts, heat_color, parse_walls, TileGrid};
+pub use heatmap::{coverage_counts, heat_color, parse_walls, ramp_rgb, TileGrid};
 pub use hgraph::{GraphData, HGraphView};
 pub use lru::Lru;
 pub use tile_map::{TileMap, TileMapResponse, TileMarkers};

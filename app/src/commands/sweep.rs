@@ -360,6 +360,9 @@ fn extend(ws: &Workspace, args: &SweepExtendArgs) -> Result<()> {
     let new_text = extend_toml(&paths.toml(), &text, &args.values, &args.seeds)?;
     // Checked before it replaces the file: a bad value leaves the sweep as it was.
     SweepSpec::parse(&paths.toml(), &new_text)?;
+    if !paths.original_toml().exists() {
+        worldbench_storage::atomic::write_atomic(&paths.original_toml(), text.as_bytes())?;
+    }
     worldbench_storage::atomic::write_atomic(&paths.toml(), new_text.as_bytes())?;
     println!("{}", paths.root.display());
     enqueue(ws, &paths, &paths.toml(), false)?;

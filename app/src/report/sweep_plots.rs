@@ -7,25 +7,13 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 use image::Rgb;
+use worldbench_storage::sweep::parallel::{self, value_range};
 use worldbench_storage::sweep::summary::{self, Heatmap, Observation};
 
 use super::canvas::{Canvas, BLACK, GRID, PALETTE};
 
 fn ramp(t: f64) -> Rgb<u8> {
-    let t = t.clamp(0.0, 1.0);
-    let lerp = |a: f64, b: f64| (a + (b - a) * t) as u8;
-    Rgb([lerp(40.0, 250.0), lerp(60.0, 210.0), lerp(140.0, 60.0)])
-}
-
-fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
-    if lo.is_finite() && hi > lo {
-        (lo, hi)
-    } else {
-        (lo, lo + 1.0)
-    }
+    Rgb(worldbench_widgets::ramp_rgb(t))
 }
 
 fn fill(c: &mut Canvas, x: f64, y: f64, w: f64, h: f64, colour: Rgb<u8>) {
@@ -52,7 +40,7 @@ pub fn heatmap(path: &Path, h: &Heatmap, metric: &str) -> Result<()> {
         17.0,
         BLACK,
     );
-    let (lo, hi) = range(h.values.iter().flatten().flatten().map(|s| s.mean));
+    let (lo, hi) = value_range(h.values.iter().flatten().flatten().map(|s| s.mean));
     for (yi, y) in h.ys.iter().enumerate() {
         let ty = top + ch * yi as f64;
         let label = format!("{} = {}", h.y_key, summary::value_text(y));
@@ -86,7 +74,7 @@ pub fn marginals(path: &Path, obs: &[Observation], metric: &str) -> Result<()> {
     }
     let (cell_w, cell_h) = (420.0, 280.0);
     let mut c = Canvas::new((cell_w * ms.len() as f64) as u32, cell_h as u32);
-    let (lo, hi) = range(
+    let (lo, hi) = value_range(
         ms.iter()
             .flat_map(|m| m.levels.iter())
             .flat_map(|(_, s)| [s.mean - s.std, s.mean + s.std]),
@@ -122,17 +110,18 @@ pub fn marginals(path: &Path, obs: &[Observation], metric: &str) -> Result<()> {
     c.save_png(path)
 }
 
-/// Parallel coordinates: an axis per varied parameter and one for the metric.
+/// Parallel coordinates (`storage::sweep::parallel`'s layout): an axis per varied parameter and
+/// one for the metric.
 pub fn parallel(path: &Path, obs: &[Observation], metric: &str) -> Result<()> {
-    let keys = summary::varied_keys(obs);
     if obs.is_empty() {
         bail!("no finished run");
     }
+    let layout = parallel::layout(obs, metric);
     let (w, h) = (960.0, 420.0);
     let mut c = Canvas::new(w as u32, h as u32);
     c.text(10.0, 10.0, &format!("Parameters to {metric}"), 17.0, BLACK);
     let (x0, x1, y0, y1) = (90.0, w - 90.0, 50.0, h - 60.0);
-    let axes = keys.len() + 1;
+    let axes = layout.axes.len();
     let x_of = |i: usize| {
         if axes == 1 {
             f64::midpoint(x0, x1)
@@ -141,58 +130,27 @@ pub fn parallel(path: &Path, obs: &[Observation], metric: &str) -> Result<()> {
         }
     };
     let y_of = |t: f64| y1 - (y1 - y0) * t;
-    let levels: Vec<_> = keys.iter().map(|k| summary::levels(obs, k)).collect();
-    let frac = |j: usize, n: usize| {
-        if n > 1 {
-            j as f64 / (n - 1) as f64
-        } else {
-            0.5
-        }
-    };
-    let (lo, hi) = range(obs.iter().map(|o| o.value));
-    for i in 0..axes {
+    for (i, axis) in layout.axes.iter().enumerate() {
         let x = x_of(i);
         c.line(x, y0, x, y1, BLACK, 1);
-        let name = keys.get(i).map_or(metric, String::as_str);
-        c.text_centered(x, y1 + 14.0, name, 13.0, BLACK);
-        if let Some(lv) = levels.get(i) {
-            for (j, v) in lv.iter().enumerate() {
-                c.text_right(
-                    x - 6.0,
-                    y_of(frac(j, lv.len())),
-                    &summary::value_text(v),
-                    12.0,
-                    BLACK,
-                );
+        c.text_centered(x, y1 + 14.0, &axis.name, 13.0, BLACK);
+        for (t, label) in &axis.ticks {
+            // Parameter levels to the left of their axis; the metric's range to the right.
+            if i + 1 == axes {
+                c.text(x + 6.0, y_of(*t) - 7.0, label, 12.0, BLACK);
+            } else {
+                c.text_right(x - 6.0, y_of(*t), label, 12.0, BLACK);
             }
         }
     }
-    for (t, v) in [(0.0, lo), (1.0, hi)] {
-        c.text(
-            x_of(axes - 1) + 6.0,
-            y_of(t) - 7.0,
-            &format!("{v:.3}"),
-            12.0,
-            BLACK,
-        );
-    }
-    for o in obs {
-        let t = (o.value - lo) / (hi - lo);
-        let mut pts: Vec<(f64, f64)> = keys
+    for line in &layout.lines {
+        let pts: Vec<(f64, f64)> = line
+            .positions
             .iter()
-            .zip(&levels)
             .enumerate()
-            .map(|(i, (k, lv))| {
-                let j = o
-                    .params
-                    .get(k)
-                    .and_then(|v| lv.iter().position(|l| l == v))
-                    .unwrap_or(0);
-                (x_of(i), y_of(frac(j, lv.len())))
-            })
+            .map(|(i, t)| (x_of(i), y_of(*t)))
             .collect();
-        pts.push((x_of(axes - 1), y_of(t)));
-        c.polyline(&pts, ramp(t), 1.5, None);
+        c.polyline(&pts, ramp(line.metric_fraction), 1.5, None);
     }
     c.save_png(path)
 }

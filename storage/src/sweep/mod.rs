@@ -9,11 +9,13 @@
 //! - [`state`]: `sweep.json`, each cell's job, run and status;
 //! - [`register`]: copying a sweep file into the workspace (once per content);
 //! - [`post`]: a sweep's worklog post (Markdown; the app's `report` draws its plots);
-//! - [`summary`]: mean ± std per cell, marginals, heatmap, Spearman importance over one metric.
+//! - [`summary`]: mean ± std per cell, marginals, heatmap, Spearman importance over one metric;
+//! - [`parallel`]: the parallel-coordinates chart's layout, for the Sweeps view and the post's PNG.
 
 pub mod draft;
 pub mod expand;
 pub mod lines;
+pub mod parallel;
 pub mod post;
 pub mod register;
 pub mod resolve;

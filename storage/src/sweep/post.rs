@@ -76,19 +76,31 @@ pub fn render_sweep_post(
             cell.stats.std
         );
     }
-    if let Some(best) = summary::best(&cells, metric.higher_is_better) {
+    let best = summary::best_cells(&cells, metric.higher_is_better);
+    if best.len() > 1 {
+        let _ = writeln!(md, "\n**Best cells, tied ({}):**\n", best.len());
+    }
+    for b in &best {
         let spread: Vec<String> = obs
             .iter()
-            .filter(|o| o.params == best.params)
+            .filter(|o| o.params == b.params)
             .map(|o| format!("seed {}: {:.4}", o.seed, o.value))
             .collect();
+        let lead = if best.len() > 1 {
+            "- "
+        } else {
+            "\n**Best cell:** "
+        };
         let _ = writeln!(
             md,
-            "\n**Best cell:** {}: {} ({}).\n",
-            params_text(&best.params),
-            best.stats.text(),
+            "{lead}{}: {} ({}).",
+            params_text(&b.params),
+            b.stats.text(),
             spread.join(", ")
         );
+    }
+    if !best.is_empty() {
+        md.push('\n');
     }
     md.push_str("## Which parameter matters most\n\nSpearman rank correlation of each parameter with the metric over every finished run.\n\n| parameter | ρ | n |\n|---|---|---|\n");
     for i in summary::importance(obs) {

@@ -1,6 +1,6 @@
 //! Registering a sweep file in the workspace: `sweeps/<ts>.<slug>/sweep.toml`, a copy of the
-//! file. A file whose content is already registered gets that sweep back, so `sweep run` on the
-//! same file twice is one sweep.
+//! file. A file whose content is already registered (as it is now, or as it was before
+//! `sweep extend` changed it) gets that sweep back, so `sweep run` on the same file twice is one sweep.
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +29,8 @@ pub fn register(workspace: &Path, file: &Path, title: &str) -> Result<(SweepPath
         }
     }
     for existing in list(workspace) {
-        if std::fs::read(existing.toml()).is_ok_and(|t| t == text) {
+        let same = |p: PathBuf| std::fs::read(p).is_ok_and(|t| t == text);
+        if same(existing.toml()) || same(existing.original_toml()) {
             return Ok((existing, false));
         }
     }

@@ -125,6 +125,11 @@ impl SweepPaths {
     pub fn toml(&self) -> PathBuf {
         self.root.join("sweep.toml")
     }
+    /// The file as first registered, kept when `sweep extend` changes `sweep.toml`, so that
+    /// `sweep run` on the user's own unchanged file still finds this sweep.
+    pub fn original_toml(&self) -> PathBuf {
+        self.root.join("sweep.original.toml")
+    }
     pub fn state(&self) -> PathBuf {
         self.root.join("sweep.json")
     }

@@ -277,6 +277,19 @@ pub fn best(cells: &[CellSummary], higher_is_better: bool) -> Option<&CellSummar
     })
 }
 
+/// Every cell whose mean equals the best mean (within 1e-9 of its size): more than one when the
+/// best is tied, so that no view calls one of them "the best" by its order alone.
+pub fn best_cells(cells: &[CellSummary], higher_is_better: bool) -> Vec<&CellSummary> {
+    let Some(top) = best(cells, higher_is_better) else {
+        return Vec::new();
+    };
+    let tolerance = 1e-9 * top.stats.mean.abs().max(1.0);
+    cells
+        .iter()
+        .filter(|c| (c.stats.mean - top.stats.mean).abs() <= tolerance)
+        .collect()
+}
+
 /// The final value of `metric` (its last checkpoint's row) in each completed cell's run; cells
 /// without a run or without planning metrics are left out.
 pub fn observations(state: &SweepState, metric: &PlanningMetric) -> Vec<Observation> {

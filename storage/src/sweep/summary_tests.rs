@@ -116,8 +116,19 @@ fn the_heatmap_holds_the_mean_of_each_pair_and_the_best_cell_follows_the_directi
         (hi.params["a"].clone(), hi.params["b"].clone()),
         (json!(2), json!("x"))
     );
+    // (2, x) and (2, y) both have mean 5: the best is tied, and both are named.
+    let tied: Vec<serde_json::Value> = best_cells(&cells, true)
+        .iter()
+        .map(|c| c.params["b"].clone())
+        .collect();
+    assert_eq!(tied, vec![json!("x"), json!("y")]);
     let lo = best(&cells, false).unwrap();
     assert_eq!(lo.params["a"], json!(1));
+    assert_eq!(
+        best_cells(&cells, false).len(),
+        2,
+        "(1, x) and (1, y) tie at 2"
+    );
     assert_eq!(value_text(&json!("x")), "x");
     assert_eq!(value_text(&json!(0.001)), "0.001");
 }

@@ -156,7 +156,12 @@ fn stats_ui(
     commands: &mut Vec<AppCommand>,
 ) {
     let cells = summary::by_cell(obs);
-    let best = summary::best(&cells, metric.higher_is_better);
+    let best = summary::best_cells(&cells, metric.higher_is_better);
+    let best_mark = if best.len() > 1 {
+        "(tied best)"
+    } else {
+        "(best)"
+    };
     let direction = if metric.higher_is_better {
         "higher"
     } else {
@@ -176,9 +181,9 @@ fn stats_ui(
             ui.end_row();
             for c in &cells {
                 let text = params_text(&c.params);
-                let is_best = best.is_some_and(|b| b.params == c.params);
+                let is_best = best.iter().any(|b| b.params == c.params);
                 let shown = if is_best {
-                    format!("{text} (best)")
+                    format!("{text} {best_mark}")
                 } else {
                     text
                 };
@@ -196,12 +201,23 @@ fn stats_ui(
                 ui.end_row();
             }
         });
-    if let Some(b) = best {
-        ui.label(format!(
-            "Best cell: {} — {}",
-            params_text(&b.params),
-            b.stats.text()
-        ));
+    match best.as_slice() {
+        [] => {}
+        [b] => {
+            ui.label(format!(
+                "Best cell: {} — {}",
+                params_text(&b.params),
+                b.stats.text()
+            ));
+        }
+        tied => {
+            let names: Vec<String> = tied.iter().map(|b| params_text(&b.params)).collect();
+            ui.label(format!(
+                "Best cells, tied: {} — {}",
+                names.join("; "),
+                tied[0].stats.text()
+            ));
+        }
     }
     ui.separator();
     let importance = summary::importance(obs);
