@@ -117,12 +117,7 @@ pub fn read_annotations(dir: &Path) -> Result<Annotations> {
 /// runs only the files the edit touches are written, and `experiment_metadata.txt` keeps every key
 /// it had (comments and order too).
 pub fn annotate(dir: &Path, edit: &AnnotationEdit) -> Result<Annotations> {
-    if !dir.is_dir() {
-        return Err(StorageError::NotFound {
-            path: dir.to_path_buf(),
-            what: "run folder".into(),
-        });
-    }
+    super::listing::require_run_dir(dir)?;
     let mut a = read_annotations(dir)?;
     edit.apply(&mut a);
     if is_ours(dir) {

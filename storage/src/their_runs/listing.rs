@@ -59,6 +59,18 @@ pub fn is_run_dir(dir: &Path) -> bool {
     dir.join("run.json").is_file() || super::folder::is_their_run(dir)
 }
 
+/// An error naming `dir` unless it holds a run of either kind.
+pub fn require_run_dir(dir: &Path) -> Result<()> {
+    if is_run_dir(dir) {
+        return Ok(());
+    }
+    Err(crate::StorageError::NotFound {
+        path: dir.to_path_buf(),
+        what: "a run folder: run.json (Worldbench), or metadata.txt or metrics/loss.csv (nes-ai)"
+            .into(),
+    })
+}
+
 /// Every run folder directly under each root (either kind), deduplicated, in root order and by
 /// name within a root.
 pub fn run_dirs(roots: &[PathBuf]) -> Vec<PathBuf> {

@@ -5,6 +5,7 @@
 
 pub mod annotations;
 pub mod columns;
+pub mod detail;
 pub mod folder;
 pub mod images;
 pub mod listing;
@@ -15,6 +16,7 @@ mod tests;
 
 pub use annotations::{annotate, read_annotations, AnnotationEdit, Annotations};
 pub use columns::{config_diff, curve, world_loss_column, XAxis};
+pub use detail::RunDetail;
 pub use folder::{find_their_runs, is_their_run, TheirRun};
 pub use images::ImageSeries;
 pub use listing::{is_run_dir, list_runs, run_dirs, RunListing, RunSource};
