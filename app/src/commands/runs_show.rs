@@ -2,21 +2,8 @@
 
 use std::path::Path;
 
+use crate::run_detail::read_detail;
 use anyhow::Result;
-use worldbench_storage::their_runs::{RunDetail, RunSource};
-
-/// Reads the run (ours get their FLOPs per step from the model's count).
-pub fn read_detail(dir: &Path) -> Result<RunDetail> {
-    let mut d = RunDetail::read(dir)?;
-    if d.listing.source == RunSource::Worldbench && d.flops_per_step.is_none() {
-        if let Ok(m) = worldbench_storage::RunManifest::read(&dir.join("run.json")) {
-            d.flops_per_step = Some(worldbench_model::train::peak::train_flops_per_step(
-                &m.config.model,
-            ));
-        }
-    }
-    Ok(d)
-}
 
 pub fn run(dir: &Path, json: bool) -> Result<()> {
     let d = read_detail(dir)?;
