@@ -99,6 +99,29 @@ impl AllRuns {
         }
     }
 
+    /// Whether a read or write is under way (tests step the UI until it is not).
+    pub fn is_busy(&self) -> bool {
+        self.loading.is_some()
+            || self.writing.is_some()
+            || self.compare.is_some()
+            || self.view.as_ref().is_some_and(RunView::is_busy)
+    }
+
+    /// The opened run's detail, once read.
+    pub fn opened(&self) -> Option<&RunDetail> {
+        self.view.as_ref().and_then(RunView::detail)
+    }
+
+    /// Whether the opened run shows the image of `path`.
+    pub fn shows_image(&self, path: &Path) -> bool {
+        self.view.as_ref().is_some_and(|v| v.shows_image(path))
+    }
+
+    /// The runs being compared, once read.
+    pub fn compared(&self) -> &[RunDetail] {
+        &self.compared
+    }
+
     pub fn listings(&self) -> &[RunListing] {
         &self.listings
     }

@@ -45,6 +45,19 @@ impl RunView {
         }
     }
 
+    pub fn is_busy(&self) -> bool {
+        self.reload || self.loading.is_some() || self.image.is_some()
+    }
+
+    pub fn detail(&self) -> Option<&RunDetail> {
+        self.detail.as_ref().and_then(|d| d.as_ref().ok())
+    }
+
+    /// Whether the image shown is the one of `path`.
+    pub fn shows_image(&self, path: &std::path::Path) -> bool {
+        self.texture.as_ref().is_some_and(|(p, _)| p == path)
+    }
+
     pub fn dir(&self) -> &PathBuf {
         &self.dir
     }
