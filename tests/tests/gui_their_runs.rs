@@ -168,3 +168,46 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     settle(&mut h);
     h.get_by_label("corner loops, big lr (checked) (archived)");
 }
+
+/// What a daily user sees: their run opened in the All runs view, beside ours, at 1280×800.
+#[test]
+fn the_all_runs_view_at_1280x800() {
+    worldbench_tests::require_wgpu_adapter();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ws = tmp.path().join("ws");
+    fixed_run(
+        &ws,
+        "2025-03-01_10-00-00.ours",
+        "our run",
+        RunStatus::Completed,
+        32,
+        400,
+    );
+    let out = tmp.path().join("out.jepa_world_model_trainer");
+    their_run(&out, "2026-02-05_12-56-29");
+    std::fs::write(
+        ws.join("worldbench.toml"),
+        format!("[runs]\nroots = [{:?}]\n", out.display().to_string()),
+    )
+    .expect("toml");
+    let ws2 = ws.clone();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .wgpu()
+        .build_eframe(move |_cc| {
+            WorldbenchApp::new(ws2, State::default(), worldbench_tests::binary()).expect("app")
+        });
+    h.state_mut().wait_for_runs();
+    h.run_ok();
+    click_panel(&mut h, "Runs");
+    h.get_by_label("All runs").click();
+    settle(&mut h);
+    h.get_by_label("corner loops, big lr").click();
+    settle(&mut h);
+    h.snapshot_options(
+        "panel_all_runs",
+        &egui_kittest::SnapshotOptions::new()
+            .output_path(gui_common::snapshot_dir())
+            .max_failed_pixels(20),
+    );
+}

@@ -303,14 +303,14 @@ impl AllRuns {
             }
         }
         if self.roots.len() > 1 {
-            ui.weak(format!(
-                "Folders: {}",
-                self.roots
-                    .iter()
-                    .map(|r| r.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            let names: Vec<String> = self
+                .roots
+                .iter()
+                .map(|r| short(&r.to_string_lossy()))
+                .collect();
+            let full: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
+            ui.weak(format!("Folders: {}", names.join(", ")))
+                .on_hover_text(full.join("\n"));
         }
     }
 
@@ -439,7 +439,7 @@ impl AllRuns {
                 .filter(|v| v.is_finite())
                 .map_or("–", |v| if v >= 1.0 { "pass" } else { "fail" }),
         );
-        ui.label(worldbench_storage::run::short_time(&l.started));
+        ui.label(super::run_view::started_text(&l.started));
         ui.label(l.tags.join(", "));
         ui.end_row();
     }

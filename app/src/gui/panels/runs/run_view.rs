@@ -94,7 +94,7 @@ impl RunView {
             "dataset {} · {} steps · started {}",
             l.dataset,
             l.steps.map_or("–".into(), |s| s.to_string()),
-            l.started
+            started_text(&l.started)
         ));
         ui.label(format!(
             "model: {} parameters · {} FLOPs per step",
@@ -211,7 +211,9 @@ impl RunView {
         );
         self.frame = i;
         let (step, path) = &frames[self.frame];
-        ui.label(format!("step {step}: {}", path.display()));
+        let rel = path.strip_prefix(&self.dir).unwrap_or(path);
+        ui.label(format!("step {step}: {}", rel.display()))
+            .on_hover_text(path.display().to_string());
         let shown = self.texture.as_ref().map(|(p, _)| p) == Some(path);
         if !shown && self.image.is_none() {
             let p = path.clone();
@@ -271,14 +273,34 @@ fn planning_table(ui: &mut egui::Ui, d: &RunDetail) {
                     ui.end_row();
                     for r in 0..d.planning.rows() {
                         for (_, v) in d.planning.row(r) {
-                            ui.label(if v.is_nan() {
-                                "–".into()
-                            } else {
-                                format_value(v)
-                            });
+                            ui.label(cell_text(v));
                         }
                         ui.end_row();
                     }
                 });
         });
+}
+
+/// A planning cell: counts and steps as integers, `–` for not evaluated.
+pub fn cell_text(v: f64) -> String {
+    if v.is_nan() {
+        "–".into()
+    } else if v.fract() == 0.0 && v.abs() < 1e12 {
+        format!("{v:.0}")
+    } else {
+        format_value(v)
+    }
+}
+
+/// A start time as the tables show it (`2026-02-05 12:56`), ours (RFC 3339) and theirs (their
+/// folder's time, no offset) alike.
+pub fn started_text(started: &str) -> String {
+    let short = worldbench_storage::run::short_time(started);
+    if short != started {
+        return short;
+    }
+    match started.get(..16) {
+        Some(s) => s.replace('T', " "),
+        None => started.to_string(),
+    }
 }
