@@ -130,7 +130,7 @@ fn runs_show_reads_every_part_of_their_run() {
     assert_eq!(v["listing"]["source"], "nes-ai");
     assert_eq!(v["git_commit"], "0123456789abcdef");
     assert!(v["git_diff"].as_str().expect("diff").contains("+lr = 3e-4"));
-    assert_eq!(v["parameters"], 123456);
+    assert_eq!(v["parameters"], 123_456);
     assert_eq!(v["flops_per_step"], 5e6);
     assert_eq!(v["config"]["train_config"]["batch_size"], 8);
     let names: Vec<&str> = v["planning"]["names"]

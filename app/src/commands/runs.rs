@@ -115,7 +115,7 @@ pub fn run(workspace: Option<PathBuf>, cmd: RunsCommand) -> Result<()> {
     {
         let listing = RunListing::read_or_error(&l.dir);
         if listing.error.is_none() {
-            l.title = listing.title.clone();
+            l.title.clone_from(&listing.title);
             l.listing = Some(listing_of(&listing));
         }
     }
@@ -127,7 +127,7 @@ pub fn run(workspace: Option<PathBuf>, cmd: RunsCommand) -> Result<()> {
         if lines.iter().any(|x| x.dir == l.dir) {
             continue;
         }
-        lines.push(other_line(l));
+        lines.push(other_line(&l));
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&lines)?);
@@ -162,7 +162,8 @@ pub fn run(workspace: Option<PathBuf>, cmd: RunsCommand) -> Result<()> {
                 m.push_str("  [archived]");
             }
             if !x.tags.is_empty() {
-                m.push_str(&format!("  tags: {}", x.tags.join(", ")));
+                m.push_str("  tags: ");
+                m.push_str(&x.tags.join(", "));
             }
             m
         });
@@ -180,7 +181,7 @@ pub fn run(workspace: Option<PathBuf>, cmd: RunsCommand) -> Result<()> {
 }
 
 /// A run found under a further root: theirs, or ours from another workspace.
-fn other_line(l: RunListing) -> RunLine {
+fn other_line(l: &RunListing) -> RunLine {
     let (kind, status) = match l.source {
         RunSource::NesAi => ("nes-ai", "-"),
         RunSource::Worldbench => ("", "-"),
@@ -200,7 +201,7 @@ fn other_line(l: RunListing) -> RunLine {
         error: l.error.clone(),
         slurm_job_id: None,
         slurm_state: None,
-        listing: Some(listing_of(&l)),
+        listing: Some(listing_of(l)),
     }
 }
 

@@ -22,7 +22,7 @@ pub(super) fn read(path: &Path) -> Result<(Vec<TensorEntry>, Vec<Scalar>), Strin
     })?;
     let names: Vec<String> = zip
         .file_names()
-        .map(|n| n.map(|n| n.into_owned()))
+        .map(|n| n.map(std::borrow::Cow::into_owned))
         .collect::<Result<_, _>>()
         .map_err(|e| format!("not a readable zip ({e}); the file may be truncated"))?;
     let pkl_name = names
@@ -178,7 +178,7 @@ impl Walker {
         };
         let offset = a.get(1).and_then(as_int).ok_or_else(bad)?;
         let shape: Vec<u64> = match a.get(2) {
-            Some(Object::Tuple(s)) | Some(Object::List(s)) => s
+            Some(Object::Tuple(s) | Object::List(s)) => s
                 .iter()
                 .map(as_int)
                 .collect::<Option<_>>()

@@ -69,7 +69,7 @@ fn reads_their_run_folder_in_place() {
     let git = run.git.as_ref().unwrap();
     assert_eq!(git.commit, "abc123");
     assert!(git.diff.contains("+y"), "{}", git.diff);
-    assert_eq!(run.model.parameters, Some(123456));
+    assert_eq!(run.model.parameters, Some(123_456));
     assert_eq!(run.model.flops_per_step, Some(5e6));
     assert_eq!(run.last_step(), Some(10));
     assert!(run.loss.column("loss_jepa").unwrap()[1].is_nan());

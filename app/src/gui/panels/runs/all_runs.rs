@@ -445,8 +445,8 @@ impl AllRuns {
     }
 
     fn open(&mut self, l: &RunListing) {
-        self.title_edit = l.title.clone();
-        self.notes_edit = l.notes.clone();
+        self.title_edit.clone_from(&l.title);
+        self.notes_edit.clone_from(&l.notes);
         self.tag_edit.clear();
         self.view = Some(RunView::new(l.dir.clone()));
     }

@@ -155,7 +155,7 @@ impl RunView {
         let chosen = self
             .loss_column
             .clone()
-            .filter(|c| columns.iter().any(|n| *n == c))
+            .filter(|c| columns.contains(&c))
             .or_else(|| world_loss_column(&d.loss).map(str::to_string))
             .unwrap_or_else(|| columns[0].clone());
         ui.horizontal(|ui| {
@@ -235,9 +235,11 @@ impl RunView {
             match r {
                 Ok(img) => {
                     let p = self.texture_for.take().unwrap_or_default();
-                    let tex =
-                        ui.ctx()
-                            .load_texture(p.display().to_string(), img, Default::default());
+                    let tex = ui.ctx().load_texture(
+                        p.display().to_string(),
+                        img,
+                        egui::TextureOptions::default(),
+                    );
                     self.texture = Some((p, tex));
                     self.image_error = None;
                 }
