@@ -101,6 +101,22 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     let first_image = theirs.join("vis_planning_exec/exec_0000200.png");
     assert!(h.state_mut().runs_panel_mut().all.shows_image(&first_image));
 
+    // Its checkpoint inspected in the app, as `ckpt inspect` does.
+    h.get_by_label("Checkpoints (1)").click();
+    h.run_ok();
+    h.get_by_label("Inspect last.pt").click();
+    settle(&mut h);
+    let all = &h.state_mut().runs_panel_mut().all;
+    let s = all
+        .inspected()
+        .cloned()
+        .unwrap_or_else(|| panic!("not inspected: {:?}", all.inspect_error()));
+    assert_eq!(s.scalar("global_step"), Some("200"));
+    h.get_by_label("global_step = 200");
+    h.get_by_label("model_state.encoder");
+    h.get_by_label("Checkpoints (1)").click();
+    h.run_ok();
+
     // Annotated from the app: their own files change, other keys stay.
     let title = h.get_by_role_and_label(Role::TextInput, "Title");
     title.focus();

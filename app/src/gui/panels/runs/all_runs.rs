@@ -112,6 +112,16 @@ impl AllRuns {
         self.view.as_ref().and_then(RunView::detail)
     }
 
+    /// The opened run's last inspected checkpoint.
+    pub fn inspected(&self) -> Option<&worldbench_model::ckpt_inspect::CheckpointSummary> {
+        self.view.as_ref().and_then(RunView::inspected)
+    }
+
+    /// Why the opened run's checkpoint could not be inspected.
+    pub fn inspect_error(&self) -> Option<String> {
+        self.view.as_ref().and_then(RunView::inspect_error)
+    }
+
     /// Whether the opened run shows the image of `path`.
     pub fn shows_image(&self, path: &Path) -> bool {
         self.view.as_ref().is_some_and(|v| v.shows_image(path))

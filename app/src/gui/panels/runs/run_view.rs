@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use worldbench_storage::their_runs::{curve, world_loss_column, RunDetail, XAxis};
 
+use worldbench_model::ckpt_inspect::{inspect, CheckpointSummary};
+
 use crate::gui::plots::{format_value, line_plot, PlotSettings, Series};
 use crate::gui::task::Task;
 
@@ -25,6 +27,8 @@ pub struct RunView {
     /// The image the loading task decodes.
     texture_for: Option<PathBuf>,
     image_error: Option<String>,
+    inspecting: Option<Task<CheckpointSummary>>,
+    inspected: Option<Result<CheckpointSummary, String>>,
 }
 
 impl RunView {
@@ -42,11 +46,13 @@ impl RunView {
             texture: None,
             texture_for: None,
             image_error: None,
+            inspecting: None,
+            inspected: None,
         }
     }
 
     pub fn is_busy(&self) -> bool {
-        self.reload || self.loading.is_some() || self.image.is_some()
+        self.reload || self.loading.is_some() || self.image.is_some() || self.inspecting.is_some()
     }
 
     pub fn detail(&self) -> Option<&RunDetail> {
@@ -103,6 +109,10 @@ impl RunView {
         ));
         if let Some(c) = &d.git_commit {
             ui.label(format!("git commit {c}"));
+        }
+        if !d.checkpoints.is_empty() {
+            egui::CollapsingHeader::new(format!("Checkpoints ({})", d.checkpoints.len()))
+                .show(ui, |ui| self.checkpoints_ui(ui, d));
         }
         self.loss_ui(ui, d);
         egui::CollapsingHeader::new(format!("Planning metrics ({} rows)", d.planning.rows()))
@@ -182,6 +192,83 @@ impl RunView {
             180.0,
             &chosen,
         );
+    }
+
+    /// Each checkpoint with an Inspect button: tensors, parameters per module and scalars, read
+    /// in a Task (`model::ckpt_inspect`, never executing a pickle).
+    fn checkpoints_ui(&mut self, ui: &mut egui::Ui, d: &RunDetail) {
+        for c in &d.checkpoints {
+            let name = c.file_name().map_or_else(
+                || c.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let clicked = ui
+                .add_enabled(
+                    self.inspecting.is_none(),
+                    egui::Button::new(format!("Inspect {name}")),
+                )
+                .on_hover_text(c.display().to_string())
+                .clicked();
+            if clicked {
+                let path = c.clone();
+                self.inspecting = Some(Task::spawn(
+                    "ckpt-inspect",
+                    Some(ui.ctx().clone()),
+                    move |_| inspect(&path).map_err(|e| e.to_string()),
+                ));
+            }
+        }
+        if let Some(r) = self.inspecting.as_mut().and_then(Task::poll) {
+            self.inspecting = None;
+            self.inspected = Some(r);
+        }
+        if self.inspecting.is_some() {
+            ui.spinner();
+        }
+        match &self.inspected {
+            None => {}
+            Some(Err(e)) => {
+                ui.colored_label(crate::gui::criteria::FAIL, e);
+            }
+            Some(Ok(s)) => {
+                ui.label(format!(
+                    "{} parameters in {} tensors ({})",
+                    s.total_parameters,
+                    s.tensors.len(),
+                    s.format
+                ));
+                egui::Grid::new("run_view_ckpt_modules")
+                    .striped(true)
+                    .show(ui, |ui| {
+                        ui.strong("module");
+                        ui.strong("tensors");
+                        ui.strong("parameters");
+                        ui.end_row();
+                        for m in &s.modules {
+                            ui.label(&m.module);
+                            ui.label(m.tensors.to_string());
+                            ui.label(m.parameters.to_string());
+                            ui.end_row();
+                        }
+                    });
+                for v in &s.scalars {
+                    ui.label(format!("{} = {}", v.name, v.value));
+                }
+            }
+        }
+    }
+
+    pub fn inspect_error(&self) -> Option<String> {
+        match &self.inspected {
+            Some(Err(e)) => Some(e.clone()),
+            None => Some("not inspected yet".into()),
+            Some(Ok(_)) => None,
+        }
+    }
+
+    /// The last inspected checkpoint, if one was read.
+    pub fn inspected(&self) -> Option<&CheckpointSummary> {
+        self.inspected.as_ref().and_then(|r| r.as_ref().ok())
     }
 
     fn images_ui(&mut self, ui: &mut egui::Ui, d: &RunDetail) {
