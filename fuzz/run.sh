@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 secs=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(dataset_native safetensors_header npz png_folder map_txt csv run_json resumes_jsonl gate_json worldbench_toml sweep_toml plan_card ticket_toml)
+[ ${#targets[@]} -gt 0 ] || targets=(dataset_native safetensors_header npz png_folder map_txt csv run_json resumes_jsonl gate_json worldbench_toml sweep_toml plan_card ticket_toml their_csv)
 triple=$(rustc +nightly -vV | sed -n 's/^host: //p')
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \

@@ -47,6 +47,9 @@ pub enum Command {
     /// The workspace's runs and their status (`interrupted` when a trainer died without stopping).
     #[command(subcommand)]
     Runs(crate::commands::runs::RunsCommand),
+    /// Checkpoints of either trainer without Python: `inspect` a .pt (PyTorch zip) or .safetensors.
+    #[command(subcommand)]
+    Ckpt(crate::commands::ckpt::CkptCommand),
     /// Sweeps: grids of configs × seeds, run through the queue (`new`, `check`, `run`, `status`,
     /// `extend`, `retry`, `cancel`).
     #[command(subcommand)]

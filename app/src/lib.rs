@@ -8,6 +8,7 @@ pub mod launch;
 mod progress;
 pub mod report;
 pub mod run_context;
+pub mod run_detail;
 pub mod workspace_dir;
 
 use clap::Parser;

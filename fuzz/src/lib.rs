@@ -124,6 +124,11 @@ fn write_seeds(dir: &Path, native: &Path, traj: &Path) {
         "planning",
         b"step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,test1_success,test1_steps,test2_success,test2_steps,merge_radius,eval_secs\n100,22,208,1,1,1,1,0,6,0,3,0.08,0.03\n",
     );
+    put(
+        "their_csv",
+        "loss",
+        b"step,elapsed_seconds,cumulative_flops,loss_world,loss_jepa\n0,0.5,5000000,2.0,nan\n10,5.0,55000000,1.5,1.0\n",
+    );
     let run = serde_json::json!({
         "title": "t", "kind": "smoke", "argv": ["worldbench", "train"], "config": {"steps": 10},
         "seed": 0, "git_commit": null, "app_version": "0.1.0", "dataset_path": "/d",

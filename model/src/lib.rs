@@ -5,6 +5,7 @@
 //! The public API is synchronous and cancellable (`train(cfg, …, &progress, &cancel)`); the app wraps it.
 
 pub mod checkpoint;
+pub mod ckpt_inspect;
 pub mod config;
 pub mod encoder;
 pub mod error;

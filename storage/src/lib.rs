@@ -30,6 +30,7 @@ pub mod slurm_settings;
 pub mod success_criteria;
 pub mod sweep;
 pub mod tensors;
+pub mod their_runs;
 pub mod train_config;
 pub mod worklog;
 pub mod workspace;

@@ -5,6 +5,7 @@ mod bench_metrics_io;
 mod bench_queue;
 mod bench_render;
 pub mod cards;
+pub mod ckpt;
 mod data;
 mod demo;
 mod eval;
@@ -17,6 +18,8 @@ pub mod queue;
 mod queue_work;
 mod run_checkpoint;
 pub mod runs;
+pub mod runs_annotate;
+pub mod runs_show;
 pub mod sweep;
 mod sweep_edit;
 mod sweep_slurm;
@@ -48,6 +51,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gate(cmd) => gate::run(cli.workspace, cmd),
         Command::Worklog(cmd) => worklog::run(cli.workspace, cmd),
         Command::Runs(cmd) => runs::run(cli.workspace, cmd),
+        Command::Ckpt(cmd) => ckpt::run(&cmd),
         Command::Sweep(cmd) => sweep::run(cli.workspace, cmd),
         Command::Queue(cmd) => queue::run(cli.workspace, cmd),
         Command::Cards(cmd) => cards::run(cli.workspace, cmd),

@@ -181,6 +181,10 @@ impl WorldbenchApp {
     }
 
     /// Dataset folders the Train panel offers.
+    pub fn runs_panel_mut(&mut self) -> &mut super::panels::runs::RunsPanel {
+        &mut self.panels.runs
+    }
+
     pub fn dataset_dirs(&self) -> &[PathBuf] {
         &self.dataset_dirs
     }

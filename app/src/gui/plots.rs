@@ -105,6 +105,19 @@ pub fn line_plot(
     height: f32,
     y_name: &str,
 ) {
+    line_plot_over(ui, id, series, settings, height, "step", y_name);
+}
+
+/// [`line_plot`] over another x (wall time, cumulative FLOPs), named `x_name`.
+pub fn line_plot_over(
+    ui: &mut egui::Ui,
+    id: &str,
+    series: &[Series<'_>],
+    settings: PlotSettings,
+    height: f32,
+    x_name: &str,
+    y_name: &str,
+) {
     let log = settings.log_scale;
     let y_name = y_name.to_string();
     // (raw, smoothed) per series, on the plotted scale.
@@ -123,13 +136,15 @@ pub fn line_plot(
     let all = curves.iter().flat_map(|(r, s)| r.iter().chain(s));
     let mut plot = with_bounds(Plot::new(id).id(egui::Id::unique(id)), all)
         .height(height)
-        .x_axis_label("step")
+        .x_axis_label(x_name.to_string())
         .y_axis_label(if log {
             format!("{y_name} (log)")
         } else {
             y_name.clone()
         })
-        .label_formatter(step_hover_label(y_name, move |y| y_label(y, log)));
+        .label_formatter(step_hover_label(x_name.to_string(), y_name, move |y| {
+            y_label(y, log)
+        }));
     plot = if log {
         plot.y_grid_spacer(log_grid_marks)
             .y_axis_formatter(|mark: GridMark, _range| log_tick_label(mark.value))
@@ -255,6 +270,7 @@ pub fn log_tick_label(log_value: f64) -> String {
 /// The hover text of a point on a plot over steps: series name, step and the y value (mapped by
 /// `y_value` back to the data's scale).
 fn step_hover_label(
+    x_name: String,
     y_name: String,
     y_value: impl Fn(f64) -> f64,
 ) -> impl Fn(&HoverPosition<'_>) -> Option<String> {
@@ -264,8 +280,12 @@ fn step_hover_label(
             position,
             ..
         } => Some(format!(
-            "{plot_name}\nstep {:.0}\n{y_name} {}",
-            position.x,
+            "{plot_name}\n{x_name} {}\n{y_name} {}",
+            if x_name == "step" {
+                format!("{:.0}", position.x)
+            } else {
+                format_value(position.x)
+            },
             format_value(y_value(position.y))
         )),
         HoverPosition::Elsewhere { .. } => None,
@@ -288,7 +308,7 @@ pub fn checkpoint_plot(
         .height(height)
         .x_axis_label("step")
         .y_axis_label(y_name.clone())
-        .label_formatter(step_hover_label(y_name, |y| y))
+        .label_formatter(step_hover_label("step".into(), y_name, |y| y))
         .show(ui, |plot_ui| {
             for (i, s) in series.iter().enumerate() {
                 let color = series_color(i);

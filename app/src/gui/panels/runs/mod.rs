@@ -10,8 +10,11 @@ use worldbench_storage::planning_metrics::{
 use worldbench_storage::run::short_time;
 use worldbench_storage::RunStatus;
 
+pub mod all_runs;
 mod compare;
+mod cross_compare;
 pub mod groups;
+mod run_view;
 
 pub use compare::differing_config;
 
@@ -99,6 +102,9 @@ pub struct RunsState {
     pub plot: PlotSettings,
     /// Sweep folders whose runs are folded away under their sweep row.
     pub collapsed: Vec<PathBuf>,
+    /// Show "All runs" (the workspace's and those under `[runs] roots`, nes-ai runs among them).
+    pub all_runs: bool,
+    pub all_filters: all_runs::AllRunsFilters,
 }
 
 impl Default for RunsState {
@@ -111,6 +117,8 @@ impl Default for RunsState {
             compare_metric: REACH_H_P10.key.into(),
             plot: PlotSettings::default(),
             collapsed: Vec::new(),
+            all_runs: false,
+            all_filters: all_runs::AllRunsFilters::default(),
         }
     }
 }
@@ -182,19 +190,36 @@ pub struct RunsPanel {
     pub state: RunsState,
     /// Steps held by the runs' `last` files (the Steps column shows them when further).
     last_steps: LastSteps,
+    /// The All runs view (both sources).
+    pub all: all_runs::AllRuns,
 }
 
 impl RunsPanel {
     pub fn new(state: RunsState) -> Self {
+        let all = all_runs::AllRuns::new(state.all_filters.clone());
         Self {
             state,
             last_steps: LastSteps::default(),
+            all,
         }
     }
 }
 
 impl Panel for RunsPanel {
     fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.state.all_runs, false, "This workspace")
+                .on_hover_text("The workspace's runs, with status, resume and sweeps");
+            ui.selectable_value(&mut self.state.all_runs, true, "All runs")
+                .on_hover_text(
+                    "The workspace's runs and those under [runs] roots (researchers' nes-ai runs, read in place)",
+                );
+        });
+        if self.state.all_runs {
+            self.all.ui(ui, cx.workspace);
+            self.state.all_filters = self.all.filters.clone();
+            return;
+        }
         ui.horizontal(|ui| {
             ui.heading("Runs of this workspace");
             if ui

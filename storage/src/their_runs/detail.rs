@@ -1,0 +1,84 @@
+//! Everything shown of one run of either kind when it is opened (`runs show`, the Runs panel).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::folder::TheirRun;
+use super::images::ImageSeries;
+use super::listing::{RunListing, RunSource};
+use super::table::ColumnTable;
+use crate::checkpoints::checkpoints_of;
+use crate::error::{Result, StorageError};
+use crate::run::{RunManifest, RunPaths};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunDetail {
+    pub listing: RunListing,
+    /// The whole config: metadata.txt (theirs), run.json's `config` (ours).
+    pub config: toml::Table,
+    pub git_commit: Option<String>,
+    /// Their `git diff` at launch (ours record only the commit).
+    pub git_diff: Option<String>,
+    pub parameters: Option<u64>,
+    /// Theirs from metadata_model.txt; ours is filled in by the caller (the model crate counts it).
+    pub flops_per_step: Option<f64>,
+    pub model_shape: Option<String>,
+    /// loss.csv (theirs) or train.csv (ours), every column.
+    pub loss: ColumnTable,
+    /// planning_metrics.csv, every column.
+    pub planning: ColumnTable,
+    pub checkpoints: Vec<PathBuf>,
+    pub images: Vec<ImageSeries>,
+}
+
+impl RunDetail {
+    pub fn read(dir: &Path) -> Result<Self> {
+        super::listing::require_run_dir(dir)?;
+        let listing = RunListing::read(dir)?;
+        match listing.source {
+            RunSource::NesAi => {
+                let run = TheirRun::read(dir)?;
+                Ok(Self {
+                    listing,
+                    config: run.config,
+                    git_commit: run.git.as_ref().map(|g| g.commit.clone()),
+                    git_diff: run.git.map(|g| g.diff),
+                    parameters: run.model.parameters,
+                    flops_per_step: run.model.flops_per_step,
+                    model_shape: run.model_shape,
+                    loss: run.loss,
+                    planning: run.planning,
+                    checkpoints: run.checkpoints,
+                    images: run.images,
+                })
+            }
+            RunSource::Worldbench => {
+                let paths = RunPaths::new(dir);
+                let m = RunManifest::read(&paths.manifest())?;
+                let config = toml::Table::try_from(&m.config).map_err(|e| {
+                    StorageError::invalid(paths.manifest(), format!("config as TOML: {e}"))
+                })?;
+                let table = |p: PathBuf| -> Result<ColumnTable> {
+                    Ok(ColumnTable::read(&p)?.unwrap_or(ColumnTable {
+                        path: p,
+                        ..ColumnTable::default()
+                    }))
+                };
+                Ok(Self {
+                    listing,
+                    config,
+                    git_commit: m.git_commit,
+                    git_diff: None,
+                    parameters: None,
+                    flops_per_step: None,
+                    model_shape: None,
+                    loss: table(paths.train_csv())?,
+                    planning: table(paths.planning_csv())?,
+                    checkpoints: checkpoints_of(&paths.checkpoints_dir()),
+                    images: Vec::new(),
+                })
+            }
+        }
+    }
+}

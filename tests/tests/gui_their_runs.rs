@@ -1,0 +1,229 @@
+//! Researchers' runs in the app (issue 15): the Runs panel's All runs view lists their run (under
+//! `[runs] roots`) beside ours with its source, opens it (planning rows, image series), compares it
+//! with ours against cumulative FLOPs, and annotating it writes their experiment_metadata.txt and
+//! notes.txt. Fixtures: their_runs_common and gui_common::fixed_run (no training).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use worldbench::gui::{State, WorldbenchApp};
+use worldbench_storage::their_runs::{RunSource, XAxis};
+use worldbench_storage::RunStatus;
+
+mod gui_common;
+mod their_runs_common;
+use gui_common::{app, click_panel, fixed_run};
+use their_runs_common::their_run;
+
+/// Steps the UI until the All runs view has no read or write under way (at most 30 s).
+fn settle(h: &mut Harness<'static, WorldbenchApp>) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        h.run_ok();
+        if !h.state_mut().runs_panel_mut().all.is_busy() {
+            h.run_ok();
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the All runs view did not settle"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn open_all_runs(ws: &Path) -> Harness<'static, WorldbenchApp> {
+    let mut h = app(ws, State::default());
+    click_panel(&mut h, "Runs");
+    h.get_by_label("All runs").click();
+    settle(&mut h);
+    h
+}
+
+#[test]
+fn their_run_is_listed_opened_compared_and_annotated() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ws = tmp.path().join("ws");
+    let ours = fixed_run(
+        &ws,
+        "2025-03-01_10-00-00.ours",
+        "our run",
+        RunStatus::Completed,
+        32,
+        400,
+    );
+    let out = tmp.path().join("out.jepa_world_model_trainer");
+    let theirs = their_run(&out, "2026-02-05_12-56-29");
+    std::fs::write(
+        ws.join("worldbench.toml"),
+        format!("[runs]\nroots = [{:?}]\n", out.display().to_string()),
+    )
+    .expect("toml");
+
+    let mut h = open_all_runs(&ws);
+    // Listed beside ours, each with its source.
+    let listed: Vec<(String, RunSource)> = h
+        .state_mut()
+        .runs_panel_mut()
+        .all
+        .listings()
+        .iter()
+        .map(|l| (l.title.clone(), l.source))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("our run".to_string(), RunSource::Worldbench),
+            ("corner loops, big lr".to_string(), RunSource::NesAi)
+        ]
+    );
+    h.get_by_label("nes-ai");
+    h.get_by_label("worldbench");
+
+    // Opened: its planning rows (every column), git commit, and an image of its series.
+    h.get_by_label("corner loops, big lr").click();
+    settle(&mut h);
+    let d = h
+        .state_mut()
+        .runs_panel_mut()
+        .all
+        .opened()
+        .expect("opened")
+        .clone();
+    assert_eq!(d.listing.source, RunSource::NesAi);
+    assert_eq!(d.planning.rows(), 2);
+    h.get_by_label("Planning metrics (2 rows)");
+    h.get_by_label("h_inv_lr");
+    h.get_by_label("git commit 0123456789abcdef");
+    let first_image = theirs.join("vis_planning_exec/exec_0000200.png");
+    assert!(h.state_mut().runs_panel_mut().all.shows_image(&first_image));
+
+    // Its checkpoint inspected in the app, as `ckpt inspect` does.
+    h.get_by_label("Checkpoints (1)").click();
+    h.run_ok();
+    h.get_by_label("Inspect last.pt").click();
+    settle(&mut h);
+    let all = &h.state_mut().runs_panel_mut().all;
+    let s = all
+        .inspected()
+        .cloned()
+        .unwrap_or_else(|| panic!("not inspected: {:?}", all.inspect_error()));
+    assert_eq!(s.scalar("global_step"), Some("200"));
+    h.get_by_label("global_step = 200");
+    h.get_by_label("model_state.encoder");
+    h.get_by_label("Checkpoints (1)").click();
+    h.run_ok();
+
+    // Annotated from the app: their own files change, other keys stay.
+    let title = h.get_by_role_and_label(Role::TextInput, "Title");
+    title.focus();
+    title.type_text(" (checked)");
+    h.run_ok();
+    h.get_by_label("Save title").click();
+    settle(&mut h);
+    let meta = std::fs::read_to_string(theirs.join("experiment_metadata.txt")).expect("meta");
+    assert!(
+        meta.contains("title = \"corner loops, big lr (checked)\""),
+        "{meta}"
+    );
+    assert!(meta.contains("owner = \"lab\""), "{meta}");
+    let notes = h.get_by_role_and_label(Role::MultilineTextInput, "Notes");
+    notes.focus();
+    notes.type_text("plateau after 100 steps");
+    h.run_ok();
+    h.get_by_label("Save notes").click();
+    settle(&mut h);
+    assert_eq!(
+        std::fs::read_to_string(theirs.join("notes.txt")).expect("notes"),
+        "plateau after 100 steps"
+    );
+    h.get_by_label("corner loops, big lr (checked)");
+
+    // Compared with ours: Ctrl+click adds our run; the x-axis switches to cumulative FLOPs.
+    h.get_by_label("our run")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    settle(&mut h);
+    h.get_by_label("Comparing 2 runs");
+    h.get_by_label("cumulative FLOPs").click();
+    settle(&mut h);
+    let all = &mut h.state_mut().runs_panel_mut().all;
+    assert_eq!(all.x_axis, XAxis::CumulativeFlops);
+    let compared: Vec<_> = all
+        .compared()
+        .iter()
+        .map(|d| d.listing.dir.clone())
+        .collect();
+    assert_eq!(compared, [theirs.clone(), ours.clone()]);
+    // Their FLOPs from their loss.csv; ours from the model's count, both > 0 at the last step.
+    for d in all.compared() {
+        let y = worldbench_storage::their_runs::world_loss_column(&d.loss).expect("loss");
+        let c = worldbench_storage::their_runs::curve(
+            &d.loss,
+            y,
+            XAxis::CumulativeFlops,
+            d.flops_per_step,
+        );
+        assert!(c.last().expect("points")[0] > 0.0, "{}", d.listing.title);
+    }
+    h.get_by_label("Config differences");
+
+    // Archived runs leave the table unless shown.
+    h.get_by_label("Clear selection").click();
+    h.run_ok();
+    h.get_by_label("corner loops, big lr (checked)").click();
+    settle(&mut h);
+    h.get_by_label("Archive").click();
+    settle(&mut h);
+    let meta = std::fs::read_to_string(theirs.join("experiment_metadata.txt")).expect("meta");
+    assert!(meta.contains("archived = true"), "{meta}");
+    assert!(h.query_by_label("corner loops, big lr (checked)").is_none());
+    h.get_by_label("Show archived").click();
+    settle(&mut h);
+    h.get_by_label("corner loops, big lr (checked) (archived)");
+}
+
+/// What a daily user sees: their run opened in the All runs view, beside ours, at 1280×800.
+#[test]
+fn the_all_runs_view_at_1280x800() {
+    worldbench_tests::require_wgpu_adapter();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ws = tmp.path().join("ws");
+    fixed_run(
+        &ws,
+        "2025-03-01_10-00-00.ours",
+        "our run",
+        RunStatus::Completed,
+        32,
+        400,
+    );
+    let out = tmp.path().join("out.jepa_world_model_trainer");
+    their_run(&out, "2026-02-05_12-56-29");
+    std::fs::write(
+        ws.join("worldbench.toml"),
+        format!("[runs]\nroots = [{:?}]\n", out.display().to_string()),
+    )
+    .expect("toml");
+    let ws2 = ws.clone();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .wgpu()
+        .build_eframe(move |_cc| {
+            WorldbenchApp::new(ws2, State::default(), worldbench_tests::binary()).expect("app")
+        });
+    h.state_mut().wait_for_runs();
+    h.run_ok();
+    click_panel(&mut h, "Runs");
+    h.get_by_label("All runs").click();
+    settle(&mut h);
+    h.get_by_label("corner loops, big lr").click();
+    settle(&mut h);
+    h.snapshot_options(
+        "panel_all_runs",
+        &egui_kittest::SnapshotOptions::new()
+            .output_path(gui_common::snapshot_dir())
+            .max_failed_pixels(20),
+    );
+}
