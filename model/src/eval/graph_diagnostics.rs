@@ -1,0 +1,322 @@
+//! The researchers' graph diagnostics (their `compute_graph_diagnostics_stats` in
+//! `jepa_world_model/plots/plot_graph_diagnostics.py`, shown on their viewer's graph page), on h:
+//!
+//! Sample [`SAMPLE_CHUNKS`] windows of [`CHUNK_LEN`] consecutive frames of one episode; normalise
+//! each h to unit length; the soft transition matrix `P[i][j] = softmax_j(−‖z_i − z_j‖² / TEMP)`
+//! with `j = i` masked out; `P2 = P·P`. With `K = min(K_NEIGHBORS, n)`:
+//!
+//! - **hit1_at_k**: the share of frames (that have a next frame in their window) whose next frame
+//!   ranks within the K most likely of `P[i]` (rank = 1 + the entries strictly above it);
+//! - **hit2_at_k**: the same for the frame two steps on, under `P2`;
+//! - **median_neff1**: the median over rows of `exp(entropy(P[i]))` (entries clamped to 1e-8),
+//!   the effective number of neighbours;
+//! - **mutual_rate**: the mean over i of |kNN(i) ∩ {j : i ∈ kNN(j)}| / K, kNN = the K largest of `P[i]`;
+//! - **max_in_degree**: the most kNN lists one frame is in; **top1pct_mean_in_degree**: the mean
+//!   in-degree of the top 1 % (at least one) of frames.
+//!
+//! Theirs scores queries by the predictor's next latent when `use_predictor_scores` is set; we
+//! score by h itself (their `use_predictor_scores = false`), so no predictor is needed.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use worldbench_storage::Dataset;
+
+use super::stats::median;
+
+/// Windows sampled (their `sample_chunks`).
+pub const SAMPLE_CHUNKS: usize = 32;
+/// Frames per window (their `chunk_len`).
+pub const CHUNK_LEN: usize = 12;
+/// K (their `k_neighbors`).
+pub const K_NEIGHBORS: usize = 10;
+/// Softmax temperature (their `temp`).
+pub const TEMP: f64 = 0.1;
+const EPS: f64 = 1e-8;
+
+/// The diagnostics of the module doc.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GraphDiagnostics {
+    pub hit1_at_k: f64,
+    pub hit2_at_k: f64,
+    pub median_neff1: f64,
+    pub mutual_rate: f64,
+    pub max_in_degree: f64,
+    pub top1pct_mean_in_degree: f64,
+    /// The K used.
+    pub k: usize,
+    /// Frames sampled.
+    pub sample_size: usize,
+}
+
+/// Row-major `n × n` matrix.
+struct Square {
+    n: usize,
+    v: Vec<f64>,
+}
+
+impl Square {
+    fn row(&self, i: usize) -> &[f64] {
+        &self.v[i * self.n..(i + 1) * self.n]
+    }
+    fn product(&self, other: &Square) -> Square {
+        let n = self.n;
+        let mut v = vec![0.0; n * n];
+        for i in 0..n {
+            let out = &mut v[i * n..(i + 1) * n];
+            for (k, &a) in self.row(i).iter().enumerate() {
+                if a != 0.0 {
+                    for (o, &b) in out.iter_mut().zip(other.row(k)) {
+                        *o += a * b;
+                    }
+                }
+            }
+        }
+        Square { n, v }
+    }
+}
+
+fn transition_matrix(z: &[f64], dim: usize) -> Square {
+    let n = z.len() / dim;
+    let mut v = vec![0.0; n * n];
+    for i in 0..n {
+        let zi = &z[i * dim..(i + 1) * dim];
+        let row = &mut v[i * n..(i + 1) * n];
+        let mut scores: Vec<f64> = (0..n)
+            .map(|j| {
+                if j == i {
+                    return f64::NEG_INFINITY;
+                }
+                let d2: f64 = zi
+                    .iter()
+                    .zip(&z[j * dim..(j + 1) * dim])
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
+                -d2.max(0.0) / TEMP
+            })
+            .collect();
+        let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !max.is_finite() {
+            row.fill(1.0 / n as f64);
+            continue;
+        }
+        let mut sum = 0.0;
+        for s in &mut scores {
+            *s = (*s - max).exp();
+            sum += *s;
+        }
+        for (r, s) in row.iter_mut().zip(&scores) {
+            *r = s / sum;
+        }
+    }
+    Square { n, v }
+}
+
+fn hit_rate(p: &Square, targets: &[Option<usize>], k: usize) -> f64 {
+    let ranks: Vec<usize> = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let t = (*t)?;
+            let row = p.row(i);
+            Some(row.iter().filter(|&&x| x > row[t]).count() + 1)
+        })
+        .collect();
+    if ranks.is_empty() {
+        return f64::NAN;
+    }
+    ranks.iter().filter(|&&r| r <= k).count() as f64 / ranks.len() as f64
+}
+
+/// Indices of the `k` largest entries of `row` (ties to the lower index).
+fn top_k(row: &[f64], k: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..row.len()).collect();
+    idx.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+    idx.truncate(k);
+    idx
+}
+
+/// The diagnostics of `points` (one row of `dim` floats each, made of consecutive windows; `window`
+/// holds each point's window id): the next frame of point `i` is `i + 1` in the same window.
+/// `None` for fewer than 3 points.
+pub fn graph_diagnostics(points: &[f32], dim: usize, window: &[u32]) -> Option<GraphDiagnostics> {
+    let n = window.len();
+    if n < 3 || dim == 0 || points.len() != n * dim {
+        return None;
+    }
+    let mut z: Vec<f64> = points.iter().map(|&x| f64::from(x)).collect();
+    for row in z.chunks_mut(dim) {
+        let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
+        row.iter_mut().for_each(|x| *x /= norm);
+    }
+    let next = |step: usize| -> Vec<Option<usize>> {
+        (0..n)
+            .map(|i| (i + step < n && window[i + step] == window[i]).then_some(i + step))
+            .collect()
+    };
+    let p = transition_matrix(&z, dim);
+    let p2 = p.product(&p);
+    let k = K_NEIGHBORS.min(n).max(1);
+    let neff: Vec<f64> = (0..n)
+        .map(|i| {
+            let h: f64 = p
+                .row(i)
+                .iter()
+                .map(|&x| {
+                    let x = x.max(EPS);
+                    -x * x.ln()
+                })
+                .sum();
+            h.exp()
+        })
+        .collect();
+    let knn: Vec<Vec<usize>> = (0..n).map(|i| top_k(p.row(i), k)).collect();
+    let mut is_nb = vec![false; n * n];
+    let mut in_degree = vec![0usize; n];
+    for (i, nb) in knn.iter().enumerate() {
+        for &j in nb {
+            is_nb[i * n + j] = true;
+            in_degree[j] += 1;
+        }
+    }
+    let mutual_rate = knn
+        .iter()
+        .enumerate()
+        .map(|(i, nb)| nb.iter().filter(|&&j| is_nb[j * n + i]).count() as f64 / k as f64)
+        .sum::<f64>()
+        / n as f64;
+    let mut sorted = in_degree.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    let top = ((0.01 * n as f64).ceil() as usize).max(1);
+    Some(GraphDiagnostics {
+        hit1_at_k: hit_rate(&p, &next(1), k),
+        hit2_at_k: hit_rate(&p2, &next(2), k),
+        median_neff1: median(&neff),
+        mutual_rate,
+        max_in_degree: sorted[0] as f64,
+        top1pct_mean_in_degree: sorted[..top].iter().sum::<usize>() as f64 / top as f64,
+        k,
+        sample_size: n,
+    })
+}
+
+/// Frame indices of [`SAMPLE_CHUNKS`] windows of [`CHUNK_LEN`] consecutive frames of one episode
+/// each, drawn from `seed`, with each frame's window id; empty when no episode is that long.
+pub fn sample_windows(data: &Dataset, seed: u64) -> (Vec<usize>, Vec<u32>) {
+    let starts: Vec<usize> = data
+        .episodes()
+        .into_iter()
+        .filter(|e| e.len() >= CHUNK_LEN)
+        .flat_map(|e| e.start..=e.end - CHUNK_LEN)
+        .collect();
+    let (mut frames, mut ids) = (Vec::new(), Vec::new());
+    if starts.is_empty() {
+        return (frames, ids);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6772_6170_6864);
+    for w in 0..SAMPLE_CHUNKS as u32 {
+        let s = starts[rng.random_range(0..starts.len())];
+        frames.extend(s..s + CHUNK_LEN);
+        ids.extend([w; CHUNK_LEN]);
+    }
+    (frames, ids)
+}
+
+/// The diagnostics of h (one row per frame of `data`) on windows sampled from `seed`.
+pub fn dataset_graph_diagnostics(
+    h: &[f32],
+    dim: usize,
+    data: &Dataset,
+    seed: u64,
+) -> Option<GraphDiagnostics> {
+    let (frames, ids) = sample_windows(data, seed);
+    let points: Vec<f32> = frames
+        .iter()
+        .flat_map(|&f| h[f * dim..(f + 1) * dim].iter().copied())
+        .collect();
+    graph_diagnostics(&points, dim, &ids)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::float_cmp)]
+mod tests {
+    use super::*;
+
+    /// Points on the unit circle at the given angles (degrees).
+    fn circle(deg: &[f64]) -> Vec<f32> {
+        deg.iter()
+            .flat_map(|d| {
+                let r = d.to_radians();
+                [r.cos() as f32, r.sin() as f32]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_ring_walked_in_order_hits_and_is_mutual() {
+        // 36 points 10° apart walked in order, one window: each point's next frame is one of its
+        // two nearest points, and the one two on is among the nearest four.
+        let deg: Vec<f64> = (0..36).map(|i| f64::from(i) * 10.0).collect();
+        let d = graph_diagnostics(&circle(&deg), 2, &[0; 36]).unwrap();
+        assert_eq!(d.k, 10);
+        assert_eq!(d.sample_size, 36);
+        assert_eq!(d.hit1_at_k, 1.0);
+        assert_eq!(d.hit2_at_k, 1.0);
+        // A ring is symmetric: every kNN list is the 10 nearest (5 each side), all mutual, in-degree 10.
+        assert_eq!(d.mutual_rate, 1.0);
+        assert_eq!(d.max_in_degree, 10.0);
+        assert_eq!(d.top1pct_mean_in_degree, 10.0);
+        // Neighbours 10° away hold most of the mass: Neff between 2 and the 10 of K.
+        assert!(d.median_neff1 > 2.0 && d.median_neff1 < 10.0, "{}", d.median_neff1);
+    }
+
+    #[test]
+    fn frames_that_jump_across_the_ring_miss() {
+        // Walk the ring in the order 0°, 180°, 10°, 190°, …: each next frame sits opposite, the
+        // farthest point there is, so it ranks last: hit1 = 0. Two on is 10° away: hit2 = 1.
+        let mut deg = Vec::new();
+        for i in 0..18 {
+            deg.extend([f64::from(i) * 10.0, f64::from(i) * 10.0 + 180.0]);
+        }
+        let d = graph_diagnostics(&circle(&deg), 2, &[0; 36]).unwrap();
+        assert_eq!(d.hit1_at_k, 0.0);
+        assert!(d.hit2_at_k > 0.9, "{}", d.hit2_at_k);
+        // Windows cut the walk: with every frame its own window there is no next frame at all.
+        let ids: Vec<u32> = (0..36).collect();
+        let d = graph_diagnostics(&circle(&deg), 2, &ids).unwrap();
+        assert!(d.hit1_at_k.is_nan() && d.hit2_at_k.is_nan());
+    }
+
+    #[test]
+    fn a_hub_has_the_in_degree_and_points_have_neff_of_their_spread() {
+        // Four points: three at 0° and one hub-less outlier. K = min(10, 4) = 4 = every point, so
+        // each row's kNN holds every point, including itself at probability 0.
+        let pts = circle(&[0.0, 0.0, 0.0, 90.0]);
+        let d = graph_diagnostics(&pts, 2, &[0, 0, 0, 0]).unwrap();
+        assert_eq!(d.k, 4);
+        assert_eq!(d.max_in_degree, 4.0);
+        assert_eq!(d.mutual_rate, 1.0);
+        // Point 0's two twins share its mass equally: Neff = 2 (plus the clamped zeros).
+        let p = transition_matrix(
+            &pts.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(),
+            2,
+        );
+        assert!((p.row(0)[1] - 0.5).abs() < 1e-6);
+        assert!((d.median_neff1 - 2.0).abs() < 1e-3, "{}", d.median_neff1);
+        assert!(graph_diagnostics(&pts[..4], 2, &[0, 0]).is_none());
+    }
+
+    #[test]
+    fn windows_lie_in_one_episode() {
+        let d = super::super::testutil::pixel_dataset(vec![0; 40], [vec![0; 15], vec![1; 25]].concat());
+        let (frames, ids) = sample_windows(&d, 3);
+        assert_eq!(frames.len(), SAMPLE_CHUNKS * CHUNK_LEN);
+        for (w, chunk) in frames.chunks(CHUNK_LEN).enumerate() {
+            assert!(ids[w * CHUNK_LEN..(w + 1) * CHUNK_LEN].iter().all(|&i| i == w as u32));
+            assert_eq!(d.episode[chunk[0]], d.episode[chunk[CHUNK_LEN - 1]]);
+            assert_eq!(chunk[CHUNK_LEN - 1], chunk[0] + CHUNK_LEN - 1);
+        }
+        assert_eq!(sample_windows(&d, 3), (frames, ids));
+        let short = super::super::testutil::pixel_dataset(vec![0; 11], vec![0; 11]);
+        assert!(sample_windows(&short, 3).0.is_empty());
+    }
+}
