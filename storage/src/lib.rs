@@ -22,6 +22,7 @@ pub mod mutate;
 mod mutation_tests;
 pub mod plan_cards;
 pub mod planning_metrics;
+pub mod provenance;
 pub mod queue;
 pub mod resumes;
 pub mod run;
