@@ -7,6 +7,7 @@
 // Tests may unwrap; the library itself may not (the lint still applies to the non-test build).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod assessment;
 pub mod atomic;
 pub mod checkpoints;
 pub mod config_keys;
