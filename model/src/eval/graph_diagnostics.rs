@@ -1,7 +1,7 @@
 //! The researchers' graph diagnostics (their `compute_graph_diagnostics_stats` in
 //! `jepa_world_model/plots/plot_graph_diagnostics.py`, shown on their viewer's graph page), on h:
 //!
-//! Sample [`SAMPLE_CHUNKS`] windows of [`CHUNK_LEN`] consecutive frames of one episode; normalise
+//! Sample [`SAMPLE_CHUNKS`] distinct windows (without replacement) of [`CHUNK_LEN`] consecutive frames of one episode; normalise
 //! each h to unit length; the soft transition matrix `P[i][j] = softmax_j(−‖z_i − z_j‖² / TEMP)`
 //! with `j = i` masked out; `P2 = P·P`. With `K = min(K_NEIGHBORS, n)`:
 //!
@@ -17,8 +17,10 @@
 //! Theirs scores queries by the predictor's next latent when `use_predictor_scores` is set; we
 //! score by h itself (their `use_predictor_scores = false`), so no predictor is needed.
 
-use rand::{Rng, SeedableRng};
+use rand::seq::index::sample;
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use worldbench_storage::Dataset;
 
 use super::stats::median;
@@ -58,11 +60,11 @@ impl Square {
     fn row(&self, i: usize) -> &[f64] {
         &self.v[i * self.n..(i + 1) * self.n]
     }
+    /// `self · other`, rows in parallel.
     fn product(&self, other: &Square) -> Square {
         let n = self.n;
         let mut v = vec![0.0; n * n];
-        for i in 0..n {
-            let out = &mut v[i * n..(i + 1) * n];
+        v.par_chunks_mut(n).enumerate().for_each(|(i, out)| {
             for (k, &a) in self.row(i).iter().enumerate() {
                 if a != 0.0 {
                     for (o, &b) in out.iter_mut().zip(other.row(k)) {
@@ -70,7 +72,7 @@ impl Square {
                     }
                 }
             }
-        }
+        });
         Square { n, v }
     }
 }
@@ -78,36 +80,34 @@ impl Square {
 fn transition_matrix(z: &[f64], dim: usize) -> Square {
     let n = z.len() / dim;
     let mut v = vec![0.0; n * n];
-    for i in 0..n {
+    v.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
         let zi = &z[i * dim..(i + 1) * dim];
-        let row = &mut v[i * n..(i + 1) * n];
-        let mut scores: Vec<f64> = (0..n)
-            .map(|j| {
-                if j == i {
-                    return f64::NEG_INFINITY;
-                }
+        for (j, r) in row.iter_mut().enumerate() {
+            *r = if j == i {
+                f64::NEG_INFINITY
+            } else {
                 let d2: f64 = zi
                     .iter()
                     .zip(&z[j * dim..(j + 1) * dim])
                     .map(|(a, b)| (a - b) * (a - b))
                     .sum();
                 -d2.max(0.0) / TEMP
-            })
-            .collect();
-        let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            };
+        }
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if !max.is_finite() {
             row.fill(1.0 / n as f64);
-            continue;
+            return;
         }
         let mut sum = 0.0;
-        for s in &mut scores {
-            *s = (*s - max).exp();
-            sum += *s;
+        for r in row.iter_mut() {
+            *r = (*r - max).exp();
+            sum += *r;
         }
-        for (r, s) in row.iter_mut().zip(&scores) {
-            *r = s / sum;
+        for r in row.iter_mut() {
+            *r /= sum;
         }
-    }
+    });
     Square { n, v }
 }
 
@@ -199,8 +199,9 @@ pub fn graph_diagnostics(points: &[f32], dim: usize, window: &[u32]) -> Option<G
     })
 }
 
-/// Frame indices of [`SAMPLE_CHUNKS`] windows of [`CHUNK_LEN`] consecutive frames of one episode
-/// each, drawn from `seed`, with each frame's window id; empty when no episode is that long.
+/// Frame indices of [`SAMPLE_CHUNKS`] distinct windows (fewer when the data has fewer) of
+/// [`CHUNK_LEN`] consecutive frames of one episode each, drawn from `seed` without replacement,
+/// with each frame's window id; empty when no episode is that long.
 pub fn sample_windows(data: &Dataset, seed: u64) -> (Vec<usize>, Vec<u32>) {
     let starts: Vec<usize> = data
         .episodes()
@@ -213,10 +214,11 @@ pub fn sample_windows(data: &Dataset, seed: u64) -> (Vec<usize>, Vec<u32>) {
         return (frames, ids);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6772_6170_6864);
-    for w in 0..SAMPLE_CHUNKS as u32 {
-        let s = starts[rng.random_range(0..starts.len())];
+    let count = SAMPLE_CHUNKS.min(starts.len());
+    for (w, k) in sample(&mut rng, starts.len(), count).into_iter().enumerate() {
+        let s = starts[k];
         frames.extend(s..s + CHUNK_LEN);
-        ids.extend([w; CHUNK_LEN]);
+        ids.extend([w as u32; CHUNK_LEN]);
     }
     (frames, ids)
 }
@@ -309,13 +311,20 @@ mod tests {
     fn windows_lie_in_one_episode() {
         let d = super::super::testutil::pixel_dataset(vec![0; 40], [vec![0; 15], vec![1; 25]].concat());
         let (frames, ids) = sample_windows(&d, 3);
-        assert_eq!(frames.len(), SAMPLE_CHUNKS * CHUNK_LEN);
+        // Episodes of 15 and 25 frames hold 4 + 14 windows: all of them, each once.
+        assert_eq!(frames.len(), 18 * CHUNK_LEN);
+        let mut firsts: Vec<usize> = frames.chunks(CHUNK_LEN).map(|c| c[0]).collect();
+        firsts.sort_unstable();
+        firsts.dedup();
+        assert_eq!(firsts.len(), 18);
         for (w, chunk) in frames.chunks(CHUNK_LEN).enumerate() {
             assert!(ids[w * CHUNK_LEN..(w + 1) * CHUNK_LEN].iter().all(|&i| i == w as u32));
             assert_eq!(d.episode[chunk[0]], d.episode[chunk[CHUNK_LEN - 1]]);
             assert_eq!(chunk[CHUNK_LEN - 1], chunk[0] + CHUNK_LEN - 1);
         }
         assert_eq!(sample_windows(&d, 3), (frames, ids));
+        let long = super::super::testutil::pixel_dataset(vec![0; 200], vec![0; 200]);
+        assert_eq!(sample_windows(&long, 3).0.len(), SAMPLE_CHUNKS * CHUNK_LEN);
         let short = super::super::testutil::pixel_dataset(vec![0; 11], vec![0; 11]);
         assert!(sample_windows(&short, 3).0.is_empty());
     }
