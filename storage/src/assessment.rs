@@ -60,9 +60,27 @@ pub const DEFAULTS: [(&str, Band); 13] = [
     ("h_hit1_at_k", Band { good: 0.7, ok: 0.5 }),
     ("h_hit2_at_k", Band { good: 0.6, ok: 0.4 }),
     ("h_mutual_rate", Band { good: 0.5, ok: 0.3 }),
-    ("h_median_neff1", Band { good: 5.0, ok: 10.0 }),
-    ("h_max_in_degree", Band { good: 40.0, ok: 80.0 }),
-    ("h_top1pct_mean_in_degree", Band { good: 30.0, ok: 50.0 }),
+    (
+        "h_median_neff1",
+        Band {
+            good: 5.0,
+            ok: 10.0,
+        },
+    ),
+    (
+        "h_max_in_degree",
+        Band {
+            good: 40.0,
+            ok: 80.0,
+        },
+    ),
+    (
+        "h_top1pct_mean_in_degree",
+        Band {
+            good: 30.0,
+            ok: 50.0,
+        },
+    ),
 ];
 
 /// The thresholds of every scorecard metric.
@@ -134,7 +152,8 @@ impl Assessment {
                 .iter_mut()
                 .find(|(m, _)| m.key == key)
                 .ok_or_else(|| {
-                    let valid: Vec<&str> = Self::default().bands.iter().map(|(m, _)| m.key).collect();
+                    let valid: Vec<&str> =
+                        Self::default().bands.iter().map(|(m, _)| m.key).collect();
                     format!(
                         "[assessment] {key}: not a scorecard metric; use one of {}",
                         valid.join(", ")
@@ -173,7 +192,11 @@ impl Assessment {
                     band.good,
                     if m.higher_is_better { "≥" } else { "≤" },
                     band.ok,
-                    if m.higher_is_better { "higher" } else { "lower" }
+                    if m.higher_is_better {
+                        "higher"
+                    } else {
+                        "lower"
+                    }
                 ));
             }
             slot.1 = Some(band);
@@ -193,7 +216,11 @@ impl Assessment {
             .map(|&(m, band)| {
                 let v = m.of(row);
                 let value = v.is_finite().then_some(v);
-                let (op_good, op_ok) = if m.higher_is_better { ("≥", "≥") } else { ("≤", "≤") };
+                let (op_good, op_ok) = if m.higher_is_better {
+                    ("≥", "≥")
+                } else {
+                    ("≤", "≤")
+                };
                 ScoreLine {
                     key: m.key,
                     label: m.label,
@@ -248,7 +275,10 @@ mod tests {
         // No value: unknown; no thresholds (h_L): unknown with its value shown.
         assert_eq!(verdict(&lines, "h_q_L"), Verdict::Unknown);
         let l = lines.iter().find(|l| l.key == "h_L").unwrap();
-        assert_eq!((l.verdict, l.text.as_str(), l.thresholds.as_str()), (Verdict::Unknown, "0.3000", ""));
+        assert_eq!(
+            (l.verdict, l.text.as_str(), l.thresholds.as_str()),
+            (Verdict::Unknown, "0.3000", "")
+        );
         let inv = lines.iter().find(|l| l.key == "h_inv_lr").unwrap();
         assert_eq!(inv.thresholds, "Good ≤ 0.100, Ok ≤ 0.200");
         // Every default names a scorecard metric.
@@ -263,21 +293,55 @@ mod tests {
             "[success]\nreach_h_median_min = 0.9\n[assessment]\nh_inv_lr = { good = 0.01, ok = 0.02 }\nh_hit1_at_k = { good = 1, ok = 0.9 }\n",
         )
         .unwrap();
-        assert_eq!(a.band("h_inv_lr"), Some(Band { good: 0.01, ok: 0.02 }));
+        assert_eq!(
+            a.band("h_inv_lr"),
+            Some(Band {
+                good: 0.01,
+                ok: 0.02
+            })
+        );
         let lines = a.scorecard(&row());
         assert_eq!(verdict(&lines, "h_inv_lr"), Verdict::Bad);
         assert_eq!(verdict(&lines, "h_hit1_at_k"), Verdict::Bad);
-        assert_eq!(verdict(&lines, "h_inv_ud"), Verdict::Ok, "others keep their defaults");
-        assert_eq!(Assessment::parse("[launch]\n").unwrap(), Assessment::default());
+        assert_eq!(
+            verdict(&lines, "h_inv_ud"),
+            Verdict::Ok,
+            "others keep their defaults"
+        );
+        assert_eq!(
+            Assessment::parse("[launch]\n").unwrap(),
+            Assessment::default()
+        );
 
         for (text, needle) in [
-            ("[assessment]\nreach = { good = 1, ok = 0 }\n", "reach: not a scorecard metric"),
-            ("[assessment]\nh_inv_lr = 0.1\n", "h_inv_lr: expected { good"),
-            ("[assessment]\nh_inv_lr = { good = 0.1 }\n", "h_inv_lr: missing ok"),
-            ("[assessment]\nh_inv_lr = { good = \"a\", ok = 1 }\n", "h_inv_lr.good: expected a number"),
-            ("[assessment]\nh_inv_lr = { good = 0.3, ok = 0.2 }\n", "must be ≤ ok"),
-            ("[assessment]\nh_hit1_at_k = { good = 0.3, ok = 0.5 }\n", "must be ≥ ok"),
-            ("[assessment]\nh_inv_lr = { good = 0.1, ok = 0.2, bad = 1 }\n", "h_inv_lr.bad: unknown"),
+            (
+                "[assessment]\nreach = { good = 1, ok = 0 }\n",
+                "reach: not a scorecard metric",
+            ),
+            (
+                "[assessment]\nh_inv_lr = 0.1\n",
+                "h_inv_lr: expected { good",
+            ),
+            (
+                "[assessment]\nh_inv_lr = { good = 0.1 }\n",
+                "h_inv_lr: missing ok",
+            ),
+            (
+                "[assessment]\nh_inv_lr = { good = \"a\", ok = 1 }\n",
+                "h_inv_lr.good: expected a number",
+            ),
+            (
+                "[assessment]\nh_inv_lr = { good = 0.3, ok = 0.2 }\n",
+                "must be ≤ ok",
+            ),
+            (
+                "[assessment]\nh_hit1_at_k = { good = 0.3, ok = 0.5 }\n",
+                "must be ≥ ok",
+            ),
+            (
+                "[assessment]\nh_inv_lr = { good = 0.1, ok = 0.2, bad = 1 }\n",
+                "h_inv_lr.bad: unknown",
+            ),
             ("assessment = 3\n", "must be a table"),
             ("[assessment\n", "not valid TOML"),
         ] {
@@ -289,6 +353,9 @@ mod tests {
         assert_eq!(Assessment::read(&path).unwrap(), Assessment::default());
         std::fs::write(&path, "[assessment]\nh_inv_lr = 1\n").unwrap();
         let e = Assessment::read(&path).unwrap_err().to_string();
-        assert!(e.contains("worldbench.toml") && e.contains("h_inv_lr"), "{e}");
+        assert!(
+            e.contains("worldbench.toml") && e.contains("h_inv_lr"),
+            "{e}"
+        );
     }
 }

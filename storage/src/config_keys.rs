@@ -520,9 +520,15 @@ mod tests {
         let d = config_diff("tiny", &cfg).unwrap();
         let keys: Vec<&str> = d.iter().map(|k| k.key.as_str()).collect();
         assert_eq!(keys.len(), 2, "{keys:?}");
-        assert!(keys.contains(&"model.hidden") && keys.contains(&"lr"), "{keys:?}");
+        assert!(
+            keys.contains(&"model.hidden") && keys.contains(&"lr"),
+            "{keys:?}"
+        );
         let hidden = d.iter().find(|k| k.key == "model.hidden").unwrap();
-        assert_eq!(hidden.preset, key("model.hidden").unwrap().default_in("tiny").unwrap());
+        assert_eq!(
+            hidden.preset,
+            key("model.hidden").unwrap().default_in("tiny").unwrap()
+        );
         assert_eq!(hidden.run, Value::from(48));
         // Against another preset, the preset's own values differ too.
         assert!(config_diff("default", &tiny).unwrap().len() > 2);

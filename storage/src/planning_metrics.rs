@@ -240,12 +240,10 @@ pub const H_INV_LR: PlanningMetric =
     lower_is_better(diag("h_inv_lr", "h inv L/R", Real, |r| opt(r.h_inv_lr)));
 pub const H_INV_UD: PlanningMetric =
     lower_is_better(diag("h_inv_ud", "h inv U/D", Real, |r| opt(r.h_inv_ud)));
-pub const H_NOOP_RATIO: PlanningMetric = lower_is_better(diag(
-    "h_noop_ratio",
-    "h noop ratio",
-    Real,
-    |r| opt(r.h_noop_ratio),
-));
+pub const H_NOOP_RATIO: PlanningMetric =
+    lower_is_better(diag("h_noop_ratio", "h noop ratio", Real, |r| {
+        opt(r.h_noop_ratio)
+    }));
 pub const H_Q_L: PlanningMetric = lower_is_better(diag("h_q_L", "h q L", Real, |r| opt(r.h_q_l)));
 pub const H_Q_R: PlanningMetric = lower_is_better(diag("h_q_R", "h q R", Real, |r| opt(r.h_q_r)));
 pub const H_Q_U: PlanningMetric = lower_is_better(diag("h_q_U", "h q U", Real, |r| opt(r.h_q_u)));
@@ -254,22 +252,17 @@ pub const H_HIT1_AT_K: PlanningMetric =
     diag("h_hit1_at_k", "h hit1@K", Fraction, |r| opt(r.h_hit1_at_k));
 pub const H_HIT2_AT_K: PlanningMetric =
     diag("h_hit2_at_k", "h hit2@K", Fraction, |r| opt(r.h_hit2_at_k));
-pub const H_MUTUAL_RATE: PlanningMetric =
-    diag("h_mutual_rate", "h mutual kNN", Fraction, |r| {
-        opt(r.h_mutual_rate)
-    });
-pub const H_MEDIAN_NEFF1: PlanningMetric = lower_is_better(diag(
-    "h_median_neff1",
-    "h Neff",
-    MetricFormat::Ratio,
-    |r| opt(r.h_median_neff1),
-));
-pub const H_MAX_IN_DEGREE: PlanningMetric = lower_is_better(diag(
-    "h_max_in_degree",
-    "h in-degree max",
-    Count,
-    |r| opt(r.h_max_in_degree),
-));
+pub const H_MUTUAL_RATE: PlanningMetric = diag("h_mutual_rate", "h mutual kNN", Fraction, |r| {
+    opt(r.h_mutual_rate)
+});
+pub const H_MEDIAN_NEFF1: PlanningMetric =
+    lower_is_better(diag("h_median_neff1", "h Neff", MetricFormat::Ratio, |r| {
+        opt(r.h_median_neff1)
+    }));
+pub const H_MAX_IN_DEGREE: PlanningMetric =
+    lower_is_better(diag("h_max_in_degree", "h in-degree max", Count, |r| {
+        opt(r.h_max_in_degree)
+    }));
 pub const H_TOP1PCT_MEAN_IN_DEGREE: PlanningMetric = lower_is_better(diag(
     "h_top1pct_mean_in_degree",
     "h in-degree top 1%",

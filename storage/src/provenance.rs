@@ -62,7 +62,10 @@ pub fn git_state_of(dir: &Path) -> Option<GitState> {
 }
 
 /// The model diff of `cfg` against the preset `preset`.
-pub fn model_diff(preset: &str, cfg: &TrainConfig) -> Result<ModelDiff, crate::train_config::ConfigError> {
+pub fn model_diff(
+    preset: &str,
+    cfg: &TrainConfig,
+) -> Result<ModelDiff, crate::train_config::ConfigError> {
     Ok(ModelDiff {
         preset: preset.to_string(),
         keys: config_diff(preset, cfg)?,

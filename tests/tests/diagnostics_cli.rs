@@ -44,7 +44,16 @@ fn a_tiny_run_writes_their_diagnostics_and_its_provenance_and_assess_judges_it()
     let data = gen_dataset(
         &ws,
         "g",
-        &["--preset", "corner-loops", "--episodes", "3", "--steps", "40", "--seed", "3"],
+        &[
+            "--preset",
+            "corner-loops",
+            "--episodes",
+            "3",
+            "--steps",
+            "40",
+            "--seed",
+            "3",
+        ],
     );
 
     // Not a repository: no git files, never an error; the model diff is recorded all the same.
@@ -98,7 +107,10 @@ fn a_tiny_run_writes_their_diagnostics_and_its_provenance_and_assess_judges_it()
     let hit1: f64 = rows[0][col("h_hit1_at_k")].parse().expect("hit1");
     assert!(hit1 <= 1.0);
     let in_max: f64 = rows[0][col("h_max_in_degree")].parse().expect("in-degree");
-    assert!(in_max >= 10.0, "a most-pointed-at frame is in at least K lists on average: {in_max}");
+    assert!(
+        in_max >= 10.0,
+        "a most-pointed-at frame is in at least K lists on average: {in_max}"
+    );
 
     // A repository with an uncommitted change: its commit and diff are recorded.
     if git(&ws, &["init", "-q"]).is_some() {
@@ -162,7 +174,10 @@ fn a_tiny_run_writes_their_diagnostics_and_its_provenance_and_assess_judges_it()
         .lines()
         .find(|l| l.contains("hit1@K"))
         .expect("a hit1 line");
-    assert!(line.contains("Bad") && line.contains("Good ≥ 1.500"), "{text}");
+    assert!(
+        line.contains("Bad") && line.contains("Good ≥ 1.500"),
+        "{text}"
+    );
     // A step without a row, and a bad threshold, are named.
     let err = fails(
         worldbench(&ws)

@@ -248,7 +248,11 @@ mod tests {
         }
         let s = action_delta_stats(&h, 2, &ts).unwrap();
         assert_eq!(s.per_action[2].mu, vec![0.0, -2.0]);
-        assert!((s.q[2] - 0.5).abs() < 1e-9, "q_U = spread 1 / ‖mu‖ 2: {:?}", s.q);
+        assert!(
+            (s.q[2] - 0.5).abs() < 1e-9,
+            "q_U = spread 1 / ‖mu‖ 2: {:?}",
+            s.q
+        );
         assert_eq!(s.q[0], 0.0);
     }
 

@@ -146,7 +146,9 @@ pub fn graph_diagnostics(points: &[f32], dim: usize, window: &[u32]) -> Option<G
     let mut z: Vec<f64> = points.iter().map(|&x| f64::from(x)).collect();
     for row in z.chunks_mut(dim) {
         let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
-        row.iter_mut().for_each(|x| *x /= norm);
+        for x in row.iter_mut() {
+            *x /= norm;
+        }
     }
     let next = |step: usize| -> Vec<Option<usize>> {
         (0..n)
@@ -215,7 +217,10 @@ pub fn sample_windows(data: &Dataset, seed: u64) -> (Vec<usize>, Vec<u32>) {
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6772_6170_6864);
     let count = SAMPLE_CHUNKS.min(starts.len());
-    for (w, k) in sample(&mut rng, starts.len(), count).into_iter().enumerate() {
+    for (w, k) in sample(&mut rng, starts.len(), count)
+        .into_iter()
+        .enumerate()
+    {
         let s = starts[k];
         frames.extend(s..s + CHUNK_LEN);
         ids.extend([w as u32; CHUNK_LEN]);
@@ -268,7 +273,11 @@ mod tests {
         assert_eq!(d.max_in_degree, 10.0);
         assert_eq!(d.top1pct_mean_in_degree, 10.0);
         // Neighbours 10° away hold most of the mass: Neff between 2 and the 10 of K.
-        assert!(d.median_neff1 > 2.0 && d.median_neff1 < 10.0, "{}", d.median_neff1);
+        assert!(
+            d.median_neff1 > 2.0 && d.median_neff1 < 10.0,
+            "{}",
+            d.median_neff1
+        );
     }
 
     #[test]
@@ -298,10 +307,7 @@ mod tests {
         assert_eq!(d.max_in_degree, 4.0);
         assert_eq!(d.mutual_rate, 1.0);
         // Point 0's two twins share its mass equally: Neff = 2 (plus the clamped zeros).
-        let p = transition_matrix(
-            &pts.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(),
-            2,
-        );
+        let p = transition_matrix(&pts.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(), 2);
         assert!((p.row(0)[1] - 0.5).abs() < 1e-6);
         assert!((d.median_neff1 - 2.0).abs() < 1e-3, "{}", d.median_neff1);
         assert!(graph_diagnostics(&pts[..4], 2, &[0, 0]).is_none());
@@ -309,7 +315,8 @@ mod tests {
 
     #[test]
     fn windows_lie_in_one_episode() {
-        let d = super::super::testutil::pixel_dataset(vec![0; 40], [vec![0; 15], vec![1; 25]].concat());
+        let d =
+            super::super::testutil::pixel_dataset(vec![0; 40], [vec![0; 15], vec![1; 25]].concat());
         let (frames, ids) = sample_windows(&d, 3);
         // Episodes of 15 and 25 frames hold 4 + 14 windows: all of them, each once.
         assert_eq!(frames.len(), 18 * CHUNK_LEN);
@@ -318,7 +325,9 @@ mod tests {
         firsts.dedup();
         assert_eq!(firsts.len(), 18);
         for (w, chunk) in frames.chunks(CHUNK_LEN).enumerate() {
-            assert!(ids[w * CHUNK_LEN..(w + 1) * CHUNK_LEN].iter().all(|&i| i == w as u32));
+            assert!(ids[w * CHUNK_LEN..(w + 1) * CHUNK_LEN]
+                .iter()
+                .all(|&i| i == w as u32));
             assert_eq!(d.episode[chunk[0]], d.episode[chunk[CHUNK_LEN - 1]]);
             assert_eq!(chunk[CHUNK_LEN - 1], chunk[0] + CHUNK_LEN - 1);
         }

@@ -138,7 +138,7 @@ pub fn evaluate(
         path_agreement: world_m.map(|m| m.path_agreement),
         ..PlanningRow::default()
     };
-    let row = diag.fill(row);
+    let row = diag.fill(&row);
     let row = PlanningRow {
         eval_secs: started.elapsed().as_secs_f64(),
         ..row
@@ -171,7 +171,7 @@ impl Diagnostics {
     }
 
     /// `row` with the diagnostics' columns set (empty where not computed).
-    pub fn fill(&self, row: PlanningRow) -> PlanningRow {
+    pub fn fill(&self, row: &PlanningRow) -> PlanningRow {
         let a = self.actions.as_ref();
         let g = self.graph.as_ref();
         let finite = |v: f64| v.is_finite().then_some(v);
@@ -190,7 +190,7 @@ impl Diagnostics {
             h_median_neff1: g.map(|g| g.median_neff1),
             h_max_in_degree: g.map(|g| g.max_in_degree),
             h_top1pct_mean_in_degree: g.map(|g| g.top1pct_mean_in_degree),
-            ..row
+            ..row.clone()
         }
     }
 }

@@ -81,7 +81,11 @@ fn oracle_solves_canonical_tests_optimally() {
     // Their diagnostics are filled: a noop never changes the one-hot, and one-hot steps do not add
     // up (the median delta is ~0 while each step has length √2), so q is far above 1.
     assert_eq!(row.h_noop_ratio, Some(0.0));
-    assert!(row.h_l.is_some_and(|l| l > 0.0 && l <= 2f64.sqrt() + 1e-9), "{:?}", row.h_l);
+    assert!(
+        row.h_l.is_some_and(|l| l > 0.0 && l <= 2f64.sqrt() + 1e-9),
+        "{:?}",
+        row.h_l
+    );
     assert!(row.h_q_l.is_some_and(|q| q > 1.0), "{:?}", row.h_q_l);
     assert!(row.h_hit1_at_k.is_some_and(|h| (0.0..=1.0).contains(&h)));
     assert!(row.h_top1pct_mean_in_degree.is_some());

@@ -54,7 +54,12 @@ pub struct Sections {
 
 impl Sections {
     /// The provenance of `dir` as last read (starting a background read when needed).
-    fn provenance(&mut self, dir: &Path, generation: u64, ctx: &egui::Context) -> Option<&Provenance> {
+    fn provenance(
+        &mut self,
+        dir: &Path,
+        generation: u64,
+        ctx: &egui::Context,
+    ) -> Option<&Provenance> {
         if let Some(done) = self.pending.as_mut().and_then(Task::poll) {
             self.provenance = Some(done.unwrap_or_else(|e| Provenance {
                 errors: vec![e],
@@ -89,7 +94,13 @@ impl Sections {
     }
 
     /// Both sections for `run`.
-    pub fn ui(&mut self, ui: &mut egui::Ui, run: &RunRecord, generation: u64, assessment: &Assessment) {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        run: &RunRecord,
+        generation: u64,
+        assessment: &Assessment,
+    ) {
         egui::CollapsingHeader::new("Assessment")
             .id_salt("checkpoints_assessment")
             .show(ui, |ui| self.scorecard_ui(ui, run, assessment));
@@ -139,13 +150,18 @@ impl Sections {
                 ui.strong("thresholds");
                 ui.end_row();
                 for line in assessment.scorecard(row) {
-                    ui.label(line.label).on_hover_text(format!("column {}", line.key));
+                    ui.label(line.label)
+                        .on_hover_text(format!("column {}", line.key));
                     ui.label(&line.text);
                     ui.label(
                         egui::RichText::new(line.verdict.as_str())
                             .color(verdict_color(line.verdict)),
                     )
-                    .on_hover_text(format!("{}: {}", line.label, line.verdict.as_str()));
+                    .on_hover_text(format!(
+                        "{}: {}",
+                        line.label,
+                        line.verdict.as_str()
+                    ));
                     ui.weak(&line.thresholds);
                     ui.end_row();
                 }
@@ -188,18 +204,20 @@ fn provenance_ui(ui: &mut egui::Ui, p: &Provenance) {
         }
         Some(d) => {
             ui.label(format!("model diff against the {} preset:", d.preset));
-            egui::Grid::new("model_diff_grid").striped(true).show(ui, |ui| {
-                ui.strong("key");
-                ui.strong("preset");
-                ui.strong("run");
-                ui.end_row();
-                for k in &d.keys {
-                    ui.label(&k.key);
-                    ui.label(k.preset.to_string());
-                    ui.label(k.run.to_string());
+            egui::Grid::new("model_diff_grid")
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.strong("key");
+                    ui.strong("preset");
+                    ui.strong("run");
                     ui.end_row();
-                }
-            });
+                    for k in &d.keys {
+                        ui.label(&k.key);
+                        ui.label(k.preset.to_string());
+                        ui.label(k.run.to_string());
+                        ui.end_row();
+                    }
+                });
         }
         None => {
             ui.label("model diff: not recorded (a run from before provenance was recorded)");
