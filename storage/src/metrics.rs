@@ -295,7 +295,7 @@ mod tests {
         write_csv(&path, &[r.clone()]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            text.contains(",0.000000003,2500000000000000000000.0,,,,\n"),
+            text.contains(",0.000000003,2500000000000000000000.0,,,,,,,,,,,,,,,,,,\n"),
             "{text}"
         );
         assert_eq!(read_csv::<PlanningRow>(&path).unwrap(), vec![r]);
