@@ -14,7 +14,7 @@
 //! - **max_in_degree**: the most kNN lists one frame is in; **top1pct_mean_in_degree**: the mean
 //!   in-degree of the top 1 % (at least one) of frames.
 //!
-//! Theirs scores queries by the predictor's next latent when `use_predictor_scores` is set; we
+//! In float32 with the same formula for squared distances as theirs. Theirs scores queries by the predictor's next latent when `use_predictor_scores` is set; we
 //! score by h itself (their `use_predictor_scores = false`), so no predictor is needed.
 
 use rand::seq::index::sample;
@@ -24,6 +24,7 @@ use rayon::prelude::*;
 use worldbench_storage::Dataset;
 
 use super::stats::median;
+use crate::nn::gemm::{matmul, MatRef};
 
 /// Windows sampled (their `sample_chunks`).
 pub const SAMPLE_CHUNKS: usize = 32;
@@ -50,56 +51,52 @@ pub struct GraphDiagnostics {
     pub sample_size: usize,
 }
 
-/// Row-major `n × n` matrix.
+/// Row-major `n × n` matrix of f32 (as theirs, in torch's float32).
 struct Square {
     n: usize,
-    v: Vec<f64>,
+    v: Vec<f32>,
 }
 
 impl Square {
-    fn row(&self, i: usize) -> &[f64] {
+    fn row(&self, i: usize) -> &[f32] {
         &self.v[i * self.n..(i + 1) * self.n]
     }
-    /// `self · other`, rows in parallel.
-    fn product(&self, other: &Square) -> Square {
+    /// `self · other` (one gemm).
+    fn product(&self, other: &Square) -> Option<Square> {
         let n = self.n;
         let mut v = vec![0.0; n * n];
-        v.par_chunks_mut(n).enumerate().for_each(|(i, out)| {
-            for (k, &a) in self.row(i).iter().enumerate() {
-                if a != 0.0 {
-                    for (o, &b) in out.iter_mut().zip(other.row(k)) {
-                        *o += a * b;
-                    }
-                }
-            }
-        });
-        Square { n, v }
+        let (a, b) = (
+            MatRef::row_major(&self.v, n, n),
+            MatRef::row_major(&other.v, n, n),
+        );
+        matmul(&mut v, a, b, false).ok()?;
+        Some(Square { n, v })
     }
 }
 
-fn transition_matrix(z: &[f64], dim: usize) -> Square {
+/// `P` of the module doc for unit rows `z` (`n × dim`): as theirs, `‖a − b‖² = |a|² + |b|² − 2 a·b`
+/// (one gemm for the dot products), clamped at 0.
+fn transition_matrix(z: &[f32], dim: usize) -> Option<Square> {
     let n = z.len() / dim;
-    let mut v = vec![0.0; n * n];
-    v.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
-        let zi = &z[i * dim..(i + 1) * dim];
+    let mut dots = vec![0.0f32; n * n];
+    let zm = MatRef::row_major(z, n, dim);
+    matmul(&mut dots, zm, zm.t(), false).ok()?;
+    let sq: Vec<f32> = (0..n).map(|i| dots[i * n + i]).collect();
+    let temp = TEMP as f32;
+    dots.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
         for (j, r) in row.iter_mut().enumerate() {
             *r = if j == i {
-                f64::NEG_INFINITY
+                f32::NEG_INFINITY
             } else {
-                let d2: f64 = zi
-                    .iter()
-                    .zip(&z[j * dim..(j + 1) * dim])
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum();
-                -d2.max(0.0) / TEMP
+                -(sq[i] + sq[j] - 2.0 * *r).max(0.0) / temp
             };
         }
-        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         if !max.is_finite() {
-            row.fill(1.0 / n as f64);
+            row.fill(1.0 / n as f32);
             return;
         }
-        let mut sum = 0.0;
+        let mut sum = 0.0f32;
         for r in row.iter_mut() {
             *r = (*r - max).exp();
             sum += *r;
@@ -108,7 +105,7 @@ fn transition_matrix(z: &[f64], dim: usize) -> Square {
             *r /= sum;
         }
     });
-    Square { n, v }
+    Some(Square { n, v: dots })
 }
 
 fn hit_rate(p: &Square, targets: &[Option<usize>], k: usize) -> f64 {
@@ -128,10 +125,14 @@ fn hit_rate(p: &Square, targets: &[Option<usize>], k: usize) -> f64 {
 }
 
 /// Indices of the `k` largest entries of `row` (ties to the lower index).
-fn top_k(row: &[f64], k: usize) -> Vec<usize> {
+fn top_k(row: &[f32], k: usize) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..row.len()).collect();
-    idx.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
-    idx.truncate(k);
+    let order = |a: &usize, b: &usize| row[*b].total_cmp(&row[*a]).then(a.cmp(b));
+    if k < idx.len() {
+        idx.select_nth_unstable_by(k, order);
+        idx.truncate(k);
+    }
+    idx.sort_by(order);
     idx
 }
 
@@ -143,9 +144,9 @@ pub fn graph_diagnostics(points: &[f32], dim: usize, window: &[u32]) -> Option<G
     if n < 3 || dim == 0 || points.len() != n * dim {
         return None;
     }
-    let mut z: Vec<f64> = points.iter().map(|&x| f64::from(x)).collect();
+    let mut z = points.to_vec();
     for row in z.chunks_mut(dim) {
-        let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
+        let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
         for x in row.iter_mut() {
             *x /= norm;
         }
@@ -155,8 +156,8 @@ pub fn graph_diagnostics(points: &[f32], dim: usize, window: &[u32]) -> Option<G
             .map(|i| (i + step < n && window[i + step] == window[i]).then_some(i + step))
             .collect()
     };
-    let p = transition_matrix(&z, dim);
-    let p2 = p.product(&p);
+    let p = transition_matrix(&z, dim)?;
+    let p2 = p.product(&p)?;
     let k = K_NEIGHBORS.min(n).max(1);
     let neff: Vec<f64> = (0..n)
         .map(|i| {
@@ -164,7 +165,7 @@ pub fn graph_diagnostics(points: &[f32], dim: usize, window: &[u32]) -> Option<G
                 .row(i)
                 .iter()
                 .map(|&x| {
-                    let x = x.max(EPS);
+                    let x = f64::from(x).max(EPS);
                     -x * x.ln()
                 })
                 .sum();
@@ -307,7 +308,7 @@ mod tests {
         assert_eq!(d.max_in_degree, 4.0);
         assert_eq!(d.mutual_rate, 1.0);
         // Point 0's two twins share its mass equally: Neff = 2 (plus the clamped zeros).
-        let p = transition_matrix(&pts.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(), 2);
+        let p = transition_matrix(&pts, 2).unwrap();
         assert!((p.row(0)[1] - 0.5).abs() < 1e-6);
         assert!((d.median_neff1 - 2.0).abs() < 1e-3, "{}", d.median_neff1);
         assert!(graph_diagnostics(&pts[..4], 2, &[0, 0]).is_none());
