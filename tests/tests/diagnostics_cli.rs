@@ -112,6 +112,16 @@ fn a_tiny_run_writes_their_diagnostics_and_its_provenance_and_assess_judges_it()
         "a most-pointed-at frame is in at least K lists on average: {in_max}"
     );
 
+    // `worldbench eval` fills them too (the same evaluation).
+    let rows: Value = serde_json::from_str(&ok(worldbench(&ws)
+        .args(["eval", "--run"])
+        .arg(&plain)
+        .args(["--checkpoint", "6", "--json"])))
+    .expect("eval --json");
+    let row = &rows[0];
+    assert!(row["h_hit1_at_k"].as_f64().is_some(), "{row}");
+    assert!(row["h_L"].as_f64().is_some_and(|l| l > 0.0), "{row}");
+
     // A repository with an uncommitted change: its commit and diff are recorded.
     if git(&ws, &["init", "-q"]).is_some() {
         std::fs::write(ws.join("notes.md"), "first\n").expect("write");
