@@ -31,6 +31,9 @@ pub enum Command {
     Train(TrainArgs),
     /// Evaluate h-based planning at checkpoints of a run (writes metrics/planning_metrics.csv).
     Eval(EvalArgs),
+    /// The assessment scorecard of a run's checkpoint: each of the researchers' diagnostics judged
+    /// Good/Ok/Bad by `[assessment]` of worldbench.toml.
+    Assess(crate::commands::assess::AssessArgs),
     /// Plan from a start tile to a goal tile with a checkpoint's h-graph, and execute the plan.
     Plan(PlanArgs),
     /// Benchmarks that print figures.

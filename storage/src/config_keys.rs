@@ -390,6 +390,33 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// One key whose value in a run's config differs from its preset's default ("model diff").
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KeyDiff {
+    pub key: String,
+    /// The preset's default.
+    pub preset: Value,
+    /// The run's value.
+    pub run: Value,
+}
+
+/// The keys of the registry whose value in `cfg` differs from the named preset's default, in
+/// registry order: (key, preset value, run value). An unknown preset is an error.
+pub fn config_diff(preset: &str, cfg: &TrainConfig) -> Result<Vec<KeyDiff>, ConfigError> {
+    let base = TrainConfig::preset(preset)?;
+    Ok(KEYS
+        .iter()
+        .filter_map(|k| {
+            let (p, r) = (k.get(&base), k.get(cfg));
+            (p != r).then(|| KeyDiff {
+                key: k.name.to_string(),
+                preset: p,
+                run: r,
+            })
+        })
+        .collect())
+}
+
 /// Applies `KEY=VALUE` (the text of `train --set`) to `cfg`.
 pub fn apply_assignment(cfg: &mut TrainConfig, assignment: &str) -> Result<(), ConfigError> {
     let (name, text) = assignment.split_once('=').ok_or_else(|| {
@@ -481,6 +508,31 @@ mod tests {
         let e = key("zzzzzzzzzzzz").unwrap_err().0;
         assert!(e.contains("known keys") && e.contains("lr"), "{e}");
         assert!(apply_assignment(&mut TrainConfig::default(), "lr").is_err());
+    }
+
+    #[test]
+    fn config_diff_lists_the_keys_that_differ_from_the_preset() {
+        let tiny = TrainConfig::preset("tiny").unwrap();
+        assert_eq!(config_diff("tiny", &tiny).unwrap(), vec![]);
+        let mut cfg = tiny.clone();
+        apply_assignment(&mut cfg, "model.hidden=48").unwrap();
+        apply_assignment(&mut cfg, "lr=0.00123").unwrap();
+        let d = config_diff("tiny", &cfg).unwrap();
+        let keys: Vec<&str> = d.iter().map(|k| k.key.as_str()).collect();
+        assert_eq!(keys.len(), 2, "{keys:?}");
+        assert!(
+            keys.contains(&"model.hidden") && keys.contains(&"lr"),
+            "{keys:?}"
+        );
+        let hidden = d.iter().find(|k| k.key == "model.hidden").unwrap();
+        assert_eq!(
+            hidden.preset,
+            key("model.hidden").unwrap().default_in("tiny").unwrap()
+        );
+        assert_eq!(hidden.run, Value::from(48));
+        // Against another preset, the preset's own values differ too.
+        assert!(config_diff("default", &tiny).unwrap().len() > 2);
+        assert!(config_diff("huge", &tiny).is_err());
     }
 
     #[test]

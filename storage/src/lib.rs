@@ -7,6 +7,7 @@
 // Tests may unwrap; the library itself may not (the lint still applies to the non-test build).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod assessment;
 pub mod atomic;
 pub mod checkpoints;
 pub mod config_keys;
@@ -22,6 +23,7 @@ pub mod mutate;
 mod mutation_tests;
 pub mod plan_cards;
 pub mod planning_metrics;
+pub mod provenance;
 pub mod queue;
 pub mod resumes;
 pub mod run;

@@ -10,7 +10,7 @@ pub use append::{read_csv_whole_lines, CsvAppender};
 pub use planning_file::merge_planning_rows;
 
 /// One row of `metrics/planning_metrics.csv`: the planning evaluation of one checkpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlanningRow {
     pub step: u64,
     pub num_nodes_h: u64,
@@ -36,6 +36,37 @@ pub struct PlanningRow {
     pub nodes_per_tile: Option<f64>,
     #[serde(default)]
     pub path_agreement: Option<f64>,
+    /// The researchers' diagnostics of h under their names (README, "Their diagnostics"): the
+    /// action-delta statistics, empty when a move has too few transitions, and the graph
+    /// diagnostics, empty when no episode is long enough; absent from files written before them.
+    #[serde(default, rename = "h_L")]
+    pub h_l: Option<f64>,
+    #[serde(default)]
+    pub h_inv_lr: Option<f64>,
+    #[serde(default)]
+    pub h_inv_ud: Option<f64>,
+    #[serde(default)]
+    pub h_noop_ratio: Option<f64>,
+    #[serde(default, rename = "h_q_L")]
+    pub h_q_l: Option<f64>,
+    #[serde(default, rename = "h_q_R")]
+    pub h_q_r: Option<f64>,
+    #[serde(default, rename = "h_q_U")]
+    pub h_q_u: Option<f64>,
+    #[serde(default, rename = "h_q_D")]
+    pub h_q_d: Option<f64>,
+    #[serde(default)]
+    pub h_hit1_at_k: Option<f64>,
+    #[serde(default)]
+    pub h_hit2_at_k: Option<f64>,
+    #[serde(default)]
+    pub h_mutual_rate: Option<f64>,
+    #[serde(default)]
+    pub h_median_neff1: Option<f64>,
+    #[serde(default)]
+    pub h_max_in_degree: Option<f64>,
+    #[serde(default)]
+    pub h_top1pct_mean_in_degree: Option<f64>,
 }
 
 /// One row of `metrics/train.csv`.
@@ -181,6 +212,7 @@ mod tests {
             tiles_per_node: None,
             nodes_per_tile: None,
             path_agreement: None,
+            ..Default::default()
         }
     }
 
@@ -195,12 +227,14 @@ mod tests {
             header,
             "step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,\
              test1_success,test1_steps,test2_success,test2_steps,merge_radius,eval_secs,\
-             node_purity,tiles_per_node,nodes_per_tile,path_agreement"
+             node_purity,tiles_per_node,nodes_per_tile,path_agreement,h_L,h_inv_lr,h_inv_ud,\
+             h_noop_ratio,h_q_L,h_q_R,h_q_U,h_q_D,h_hit1_at_k,h_hit2_at_k,h_mutual_rate,\
+             h_median_neff1,h_max_in_degree,h_top1pct_mean_in_degree"
         );
         // Plain decimals, never exponent notation.
         assert_eq!(
             text.lines().nth(1).unwrap(),
-            "100,12,30,0.5,0.125,1.0,0.75,1,14,0,6,0.0000125,123456789.5,,,,"
+            "100,12,30,0.5,0.125,1.0,0.75,1,14,0,6,0.0000125,123456789.5,,,,,,,,,,,,,,,,,,"
         );
         // A file written before the metrics against the world reads them as absent.
         let old =
@@ -261,7 +295,7 @@ mod tests {
         write_csv(&path, &[r.clone()]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            text.contains(",0.000000003,2500000000000000000000.0,,,,\n"),
+            text.contains(",0.000000003,2500000000000000000000.0,,,,,,,,,,,,,,,,,,\n"),
             "{text}"
         );
         assert_eq!(read_csv::<PlanningRow>(&path).unwrap(), vec![r]);

@@ -27,6 +27,8 @@ pub enum MetricFormat {
     Seconds,
     /// A mean count (tiles per node), 2 decimals.
     Ratio,
+    /// A latent-space length or a ratio of lengths, 4 decimals.
+    Real,
 }
 
 /// Where a metric is shown.
@@ -35,6 +37,9 @@ pub enum Shown {
     /// Nowhere as a column of its own: the row's key (`step`), or a count written inside another
     /// metric's cell (a test's steps).
     Never,
+    /// Only in the assessment scorecard (the Checkpoints panel, `worldbench assess`): the
+    /// researchers' diagnostics.
+    Scorecard,
     /// Only in eval's full printed table.
     Detail,
     /// Also in the planning tables of the app (Checkpoints and Train panels).
@@ -119,7 +124,7 @@ const fn lower_is_better(m: PlanningMetric) -> PlanningMetric {
 }
 
 use MetricFormat::{Count, Fraction, Radius, Seconds};
-use Shown::{Detail, Key, Never, Table};
+use Shown::{Detail, Key, Never, Scorecard, Table};
 
 pub const STEP: PlanningMetric = metric("step", "step", Count, Never, |r| r.step as f64);
 pub const NUM_NODES_H: PlanningMetric =
@@ -218,8 +223,55 @@ pub const PATH_AGREEMENT: PlanningMetric = judged(
     None,
 );
 
+/// One of the researchers' diagnostics (README, "Their diagnostics"), absent in older rows.
+const fn diag(
+    key: &'static str,
+    label: &'static str,
+    format: MetricFormat,
+    value: fn(&PlanningRow) -> f64,
+) -> PlanningMetric {
+    metric(key, label, format, Scorecard, value)
+}
+
+use MetricFormat::Real;
+
+pub const H_L: PlanningMetric = diag("h_L", "h step L", Real, |r| opt(r.h_l));
+pub const H_INV_LR: PlanningMetric =
+    lower_is_better(diag("h_inv_lr", "h inv L/R", Real, |r| opt(r.h_inv_lr)));
+pub const H_INV_UD: PlanningMetric =
+    lower_is_better(diag("h_inv_ud", "h inv U/D", Real, |r| opt(r.h_inv_ud)));
+pub const H_NOOP_RATIO: PlanningMetric =
+    lower_is_better(diag("h_noop_ratio", "h noop ratio", Real, |r| {
+        opt(r.h_noop_ratio)
+    }));
+pub const H_Q_L: PlanningMetric = lower_is_better(diag("h_q_L", "h q L", Real, |r| opt(r.h_q_l)));
+pub const H_Q_R: PlanningMetric = lower_is_better(diag("h_q_R", "h q R", Real, |r| opt(r.h_q_r)));
+pub const H_Q_U: PlanningMetric = lower_is_better(diag("h_q_U", "h q U", Real, |r| opt(r.h_q_u)));
+pub const H_Q_D: PlanningMetric = lower_is_better(diag("h_q_D", "h q D", Real, |r| opt(r.h_q_d)));
+pub const H_HIT1_AT_K: PlanningMetric =
+    diag("h_hit1_at_k", "h hit1@K", Fraction, |r| opt(r.h_hit1_at_k));
+pub const H_HIT2_AT_K: PlanningMetric =
+    diag("h_hit2_at_k", "h hit2@K", Fraction, |r| opt(r.h_hit2_at_k));
+pub const H_MUTUAL_RATE: PlanningMetric = diag("h_mutual_rate", "h mutual kNN", Fraction, |r| {
+    opt(r.h_mutual_rate)
+});
+pub const H_MEDIAN_NEFF1: PlanningMetric =
+    lower_is_better(diag("h_median_neff1", "h Neff", MetricFormat::Ratio, |r| {
+        opt(r.h_median_neff1)
+    }));
+pub const H_MAX_IN_DEGREE: PlanningMetric =
+    lower_is_better(diag("h_max_in_degree", "h in-degree max", Count, |r| {
+        opt(r.h_max_in_degree)
+    }));
+pub const H_TOP1PCT_MEAN_IN_DEGREE: PlanningMetric = lower_is_better(diag(
+    "h_top1pct_mean_in_degree",
+    "h in-degree top 1%",
+    MetricFormat::Ratio,
+    |r| opt(r.h_top1pct_mean_in_degree),
+));
+
 /// Every planning metric, in the column order of `planning_metrics.csv`.
-pub const REGISTRY: [PlanningMetric; 17] = [
+pub const REGISTRY: [PlanningMetric; 31] = [
     STEP,
     NUM_NODES_H,
     NUM_EDGES_H,
@@ -237,6 +289,20 @@ pub const REGISTRY: [PlanningMetric; 17] = [
     TILES_PER_NODE,
     NODES_PER_TILE,
     PATH_AGREEMENT,
+    H_L,
+    H_INV_LR,
+    H_INV_UD,
+    H_NOOP_RATIO,
+    H_Q_L,
+    H_Q_R,
+    H_Q_U,
+    H_Q_D,
+    H_HIT1_AT_K,
+    H_HIT2_AT_K,
+    H_MUTUAL_RATE,
+    H_MEDIAN_NEFF1,
+    H_MAX_IN_DEGREE,
+    H_TOP1PCT_MEAN_IN_DEGREE,
 ];
 
 /// A metric name that is not in the registry (or not of the kind asked for).
@@ -307,7 +373,7 @@ impl PlanningMetric {
                 if v >= 0.5 { "ok" } else { "FAIL" },
                 steps(row)
             ),
-            MetricFormat::Radius => format!("{v:.4}"),
+            MetricFormat::Radius | MetricFormat::Real => format!("{v:.4}"),
             MetricFormat::Seconds | MetricFormat::Ratio => format!("{v:.2}"),
         }
     }
@@ -383,6 +449,20 @@ mod tests {
             tiles_per_node: Some(1.5),
             nodes_per_tile: Some(1.25),
             path_agreement: Some(0.5),
+            h_l: Some(0.25),
+            h_inv_lr: Some(0.01),
+            h_inv_ud: Some(0.02),
+            h_noop_ratio: Some(0.03),
+            h_q_l: Some(0.1),
+            h_q_r: Some(0.2),
+            h_q_u: Some(0.3),
+            h_q_d: Some(0.4),
+            h_hit1_at_k: Some(0.9),
+            h_hit2_at_k: Some(0.8),
+            h_mutual_rate: Some(0.7),
+            h_median_neff1: Some(3.5),
+            h_max_in_degree: Some(17.0),
+            h_top1pct_mean_in_degree: Some(15.5),
         }
     }
 

@@ -4,7 +4,6 @@
 //! notes.txt. Fixtures: their_runs_common and gui_common::fixed_run (no training).
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
@@ -15,25 +14,8 @@ use worldbench_storage::RunStatus;
 
 mod gui_common;
 mod their_runs_common;
-use gui_common::{app, click_panel, fixed_run};
+use gui_common::{app, click_panel, fixed_run, settle};
 use their_runs_common::their_run;
-
-/// Steps the UI until the All runs view has no read or write under way (at most 30 s).
-fn settle(h: &mut Harness<'static, WorldbenchApp>) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        h.run_ok();
-        if !h.state_mut().runs_panel_mut().all.is_busy() {
-            h.run_ok();
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the All runs view did not settle"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 fn open_all_runs(ws: &Path) -> Harness<'static, WorldbenchApp> {
     let mut h = app(ws, State::default());
@@ -213,8 +195,7 @@ fn the_all_runs_view_at_1280x800() {
         .build_eframe(move |_cc| {
             WorldbenchApp::new(ws2, State::default(), worldbench_tests::binary()).expect("app")
         });
-    h.state_mut().wait_for_runs();
-    h.run_ok();
+    settle(&mut h);
     click_panel(&mut h, "Runs");
     h.get_by_label("All runs").click();
     settle(&mut h);

@@ -267,6 +267,7 @@ fn eval_timings(args: &BenchEvalArgs) -> Result<()> {
         ("radius, clustering, edges", t.graph_secs),
         ("exact reachability", t.reach_secs),
         ("h_local_success", t.local_secs),
+        ("diagnostics (h_L, hit@K…)", t.diagnostics_secs),
         ("planning test1 + test2", t.plan_secs),
         ("total", total_secs),
     ] {

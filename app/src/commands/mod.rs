@@ -1,5 +1,6 @@
 //! One module per verb; each turns parsed arguments into calls on the model and storage crates.
 
+pub mod assess;
 mod bench;
 mod bench_metrics_io;
 mod bench_queue;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Data(cmd) => data::run(cli.workspace, cmd),
         Command::Train(args) => train::run(cli.workspace, &args).map(|_| ()),
         Command::Eval(args) => eval::run(&args),
+        Command::Assess(args) => assess::run(cli.workspace, &args),
         Command::Plan(args) => plan::run(&args),
         Command::Bench(cmd) => bench::run(cmd),
         Command::Demo(args) => demo::run(&workspace_dir::open(cli.workspace)?, &args),

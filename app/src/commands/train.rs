@@ -10,6 +10,7 @@ use worldbench_model::ModelError;
 use worldbench_storage::config_keys::apply_assignment;
 use worldbench_storage::dataset::{dataset_hash, open_dataset};
 use worldbench_storage::gate::Gate;
+use worldbench_storage::provenance;
 use worldbench_storage::resumes::{append_resume, checkpoint_file_step, Resume};
 use worldbench_storage::run::{git_commit_of, RunKind, RunManifest, RunStatus};
 use worldbench_storage::run_lock::{observed_status, RunLock};
@@ -83,6 +84,10 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         slurm_job_id: worldbench_storage::run::slurm_job_id_from_env(),
     };
     manifest.write(&run.manifest())?;
+    let preset = args.preset.as_deref().unwrap_or("default");
+    let diff =
+        provenance::model_diff(preset, &cfg).map_err(|e| anyhow::anyhow!("--preset: {e}"))?;
+    provenance::write_provenance(&run, provenance::git_state_of(ws.root()).as_ref(), &diff)?;
     say_run_folder(&run);
     execute(&run, manifest, &cfg, &ds, false, args)?;
     drop(lock);

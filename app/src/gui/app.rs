@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use worldbench_storage::{RunStatus, Workspace};
 
 use super::command::AppCommand;
-use super::criteria::read_criteria;
+use super::criteria::{read_assessment, read_criteria};
 use super::jobs::{pid_is_live_worldbench, JobKind, JobSupervisor};
 use super::panels::checkpoints::CheckpointsPanel;
 use super::panels::datasets::DatasetsPanel;
@@ -16,6 +16,7 @@ use super::panels::table::{PanelId, Panels, State};
 use super::panels::worklog::WorklogPanel;
 use super::panels::PanelContext;
 use super::run_index::RunIndex;
+use worldbench_storage::assessment::Assessment;
 use worldbench_storage::success_criteria::SuccessCriteria;
 
 /// Folder name of the one-click demo dataset under `datasets/`.
@@ -65,6 +66,8 @@ pub struct WorldbenchApp {
     pub(super) jobs: JobSupervisor,
     pub(super) run_index: RunIndex,
     pub(super) criteria: SuccessCriteria,
+    /// `[assessment]` of worldbench.toml: the scorecard's thresholds.
+    pub(super) assessment: Assessment,
     /// Dataset folders of the workspace (read on start and after a dataset job).
     pub(super) dataset_dirs: Vec<PathBuf>,
     /// Messages shown in the error area until dismissed.
@@ -97,6 +100,8 @@ impl WorldbenchApp {
         };
         let (criteria, criteria_error) = read_criteria(&workspace.config_path());
         errors.extend(criteria_error);
+        let (assessment, assessment_error) = read_assessment(&workspace.config_path());
+        errors.extend(assessment_error);
         let jobs = JobSupervisor::new(worldbench_exe)
             .map_err(|e| anyhow::anyhow!("cannot start the job runtime: {e}"))?;
         let mut run_index = RunIndex::new(workspace.clone());
@@ -108,6 +113,7 @@ impl WorldbenchApp {
             jobs,
             run_index,
             criteria,
+            assessment,
             dataset_dirs: Vec::new(),
             errors,
             show_help: false,
@@ -488,6 +494,7 @@ impl eframe::App for WorldbenchApp {
                 runs: &self.run_index,
                 datasets: &self.dataset_dirs,
                 criteria: &self.criteria,
+                assessment: &self.assessment,
             };
             self.panels.ui(self.panel, ui, &cx, &mut commands);
         });

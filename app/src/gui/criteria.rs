@@ -4,10 +4,13 @@
 use std::path::Path;
 
 use egui::Color32;
+use worldbench_storage::assessment::{Assessment, Verdict};
 use worldbench_storage::success_criteria::SuccessCriteria;
 
 pub const PASS: Color32 = Color32::from_rgb(80, 200, 120);
 pub const FAIL: Color32 = Color32::from_rgb(235, 90, 80);
+/// Between pass and fail: a scorecard's Ok.
+pub const OK: Color32 = Color32::from_rgb(230, 180, 60);
 
 /// Reads `[success]` of `worldbench.toml`; a missing file means the defaults, a bad one an error
 /// that names it (and the defaults are used meanwhile).
@@ -20,6 +23,29 @@ pub fn read_criteria(config_path: &Path) -> (SuccessCriteria, Option<String>) {
                 "cannot read the [success] criteria: {e}; using the defaults — fix the file"
             )),
         ),
+    }
+}
+
+/// Reads `[assessment]` of `worldbench.toml` as [`read_criteria`] reads `[success]`.
+pub fn read_assessment(config_path: &Path) -> (Assessment, Option<String>) {
+    match Assessment::read(config_path) {
+        Ok(a) => (a, None),
+        Err(e) => (
+            Assessment::default(),
+            Some(format!(
+                "cannot read the [assessment] thresholds: {e}; using the defaults — fix the file"
+            )),
+        ),
+    }
+}
+
+/// The colour of a scorecard verdict.
+pub fn verdict_color(v: Verdict) -> Color32 {
+    match v {
+        Verdict::Good => PASS,
+        Verdict::Ok => OK,
+        Verdict::Bad => FAIL,
+        Verdict::Unknown => Color32::GRAY,
     }
 }
 
@@ -60,6 +86,7 @@ mod tests {
             tiles_per_node: None,
             nodes_per_tile: None,
             path_agreement: None,
+            ..Default::default()
         };
         assert!(
             !c.metric_ok(&REACH_H_MEDIAN, &row)

@@ -4,10 +4,12 @@
 //! (radius from the data) → edges from observed transitions → exact reachability over strongly
 //! connected components → local sanity (`h_local_success`) → canonical planning tests in the world.
 
+pub mod action_deltas;
 pub mod bench;
 pub mod cluster;
 pub mod encode;
 pub mod graph;
+pub mod graph_diagnostics;
 pub mod hgraph;
 pub mod local;
 pub mod planning;
@@ -23,10 +25,12 @@ use std::time::Instant;
 
 use worldbench_storage::{Dataset, PlanningRow};
 
+pub use action_deltas::{action_delta_stats, dataset_transitions, ActionDeltaStats, Transition};
 pub use bench::{bench_hgraph, synthetic_graph, BenchHgraphReport};
 pub use cluster::{cluster_greedy, Clustering};
 pub use encode::{encode_dataset, encode_frames};
 pub use graph::{reachability, Digraph, ReachStats};
+pub use graph_diagnostics::{dataset_graph_diagnostics, graph_diagnostics, GraphDiagnostics};
 pub use hgraph::{Edge, HGraph};
 pub use local::{h_local_success, LOCAL_PAIRS};
 pub use planning::{plan_and_execute, plan_sweep, PlanOutcome, Planner, StopReason, SweepReport};
@@ -63,6 +67,9 @@ pub struct EvalTimings {
     pub local_secs: f64,
     /// Encoding the lattice tiles' frames and planning test1 and test2.
     pub plan_secs: f64,
+    /// The researchers' diagnostics: action-delta statistics and graph diagnostics of h.
+    #[serde(default)]
+    pub diagnostics_secs: f64,
 }
 
 /// Evaluates an encoder on `data` (see the module doc) and plans test1 and test2 in `world`;
@@ -97,6 +104,8 @@ pub fn evaluate(
     let reach_secs = secs();
     let local = h_local_success(&digraph, &graph.node_of_frame, data, LOCAL_PAIRS, seed);
     let local_secs = secs();
+    let diag = Diagnostics::of(&h, encoder.dim(), data, seed);
+    let diagnostics_secs = secs();
     let world_m = world_metrics(&graph, &digraph, data, world, AGREEMENT_PAIRS, seed);
     let planner = Planner::new(world, encoder, &graph)?;
     let test1 = planner.run(TEST1.0, TEST1.1)?;
@@ -107,6 +116,7 @@ pub fn evaluate(
         reach_secs,
         local_secs,
         plan_secs: secs(),
+        diagnostics_secs,
     };
     let row = PlanningRow {
         step,
@@ -126,7 +136,9 @@ pub fn evaluate(
         tiles_per_node: world_m.map(|m| m.tiles_per_node),
         nodes_per_tile: world_m.map(|m| m.nodes_per_tile),
         path_agreement: world_m.map(|m| m.path_agreement),
+        ..PlanningRow::default()
     };
+    let row = diag.fill(&row);
     let row = PlanningRow {
         eval_secs: started.elapsed().as_secs_f64(),
         ..row
@@ -139,6 +151,48 @@ pub fn evaluate(
         test2,
         timings,
     })
+}
+
+/// The researchers' diagnostics of one h (see [`action_deltas`] and [`graph_diagnostics`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostics {
+    pub actions: Option<ActionDeltaStats>,
+    pub graph: Option<GraphDiagnostics>,
+}
+
+impl Diagnostics {
+    /// The diagnostics of `h` (one row of `dim` floats per frame of `data`); `seed` draws the
+    /// graph diagnostics' windows.
+    pub fn of(h: &[f32], dim: usize, data: &Dataset, seed: u64) -> Self {
+        Self {
+            actions: action_delta_stats(h, dim, &dataset_transitions(data)),
+            graph: dataset_graph_diagnostics(h, dim, data, seed),
+        }
+    }
+
+    /// `row` with the diagnostics' columns set (empty where not computed).
+    pub fn fill(&self, row: &PlanningRow) -> PlanningRow {
+        let a = self.actions.as_ref();
+        let g = self.graph.as_ref();
+        let finite = |v: f64| v.is_finite().then_some(v);
+        PlanningRow {
+            h_l: a.map(|a| a.l_scale),
+            h_inv_lr: a.map(|a| a.inv_lr),
+            h_inv_ud: a.map(|a| a.inv_ud),
+            h_noop_ratio: a.map(|a| a.noop_ratio),
+            h_q_l: a.map(|a| a.q[0]),
+            h_q_r: a.map(|a| a.q[1]),
+            h_q_u: a.map(|a| a.q[2]),
+            h_q_d: a.map(|a| a.q[3]),
+            h_hit1_at_k: g.and_then(|g| finite(g.hit1_at_k)),
+            h_hit2_at_k: g.and_then(|g| finite(g.hit2_at_k)),
+            h_mutual_rate: g.map(|g| g.mutual_rate),
+            h_median_neff1: g.map(|g| g.median_neff1),
+            h_max_in_degree: g.map(|g| g.max_in_degree),
+            h_top1pct_mean_in_degree: g.map(|g| g.top1pct_mean_in_degree),
+            ..row.clone()
+        }
+    }
 }
 
 /// The `metrics/planning_metrics.csv` row of one checkpoint (see [`evaluate`]).

@@ -78,6 +78,17 @@ fn oracle_solves_canonical_tests_optimally() {
     assert_eq!(row.h_local_success, 1.0);
     assert!(row.reach_h_median > 0.9, "{}", row.reach_h_median);
     assert!(row.eval_secs >= 0.0);
+    // Their diagnostics are filled: a noop never changes the one-hot, and one-hot steps do not add
+    // up (the median delta is ~0 while each step has length √2), so q is far above 1.
+    assert_eq!(row.h_noop_ratio, Some(0.0));
+    assert!(
+        row.h_l.is_some_and(|l| l > 0.0 && l <= 2f64.sqrt() + 1e-9),
+        "{:?}",
+        row.h_l
+    );
+    assert!(row.h_q_l.is_some_and(|q| q > 1.0), "{:?}", row.h_q_l);
+    assert!(row.h_hit1_at_k.is_some_and(|h| (0.0..=1.0).contains(&h)));
+    assert!(row.h_top1pct_mean_in_degree.is_some());
     // Edges: each distinct (tile, action) move, plus noop and blocked self-loops.
     let moves = ev.graph.edges.iter().filter(|e| e.from != e.to).count();
     assert!(moves > 150, "{moves}");
@@ -147,6 +158,13 @@ fn constant_encoder_fails_planning() {
     assert_eq!(ev.row.num_edges_h as usize, ev.graph.edges.len());
     // Every pair trivially "connects" (a node reaches itself).
     assert_eq!(ev.row.h_local_success, 1.0);
+    // No step length: no action-delta statistics. Every sample is every other's twin: the
+    // effective number of neighbours is all the others.
+    assert_eq!(ev.row.h_l, None);
+    assert!(ev.row.h_hit1_at_k.is_some_and(|h| (0.0..=1.0).contains(&h)));
+    let n = (graph_diagnostics::SAMPLE_CHUNKS * graph_diagnostics::CHUNK_LEN) as f64;
+    let neff = ev.row.h_median_neff1.unwrap();
+    assert!((neff - (n - 1.0)).abs() < 1e-3, "{neff}");
 }
 
 #[test]

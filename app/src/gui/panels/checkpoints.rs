@@ -4,9 +4,11 @@
 //! The rolling `last` is keyed by the step it holds (its metadata, read in the background): it shows
 //! the metrics row of that step when there is one, points at the step file of the same step when
 //! there is one, and otherwise offers Evaluate (`worldbench eval --checkpoint last`, which writes a
-//! row for that step).
+//! row for that step). Above the table, the Assessment (scorecard) and Provenance sections
+//! (`scorecard.rs`).
 
 mod last_step;
+mod scorecard;
 
 use std::path::PathBuf;
 
@@ -36,6 +38,8 @@ pub struct CheckpointsPanel {
     pub state: CheckpointsState,
     /// Steps held by `last` files, read off the UI thread.
     last_steps: LastSteps,
+    /// The Assessment and Provenance sections.
+    sections: scorecard::Sections,
 }
 
 /// Whether a run can be resumed: it stopped (cancelled, failed or interrupted, or "running" with its
@@ -54,6 +58,7 @@ impl CheckpointsPanel {
         Self {
             state,
             last_steps: LastSteps::default(),
+            sections: scorecard::Sections::default(),
         }
     }
 }
@@ -140,6 +145,8 @@ impl Panel for CheckpointsPanel {
         if let Some(err) = &run.manifest.error {
             ui.colored_label(crate::gui::criteria::FAIL, format!("Error: {err}"));
         }
+        self.sections
+            .ui(ui, run, cx.runs.generation(), cx.assessment);
         ui.separator();
         if run.checkpoints.is_empty() {
             ui.label("No checkpoint files yet.");

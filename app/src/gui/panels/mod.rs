@@ -36,6 +36,8 @@ pub struct PanelContext<'a> {
     /// Dataset folders of the workspace (and folders opened by hand).
     pub datasets: &'a [PathBuf],
     pub criteria: &'a SuccessCriteria,
+    /// The assessment scorecard's thresholds (`[assessment]`).
+    pub assessment: &'a worldbench_storage::assessment::Assessment,
 }
 
 /// The last path component, for display.
