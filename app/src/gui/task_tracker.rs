@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(frames, 3);
         assert_eq!(running(), 0);
         let err = settle(Duration::from_millis(50), || {
-            std::mem::forget(Pending::begin())
+            std::mem::forget(Pending::begin());
         });
         assert!(err.is_err_and(|e| e.contains("still running")));
         for t in started {
