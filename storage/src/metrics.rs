@@ -10,7 +10,7 @@ pub use append::{read_csv_whole_lines, CsvAppender};
 pub use planning_file::merge_planning_rows;
 
 /// One row of `metrics/planning_metrics.csv`: the planning evaluation of one checkpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlanningRow {
     pub step: u64,
     pub num_nodes_h: u64,
@@ -36,6 +36,63 @@ pub struct PlanningRow {
     pub nodes_per_tile: Option<f64>,
     #[serde(default)]
     pub path_agreement: Option<f64>,
+    /// Per planner (README, "Planners"): the share of random pairs it reached, of long pairs, and
+    /// the mean final latent distance to the goal; empty when that planner was not evaluated, and
+    /// absent from files written before them.
+    #[serde(default)]
+    pub graph_success: Option<f64>,
+    #[serde(default)]
+    pub graph_long_success: Option<f64>,
+    #[serde(default)]
+    pub graph_final_distance: Option<f64>,
+    #[serde(default)]
+    pub lattice_success: Option<f64>,
+    #[serde(default)]
+    pub lattice_long_success: Option<f64>,
+    #[serde(default)]
+    pub lattice_final_distance: Option<f64>,
+    #[serde(default)]
+    pub mpc_success: Option<f64>,
+    #[serde(default)]
+    pub mpc_long_success: Option<f64>,
+    #[serde(default)]
+    pub mpc_final_distance: Option<f64>,
+}
+
+/// One planner's columns of a [`PlanningRow`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PlannerColumns {
+    pub success: Option<f64>,
+    pub long_success: Option<f64>,
+    pub final_distance: Option<f64>,
+}
+
+impl PlanningRow {
+    /// Sets the columns of `planner` (`graph`, `lattice` or `mpc`, see
+    /// [`crate::planning_metrics::PLANNERS`]); `false` for another name.
+    pub fn set_planner(&mut self, planner: &str, c: PlannerColumns) -> bool {
+        let fields = match planner {
+            "graph" => [
+                &mut self.graph_success,
+                &mut self.graph_long_success,
+                &mut self.graph_final_distance,
+            ],
+            "lattice" => [
+                &mut self.lattice_success,
+                &mut self.lattice_long_success,
+                &mut self.lattice_final_distance,
+            ],
+            "mpc" => [
+                &mut self.mpc_success,
+                &mut self.mpc_long_success,
+                &mut self.mpc_final_distance,
+            ],
+            _ => return false,
+        };
+        let [s, l, d] = fields;
+        (*s, *l, *d) = (c.success, c.long_success, c.final_distance);
+        true
+    }
 }
 
 /// One row of `metrics/train.csv`.
@@ -181,6 +238,7 @@ mod tests {
             tiles_per_node: None,
             nodes_per_tile: None,
             path_agreement: None,
+            ..Default::default()
         }
     }
 
@@ -195,12 +253,15 @@ mod tests {
             header,
             "step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,\
              test1_success,test1_steps,test2_success,test2_steps,merge_radius,eval_secs,\
-             node_purity,tiles_per_node,nodes_per_tile,path_agreement"
+             node_purity,tiles_per_node,nodes_per_tile,path_agreement,\
+             graph_success,graph_long_success,graph_final_distance,\
+             lattice_success,lattice_long_success,lattice_final_distance,\
+             mpc_success,mpc_long_success,mpc_final_distance"
         );
         // Plain decimals, never exponent notation.
         assert_eq!(
             text.lines().nth(1).unwrap(),
-            "100,12,30,0.5,0.125,1.0,0.75,1,14,0,6,0.0000125,123456789.5,,,,"
+            "100,12,30,0.5,0.125,1.0,0.75,1,14,0,6,0.0000125,123456789.5,,,,,,,,,,,,,"
         );
         // A file written before the metrics against the world reads them as absent.
         let old =
@@ -261,7 +322,7 @@ mod tests {
         write_csv(&path, &[r.clone()]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            text.contains(",0.000000003,2500000000000000000000.0,,,,\n"),
+            text.contains(",0.000000003,2500000000000000000000.0,,,,,,,,,,,,,\n"),
             "{text}"
         );
         assert_eq!(read_csv::<PlanningRow>(&path).unwrap(), vec![r]);

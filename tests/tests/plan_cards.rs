@@ -39,6 +39,7 @@ fn row(step: u64, p10: f64) -> PlanningRow {
         tiles_per_node: None,
         nodes_per_tile: None,
         path_agreement: None,
+        ..Default::default()
     }
 }
 

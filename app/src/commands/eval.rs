@@ -159,6 +159,7 @@ mod tests {
             tiles_per_node: None,
             nodes_per_tile: None,
             path_agreement: None,
+            ..Default::default()
         };
         let text = table_text(&[row]);
         let lines: Vec<&str> = text.lines().collect();

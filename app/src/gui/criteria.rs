@@ -60,6 +60,7 @@ mod tests {
             tiles_per_node: None,
             nodes_per_tile: None,
             path_agreement: None,
+            ..Default::default()
         };
         assert!(
             !c.metric_ok(&REACH_H_MEDIAN, &row)

@@ -22,6 +22,7 @@ pub(crate) fn planning_row(step: u64) -> PlanningRow {
         tiles_per_node: None,
         nodes_per_tile: None,
         path_agreement: None,
+        ..Default::default()
     }
 }
 

@@ -126,6 +126,7 @@ pub fn evaluate(
         tiles_per_node: world_m.map(|m| m.tiles_per_node),
         nodes_per_tile: world_m.map(|m| m.nodes_per_tile),
         path_agreement: world_m.map(|m| m.path_agreement),
+        ..Default::default()
     };
     let row = PlanningRow {
         eval_secs: started.elapsed().as_secs_f64(),

@@ -57,6 +57,7 @@ mod tests {
             tiles_per_node: None,
             nodes_per_tile: None,
             path_agreement: None,
+            ..Default::default()
         }
     }
 

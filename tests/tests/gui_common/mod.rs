@@ -49,6 +49,7 @@ pub fn planning_row(step: u64, quality: f64) -> PlanningRow {
         tiles_per_node: Some(1.25),
         nodes_per_tile: Some(1.5 + quality),
         path_agreement: Some(0.4 + quality),
+        ..Default::default()
     }
 }
 

@@ -187,6 +187,7 @@ mod tests {
             action_names: vec!["noop".into()],
             map: None,
             generator: None,
+            layouts: None,
         }))
     }
 

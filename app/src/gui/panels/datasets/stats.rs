@@ -92,6 +92,7 @@ mod tests {
                 .to_vec(),
             map: None,
             generator: None,
+            layouts: None,
         })
     }
 
