@@ -42,6 +42,8 @@ use crate::world::{World, TEST1, TEST2};
 #[derive(Debug, Clone)]
 pub struct Evaluation {
     pub row: PlanningRow,
+    /// The h of every frame (`data.len()` rows of the encoder's `dim()`).
+    pub h: Vec<f32>,
     pub graph: HGraph,
     pub reach: ReachStats,
     pub test1: PlanOutcome,
@@ -134,6 +136,7 @@ pub fn evaluate(
     };
     Ok(Evaluation {
         row,
+        h,
         graph,
         reach,
         test1,

@@ -4,15 +4,17 @@
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use worldbench_storage::Dataset;
+use worldbench_storage::metrics::PlannerColumns;
+use worldbench_storage::{Dataset, PlanningRow};
 
 use super::{
     action_deltas, GraphPlanner, LatticeConfig, LatticePlanner, MpcConfig, MpcPlanner, Planner,
     PlannerKind, Predictor,
 };
-use crate::error::Result;
+use crate::error::{ModelError, Result};
 use crate::eval::HGraph;
-use crate::world::{Layout, Tile, World};
+use crate::world::layouts::{layout_of, parse_layout_seeds};
+use crate::world::{Layout, Tile, World, WorldMap};
 
 /// Pairs whose true shortest path has at least this many moves count as long.
 pub const LONG_PAIR_MOVES: usize = 7;
@@ -91,6 +93,79 @@ impl PlannerSweep {
         let room = 20usize.saturating_sub(self.failures.len());
         self.failures.extend(other.failures.iter().take(room));
     }
+}
+
+impl PlannerSweep {
+    /// This sweep as its planner's columns of planning_metrics.csv.
+    pub fn columns(&self) -> PlannerColumns {
+        PlannerColumns {
+            success: self.all.fraction(),
+            long_success: self.long.fraction(),
+            final_distance: (self.all.pairs > 0).then_some(self.mean_final_distance),
+        }
+    }
+}
+
+/// Writes each sweep into its planner's columns of `row`.
+pub fn write_sweeps(row: &mut PlanningRow, sweeps: &[PlannerSweep]) {
+    for s in sweeps {
+        row.set_planner(&s.planner, s.columns());
+    }
+}
+
+/// The worlds a dataset's episodes ran in, each with its built-in layout when known: every layout of
+/// a mixed dataset, else the world of its map (the default world without one).
+pub fn dataset_worlds(data: &Dataset) -> Result<Vec<(World, Option<(Layout, u64)>)>> {
+    let parse = |text: &str, what: &str| {
+        WorldMap::parse(text).map_err(|e| {
+            ModelError::Invalid(format!(
+                "dataset {:?}: the map of {what} cannot be used for planning: {e}",
+                data.name
+            ))
+        })
+    };
+    if let Some(l) = &data.layouts {
+        return l
+            .maps
+            .iter()
+            .map(|m| {
+                let layout = parse_layout_seeds(&m.layout)
+                    .ok()
+                    .map(|(l, seeds)| (l, seeds.start));
+                Ok((World::new(Some(parse(&m.text, &m.layout)?)), layout))
+            })
+            .collect();
+    }
+    let map = match data.map.as_deref() {
+        Some(text) => Some(parse(text, "map.txt")?),
+        None => None,
+    };
+    Ok(vec![(World::new(map), layout_of(data))])
+}
+
+/// Sweeps each planner of `kinds` over about `pairs` random pairs (seeded) shared out over the
+/// dataset's worlds ([`dataset_worlds`]); one merged sweep per planner, in `kinds`' order.
+pub fn sweep_dataset(
+    kinds: &[PlannerKind],
+    inputs: &PlannerInputs<'_>,
+    pairs: usize,
+    seed: u64,
+) -> Result<Vec<PlannerSweep>> {
+    let worlds = dataset_worlds(inputs.data)?;
+    let per_world = pairs.div_ceil(worlds.len().max(1)).max(1);
+    let mut out: Vec<PlannerSweep> = Vec::new();
+    for (world, layout) in &worlds {
+        let world_pairs = random_pairs(world, per_world, seed);
+        for (i, &kind) in kinds.iter().enumerate() {
+            let mut planner = build_planner(kind, inputs)?;
+            let s = sweep(planner.as_mut(), world, &world_pairs, *layout)?;
+            match out.get_mut(i) {
+                Some(t) => t.merge(&s),
+                None => out.push(s),
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Up to `max_pairs` ordered pairs of distinct standable tiles of `world` that are connected (a
