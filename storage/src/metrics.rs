@@ -7,7 +7,7 @@ mod append;
 mod planning_file;
 
 pub use append::{read_csv_whole_lines, CsvAppender};
-pub use planning_file::merge_planning_rows;
+pub use planning_file::{merge_planning_rows, update_planning_row};
 
 /// One row of `metrics/planning_metrics.csv`: the planning evaluation of one checkpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
