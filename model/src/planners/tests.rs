@@ -262,3 +262,22 @@ fn dataset_sweeps_use_each_layout_of_a_mixed_dataset_and_fill_its_columns() {
     data.layouts = None;
     assert_eq!(dataset_worlds(&data).unwrap().len(), 1);
 }
+
+#[test]
+fn a_controlled_model_stops_at_the_next_call_after_a_cancel() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let cancel = AtomicBool::new(false);
+    let control = crate::eval::Control {
+        cancel: &cancel,
+        progress: &|_, _| {},
+    };
+    let m = Controlled::new(&Linear, &control);
+    assert_eq!(m.predict(&[0.0, 0.0], &[4]).unwrap(), [1.0, 0.0]);
+    let world = World::default();
+    let mut p = MpcPlanner::new(&m, MpcConfig::default()).unwrap();
+    assert!(p.run(&world, lattice_tile(0, 0), lattice_tile(1, 0)).is_ok());
+    assert!(m.calls() > 2);
+    cancel.store(true, Ordering::Relaxed);
+    let e = p.run(&world, lattice_tile(0, 0), lattice_tile(1, 0)).unwrap_err();
+    assert!(matches!(e, ModelError::Cancelled), "{e}");
+}
