@@ -71,7 +71,8 @@ pub enum TrainEvent {
         path: PathBuf,
     },
     Eval {
-        row: PlanningRow,
+        /// Boxed: a row is far larger than the other events.
+        row: Box<PlanningRow>,
     },
     Finished {
         step: u64,
@@ -378,7 +379,7 @@ fn record_row(
     st.planning.retain(|r| r.step != step);
     st.planning.push(row.clone());
     st.planning.sort_by_key(|r| r.step);
-    progress(TrainEvent::Eval { row });
+    progress(TrainEvent::Eval { row: Box::new(row) });
     failpoint::hit("after_eval", &step);
     Ok(())
 }

@@ -223,7 +223,9 @@ pub const PATH_AGREEMENT: PlanningMetric = judged(
 /// The planners with a column group, in column order (`model::planners::PlannerKind`'s names).
 pub const PLANNERS: [&str; 3] = ["graph", "lattice", "mpc"];
 pub const GRAPH_SUCCESS: PlanningMetric = judged(
-    metric("graph_success", "graph", Fraction, Table, |r| opt(r.graph_success)),
+    metric("graph_success", "graph", Fraction, Table, |r| {
+        opt(r.graph_success)
+    }),
     None,
 );
 pub const GRAPH_LONG_SUCCESS: PlanningMetric = judged(
@@ -246,9 +248,13 @@ pub const LATTICE_SUCCESS: PlanningMetric = judged(
     None,
 );
 pub const LATTICE_LONG_SUCCESS: PlanningMetric = judged(
-    metric("lattice_long_success", "lattice long", Fraction, Detail, |r| {
-        opt(r.lattice_long_success)
-    }),
+    metric(
+        "lattice_long_success",
+        "lattice long",
+        Fraction,
+        Detail,
+        |r| opt(r.lattice_long_success),
+    ),
     None,
 );
 pub const LATTICE_FINAL_DISTANCE: PlanningMetric = lower_is_better(metric(
@@ -259,7 +265,13 @@ pub const LATTICE_FINAL_DISTANCE: PlanningMetric = lower_is_better(metric(
     |r| opt(r.lattice_final_distance),
 ));
 pub const MPC_SUCCESS: PlanningMetric = judged(
-    metric("mpc_success", "mpc", Fraction, Table, |r| opt(r.mpc_success)),
+    metric(
+        "mpc_success",
+        "mpc",
+        Fraction,
+        Table,
+        |r| opt(r.mpc_success),
+    ),
     None,
 );
 pub const MPC_LONG_SUCCESS: PlanningMetric = judged(
@@ -566,21 +578,24 @@ mod tests {
             let others = all()
                 .iter()
                 .filter(|m| m.key.ends_with("_success") || m.key.ends_with("_distance"))
-                .filter(|m| !group.contains(&m) && PLANNERS.iter().any(|q| m.key.starts_with(q)));
+                .filter(|m| !group.contains(m) && PLANNERS.iter().any(|q| m.key.starts_with(q)));
             for m in others {
                 assert!(m.of(&r).is_nan(), "{} set by {p}", m.key);
             }
             assert_eq!(group[0].text(&r), "0.500");
         }
         assert!(planner_group("dfs").is_none());
-        assert!(!PlanningRow::default().set_planner("dfs", Default::default()));
+        assert!(
+            !PlanningRow::default().set_planner("dfs", crate::metrics::PlannerColumns::default())
+        );
     }
 
     #[test]
     fn a_file_without_planner_columns_reads_them_as_absent() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("planning_metrics.csv");
-        let old = "step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,\
+        let old =
+            "step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,\
                    test1_success,test1_steps,test2_success,test2_steps,merge_radius,eval_secs\n\
                    10,3,4,0.5,0.5,0.5,1.0,1,12,0,0,0.05,0.1\n";
         std::fs::write(&path, old.replace(' ', "")).unwrap();

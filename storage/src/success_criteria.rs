@@ -464,7 +464,7 @@ mod tests {
         )
         .unwrap();
         let m = planning_metrics::lookup("lattice_long_success").unwrap();
-        assert_eq!(c.get(m).unwrap().acceptable, 0.8);
+        assert!((c.get(m).unwrap().acceptable - 0.8).abs() < 1e-12);
         let mut good = row(5, 1.0, 1.0, 1, 1);
         good.lattice_long_success = Some(0.85);
         assert!(c.metric_ok(m, &good));

@@ -318,7 +318,10 @@ mod tests {
         assert!(cfg.eval_planners().unwrap().is_empty());
         cfg.plan_eval_planners = "graph,dfs".into();
         let e = cfg.validate().unwrap_err().to_string();
-        assert!(e.contains("\"dfs\"") && e.contains("graph, lattice, mpc"), "{e}");
+        assert!(
+            e.contains("\"dfs\"") && e.contains("graph, lattice, mpc"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -177,13 +177,15 @@ fn a_mixed_dataset_shows_each_trajectorys_layout_and_its_map() {
     h.get_by_label("Map of two-rooms:0");
     assert_eq!(h.state().panel.shown_walls(), Some(&walls_of(0)));
     // Each trajectory's row names its layout; choosing one shows that layout's map.
-    h.get_by_label("Trajectory 2: 7 frames · two-rooms:2").click();
+    h.get_by_label("Trajectory 2: 7 frames · two-rooms:2")
+        .click();
     h.run();
     h.get_by_label("Layout: two-rooms:2");
     h.get_by_label("Map of two-rooms:2");
     assert_eq!(h.state().panel.frame(), 14);
     assert_eq!(h.state().panel.shown_walls(), Some(&walls_of(2)));
-    h.get_by_label("Trajectory 1: 7 frames · two-rooms:1").click();
+    h.get_by_label("Trajectory 1: 7 frames · two-rooms:1")
+        .click();
     h.run();
     assert_eq!(h.state().panel.shown_walls(), Some(&walls_of(1)));
     assert!(h.query_by_label("Layout: two-rooms:2").is_none());

@@ -206,7 +206,13 @@ fn planner_columns_are_written_and_judged() {
             .map(String::from)
             .collect();
         lines
-            .map(|l| header.iter().cloned().zip(l.split(',').map(String::from)).collect())
+            .map(|l| {
+                header
+                    .iter()
+                    .cloned()
+                    .zip(l.split(',').map(String::from))
+                    .collect()
+            })
             .collect()
     };
     let fraction = |v: &str| v.parse::<f64>().ok().filter(|f| (0.0..=1.0).contains(f));
@@ -237,17 +243,18 @@ fn planner_columns_are_written_and_judged() {
     ]));
     let after = rows();
     assert_eq!(after.len(), 1);
-    assert!(fraction(&after[0]["mpc_success"]).is_some(), "{:?}", after[0]);
+    assert!(
+        fraction(&after[0]["mpc_success"]).is_some(),
+        "{:?}",
+        after[0]
+    );
     assert_eq!(after[0]["lattice_success"], r["lattice_success"]);
 
     // eval --planner graph writes graph's columns and keeps mpc's and lattice's.
-    let json: Value = serde_json::from_str(&ok(worldbench(&ws).args(["eval", "--run"]).arg(&run).args([
-        "--planner",
-        "graph",
-        "--pairs",
-        "4",
-        "--json",
-    ])))
+    let json: Value = serde_json::from_str(&ok(worldbench(&ws)
+        .args(["eval", "--run"])
+        .arg(&run)
+        .args(["--planner", "graph", "--pairs", "4", "--json"])))
     .expect("eval --json");
     assert!(json[0]["graph_success"].as_f64().is_some(), "{json}");
     let evaluated = rows();
@@ -272,15 +279,19 @@ fn planner_columns_are_written_and_judged() {
         .arg(&draft)
         .arg("--run")
         .arg(&run));
-    let post = std::fs::read_to_string(post.lines().last().expect("post path").trim())
-        .expect("post.md");
+    let post =
+        std::fs::read_to_string(post.lines().last().expect("post path").trim()).expect("post.md");
     let line = |key: &str| {
         post.lines()
             .find(|l| l.starts_with(&format!("| {key} ")))
             .unwrap_or_else(|| panic!("no {key} row in the post:\n{post}"))
             .to_string()
     };
-    assert!(line("mpc_success").contains('✅'), "{}", line("mpc_success"));
+    assert!(
+        line("mpc_success").contains('✅'),
+        "{}",
+        line("mpc_success")
+    );
     assert!(
         line("lattice_long_success").contains('❌'),
         "{}",
@@ -292,10 +303,15 @@ fn planner_columns_are_written_and_judged() {
         "[success]\nmpc_final_distance = true\n",
     )
     .expect("worldbench.toml");
-    let err = fails(worldbench(&ws)
-        .args(["worklog", "export", "--concept", "planners2", "--draft"])
-        .arg(&draft)
-        .arg("--run")
-        .arg(&run));
-    assert!(err.contains("mpc_final_distance: not a judged metric"), "{err}");
+    let err = fails(
+        worldbench(&ws)
+            .args(["worklog", "export", "--concept", "planners2", "--draft"])
+            .arg(&draft)
+            .arg("--run")
+            .arg(&run),
+    );
+    assert!(
+        err.contains("mpc_final_distance: not a judged metric"),
+        "{err}"
+    );
 }

@@ -6,7 +6,8 @@ use anyhow::{bail, Context, Result};
 use worldbench_model::world::layouts::parse_layout_seeds;
 use worldbench_model::world::{generate_dataset, generate_dataset_maps, Preset, WorldMap};
 use worldbench_storage::dataset::{
-    check_dataset, EpisodeLayouts, LayoutMap, open_dataset_lazy, write_native, DatasetInfo};
+    check_dataset, open_dataset_lazy, write_native, DatasetInfo, EpisodeLayouts, LayoutMap,
+};
 
 use crate::cli::{DataCheckArgs, DataCommand, DataGenArgs, DataInfoArgs};
 use crate::workspace_dir;

@@ -238,7 +238,10 @@ mod tests {
         with.lattice_final_distance = Some(0.25);
         let text = table_text(&[with]);
         assert!(
-            text.lines().next().unwrap().ends_with("path agree lattice lattice long lattice dist"),
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with("path agree lattice lattice long lattice dist"),
             "{text}"
         );
         assert!(text.contains(" 0.750 "), "{text}");

@@ -7,11 +7,11 @@ use worldbench_model::checkpoint;
 use worldbench_model::config::CandleDevice;
 use worldbench_model::eval::{encode_dataset, evaluate_checkpoint, plan_and_execute, HGraph};
 use worldbench_model::planners::{sweep_dataset, write_sweeps, PlannerKind};
-use worldbench_storage::metrics::{merge_planning_rows, update_planning_row};
 use worldbench_model::train::JepaEncoder;
 use worldbench_model::world::layouts::layout_of;
 use worldbench_model::world::Tile;
 use worldbench_model::FrameEncoder;
+use worldbench_storage::metrics::{merge_planning_rows, update_planning_row};
 
 use super::planners::{build, inputs, kinds, print_sweeps};
 use super::run_checkpoint::select_checkpoints;
@@ -99,8 +99,9 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         // Each planner's columns of this checkpoint's row (the whole row when it has none yet).
         let csv = run.paths.planning_csv();
         if !update_planning_row(&csv, ckpt.step, |r| write_sweeps(r, &sweeps))? {
-            let mut row = evaluate_checkpoint(&encoder, &run.data, &run.world, ckpt.step, ckpt.seed)
-                .with_context(|| format!("evaluating {}", path.display()))?;
+            let mut row =
+                evaluate_checkpoint(&encoder, &run.data, &run.world, ckpt.step, ckpt.seed)
+                    .with_context(|| format!("evaluating {}", path.display()))?;
             write_sweeps(&mut row, &sweeps);
             merge_planning_rows(&csv, &[row])?;
         }

@@ -113,9 +113,12 @@ pub fn write_sweeps(row: &mut PlanningRow, sweeps: &[PlannerSweep]) {
     }
 }
 
+/// A world with its built-in layout and seed, when known.
+pub type LayoutWorld = (World, Option<(Layout, u64)>);
+
 /// The worlds a dataset's episodes ran in, each with its built-in layout when known: every layout of
 /// a mixed dataset, else the world of its map (the default world without one).
-pub fn dataset_worlds(data: &Dataset) -> Result<Vec<(World, Option<(Layout, u64)>)>> {
+pub fn dataset_worlds(data: &Dataset) -> Result<Vec<LayoutWorld>> {
     let parse = |text: &str, what: &str| {
         WorldMap::parse(text).map_err(|e| {
             ModelError::Invalid(format!(

@@ -248,15 +248,15 @@ fn dataset_sweeps_use_each_layout_of_a_mixed_dataset_and_fill_its_columns() {
     assert_eq!(sweeps.len(), 1);
     // 10 pairs on each of the two layouts.
     assert_eq!(sweeps[0].all.pairs, 20);
-    assert_eq!(
-        sweeps[0].same_room.pairs + sweeps[0].cross_room.pairs,
-        20
-    );
+    assert_eq!(sweeps[0].same_room.pairs + sweeps[0].cross_room.pairs, 20);
     let mut row = worldbench_storage::PlanningRow::default();
     write_sweeps(&mut row, &sweeps);
     assert_eq!(row.lattice_success, sweeps[0].all.fraction());
     assert_eq!(row.lattice_long_success, sweeps[0].long.fraction());
-    assert_eq!(row.lattice_final_distance, Some(sweeps[0].mean_final_distance));
+    assert_eq!(
+        row.lattice_final_distance,
+        Some(sweeps[0].mean_final_distance)
+    );
     assert_eq!(row.graph_success, None);
     // The same dataset without its index is the world of map.txt only.
     data.layouts = None;
@@ -275,9 +275,13 @@ fn a_controlled_model_stops_at_the_next_call_after_a_cancel() {
     assert_eq!(m.predict(&[0.0, 0.0], &[4]).unwrap(), [1.0, 0.0]);
     let world = World::default();
     let mut p = MpcPlanner::new(&m, MpcConfig::default()).unwrap();
-    assert!(p.run(&world, lattice_tile(0, 0), lattice_tile(1, 0)).is_ok());
+    assert!(p
+        .run(&world, lattice_tile(0, 0), lattice_tile(1, 0))
+        .is_ok());
     assert!(m.calls() > 2);
     cancel.store(true, Ordering::Relaxed);
-    let e = p.run(&world, lattice_tile(0, 0), lattice_tile(1, 0)).unwrap_err();
+    let e = p
+        .run(&world, lattice_tile(0, 0), lattice_tile(1, 0))
+        .unwrap_err();
     assert!(matches!(e, ModelError::Cancelled), "{e}");
 }

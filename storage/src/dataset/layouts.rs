@@ -246,13 +246,19 @@ mod tests {
         let bad = dir.join("maps/two-rooms-1.txt");
         std::fs::write(&bad, "####\n").unwrap();
         let e = read_native(&dir).unwrap_err().to_string();
-        assert!(e.contains("two-rooms-1.txt") && e.contains("tile map"), "{e}");
+        assert!(
+            e.contains("two-rooms-1.txt") && e.contains("tile map"),
+            "{e}"
+        );
         let check = super::super::check_dataset(&dir).unwrap();
         assert_eq!(check.problems.len(), 1, "{:?}", check.problems);
         assert!(check.problems[0].to_string().contains("two-rooms-1.txt"));
         std::fs::remove_file(&bad).unwrap();
         let e = read_native(&dir).unwrap_err().to_string();
-        assert!(e.contains("two-rooms-1.txt") && e.contains("file missing"), "{e}");
+        assert!(
+            e.contains("two-rooms-1.txt") && e.contains("file missing"),
+            "{e}"
+        );
         // Writing refuses a bad map before anything is written, naming its file.
         let mut ds = mixed();
         ds.layouts.as_mut().unwrap().maps[1].text = "x".into();
@@ -266,6 +272,9 @@ mod tests {
         let e = write_native(&tmp.path().join("w2"), &ds)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("dataset.json") && e.contains("episode[1]"), "{e}");
+        assert!(
+            e.contains("dataset.json") && e.contains("episode[1]"),
+            "{e}"
+        );
     }
 }

@@ -131,8 +131,10 @@ pub fn episode_layout(
     }
     let g = generator?;
     let name = g.get("layout")?.as_str()?;
-    Some(match g.get("layout_seed").and_then(serde_json::Value::as_u64) {
-        Some(seed) => format!("{name}:{seed}"),
-        None => name.to_string(),
-    })
+    Some(
+        match g.get("layout_seed").and_then(serde_json::Value::as_u64) {
+            Some(seed) => format!("{name}:{seed}"),
+            None => name.to_string(),
+        },
+    )
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use safetensors::Dtype;
 use serde::{Deserialize, Serialize};
 
-use super::validate::{check_actions, check_episodes, count_episodes};
 use super::layouts::{EpisodeLayouts, LayoutsHeader};
+use super::validate::{check_actions, check_episodes, count_episodes};
 use super::{Dataset, DatasetSource};
 use crate::atomic::write_atomic;
 use crate::error::{Result, StorageError};

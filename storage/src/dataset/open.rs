@@ -71,7 +71,7 @@ fn dataset_files(path: &Path) -> Result<Vec<(String, PathBuf)>> {
             if let Ok(entries) = std::fs::read_dir(path.join(super::layouts::MAPS_DIR)) {
                 let mut names: Vec<String> = entries
                     .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                    .filter(|n| n.ends_with(".txt"))
+                    .filter(|n| Path::new(n).extension().is_some_and(|e| e == "txt"))
                     .collect();
                 names.sort();
                 for n in names {

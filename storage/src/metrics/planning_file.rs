@@ -128,7 +128,10 @@ mod tests {
         merge_planning_rows(&csv, &[row(10), row(20)]).unwrap();
         assert!(update_planning_row(&csv, 20, |r| r.mpc_success = Some(0.5)).unwrap());
         let rows: Vec<PlanningRow> = super::super::read_csv(&csv).unwrap();
-        assert_eq!((rows[0].mpc_success, rows[1].mpc_success), (None, Some(0.5)));
+        assert_eq!(
+            (rows[0].mpc_success, rows[1].mpc_success),
+            (None, Some(0.5))
+        );
         let before = std::fs::read(&csv).unwrap();
         assert!(!update_planning_row(&csv, 30, |r| r.mpc_success = Some(1.0)).unwrap());
         assert_eq!(std::fs::read(&csv).unwrap(), before);

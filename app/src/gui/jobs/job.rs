@@ -240,7 +240,7 @@ impl Job {
             }
             TrainEvent::Eval { row } => {
                 self.evals.retain(|r| r.step != row.step);
-                self.evals.push(row);
+                self.evals.push(*row);
                 return self.run_dir.clone().map(JobNotice::RunChanged);
             }
             TrainEvent::Finished { step, .. } => {

@@ -268,10 +268,10 @@ impl TrainPanel {
                 } else {
                     "attempt"
                 };
-                commands.push(AppCommand::Launch(JobSpec::new(
+                commands.push(AppCommand::Launch(Box::new(JobSpec::new(
                     format!("{kind} \"{title}\""),
                     JobCommand::Train(job),
-                )));
+                ))));
             }
             Err(why) => commands.push(AppCommand::ShowError(format!("Cannot launch: {why}"))),
         }
