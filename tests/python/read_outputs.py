@@ -37,7 +37,11 @@ def main() -> None:
     # The metric contract's columns first, in its order; then the metrics against the world
     # (optional columns a run of today writes when its dataset knows the true tiles).
     world = ["node_purity", "tiles_per_node", "nodes_per_tile", "path_agreement"]
-    assert list(planning.columns) == expected + world, list(planning.columns)
+    # Then each planner's column group (README, "Planners"); training sweeps `graph` by default.
+    planners = [f"{p}_{c}" for p in ("graph", "lattice", "mpc")
+                for c in ("success", "long_success", "final_distance")]
+    assert list(planning.columns) == expected + world + planners, list(planning.columns)
+    assert planning["graph_success"].between(0, 1).all(), planning["graph_success"]
     assert planning[world].notna().all().all(), planning[world]
     assert ((planning[["node_purity", "path_agreement"]] >= 0) & (planning[["node_purity", "path_agreement"]] <= 1)).all().all()
     assert (planning[["tiles_per_node", "nodes_per_tile"]] > 0).all().all(), planning[world]

@@ -160,8 +160,16 @@ pub fn sweep_dataset(
     for (world, layout) in &worlds {
         let world_pairs = random_pairs(world, per_world, seed);
         for (i, &kind) in kinds.iter().enumerate() {
-            let mut planner = build_planner(kind, inputs)?;
-            let s = sweep(planner.as_mut(), world, &world_pairs, *layout)?;
+            let s = if kind == PlannerKind::Graph {
+                // Built once per world, not once per pair (it encodes every tile).
+                let p = crate::eval::Planner::new(world, inputs.model, inputs.graph)?;
+                sweep_with(kind.name(), &world_pairs, *layout, |a, b| {
+                    super::graph::run_prepared(&p, inputs.model, world, a, b)
+                })?
+            } else {
+                let mut planner = build_planner(kind, inputs)?;
+                sweep(planner.as_mut(), world, &world_pairs, *layout)?
+            };
             match out.get_mut(i) {
                 Some(t) => t.merge(&s),
                 None => out.push(s),
@@ -195,13 +203,24 @@ pub fn sweep(
     pairs: &[(Tile, Tile)],
     layout: Option<(Layout, u64)>,
 ) -> Result<PlannerSweep> {
+    let name = planner.name();
+    sweep_with(name, pairs, layout, |a, b| planner.run(world, a, b))
+}
+
+/// [`sweep`] with the plans made by `run`.
+fn sweep_with(
+    name: &str,
+    pairs: &[(Tile, Tile)],
+    layout: Option<(Layout, u64)>,
+    mut run: impl FnMut(Tile, Tile) -> Result<super::Outcome>,
+) -> Result<PlannerSweep> {
     let mut out = PlannerSweep {
-        planner: planner.name().to_string(),
+        planner: name.to_string(),
         ..PlannerSweep::default()
     };
     let (mut dist_sum, mut ratio_sum) = (0f64, 0f64);
     for &(a, b) in pairs {
-        let o = planner.run(world, a, b)?;
+        let o = run(a, b)?;
         out.all.add(o.success);
         let same = layout.is_none_or(|(l, s)| l.same_room(s, a, b));
         if same {
