@@ -117,7 +117,9 @@ fn smoke_run_writes_checkpoints_metrics_and_manifest_then_eval_and_plan_work() {
         Some(
             "step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,test1_success,\
              test1_steps,test2_success,test2_steps,merge_radius,eval_secs,node_purity,tiles_per_node,\
-             nodes_per_tile,path_agreement"
+             nodes_per_tile,path_agreement,graph_success,graph_long_success,graph_final_distance,\
+             lattice_success,lattice_long_success,lattice_final_distance,mpc_success,\
+             mpc_long_success,mpc_final_distance"
         )
     );
     let steps: Vec<&str> = lines
