@@ -24,6 +24,7 @@ pub fn tiny_dataset() -> Dataset {
         action_names: ACTION_NAMES.iter().map(|s| (*s).to_string()).collect(),
         map: Some(format!("{}\n", ".".repeat(16)).repeat(14)),
         generator: None,
+        layouts: None,
     }
 }
 

@@ -360,7 +360,10 @@ fn evaluate_weights(
         device,
         "checkpoint",
     )?);
-    eval_hook::evaluate(&encoder, data, step, cfg.seed)
+    let planners = cfg
+        .eval_planners()
+        .map_err(|e| crate::error::ModelError::Invalid(e.to_string()))?;
+    eval_hook::evaluate(&encoder, data, step, cfg.seed, &planners)
 }
 
 /// Merges `row` into planning_metrics.csv (under its lock, keeping other writers' rows) and into

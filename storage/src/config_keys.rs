@@ -338,6 +338,12 @@ pub static KEYS: &[ConfigKey] = &[
         plan_eval,
         "evaluate planning at every checkpoint"
     ),
+    key!(
+        "plan_eval_planners",
+        String,
+        plan_eval_planners,
+        "planners swept at every checkpoint, comma-separated: graph, lattice, mpc (empty: none)"
+    ),
     key!("device", String, device, "\"cpu\" or \"cuda\""),
 ];
 

@@ -7,7 +7,7 @@ mod append;
 mod planning_file;
 
 pub use append::{read_csv_whole_lines, CsvAppender};
-pub use planning_file::merge_planning_rows;
+pub use planning_file::{merge_planning_rows, update_planning_row};
 
 /// One row of `metrics/planning_metrics.csv`: the planning evaluation of one checkpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -67,6 +67,63 @@ pub struct PlanningRow {
     pub h_max_in_degree: Option<f64>,
     #[serde(default)]
     pub h_top1pct_mean_in_degree: Option<f64>,
+    /// Per planner (README, "Planners"): the share of random pairs it reached, of long pairs, and
+    /// the mean final latent distance to the goal; empty when that planner was not evaluated, and
+    /// absent from files written before them.
+    #[serde(default)]
+    pub graph_success: Option<f64>,
+    #[serde(default)]
+    pub graph_long_success: Option<f64>,
+    #[serde(default)]
+    pub graph_final_distance: Option<f64>,
+    #[serde(default)]
+    pub lattice_success: Option<f64>,
+    #[serde(default)]
+    pub lattice_long_success: Option<f64>,
+    #[serde(default)]
+    pub lattice_final_distance: Option<f64>,
+    #[serde(default)]
+    pub mpc_success: Option<f64>,
+    #[serde(default)]
+    pub mpc_long_success: Option<f64>,
+    #[serde(default)]
+    pub mpc_final_distance: Option<f64>,
+}
+
+/// One planner's columns of a [`PlanningRow`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PlannerColumns {
+    pub success: Option<f64>,
+    pub long_success: Option<f64>,
+    pub final_distance: Option<f64>,
+}
+
+impl PlanningRow {
+    /// Sets the columns of `planner` (`graph`, `lattice` or `mpc`, see
+    /// [`crate::planning_metrics::PLANNERS`]); `false` for another name.
+    pub fn set_planner(&mut self, planner: &str, c: PlannerColumns) -> bool {
+        let fields = match planner {
+            "graph" => [
+                &mut self.graph_success,
+                &mut self.graph_long_success,
+                &mut self.graph_final_distance,
+            ],
+            "lattice" => [
+                &mut self.lattice_success,
+                &mut self.lattice_long_success,
+                &mut self.lattice_final_distance,
+            ],
+            "mpc" => [
+                &mut self.mpc_success,
+                &mut self.mpc_long_success,
+                &mut self.mpc_final_distance,
+            ],
+            _ => return false,
+        };
+        let [s, l, d] = fields;
+        (*s, *l, *d) = (c.success, c.long_success, c.final_distance);
+        true
+    }
 }
 
 /// One row of `metrics/train.csv`.
@@ -229,12 +286,15 @@ mod tests {
              test1_success,test1_steps,test2_success,test2_steps,merge_radius,eval_secs,\
              node_purity,tiles_per_node,nodes_per_tile,path_agreement,h_L,h_inv_lr,h_inv_ud,\
              h_noop_ratio,h_q_L,h_q_R,h_q_U,h_q_D,h_hit1_at_k,h_hit2_at_k,h_mutual_rate,\
-             h_median_neff1,h_max_in_degree,h_top1pct_mean_in_degree"
+             h_median_neff1,h_max_in_degree,h_top1pct_mean_in_degree,\
+             graph_success,graph_long_success,graph_final_distance,\
+             lattice_success,lattice_long_success,lattice_final_distance,\
+             mpc_success,mpc_long_success,mpc_final_distance"
         );
         // Plain decimals, never exponent notation.
         assert_eq!(
             text.lines().nth(1).unwrap(),
-            "100,12,30,0.5,0.125,1.0,0.75,1,14,0,6,0.0000125,123456789.5,,,,,,,,,,,,,,,,,,"
+            "100,12,30,0.5,0.125,1.0,0.75,1,14,0,6,0.0000125,123456789.5,,,,,,,,,,,,,,,,,,,,,,,,,,,"
         );
         // A file written before the metrics against the world reads them as absent.
         let old =
@@ -295,7 +355,7 @@ mod tests {
         write_csv(&path, &[r.clone()]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            text.contains(",0.000000003,2500000000000000000000.0,,,,,,,,,,,,,,,,,,\n"),
+            text.contains(",0.000000003,2500000000000000000000.0,,,,,,,,,,,,,,,,,,,,,,,,,,,\n"),
             "{text}"
         );
         assert_eq!(read_csv::<PlanningRow>(&path).unwrap(), vec![r]);

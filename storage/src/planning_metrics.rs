@@ -270,8 +270,93 @@ pub const H_TOP1PCT_MEAN_IN_DEGREE: PlanningMetric = lower_is_better(diag(
     |r| opt(r.h_top1pct_mean_in_degree),
 ));
 
+
+// Per planner: success over random pairs and over long pairs (judged, so success criteria and
+// done-whens can name them), and the mean final latent distance to the goal.
+/// The planners with a column group, in column order (`model::planners::PlannerKind`'s names).
+pub const PLANNERS: [&str; 3] = ["graph", "lattice", "mpc"];
+pub const GRAPH_SUCCESS: PlanningMetric = judged(
+    metric("graph_success", "graph", Fraction, Table, |r| {
+        opt(r.graph_success)
+    }),
+    None,
+);
+pub const GRAPH_LONG_SUCCESS: PlanningMetric = judged(
+    metric("graph_long_success", "graph long", Fraction, Detail, |r| {
+        opt(r.graph_long_success)
+    }),
+    None,
+);
+pub const GRAPH_FINAL_DISTANCE: PlanningMetric = lower_is_better(metric(
+    "graph_final_distance",
+    "graph dist",
+    Radius,
+    Detail,
+    |r| opt(r.graph_final_distance),
+));
+pub const LATTICE_SUCCESS: PlanningMetric = judged(
+    metric("lattice_success", "lattice", Fraction, Table, |r| {
+        opt(r.lattice_success)
+    }),
+    None,
+);
+pub const LATTICE_LONG_SUCCESS: PlanningMetric = judged(
+    metric(
+        "lattice_long_success",
+        "lattice long",
+        Fraction,
+        Detail,
+        |r| opt(r.lattice_long_success),
+    ),
+    None,
+);
+pub const LATTICE_FINAL_DISTANCE: PlanningMetric = lower_is_better(metric(
+    "lattice_final_distance",
+    "lattice dist",
+    Radius,
+    Detail,
+    |r| opt(r.lattice_final_distance),
+));
+pub const MPC_SUCCESS: PlanningMetric = judged(
+    metric(
+        "mpc_success",
+        "mpc",
+        Fraction,
+        Table,
+        |r| opt(r.mpc_success),
+    ),
+    None,
+);
+pub const MPC_LONG_SUCCESS: PlanningMetric = judged(
+    metric("mpc_long_success", "mpc long", Fraction, Detail, |r| {
+        opt(r.mpc_long_success)
+    }),
+    None,
+);
+pub const MPC_FINAL_DISTANCE: PlanningMetric = lower_is_better(metric(
+    "mpc_final_distance",
+    "mpc dist",
+    Radius,
+    Detail,
+    |r| opt(r.mpc_final_distance),
+));
+
+/// The column group of `planner` (one of [`PLANNERS`]): success, long success, final distance.
+pub fn planner_group(planner: &str) -> Option<[&'static PlanningMetric; 3]> {
+    match planner {
+        "graph" => Some([&GRAPH_SUCCESS, &GRAPH_LONG_SUCCESS, &GRAPH_FINAL_DISTANCE]),
+        "lattice" => Some([
+            &LATTICE_SUCCESS,
+            &LATTICE_LONG_SUCCESS,
+            &LATTICE_FINAL_DISTANCE,
+        ]),
+        "mpc" => Some([&MPC_SUCCESS, &MPC_LONG_SUCCESS, &MPC_FINAL_DISTANCE]),
+        _ => None,
+    }
+}
+
 /// Every planning metric, in the column order of `planning_metrics.csv`.
-pub const REGISTRY: [PlanningMetric; 31] = [
+pub const REGISTRY: &[PlanningMetric] = &[
     STEP,
     NUM_NODES_H,
     NUM_EDGES_H,
@@ -303,6 +388,15 @@ pub const REGISTRY: [PlanningMetric; 31] = [
     H_MEDIAN_NEFF1,
     H_MAX_IN_DEGREE,
     H_TOP1PCT_MEAN_IN_DEGREE,
+    GRAPH_SUCCESS,
+    GRAPH_LONG_SUCCESS,
+    GRAPH_FINAL_DISTANCE,
+    LATTICE_SUCCESS,
+    LATTICE_LONG_SUCCESS,
+    LATTICE_FINAL_DISTANCE,
+    MPC_SUCCESS,
+    MPC_LONG_SUCCESS,
+    MPC_FINAL_DISTANCE,
 ];
 
 /// A metric name that is not in the registry (or not of the kind asked for).
@@ -316,7 +410,7 @@ pub struct UnknownMetric {
 
 /// Every metric, in CSV order.
 pub fn all() -> &'static [PlanningMetric] {
-    &REGISTRY
+    REGISTRY
 }
 
 /// The metrics shown at `level` or above, in CSV order.
@@ -463,6 +557,15 @@ mod tests {
             h_median_neff1: Some(3.5),
             h_max_in_degree: Some(17.0),
             h_top1pct_mean_in_degree: Some(15.5),
+            graph_success: Some(0.75),
+            graph_long_success: Some(0.5),
+            graph_final_distance: Some(0.125),
+            lattice_success: Some(0.625),
+            lattice_long_success: Some(0.25),
+            lattice_final_distance: Some(0.375),
+            mpc_success: Some(0.875),
+            mpc_long_success: Some(1.0),
+            mpc_final_distance: Some(0.0625),
         }
     }
 
@@ -511,9 +614,76 @@ mod tests {
                 "test1_success",
                 "test2_success",
                 "node_purity",
-                "path_agreement"
+                "path_agreement",
+                "graph_success",
+                "graph_long_success",
+                "lattice_success",
+                "lattice_long_success",
+                "mpc_success",
+                "mpc_long_success",
             ]
         );
+    }
+
+    #[test]
+    fn each_planner_has_a_column_group_that_reads_its_own_fields() {
+        for p in PLANNERS {
+            let group = planner_group(p).unwrap();
+            let keys: Vec<&str> = group.iter().map(|m| m.key).collect();
+            assert_eq!(
+                keys,
+                [
+                    format!("{p}_success"),
+                    format!("{p}_long_success"),
+                    format!("{p}_final_distance")
+                ]
+            );
+            // Every entry is in the registry, success columns are judged, the distance is not.
+            for m in group {
+                assert_eq!(lookup(m.key).unwrap(), m);
+            }
+            assert!(lookup_judged(&format!("{p}_success")).is_ok());
+            assert!(lookup_judged(&format!("{p}_long_success")).is_ok());
+            assert!(lookup_judged(&format!("{p}_final_distance")).is_err());
+            assert!(!group[2].higher_is_better);
+            // set_planner writes exactly this planner's three columns.
+            let mut r = PlanningRow::default();
+            let c = crate::metrics::PlannerColumns {
+                success: Some(0.5),
+                long_success: Some(0.25),
+                final_distance: Some(2.0),
+            };
+            assert!(r.set_planner(p, c));
+            let got: Vec<f64> = group.iter().map(|m| m.of(&r)).collect();
+            assert_eq!(got, [0.5, 0.25, 2.0]);
+            let others = all()
+                .iter()
+                .filter(|m| m.key.ends_with("_success") || m.key.ends_with("_distance"))
+                .filter(|m| !group.contains(m) && PLANNERS.iter().any(|q| m.key.starts_with(q)));
+            for m in others {
+                assert!(m.of(&r).is_nan(), "{} set by {p}", m.key);
+            }
+            assert_eq!(group[0].text(&r), "0.500");
+        }
+        assert!(planner_group("dfs").is_none());
+        assert!(
+            !PlanningRow::default().set_planner("dfs", crate::metrics::PlannerColumns::default())
+        );
+    }
+
+    #[test]
+    fn a_file_without_planner_columns_reads_them_as_absent() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("planning_metrics.csv");
+        let old =
+            "step,num_nodes_h,num_edges_h,reach_h_median,reach_h_p10,reach_h_p90,h_local_success,\
+                   test1_success,test1_steps,test2_success,test2_steps,merge_radius,eval_secs\n\
+                   10,3,4,0.5,0.5,0.5,1.0,1,12,0,0,0.05,0.1\n";
+        std::fs::write(&path, old.replace(' ', "")).unwrap();
+        let rows: Vec<PlanningRow> = crate::metrics::read_csv(&path).unwrap();
+        assert_eq!(rows[0].step, 10);
+        assert!(LATTICE_SUCCESS.of(&rows[0]).is_nan());
+        assert_eq!(LATTICE_SUCCESS.text(&rows[0]), "-");
     }
 
     #[test]

@@ -458,6 +458,29 @@ mod tests {
     }
 
     #[test]
+    fn criteria_can_name_a_planner() {
+        let c = SuccessCriteria::parse(
+            "[success.lattice_long_success]\ntarget = 0.95\nacceptable = 0.8\nfailure = 0.2\n",
+        )
+        .unwrap();
+        let m = planning_metrics::lookup("lattice_long_success").unwrap();
+        assert!((c.get(m).unwrap().acceptable - 0.8).abs() < 1e-12);
+        let mut good = row(5, 1.0, 1.0, 1, 1);
+        good.lattice_long_success = Some(0.85);
+        assert!(c.metric_ok(m, &good));
+        assert!(c.judge_run(std::slice::from_ref(&good)).success);
+        // Not evaluated (an older file, or another planner only): not met.
+        let mut other = row(5, 1.0, 1.0, 1, 1);
+        other.graph_long_success = Some(1.0);
+        assert!(!c.metric_ok(m, &other));
+        assert!(!c.judge_run(&[other]).success);
+        let e = SuccessCriteria::parse("[success]\nmpc_final_distance = true\n").unwrap_err();
+        assert!(e.contains("mpc_final_distance: not a judged metric"), "{e}");
+        let e = SuccessCriteria::parse("[success]\nmpc_success = true\n");
+        assert!(e.is_ok(), "{e:?}");
+    }
+
+    #[test]
     fn levels_and_run_judgement() {
         let t = Thresholds {
             target: 0.9,

@@ -154,6 +154,9 @@ pub struct TrainConfig {
     pub log_every: u64,
     /// Run the planning evaluation at every checkpoint.
     pub plan_eval: bool,
+    /// The planners that evaluation sweeps at every checkpoint, comma-separated (`graph`,
+    /// `lattice`, `mpc`; empty for none): each fills its columns of planning_metrics.csv.
+    pub plan_eval_planners: String,
     /// "cpu" or "cuda" (CUDA needs the crate's `cuda` feature).
     pub device: String,
 }
@@ -170,6 +173,7 @@ impl Default for TrainConfig {
             checkpoint_every: 1000,
             log_every: 10,
             plan_eval: true,
+            plan_eval_planners: "graph".into(),
             device: "cpu".into(),
         }
     }
@@ -218,6 +222,30 @@ impl TrainConfig {
         step == self.steps || (self.log_every > 0 && step.is_multiple_of(self.log_every))
     }
 
+    /// The planners of `plan_eval_planners`, in order, without repeats; an unknown name is an error
+    /// that lists the known ones.
+    pub fn eval_planners(&self) -> Result<Vec<&'static str>> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for name in self
+            .plan_eval_planners
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let known = crate::planning_metrics::PLANNERS;
+            let Some(p) = known.iter().find(|p| **p == name) else {
+                return Err(ConfigError(format!(
+                    "plan_eval_planners: unknown planner {name:?}; use {}",
+                    known.join(", ")
+                )));
+            };
+            if !out.contains(p) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
     /// Checks the model sizes and the training settings, and that `device` names a known device
     /// (whether CUDA is available is for the model crate to find out).
     pub fn validate(&self) -> Result<()> {
@@ -233,6 +261,7 @@ impl TrainConfig {
                 self.lr, self.weight_decay
             )));
         }
+        self.eval_planners()?;
         match self.device.as_str() {
             "cpu" | "cuda" => Ok(()),
             other => Err(ConfigError(format!(
@@ -277,6 +306,22 @@ mod tests {
             .to_string()
             .contains("image_size"));
         assert_eq!(ModelConfig::reference().flat_dim(), 1024);
+    }
+
+    #[test]
+    fn eval_planners_are_checked() {
+        let mut cfg = TrainConfig::default();
+        assert_eq!(cfg.eval_planners().unwrap(), ["graph"]);
+        cfg.plan_eval_planners = "lattice, mpc,lattice".into();
+        assert_eq!(cfg.eval_planners().unwrap(), ["lattice", "mpc"]);
+        cfg.plan_eval_planners = String::new();
+        assert!(cfg.eval_planners().unwrap().is_empty());
+        cfg.plan_eval_planners = "graph,dfs".into();
+        let e = cfg.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("\"dfs\"") && e.contains("graph, lattice, mpc"),
+            "{e}"
+        );
     }
 
     #[test]

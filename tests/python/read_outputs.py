@@ -41,9 +41,13 @@ def main() -> None:
     theirs = ["h_L", "h_inv_lr", "h_inv_ud", "h_noop_ratio", "h_q_L", "h_q_R", "h_q_U", "h_q_D",
               "h_hit1_at_k", "h_hit2_at_k", "h_mutual_rate", "h_median_neff1", "h_max_in_degree",
               "h_top1pct_mean_in_degree"]
-    assert list(planning.columns) == expected + world + theirs, list(planning.columns)
     rates = planning[["h_hit1_at_k", "h_hit2_at_k", "h_mutual_rate"]].dropna()
     assert ((rates >= 0) & (rates <= 1)).all().all(), rates
+    # Then each planner's column group (README, "Planners"); training sweeps `graph` by default.
+    planners = [f"{p}_{c}" for p in ("graph", "lattice", "mpc")
+                for c in ("success", "long_success", "final_distance")]
+    assert list(planning.columns) == expected + world + theirs + planners, list(planning.columns)
+    assert planning["graph_success"].between(0, 1).all(), planning["graph_success"]
     assert planning[world].notna().all().all(), planning[world]
     assert ((planning[["node_purity", "path_agreement"]] >= 0) & (planning[["node_purity", "path_agreement"]] <= 1)).all().all()
     assert (planning[["tiles_per_node", "nodes_per_tile"]] > 0).all().all(), planning[world]

@@ -119,7 +119,9 @@ fn smoke_run_writes_checkpoints_metrics_and_manifest_then_eval_and_plan_work() {
              test1_steps,test2_success,test2_steps,merge_radius,eval_secs,node_purity,tiles_per_node,\
              nodes_per_tile,path_agreement,h_L,h_inv_lr,h_inv_ud,h_noop_ratio,h_q_L,h_q_R,h_q_U,\
              h_q_D,h_hit1_at_k,h_hit2_at_k,h_mutual_rate,h_median_neff1,h_max_in_degree,\
-             h_top1pct_mean_in_degree"
+             h_top1pct_mean_in_degree,\
+             graph_success,graph_long_success,graph_final_distance,lattice_success,lattice_long_success,\
+             lattice_final_distance,mpc_success,mpc_long_success,mpc_final_distance"
         )
     );
     let steps: Vec<&str> = lines

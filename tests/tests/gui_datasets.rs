@@ -141,6 +141,53 @@ fn scrubber_moves_with_keys_and_slider_and_the_tile_follows() {
 }
 
 #[test]
+fn a_mixed_dataset_shows_each_trajectorys_layout_and_its_map() {
+    use worldbench_model::world::{generate_dataset_maps, Layout};
+    use worldbench_storage::dataset::{EpisodeLayouts, LayoutMap};
+    use worldbench_widgets::parse_walls;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("ws");
+    Workspace::open_or_create(&root).expect("workspace");
+    let maps: Vec<_> = (0..3).map(|s| Layout::TwoRooms.map(s)).collect();
+    let mut ds =
+        generate_dataset_maps(Preset::CornerLoops, 3, Some(6), 1, &maps).expect("generate");
+    ds.layouts = Some(EpisodeLayouts {
+        maps: (0..3)
+            .map(|s| LayoutMap {
+                layout: format!("two-rooms:{s}"),
+                text: maps[s].to_text(),
+            })
+            .collect(),
+        episode: vec![0, 1, 2],
+    });
+    write_native(&root.join("datasets").join("mixed"), &ds).expect("write");
+    let walls_of = |s: usize| parse_walls(&maps[s].to_text()).expect("walls");
+    assert!(walls_of(0) != walls_of(1), "the layouts differ");
+
+    let mut h = harness(&root, false);
+    h.run();
+    h.get_by_label("mixed").click();
+    until_loaded(&mut h);
+    h.get_by_label("Layouts: 3");
+    h.get_by_label("Layout: two-rooms:0");
+    h.get_by_label("Map of two-rooms:0");
+    assert_eq!(h.state().panel.shown_walls(), Some(&walls_of(0)));
+    // Each trajectory's row names its layout; choosing one shows that layout's map.
+    h.get_by_label("Trajectory 2: 7 frames · two-rooms:2")
+        .click();
+    h.run();
+    h.get_by_label("Layout: two-rooms:2");
+    h.get_by_label("Map of two-rooms:2");
+    assert_eq!(h.state().panel.frame(), 14);
+    assert_eq!(h.state().panel.shown_walls(), Some(&walls_of(2)));
+    h.get_by_label("Trajectory 1: 7 frames · two-rooms:1")
+        .click();
+    h.run();
+    assert_eq!(h.state().panel.shown_walls(), Some(&walls_of(1)));
+    assert!(h.query_by_label("Layout: two-rooms:2").is_none());
+}
+
+#[test]
 fn a_corrupt_dataset_shows_an_error_and_does_not_panic() {
     let (_tmp, root, _ds) = workspace();
     let data = root.join("datasets").join("loops").join("data.safetensors");

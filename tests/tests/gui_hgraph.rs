@@ -632,6 +632,82 @@ fn panel_harness_sized(
     )
 }
 
+/// The playground's planner choice: `lattice` plans test1 in a task, and the result and the map's
+/// path are the lattice planner's own on the same checkpoint and data.
+#[test]
+fn playground_plans_with_the_chosen_planner() {
+    use worldbench_model::eval::{encode_dataset, hgraph_of};
+    use worldbench_model::planners::{
+        build_planner, LatticeConfig, MpcConfig, PlannerInputs, PlannerKind,
+    };
+    use worldbench_model::world::TEST1;
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ckpt = tiny_run_checkpoints(tmp.path()).join("step_000004.safetensors");
+    let mut h = panel_harness(&ckpt);
+    h.run();
+    assert_eq!(h.state().panel.planner(), PlannerKind::Graph);
+    h.get_by_label("lattice").click();
+    h.run();
+    assert_eq!(h.state().panel.planner(), PlannerKind::Lattice);
+    h.get_by_label("test1").click();
+    h.step();
+    settle(&mut h);
+    assert_eq!(h.state().panel.error(), None);
+    let shown = h.state().panel.outcome().expect("a plan").clone();
+    let (planner, distance) = h.state().panel.outcome_planner();
+    assert_eq!(planner, PlannerKind::Lattice);
+
+    let opened = h.state().panel.opened().expect("opened");
+    let encoder = worldbench::run_context::encoder_of(&ckpt).expect("encoder");
+    let hs = encode_dataset(&encoder, &opened.data).expect("h");
+    let graph = hgraph_of(&opened.cache);
+    let inputs = PlannerInputs {
+        model: &encoder,
+        graph: &graph,
+        h: &hs,
+        data: &opened.data,
+        lattice: LatticeConfig::default(),
+        mpc: MpcConfig::default(),
+    };
+    let (s, g) = TEST1;
+    let want = build_planner(PlannerKind::Lattice, &inputs)
+        .expect("lattice")
+        .run(&opened.world, s, g)
+        .expect("plan");
+    assert_eq!(shown, want.to_plan_outcome());
+    assert_eq!(distance, Some(want.final_distance));
+    let tiles: Vec<[i16; 2]> = want.tiles.iter().map(|t| [t.row, t.col]).collect();
+    assert_eq!(h.state().panel.executed_tiles(), tiles);
+    assert!(h.state().panel.view().path.is_empty(), "no h-graph path");
+    h.get_by_label(&format!(
+        "lattice: {} in {} steps (shortest {}, budget {}; {}); final latent distance {:.3}",
+        if want.success {
+            "Reached the goal"
+        } else {
+            "Failed"
+        },
+        want.steps,
+        want.shortest_len,
+        want.budget,
+        want.to_plan_outcome().stop.describe(),
+        want.final_distance
+    ));
+
+    // mpc (thousands of predictor calls for test1): cancelled from the playground, it says so.
+    h.get_by_label("mpc").click();
+    h.run();
+    h.get_by_label("test1").click();
+    h.step();
+    assert!(h.state().panel.is_planning());
+    h.get_by_label("Cancel planning").click();
+    h.run();
+    assert!(!h.state().panel.is_planning());
+    assert_eq!(h.state().panel.error(), None);
+    assert!(h.state().panel.outcome().is_none());
+    h.get_by_label("Planning cancelled");
+}
+
 /// test1 in the planning playground: a click plans at once, and the panel's plan is the model's
 /// `plan_and_execute` on the same checkpoint and graph (success or not on this tiny run); its label
 /// says so in words, the graph shows the planned node path, the map the executed tiles with start
@@ -670,7 +746,7 @@ fn playground_plans_test1_like_the_model_does() {
     assert_eq!(shown, want);
 
     h.get_by_label(&format!(
-        "{} in {} steps (shortest {}, budget {}; {})",
+        "graph: {} in {} steps (shortest {}, budget {}; {})",
         if want.success {
             "Reached the goal"
         } else {
@@ -729,7 +805,7 @@ fn playground_plans_test1_like_the_model_does() {
     };
     h.state_mut().panel.show_outcome(s, g, two);
     h.run();
-    h.get_by_label("Failed in 2 steps (shortest 5, budget 2; the step budget ran out)");
+    h.get_by_label("graph: Failed in 2 steps (shortest 5, budget 2; the step budget ran out)");
     h.get_by_label(&format!(
         "Agent at {},{} after step 2 of 2",
         s.row + 1,

@@ -60,6 +60,26 @@ fn two_rooms_dataset_plans_with_every_planner_and_held_out_layouts() {
         "{text}"
     );
     ok(worldbench(&ws).args(["data", "check"]).arg(&mixed));
+    // Every layout's map is kept; map.txt stays the first one's, for older readers.
+    let maps: Vec<String> = (0..3)
+        .map(|s| {
+            std::fs::read_to_string(mixed.join(format!("maps/two-rooms-{s}.txt"))).expect("map")
+        })
+        .collect();
+    assert!(maps[0] != maps[1] && maps[1] != maps[2], "{maps:?}");
+    assert_eq!(
+        std::fs::read_to_string(mixed.join("map.txt")).expect("map.txt"),
+        maps[0]
+    );
+    assert_eq!(json["layouts"]["episode"], serde_json::json!([0, 1, 2, 0]));
+    assert_eq!(json["layouts"]["maps"][2]["file"], "maps/two-rooms-2.txt");
+    // `data check` reads every map: a bad one is named.
+    std::fs::write(mixed.join("maps/two-rooms-2.txt"), "#.#\n").expect("break a map");
+    let err = fails(worldbench(&ws).args(["data", "check"]).arg(&mixed));
+    assert!(
+        err.contains("two-rooms-2.txt") && err.contains("not a valid tile map"),
+        "{err}"
+    );
 
     let err = fails(
         worldbench(&ws)
@@ -148,4 +168,150 @@ fn two_rooms_dataset_plans_with_every_planner_and_held_out_layouts() {
         "2",
     ]));
     assert!(err.contains("unknown planner \"dfs\""), "{err}");
+}
+
+/// The planners' columns of planning_metrics.csv: written by training (`plan_eval_planners`), by
+/// `plan --sweep` and `eval --planner`, and judged by a success criterion that names a planner.
+#[test]
+fn planner_columns_are_written_and_judged() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path().join("ws");
+    let data = gen_dataset(
+        &ws,
+        "tr",
+        &["--layout", "two-rooms", "--episodes", "2", "--steps", "30"],
+    );
+    let run = smoke_train(
+        &ws,
+        &data,
+        "4",
+        "4",
+        &[
+            "--progress",
+            "none",
+            "--set",
+            "plan_eval=on",
+            "--set",
+            "plan_eval_planners=lattice",
+        ],
+    );
+    let csv = run.join("metrics/planning_metrics.csv");
+    let rows = || -> Vec<std::collections::HashMap<String, String>> {
+        let text = std::fs::read_to_string(&csv).expect("planning_metrics.csv");
+        let mut lines = text.lines();
+        let header: Vec<String> = lines
+            .next()
+            .expect("header")
+            .split(',')
+            .map(String::from)
+            .collect();
+        lines
+            .map(|l| {
+                header
+                    .iter()
+                    .cloned()
+                    .zip(l.split(',').map(String::from))
+                    .collect()
+            })
+            .collect()
+    };
+    let fraction = |v: &str| v.parse::<f64>().ok().filter(|f| (0.0..=1.0).contains(f));
+    let r = &rows()[0];
+    assert_eq!(r["step"], "4");
+    for key in ["lattice_success", "lattice_long_success"] {
+        assert!(fraction(&r[key]).is_some(), "{key} = {:?}", r[key]);
+    }
+    assert!(r["lattice_final_distance"].parse::<f64>().is_ok());
+    for key in ["graph_success", "mpc_success", "mpc_final_distance"] {
+        assert_eq!(r[key], "", "{key}: not evaluated");
+    }
+
+    // plan --sweep fills its planner's columns of the checkpoint's row, keeping the others.
+    ok(worldbench(&ws).args(["plan", "--run"]).arg(&run).args([
+        "--planner",
+        "mpc",
+        "--sweep",
+        "4",
+        "--mpc-horizon",
+        "3",
+        "--mpc-samples",
+        "8",
+        "--mpc-iterations",
+        "1",
+        "--mpc-elites",
+        "2",
+    ]));
+    let after = rows();
+    assert_eq!(after.len(), 1);
+    assert!(
+        fraction(&after[0]["mpc_success"]).is_some(),
+        "{:?}",
+        after[0]
+    );
+    assert_eq!(after[0]["lattice_success"], r["lattice_success"]);
+
+    // eval --planner graph writes graph's columns and keeps mpc's and lattice's.
+    let json: Value = serde_json::from_str(&ok(worldbench(&ws)
+        .args(["eval", "--run"])
+        .arg(&run)
+        .args(["--planner", "graph", "--pairs", "4", "--json"])))
+    .expect("eval --json");
+    assert!(json[0]["graph_success"].as_f64().is_some(), "{json}");
+    let evaluated = rows();
+    assert!(fraction(&evaluated[0]["graph_success"]).is_some());
+    assert_eq!(evaluated[0]["mpc_success"], after[0]["mpc_success"]);
+    assert_eq!(evaluated[0]["lattice_success"], r["lattice_success"]);
+
+    // A success criterion that names a planner judges its column.
+    let mpc: f64 = evaluated[0]["mpc_success"].parse().expect("mpc_success");
+    std::fs::write(
+        ws.join("worldbench.toml"),
+        format!(
+            "[success.mpc_success]\ntarget = 1.0\nacceptable = {mpc}\nfailure = -1.0\n\
+             [success.lattice_long_success]\ntarget = 2.0\nacceptable = 2.0\nfailure = 1.5\n"
+        ),
+    )
+    .expect("worldbench.toml");
+    let draft = ws.join("draft.md");
+    std::fs::write(&draft, "## Objective\nPlan.\n").expect("draft");
+    let post = ok(worldbench(&ws)
+        .args(["worklog", "export", "--concept", "planners", "--draft"])
+        .arg(&draft)
+        .arg("--run")
+        .arg(&run));
+    let post =
+        std::fs::read_to_string(post.lines().last().expect("post path").trim()).expect("post.md");
+    let line = |key: &str| {
+        post.lines()
+            .find(|l| l.starts_with(&format!("| {key} ")))
+            .unwrap_or_else(|| panic!("no {key} row in the post:\n{post}"))
+            .to_string()
+    };
+    assert!(
+        line("mpc_success").contains('✅'),
+        "{}",
+        line("mpc_success")
+    );
+    assert!(
+        line("lattice_long_success").contains('❌'),
+        "{}",
+        line("lattice_long_success")
+    );
+    // A name that is no judged metric is refused, naming it.
+    std::fs::write(
+        ws.join("worldbench.toml"),
+        "[success]\nmpc_final_distance = true\n",
+    )
+    .expect("worldbench.toml");
+    let err = fails(
+        worldbench(&ws)
+            .args(["worklog", "export", "--concept", "planners2", "--draft"])
+            .arg(&draft)
+            .arg("--run")
+            .arg(&run),
+    );
+    assert!(
+        err.contains("mpc_final_distance: not a judged metric"),
+        "{err}"
+    );
 }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use worldbench_model::world::layouts::parse_layout_seeds;
 use worldbench_model::world::{generate_dataset, generate_dataset_maps, Preset, WorldMap};
-use worldbench_storage::dataset::{check_dataset, open_dataset_lazy, write_native, DatasetInfo};
+use worldbench_storage::dataset::{
+    check_dataset, open_dataset_lazy, write_native, DatasetInfo, EpisodeLayouts, LayoutMap,
+};
 
 use crate::cli::{DataCheckArgs, DataCommand, DataGenArgs, DataInfoArgs};
 use crate::workspace_dir;
@@ -71,6 +73,17 @@ fn gen(workspace: Option<PathBuf>, args: &DataGenArgs) -> Result<()> {
                 .map(|e| format!("{layout}:{}", seeds.start + e % n))
                 .collect();
             g["episode_layouts"] = serde_json::json!(per_episode);
+            // Every layout's map is kept (maps/<layout>-<seed>.txt), with each episode's index.
+            ds.layouts = Some(EpisodeLayouts {
+                maps: seeds
+                    .clone()
+                    .map(|s| LayoutMap {
+                        layout: format!("{layout}:{s}"),
+                        text: layout.map(s).to_text(),
+                    })
+                    .collect(),
+                episode: (0..args.episodes as u64).map(|e| (e % n) as u32).collect(),
+            });
         }
     }
     ds.name = out

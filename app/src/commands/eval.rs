@@ -6,13 +6,14 @@
 use anyhow::{Context, Result};
 use worldbench_model::checkpoint;
 use worldbench_model::config::CandleDevice;
-use worldbench_model::eval::{encode_dataset, evaluate_checkpoint, HGraph};
-use worldbench_model::planners::{random_pairs, sweep, PlannerSweep};
+use worldbench_model::eval::{encode_dataset, evaluate, HGraph};
+use worldbench_model::planners::{random_pairs, sweep, sweep_dataset, write_sweeps, PlannerSweep};
 use worldbench_model::train::JepaEncoder;
 use worldbench_model::world::layouts::parse_layout_seeds;
 use worldbench_model::world::World;
 use worldbench_model::FrameEncoder;
-use worldbench_storage::metrics::merge_planning_rows;
+use worldbench_storage::files::present;
+use worldbench_storage::metrics::{merge_planning_rows, read_csv, PlannerColumns};
 use worldbench_storage::planning_metrics::{self, PlanningMetric, Shown, STEP};
 use worldbench_storage::PlanningRow;
 
@@ -24,21 +25,45 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     if let Some(spec) = &args.layouts {
         return held_out(args, spec);
     }
+    let kinds = super::planners::kinds(&args.planners)?;
     let run = open_run(&args.run)?;
     let paths = select_checkpoints(&run.paths, &args.checkpoint)?;
     let mut rows = Vec::new();
     for path in &paths {
         let ckpt = checkpoint::load(path)?;
         let encoder = JepaEncoder::from_checkpoint(path, &ckpt.config.candle_device()?)?;
-        let row = evaluate_checkpoint(&encoder, &run.data, &run.world, ckpt.step, ckpt.seed)
+        let started = std::time::Instant::now();
+        let ev = evaluate(&encoder, &run.data, &run.world, ckpt.step, ckpt.seed)
             .with_context(|| format!("evaluating {}", path.display()))?;
+        // Each --planner over --pairs random pairs of the dataset's worlds: its columns.
+        let setup = super::planners::inputs(&args.planners, &encoder, &ev.graph, &ev.h, &run.data);
+        let sweeps = sweep_dataset(&kinds, &setup, args.pairs, ckpt.seed)
+            .with_context(|| format!("planning with {}", path.display()))?;
+        let mut row = ev.row;
+        write_sweeps(&mut row, &sweeps);
+        row.eval_secs = started.elapsed().as_secs_f64();
         if !args.json {
             eprintln!("evaluated {} (step {})", path.display(), ckpt.step);
         }
         rows.push(row);
     }
+    // A row keeps the columns of planners not evaluated now (e.g. written by `plan --sweep`).
+    let csv = run.paths.planning_csv();
+    if present(&csv) {
+        let old: Vec<PlanningRow> = read_csv(&csv)?;
+        for row in &mut rows {
+            let Some(prev) = old.iter().find(|r| r.step == row.step) else {
+                continue;
+            };
+            for p in planning_metrics::PLANNERS {
+                if kinds.iter().all(|k| k.name() != p) {
+                    copy_planner(prev, row, p);
+                }
+            }
+        }
+    }
     // Under the file's lock: the trainer (or another eval) may be writing the same file.
-    merge_planning_rows(&run.paths.planning_csv(), &rows)?;
+    merge_planning_rows(&csv, &rows)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
@@ -95,6 +120,22 @@ fn held_out(args: &EvalArgs, spec: &str) -> Result<()> {
     Ok(())
 }
 
+/// Copies the columns of `planner` from `from` to `to`.
+fn copy_planner(from: &PlanningRow, to: &mut PlanningRow, planner: &str) {
+    let Some(group) = planning_metrics::planner_group(planner) else {
+        return;
+    };
+    let v = |m: &PlanningMetric| Some(m.of(from)).filter(|x| !x.is_nan());
+    to.set_planner(
+        planner,
+        PlannerColumns {
+            success: v(group[0]),
+            long_success: v(group[1]),
+            final_distance: v(group[2]),
+        },
+    );
+}
+
 /// The rows as a table: the step, then every metric the registry shows in eval's table, each
 /// column as wide as its widest cell.
 pub fn print_table(rows: &[PlanningRow]) {
@@ -102,8 +143,15 @@ pub fn print_table(rows: &[PlanningRow]) {
 }
 
 fn table_text(rows: &[PlanningRow]) -> String {
+    // A planner's columns only when some row has them (the planners evaluated).
+    let planner_column = |m: &PlanningMetric| {
+        planning_metrics::PLANNERS
+            .iter()
+            .any(|p| planning_metrics::planner_group(p).is_some_and(|g| g.contains(&m)))
+    };
     let metrics: Vec<&PlanningMetric> = std::iter::once(&STEP)
         .chain(planning_metrics::shown(Shown::Detail))
+        .filter(|m| !planner_column(m) || rows.iter().any(|r| !m.of(r).is_nan()))
         .collect();
     let cells: Vec<Vec<String>> = rows
         .iter()
@@ -161,7 +209,7 @@ mod tests {
             path_agreement: None,
             ..Default::default()
         };
-        let text = table_text(&[row]);
+        let text = table_text(std::slice::from_ref(&row));
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(
@@ -183,5 +231,19 @@ mod tests {
             "{text}"
         );
         assert_eq!(lines[0].chars().count(), lines[1].chars().count(), "{text}");
+        // A planner's columns appear once a row has them.
+        let mut with = row;
+        with.lattice_success = Some(0.75);
+        with.lattice_long_success = Some(0.5);
+        with.lattice_final_distance = Some(0.25);
+        let text = table_text(&[with]);
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with("path agree lattice lattice long lattice dist"),
+            "{text}"
+        );
+        assert!(text.contains(" 0.750 "), "{text}");
     }
 }

@@ -5,12 +5,13 @@
 use anyhow::{bail, Context, Result};
 use worldbench_model::checkpoint;
 use worldbench_model::config::CandleDevice;
-use worldbench_model::eval::{encode_dataset, plan_and_execute, HGraph};
-use worldbench_model::planners::{random_pairs, sweep, PlannerKind};
+use worldbench_model::eval::{encode_dataset, evaluate_checkpoint, plan_and_execute, HGraph};
+use worldbench_model::planners::{sweep_dataset, write_sweeps, PlannerKind};
 use worldbench_model::train::JepaEncoder;
 use worldbench_model::world::layouts::layout_of;
 use worldbench_model::world::Tile;
 use worldbench_model::FrameEncoder;
+use worldbench_storage::metrics::{merge_planning_rows, update_planning_row};
 
 use super::planners::{build, inputs, kinds, print_sweeps};
 use super::run_checkpoint::select_checkpoints;
@@ -91,21 +92,28 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         }
     }
     if let Some(max_pairs) = args.sweep {
-        let pairs = random_pairs(&run.world, max_pairs, 0);
+        // Pairs shared out over the dataset's worlds (each layout of a mixed dataset).
+        let sweeps = sweep_dataset(&kinds, &setup, max_pairs, 0)?;
+        let n_pairs = sweeps.first().map_or(0, |s| s.all.pairs);
         let layout = layout_of(&run.data);
-        let mut sweeps = Vec::new();
-        for &kind in &kinds {
-            let mut planner = build(kind, &setup)?;
-            sweeps.push(sweep(planner.as_mut(), &run.world, &pairs, layout)?);
+        // Each planner's columns of this checkpoint's row (the whole row when it has none yet).
+        let csv = run.paths.planning_csv();
+        if !update_planning_row(&csv, ckpt.step, |r| write_sweeps(r, &sweeps))? {
+            let mut row =
+                evaluate_checkpoint(&encoder, &run.data, &run.world, ckpt.step, ckpt.seed)
+                    .with_context(|| format!("evaluating {}", path.display()))?;
+            write_sweeps(&mut row, &sweeps);
+            merge_planning_rows(&csv, &[row])?;
         }
         if args.json {
             println!("{}", serde_json::to_string_pretty(&sweeps)?);
         } else {
-            let on = layout.map_or_else(
-                || "the dataset's map".to_string(),
-                |(l, s)| format!("{l} seed {s}"),
-            );
-            print_sweeps(&format!("sweep: {} pairs on {on}", pairs.len()), &sweeps);
+            let on = match (&run.data.layouts, layout) {
+                (Some(l), _) => format!("the dataset's {} layouts", l.maps.len()),
+                (None, Some((l, s))) => format!("{l} seed {s}"),
+                (None, None) => "the dataset's map".to_string(),
+            };
+            print_sweeps(&format!("sweep: {n_pairs} pairs on {on}"), &sweeps);
         }
     }
     Ok(())

@@ -15,7 +15,7 @@ pub enum AppCommand {
     /// Open the Train panel with this dataset selected.
     UseDatasetForTraining(PathBuf),
     /// Start a child process of the `worldbench` binary.
-    Launch(JobSpec),
+    Launch(Box<JobSpec>),
     /// Stop a job (SIGTERM: a training run writes `last` first).
     Cancel(JobId),
     /// Show another panel.

@@ -69,7 +69,7 @@ impl WorldbenchApp {
                 }
                 AppCommand::Launch(spec) => {
                     let is_train = matches!(spec.command, JobCommand::Train(_));
-                    self.jobs.launch(spec);
+                    self.jobs.launch(*spec);
                     if is_train {
                         self.panel = PanelId::Train;
                     }

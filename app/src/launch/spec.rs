@@ -36,6 +36,8 @@ pub struct TrainJob {
     /// Required for an attempt; optional for a smoke run.
     pub gate: Option<PathBuf>,
     pub plan_eval: bool,
+    /// The planners swept at every checkpoint (`--set plan_eval_planners=…`).
+    pub plan_eval_planners: Vec<String>,
     pub device: String,
 }
 
@@ -157,6 +159,10 @@ impl JobSpec {
                     a.flag_value("--gate", gate);
                 }
                 a.flag_value("--plan-eval", if t.plan_eval { "on" } else { "off" });
+                a.flag_value(
+                    "--set",
+                    format!("plan_eval_planners={}", t.plan_eval_planners.join(",")),
+                );
                 a.flag_value("--device", &t.device);
                 a.flag_value("--progress", "json");
             }
@@ -230,6 +236,7 @@ mod tests {
             smoke,
             gate: gate.map(PathBuf::from),
             plan_eval: false,
+            plan_eval_planners: vec!["graph".into(), "mpc".into()],
             device: "cpu".into(),
         }
     }
@@ -255,6 +262,7 @@ mod tests {
             assert_eq!(args.smoke, smoke);
             assert_eq!(args.gate.as_deref(), gate.map(Path::new));
             assert_eq!(args.plan_eval, OnOff::Off);
+            assert_eq!(args.set, ["plan_eval_planners=graph,mpc"]);
             assert_eq!(args.device, "cpu");
             assert_eq!(args.progress, ProgressMode::Json);
             assert!(args.resume.is_none());

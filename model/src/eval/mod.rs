@@ -46,6 +46,8 @@ use crate::world::{World, TEST1, TEST2};
 #[derive(Debug, Clone)]
 pub struct Evaluation {
     pub row: PlanningRow,
+    /// The h of every frame (`data.len()` rows of the encoder's `dim()`).
+    pub h: Vec<f32>,
     pub graph: HGraph,
     pub reach: ReachStats,
     pub test1: PlanOutcome,
@@ -145,6 +147,7 @@ pub fn evaluate(
     };
     Ok(Evaluation {
         row,
+        h,
         graph,
         reach,
         test1,

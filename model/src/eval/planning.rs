@@ -31,6 +31,8 @@ pub enum StopReason {
     /// The current frame's node is the goal node but the agent is not on the goal tile: the graph
     /// cannot tell them apart, so planning stops (a failure) rather than wander.
     GoalNodeWrongTile,
+    /// A planner other than the h-graph's found no action toward the goal.
+    GaveUp,
 }
 
 impl StopReason {
@@ -43,6 +45,7 @@ impl StopReason {
             Self::GoalNodeWrongTile => {
                 "at the goal's node but on another tile (the h-graph cannot tell them apart)"
             }
+            Self::GaveUp => "the planner found no action toward the goal",
         }
     }
 }

@@ -19,6 +19,7 @@ pub fn pixel_dataset(actions: Vec<u8>, episode: Vec<u32>) -> Dataset {
         action_names: vec![],
         map: None,
         generator: None,
+        layouts: None,
     }
 }
 

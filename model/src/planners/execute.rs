@@ -24,6 +24,31 @@ pub struct Outcome {
     pub tiles: Vec<Tile>,
 }
 
+impl Outcome {
+    /// This outcome in the h-graph planner's terms (for the playground): no planned node paths,
+    /// and why it stopped read from the steps.
+    pub fn to_plan_outcome(&self) -> crate::eval::PlanOutcome {
+        use crate::eval::StopReason;
+        let stop = if self.success {
+            StopReason::ReachedGoal
+        } else if self.steps >= self.budget {
+            StopReason::BudgetExhausted
+        } else {
+            StopReason::GaveUp
+        };
+        crate::eval::PlanOutcome {
+            success: self.success,
+            steps: self.steps,
+            budget: self.budget,
+            shortest_len: self.shortest_len,
+            goal_node: 0,
+            tiles: self.tiles.clone(),
+            planned_nodes: Vec::new(),
+            stop,
+        }
+    }
+}
+
 /// Encodes the frame of the agent on `tile` (frames depend only on the tile, so each is cached).
 fn encode_tile(
     encoder: &dyn FrameEncoder,

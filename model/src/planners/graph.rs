@@ -24,23 +24,36 @@ impl Planner for GraphPlanner<'_> {
     }
 
     fn run(&mut self, world: &World, start: Tile, goal: Tile) -> Result<Outcome> {
-        let out = eval::Planner::new(world, self.encoder, self.graph)?.run(start, goal)?;
-        let last = out.tiles.last().copied().unwrap_or(start);
-        let mut frames = Vec::new();
-        for t in [last, goal] {
-            let mut w = world.clone();
-            w.set_tile(t)?;
-            frames.extend(w.render());
-        }
-        let h = self.encoder.encode(&frames, FRAME_HEIGHT, FRAME_WIDTH)?;
-        let d = self.encoder.dim();
-        Ok(Outcome {
-            success: out.success,
-            steps: out.steps,
-            budget: out.budget,
-            shortest_len: out.shortest_len,
-            final_distance: l2(&h[..d], &h[d..]),
-            tiles: out.tiles,
-        })
+        let planner = eval::Planner::new(world, self.encoder, self.graph)?;
+        run_prepared(&planner, self.encoder, world, start, goal)
     }
+}
+
+/// One plan with an h-graph planner already built for `world` (a sweep builds it once per world:
+/// it encodes every tile).
+pub(super) fn run_prepared(
+    planner: &eval::Planner<'_>,
+    encoder: &dyn FrameEncoder,
+    world: &World,
+    start: Tile,
+    goal: Tile,
+) -> Result<Outcome> {
+    let out = planner.run(start, goal)?;
+    let last = out.tiles.last().copied().unwrap_or(start);
+    let mut frames = Vec::new();
+    for t in [last, goal] {
+        let mut w = world.clone();
+        w.set_tile(t)?;
+        frames.extend(w.render());
+    }
+    let h = encoder.encode(&frames, FRAME_HEIGHT, FRAME_WIDTH)?;
+    let d = encoder.dim();
+    Ok(Outcome {
+        success: out.success,
+        steps: out.steps,
+        budget: out.budget,
+        shortest_len: out.shortest_len,
+        final_distance: l2(&h[..d], &h[d..]),
+        tiles: out.tiles,
+    })
 }

@@ -7,6 +7,7 @@
 //! [`BUDGET_FACTOR`] × the true shortest path. Each reports success, steps and the final latent
 //! distance to the goal frame's h ([`Outcome`]).
 
+mod controlled;
 mod execute;
 mod graph;
 mod lattice;
@@ -18,12 +19,14 @@ mod tests;
 use std::fmt;
 use std::str::FromStr;
 
+pub use controlled::Controlled;
 pub use execute::{execute, Outcome};
 pub use graph::GraphPlanner;
 pub use lattice::{action_deltas, LatticeConfig, LatticePlanner};
 pub use mpc::{MpcConfig, MpcPlanner};
 pub use sweep::{
-    build_planner, random_pairs, sweep, PlannerInputs, PlannerSweep, Tally, LONG_PAIR_MOVES,
+    build_planner, dataset_worlds, random_pairs, sweep, sweep_dataset, write_sweeps, PlannerInputs,
+    PlannerSweep, Tally, LONG_PAIR_MOVES,
 };
 
 use crate::encoder::FrameEncoder;
@@ -47,9 +50,12 @@ pub trait Planner {
 }
 
 /// The planners by name, for `--planner`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PlannerKind {
+    #[default]
     Graph,
     Lattice,
     Mpc,

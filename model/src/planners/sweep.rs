@@ -4,15 +4,17 @@
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use worldbench_storage::Dataset;
+use worldbench_storage::metrics::PlannerColumns;
+use worldbench_storage::{Dataset, PlanningRow};
 
 use super::{
     action_deltas, GraphPlanner, LatticeConfig, LatticePlanner, MpcConfig, MpcPlanner, Planner,
     PlannerKind, Predictor,
 };
-use crate::error::Result;
+use crate::error::{ModelError, Result};
 use crate::eval::HGraph;
-use crate::world::{Layout, Tile, World};
+use crate::world::layouts::{layout_of, parse_layout_seeds};
+use crate::world::{Layout, Tile, World, WorldMap};
 
 /// Pairs whose true shortest path has at least this many moves count as long.
 pub const LONG_PAIR_MOVES: usize = 7;
@@ -93,6 +95,90 @@ impl PlannerSweep {
     }
 }
 
+impl PlannerSweep {
+    /// This sweep as its planner's columns of planning_metrics.csv.
+    pub fn columns(&self) -> PlannerColumns {
+        PlannerColumns {
+            success: self.all.fraction(),
+            long_success: self.long.fraction(),
+            final_distance: (self.all.pairs > 0).then_some(self.mean_final_distance),
+        }
+    }
+}
+
+/// Writes each sweep into its planner's columns of `row`.
+pub fn write_sweeps(row: &mut PlanningRow, sweeps: &[PlannerSweep]) {
+    for s in sweeps {
+        row.set_planner(&s.planner, s.columns());
+    }
+}
+
+/// A world with its built-in layout and seed, when known.
+pub type LayoutWorld = (World, Option<(Layout, u64)>);
+
+/// The worlds a dataset's episodes ran in, each with its built-in layout when known: every layout of
+/// a mixed dataset, else the world of its map (the default world without one).
+pub fn dataset_worlds(data: &Dataset) -> Result<Vec<LayoutWorld>> {
+    let parse = |text: &str, what: &str| {
+        WorldMap::parse(text).map_err(|e| {
+            ModelError::Invalid(format!(
+                "dataset {:?}: the map of {what} cannot be used for planning: {e}",
+                data.name
+            ))
+        })
+    };
+    if let Some(l) = &data.layouts {
+        return l
+            .maps
+            .iter()
+            .map(|m| {
+                let layout = parse_layout_seeds(&m.layout)
+                    .ok()
+                    .map(|(l, seeds)| (l, seeds.start));
+                Ok((World::new(Some(parse(&m.text, &m.layout)?)), layout))
+            })
+            .collect();
+    }
+    let map = match data.map.as_deref() {
+        Some(text) => Some(parse(text, "map.txt")?),
+        None => None,
+    };
+    Ok(vec![(World::new(map), layout_of(data))])
+}
+
+/// Sweeps each planner of `kinds` over about `pairs` random pairs (seeded) shared out over the
+/// dataset's worlds ([`dataset_worlds`]); one merged sweep per planner, in `kinds`' order.
+pub fn sweep_dataset(
+    kinds: &[PlannerKind],
+    inputs: &PlannerInputs<'_>,
+    pairs: usize,
+    seed: u64,
+) -> Result<Vec<PlannerSweep>> {
+    let worlds = dataset_worlds(inputs.data)?;
+    let per_world = pairs.div_ceil(worlds.len().max(1)).max(1);
+    let mut out: Vec<PlannerSweep> = Vec::new();
+    for (world, layout) in &worlds {
+        let world_pairs = random_pairs(world, per_world, seed);
+        for (i, &kind) in kinds.iter().enumerate() {
+            let s = if kind == PlannerKind::Graph {
+                // Built once per world, not once per pair (it encodes every tile).
+                let p = crate::eval::Planner::new(world, inputs.model, inputs.graph)?;
+                sweep_with(kind.name(), &world_pairs, *layout, |a, b| {
+                    super::graph::run_prepared(&p, inputs.model, world, a, b)
+                })?
+            } else {
+                let mut planner = build_planner(kind, inputs)?;
+                sweep(planner.as_mut(), world, &world_pairs, *layout)?
+            };
+            match out.get_mut(i) {
+                Some(t) => t.merge(&s),
+                None => out.push(s),
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Up to `max_pairs` ordered pairs of distinct standable tiles of `world` that are connected (a
 /// seeded random subset when there are more).
 pub fn random_pairs(world: &World, max_pairs: usize, seed: u64) -> Vec<(Tile, Tile)> {
@@ -117,13 +203,24 @@ pub fn sweep(
     pairs: &[(Tile, Tile)],
     layout: Option<(Layout, u64)>,
 ) -> Result<PlannerSweep> {
+    let name = planner.name();
+    sweep_with(name, pairs, layout, |a, b| planner.run(world, a, b))
+}
+
+/// [`sweep`] with the plans made by `run`.
+fn sweep_with(
+    name: &str,
+    pairs: &[(Tile, Tile)],
+    layout: Option<(Layout, u64)>,
+    mut run: impl FnMut(Tile, Tile) -> Result<super::Outcome>,
+) -> Result<PlannerSweep> {
     let mut out = PlannerSweep {
-        planner: planner.name().to_string(),
+        planner: name.to_string(),
         ..PlannerSweep::default()
     };
     let (mut dist_sum, mut ratio_sum) = (0f64, 0f64);
     for &(a, b) in pairs {
-        let o = planner.run(world, a, b)?;
+        let o = run(a, b)?;
         out.all.add(o.success);
         let same = layout.is_none_or(|(l, s)| l.same_room(s, a, b));
         if same {

@@ -208,3 +208,80 @@ fn sweep_splits_same_and_cross_room() {
     assert_eq!(m.same_room.successes, 2 * s.same_room.successes);
     assert_eq!(Tally::default().text(), "-");
 }
+
+#[test]
+fn planner_names_are_the_registry_column_groups() {
+    let names: Vec<&str> = PlannerKind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(names, worldbench_storage::planning_metrics::PLANNERS);
+}
+
+#[test]
+fn dataset_sweeps_use_each_layout_of_a_mixed_dataset_and_fill_its_columns() {
+    use worldbench_storage::dataset::{EpisodeLayouts, LayoutMap};
+    let maps = [Layout::TwoRooms.map(0), Layout::TwoRooms.map(1)];
+    let mut data =
+        crate::world::generate_dataset_maps(Preset::CornerLoops, 4, Some(30), 0, &maps).unwrap();
+    data.layouts = Some(EpisodeLayouts {
+        maps: (0..2)
+            .map(|s| LayoutMap {
+                layout: format!("two-rooms:{s}"),
+                text: maps[s].to_text(),
+            })
+            .collect(),
+        episode: vec![0, 1, 0, 1],
+    });
+    let worlds = dataset_worlds(&data).unwrap();
+    assert_eq!(worlds.len(), 2);
+    assert_eq!(worlds[1].1, Some((Layout::TwoRooms, 1)));
+    assert_eq!(worlds[1].0.map().to_text(), maps[1].to_text());
+    let h = encode_dataset(&Linear, &data).unwrap();
+    let graph = HGraph::build(&h, 2, &data).unwrap();
+    let inputs = PlannerInputs {
+        model: &Linear,
+        graph: &graph,
+        h: &h,
+        data: &data,
+        lattice: LatticeConfig::default(),
+        mpc: MpcConfig::default(),
+    };
+    let sweeps = sweep_dataset(&[PlannerKind::Lattice], &inputs, 20, 3).unwrap();
+    assert_eq!(sweeps.len(), 1);
+    // 10 pairs on each of the two layouts.
+    assert_eq!(sweeps[0].all.pairs, 20);
+    assert_eq!(sweeps[0].same_room.pairs + sweeps[0].cross_room.pairs, 20);
+    let mut row = worldbench_storage::PlanningRow::default();
+    write_sweeps(&mut row, &sweeps);
+    assert_eq!(row.lattice_success, sweeps[0].all.fraction());
+    assert_eq!(row.lattice_long_success, sweeps[0].long.fraction());
+    assert_eq!(
+        row.lattice_final_distance,
+        Some(sweeps[0].mean_final_distance)
+    );
+    assert_eq!(row.graph_success, None);
+    // The same dataset without its index is the world of map.txt only.
+    data.layouts = None;
+    assert_eq!(dataset_worlds(&data).unwrap().len(), 1);
+}
+
+#[test]
+fn a_controlled_model_stops_at_the_next_call_after_a_cancel() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let cancel = AtomicBool::new(false);
+    let control = crate::eval::Control {
+        cancel: &cancel,
+        progress: &|_, _| {},
+    };
+    let m = Controlled::new(&Linear, &control);
+    assert_eq!(m.predict(&[0.0, 0.0], &[4]).unwrap(), [1.0, 0.0]);
+    let world = World::default();
+    let mut p = MpcPlanner::new(&m, MpcConfig::default()).unwrap();
+    assert!(p
+        .run(&world, lattice_tile(0, 0), lattice_tile(1, 0))
+        .is_ok());
+    assert!(m.calls() > 2);
+    cancel.store(true, Ordering::Relaxed);
+    let e = p
+        .run(&world, lattice_tile(0, 0), lattice_tile(1, 0))
+        .unwrap_err();
+    assert!(matches!(e, ModelError::Cancelled), "{e}");
+}

@@ -208,6 +208,7 @@ pub(crate) mod tests {
                 .collect(),
             map: None,
             generator: None,
+            layouts: None,
         }
     }
 

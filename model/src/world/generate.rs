@@ -122,6 +122,7 @@ pub fn generate_dataset_maps(
             "seed": seed,
             "steps": steps_per_episode,
         })),
+        layouts: None,
     })
 }
 

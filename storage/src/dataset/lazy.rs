@@ -50,6 +50,8 @@ pub struct LazyDataset {
     pub map: Option<String>,
     /// How the dataset was generated, when it was.
     pub generator: Option<serde_json::Value>,
+    /// A mixed dataset's layouts (see [`Dataset::layouts`]).
+    pub layouts: Option<super::EpisodeLayouts>,
     pub frames: FrameSource,
 }
 
@@ -79,6 +81,7 @@ fn open_native_lazy(dir: &Path) -> Result<LazyDataset> {
         action_names: ix.header.action_names,
         map: ix.map,
         generator: ix.header.generator,
+        layouts: ix.layouts,
         frames: FrameSource::Safetensors {
             path: ix.data_path,
             file: ix.data_file,
@@ -105,6 +108,7 @@ fn open_traj_folder_lazy(root: &Path) -> Result<LazyDataset> {
         action_names: ACTION_NAMES.iter().map(|s| (*s).to_string()).collect(),
         map: None,
         generator: None,
+        layouts: None,
         frames: FrameSource::Pngs(ix.pngs),
     })
 }
@@ -123,6 +127,7 @@ impl LazyDataset {
             action_names: ds.action_names,
             map: ds.map,
             generator: ds.generator,
+            layouts: ds.layouts,
             frames: FrameSource::Memory(ds.frames),
         }
     }
@@ -144,6 +149,16 @@ impl LazyDataset {
     /// The index ranges of the episodes, in order.
     pub fn episodes(&self) -> Vec<Range<usize>> {
         episode_ranges(&self.episode)
+    }
+
+    /// The map text of episode `e`, see [`Dataset::episode_map`].
+    pub fn episode_map(&self, e: usize) -> Option<&str> {
+        super::episode_map(self.layouts.as_ref(), self.map.as_deref(), e)
+    }
+
+    /// The layout of episode `e`, see [`Dataset::episode_layout`].
+    pub fn episode_layout(&self, e: usize) -> Option<String> {
+        super::episode_layout(self.layouts.as_ref(), self.generator.as_ref(), e)
     }
 
     /// Frame `i` as `[height, width, 3]` RGB bytes, read from disk (or copied from memory). Errors

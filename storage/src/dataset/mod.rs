@@ -2,6 +2,7 @@
 
 mod check;
 mod info;
+pub mod layouts;
 pub mod lazy;
 pub mod map;
 mod native;
@@ -18,6 +19,7 @@ mod trajfolder_tests;
 
 pub use check::{check_dataset, DatasetCheck};
 pub use info::{DatasetInfo, TRAJ_FOLDER_FORMAT};
+pub use layouts::{EpisodeLayouts, LayoutMap};
 pub use lazy::{open_dataset_lazy, FrameSource, LazyDataset};
 pub use native::{read_native, write_native, NativeCounts, NativeHeader, NATIVE_FORMAT};
 pub use open::{dataset_hash, detect_format, open_dataset, DatasetFormat};
@@ -65,6 +67,8 @@ pub struct Dataset {
     pub map: Option<String>,
     /// How the dataset was generated (preset, episodes, seed, …), when it was.
     pub generator: Option<serde_json::Value>,
+    /// A mixed dataset's layouts: one map per layout and each episode's (`None`: one map at most).
+    pub layouts: Option<EpisodeLayouts>,
 }
 
 impl Dataset {
@@ -92,4 +96,45 @@ impl Dataset {
     pub fn episodes(&self) -> Vec<Range<usize>> {
         validate::episode_ranges(&self.episode)
     }
+
+    /// The map text of episode `e` (in data order): its layout's in a mixed dataset, else `map`.
+    pub fn episode_map(&self, e: usize) -> Option<&str> {
+        episode_map(self.layouts.as_ref(), self.map.as_deref(), e)
+    }
+
+    /// The layout of episode `e` as `"<layout>:<seed>"`, when known.
+    pub fn episode_layout(&self, e: usize) -> Option<String> {
+        episode_layout(self.layouts.as_ref(), self.generator.as_ref(), e)
+    }
+}
+
+/// See [`Dataset::episode_map`].
+pub fn episode_map<'a>(
+    layouts: Option<&'a EpisodeLayouts>,
+    map: Option<&'a str>,
+    e: usize,
+) -> Option<&'a str> {
+    match layouts {
+        Some(l) => l.map_of(e).map(|m| m.text.as_str()),
+        None => map,
+    }
+}
+
+/// See [`Dataset::episode_layout`]: a mixed dataset's index, else the generator's one layout.
+pub fn episode_layout(
+    layouts: Option<&EpisodeLayouts>,
+    generator: Option<&serde_json::Value>,
+    e: usize,
+) -> Option<String> {
+    if let Some(l) = layouts {
+        return l.map_of(e).map(|m| m.layout.clone());
+    }
+    let g = generator?;
+    let name = g.get("layout")?.as_str()?;
+    Some(
+        match g.get("layout_seed").and_then(serde_json::Value::as_u64) {
+            Some(seed) => format!("{name}:{seed}"),
+            None => name.to_string(),
+        },
+    )
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use safetensors::Dtype;
 use serde::{Deserialize, Serialize};
 
+use super::layouts::{EpisodeLayouts, LayoutsHeader};
 use super::validate::{check_actions, check_episodes, count_episodes};
 use super::{Dataset, DatasetSource};
 use crate::atomic::write_atomic;
@@ -32,6 +33,9 @@ pub struct NativeHeader {
     pub frame_shape: Vec<usize>,
     pub action_names: Vec<String>,
     pub counts: NativeCounts,
+    /// A mixed dataset's maps and each episode's layout ([`super::layouts`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layouts: Option<LayoutsHeader>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +56,11 @@ pub fn write_native(dir: &Path, ds: &Dataset) -> Result<()> {
             StorageError::invalid(dir.join(MAP_TXT), format!("not a valid tile map: {e}"))
         })?;
     }
-    let header = NativeHeader {
+    let episodes = count_episodes(&ds.episode);
+    if let Some(l) = &ds.layouts {
+        l.check(dir, &dir.join(DATASET_JSON), episodes)?;
+    }
+    let mut header = NativeHeader {
         format: NATIVE_FORMAT.to_string(),
         name: ds.name.clone(),
         generator: ds.generator.clone(),
@@ -60,10 +68,14 @@ pub fn write_native(dir: &Path, ds: &Dataset) -> Result<()> {
         action_names: ds.action_names.clone(),
         counts: NativeCounts {
             frames: ds.len(),
-            episodes: count_episodes(&ds.episode),
+            episodes,
         },
+        layouts: None,
     };
     write_data(&data_path, ds)?;
+    if let Some(l) = &ds.layouts {
+        header.layouts = Some(l.write(dir)?);
+    }
     if let Some(map) = &ds.map {
         write_atomic(&dir.join(MAP_TXT), map.as_bytes())?;
     }
@@ -156,6 +168,7 @@ pub(super) struct NativeIndex {
     pub episode: Vec<u32>,
     pub tiles: Option<Vec<[i16; 2]>>,
     pub map: Option<String>,
+    pub layouts: Option<EpisodeLayouts>,
 }
 
 /// Reads and validates a native dataset folder except its frames: `dataset.json`, the safetensors
@@ -218,9 +231,20 @@ pub(super) fn read_native_index(dir: &Path) -> Result<NativeIndex> {
         .collect();
     check_actions(&data_path, &actions, header.action_names.len())?;
     check_episodes(&data_path, &episode)?;
-    check_counts(dir, &header, n, count_episodes(&episode))?;
+    let episodes = count_episodes(&episode);
+    check_counts(dir, &header, n, episodes)?;
+    let json_path = dir.join(DATASET_JSON);
+    let layouts = match &header.layouts {
+        Some(h) => {
+            let l = EpisodeLayouts::read(dir, &json_path, h)?;
+            l.check(dir, &json_path, episodes)?;
+            Some(l)
+        }
+        None => None,
+    };
     Ok(NativeIndex {
         map: read_map(&dir.join(MAP_TXT))?,
+        layouts,
         header,
         data_path,
         data_file,
@@ -253,6 +277,7 @@ pub fn read_native(dir: &Path) -> Result<Dataset> {
         action_names: ix.header.action_names,
         map: ix.map,
         generator: ix.header.generator,
+        layouts: ix.layouts,
     })
 }
 
@@ -310,7 +335,7 @@ fn check_counts(dir: &Path, header: &NativeHeader, frames: usize, episodes: usiz
 }
 
 /// Reads and validates `map.txt` (see [`super::map::check_map_text`]), when there is one.
-fn read_map(path: &Path) -> Result<Option<String>> {
+pub(super) fn read_map(path: &Path) -> Result<Option<String>> {
     if std::fs::symlink_metadata(path).is_err() {
         return Ok(None);
     }

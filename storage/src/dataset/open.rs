@@ -67,6 +67,17 @@ fn dataset_files(path: &Path) -> Result<Vec<(String, PathBuf)>> {
             for name in [DATASET_JSON, DATA_SAFETENSORS, MAP_TXT] {
                 add(name.to_string());
             }
+            // A mixed dataset's maps, in name order.
+            if let Ok(entries) = std::fs::read_dir(path.join(super::layouts::MAPS_DIR)) {
+                let mut names: Vec<String> = entries
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter(|n| Path::new(n).extension().is_some_and(|e| e == "txt"))
+                    .collect();
+                names.sort();
+                for n in names {
+                    add(format!("{}/{n}", super::layouts::MAPS_DIR));
+                }
+            }
         }
         DatasetFormat::TrajFolder => {
             for (k, dir) in list_trajectories(path)? {

@@ -25,5 +25,6 @@ pub fn tiny_dataset() -> Dataset {
             format!("{}\n", ".".repeat(16)).repeat(13)
         )),
         generator: Some(serde_json::json!({"preset": "tiny", "seed": 7})),
+        layouts: None,
     }
 }

@@ -405,5 +405,6 @@ pub fn read_traj_folder(root: &Path) -> Result<Dataset> {
         action_names: ACTION_NAMES.iter().map(|s| (*s).to_string()).collect(),
         map: None,
         generator: None,
+        layouts: None,
     })
 }

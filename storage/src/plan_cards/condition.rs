@@ -261,4 +261,18 @@ mod tests {
         assert!(!metric("test1_success").judge(&rows[..1]).met);
         assert!(!metric("test1_success").judge(&[]).met);
     }
+
+    #[test]
+    fn done_whens_can_name_a_planner() {
+        let m = metric("mpc_success >= 0.8 at step 5000");
+        assert_eq!(m.metric.key, "mpc_success");
+        let mut r = row(5000, 0.5, 1);
+        assert!(!m.judge(std::slice::from_ref(&r)).met);
+        r.mpc_success = Some(0.875);
+        let v = m.judge(std::slice::from_ref(&r));
+        assert!(v.met && v.why.contains("mpc_success = 0.875"), "{}", v.why);
+        r.mpc_success = Some(0.5);
+        assert!(!m.judge(&[r]).met);
+        assert!(Condition::parse("dfs_success >= 0.5").is_err());
+    }
 }

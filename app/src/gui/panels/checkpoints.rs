@@ -195,12 +195,12 @@ pub fn shown_steps(run: &RunRecord, last_step: Option<&StepOrError>) -> u64 {
 
 /// The command that resumes a stopped run from its `last` (the same from every panel).
 pub fn resume_command(run: &RunRecord) -> AppCommand {
-    AppCommand::Launch(JobSpec::new(
+    AppCommand::Launch(Box::new(JobSpec::new(
         format!("resume \"{}\"", run.title()),
         JobCommand::Resume {
             run: run.dir.clone(),
         },
-    ))
+    )))
 }
 
 /// "Resume run" when the run can be resumed ([`can_resume`]); pushes [`resume_command`].
@@ -272,7 +272,7 @@ fn evaluate_button(
         .add_enabled(!busy, egui::Button::new(text))
         .on_disabled_hover_text("A job is running on this run; wait for it to end");
     if resp.clicked() {
-        commands.push(AppCommand::Launch(job()));
+        commands.push(AppCommand::Launch(Box::new(job())));
     }
 }
 

@@ -195,6 +195,7 @@ mod tests {
             action_names: vec!["noop".into()],
             map: None,
             generator: None,
+            layouts: None,
         }))
     }
 

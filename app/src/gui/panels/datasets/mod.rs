@@ -168,6 +168,14 @@ impl DatasetsPanel {
         self.state.frame
     }
 
+    /// The walls of the map shown beside the frame (the current trajectory's world), once loaded.
+    pub fn shown_walls(&self) -> Option<&worldbench_widgets::TileGrid<bool>> {
+        let loaded = self.loaded.as_ref()?;
+        let len = loaded.dataset.len();
+        let frame = self.state.frame.min(len.saturating_sub(1));
+        loaded.stats.walls_of(loaded.stats.episode_of(frame))
+    }
+
     /// The frame drawn by the last `ui` call (`None` while it is being decoded or nothing is shown).
     pub fn shown_frame(&self) -> Option<usize> {
         self.shown.shown_frame()
@@ -346,6 +354,10 @@ impl DatasetsPanel {
             ui.label(format!("Trajectories: {}", stats.episodes.len()));
             ui.separator();
             ui.label(format!("Frame size: {} × {}", ds.width, ds.height));
+            if let Some(l) = &ds.layouts {
+                ui.separator();
+                ui.label(format!("Layouts: {}", l.maps.len()));
+            }
         });
         if len == 0 {
             ui.weak("This dataset has no frames.");
@@ -365,8 +377,11 @@ impl DatasetsPanel {
             };
             self.shown
                 .ui(ui, &key, ds.width, ds.height, self.state.zoom);
-            if let Some(walls) = &stats.walls {
+            if let Some(walls) = stats.walls_of(episode) {
                 ui.vertical(|ui| {
+                    if let Some(layout) = stats.layout_of(episode) {
+                        ui.label(format!("Map of {layout}"));
+                    }
                     let path: &[[i16; 2]] = match (&ds.tiles, &episode) {
                         (Some(t), Some(k)) => &t[stats.episodes[*k].clone()],
                         _ => &[],
@@ -439,6 +454,10 @@ impl DatasetsPanel {
                     frame - r.start + 1,
                     r.len()
                 ));
+                if let Some(layout) = stats.layout_of(Some(k)) {
+                    ui.separator();
+                    ui.label(format!("Layout: {layout}"));
+                }
             }
         });
         ui.separator();
@@ -474,7 +493,10 @@ impl DatasetsPanel {
             list.show_rows(&mut cols[0], row_h, stats.episodes.len(), |ui, rows| {
                 for k in rows {
                     let r = &stats.episodes[k];
-                    let text = format!("Trajectory {k}: {} frames", r.len());
+                    let text = match stats.layout_of(Some(k)) {
+                        Some(layout) => format!("Trajectory {k}: {} frames · {layout}", r.len()),
+                        None => format!("Trajectory {k}: {} frames", r.len()),
+                    };
                     if ui.selectable_label(episode == Some(k), text).clicked() {
                         jump = Some(r.start);
                     }

@@ -20,6 +20,11 @@ pub struct DatasetStats {
     pub coverage: Option<TileGrid<u32>>,
     /// Frames whose tile lies outside the map.
     pub tiles_outside: usize,
+    /// Per trajectory, its layout (`"two-rooms:1"`), when the dataset records it.
+    pub episode_layouts: Vec<Option<String>>,
+    /// A mixed dataset's walls per layout (empty otherwise), and each trajectory's index into them.
+    pub layout_walls: Vec<TileGrid<bool>>,
+    pub episode_walls: Vec<usize>,
 }
 
 impl DatasetStats {
@@ -52,13 +57,44 @@ impl DatasetStats {
             }
             _ => (None, 0),
         };
+        let episodes = ds.episodes();
+        let episode_layouts = (0..episodes.len()).map(|k| ds.episode_layout(k)).collect();
+        let (layout_walls, episode_walls) = match (&ds.layouts, &walls) {
+            (Some(l), Some(first)) => (
+                l.maps
+                    .iter()
+                    .map(|m| parse_walls(&m.text).unwrap_or_else(|| first.clone()))
+                    .collect(),
+                l.episode.iter().map(|&i| i as usize).collect(),
+            ),
+            _ => (Vec::new(), Vec::new()),
+        };
         Self {
-            episodes: ds.episodes(),
+            episodes,
             action_counts,
             walls,
             coverage,
             tiles_outside,
+            episode_layouts,
+            layout_walls,
+            episode_walls,
         }
+    }
+
+    /// The walls of trajectory `episode`'s world: its layout's in a mixed dataset, else the map's.
+    pub fn walls_of(&self, episode: Option<usize>) -> Option<&TileGrid<bool>> {
+        let walls = self.walls.as_ref()?;
+        Some(
+            episode
+                .and_then(|k| self.episode_walls.get(k))
+                .and_then(|&i| self.layout_walls.get(i))
+                .unwrap_or(walls),
+        )
+    }
+
+    /// The layout of trajectory `episode`, when known.
+    pub fn layout_of(&self, episode: Option<usize>) -> Option<&str> {
+        self.episode_layouts.get(episode?)?.as_deref()
     }
 
     /// The index of the trajectory holding `frame`.
@@ -92,6 +128,7 @@ mod tests {
                 .to_vec(),
             map: None,
             generator: None,
+            layouts: None,
         })
     }
 

@@ -7,9 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Result;
-use worldbench_model::eval::{hgraph_of, Control, PlanOutcome, Planner};
-use worldbench_model::world::{Tile, World};
-use worldbench_storage::hgraph_cache::HGraphCache;
+use worldbench_model::eval::{encode_dataset, hgraph_of, Control, PlanOutcome, Planner};
+use worldbench_model::planners::{
+    build_planner, Controlled, LatticeConfig, MpcConfig, PlannerInputs, PlannerKind,
+};
+use worldbench_model::world::Tile;
 
 pub use crate::gui::task::Task;
 pub use crate::run_context::Opened;
@@ -35,22 +37,65 @@ pub fn open(checkpoint: PathBuf, recompute: bool, ctx: Option<egui::Context>) ->
     })
 }
 
-/// Plans from `start` to `goal` with the model's [`Planner`] over the cached graph.
+/// What the playground shows of one plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayResult {
+    pub planner: PlannerKind,
+    pub outcome: PlanOutcome,
+    /// The final latent distance to the goal frame's h (the planners behind the trait report it).
+    pub final_distance: Option<f32>,
+}
+
+/// Plans from `start` to `goal` with the planner of `kind`: the model's h-graph [`Planner`] over
+/// the cached graph, or `lattice` / `mpc` built from the checkpoint (the lattice's deltas from the
+/// dataset's h). Every model call checks the task's cancel flag, so a slow `mpc` stops soon.
 pub fn plan(
-    checkpoint: PathBuf,
-    cache: &HGraphCache,
-    world: Arc<World>,
+    kind: PlannerKind,
+    opened: &Opened,
     start: Tile,
     goal: Tile,
     ctx: Option<egui::Context>,
-) -> Task<PlanOutcome> {
-    let graph = hgraph_of(cache);
+) -> Task<PlayResult> {
+    let graph = hgraph_of(&opened.cache);
+    let checkpoint = opened.checkpoint.clone();
+    let world = Arc::clone(&opened.world);
+    let data = Arc::clone(&opened.data);
     spawn("hgraph-plan", ctx, move |control| {
-        (control.progress)("loading the checkpoint", 0.1);
+        control.stage("loading the checkpoint", 0.05)?;
         let encoder = encoder_of(&checkpoint)?;
-        (control.progress)("encoding every tile of the world", 0.4);
-        let planner = Planner::new(&world, &encoder, &graph)?;
-        (control.progress)("planning", 0.8);
-        Ok(planner.run(start, goal)?)
+        if kind == PlannerKind::Graph {
+            control.stage("encoding every tile of the world", 0.4)?;
+            let planner = Planner::new(&world, &encoder, &graph)?;
+            control.stage("planning", 0.8)?;
+            let outcome = planner.run(start, goal)?;
+            return Ok(PlayResult {
+                planner: kind,
+                outcome,
+                final_distance: None,
+            });
+        }
+        let model = Controlled::new(&encoder, control);
+        let h = if kind == PlannerKind::Lattice {
+            control.stage("encoding the dataset (the lattice's action deltas)", 0.1)?;
+            encode_dataset(&model, &data)?
+        } else {
+            Vec::new()
+        };
+        let inputs = PlannerInputs {
+            model: &model,
+            graph: &graph,
+            h: &h,
+            data: &data,
+            lattice: LatticeConfig::default(),
+            mpc: MpcConfig::default(),
+        };
+        let mut planner = build_planner(kind, &inputs)?;
+        control.stage(&format!("planning with {kind}"), 0.3)?;
+        let o = planner.run(&world, start, goal)?;
+        Ok(PlayResult {
+            planner: kind,
+            outcome: o.to_plan_outcome(),
+            final_distance: Some(o.final_distance),
+        })
     })
 }

@@ -171,7 +171,10 @@ impl HGraphPanel {
                 self.opened = Some(o);
                 self.coverage = None;
                 self.map_tile = None;
-                self.play = Playground::default();
+                self.play = Playground {
+                    planner: self.play.planner,
+                    ..Playground::default()
+                };
                 self.rebuild_view();
                 if let Some(r) = restore {
                     self.apply_restore(r);
@@ -255,7 +258,6 @@ impl HGraphPanel {
                 self.finish_open(r);
             }
         }
-        self.poll_plan();
         self.poll_compare();
     }
 }
@@ -268,7 +270,14 @@ impl Panel for HGraphPanel {
 
 impl HGraphPanel {
     /// The panel's contents (it needs nothing from the app's context; tests call this directly).
+    /// A finished plan is taken after the frame's input was handled, so that a click on "Cancel
+    /// planning" always wins over a result that arrives in the same frame.
     pub fn show(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
+        self.show_contents(ui, commands);
+        self.poll_plan();
+    }
+
+    fn show_contents(&mut self, ui: &mut Ui, commands: &mut Vec<AppCommand>) {
         self.ctx = Some(ui.ctx().clone());
         self.poll();
         ui.heading("Checkpoint view: the h-graph");

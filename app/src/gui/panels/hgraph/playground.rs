@@ -5,10 +5,11 @@
 
 use egui::{Color32, RichText, Ui};
 use worldbench_model::eval::PlanOutcome;
+use worldbench_model::planners::PlannerKind;
 use worldbench_model::world::{Tile, TEST1, TEST2};
 use worldbench_widgets::TileMarkers;
 
-use super::job::{self, Task};
+use super::job::{self, PlayResult, Task};
 use super::HGraphPanel;
 
 /// The planning playground's state.
@@ -18,8 +19,15 @@ pub(super) struct Playground {
     pub goal: Option<Tile>,
     /// A map click sets the goal (else the start).
     pub pick_goal: bool,
-    pub task: Option<Task<PlanOutcome>>,
+    /// The planner the next plan uses.
+    pub planner: PlannerKind,
+    pub task: Option<Task<PlayResult>>,
     pub outcome: Option<PlanOutcome>,
+    /// The planner of the shown outcome and its final latent distance, when it reports one.
+    pub outcome_planner: PlannerKind,
+    pub final_distance: Option<f32>,
+    /// "Planning cancelled" after a cancel.
+    pub note: Option<String>,
     /// Executed steps shown (0..=outcome.steps).
     pub step: usize,
 }
@@ -32,6 +40,21 @@ impl HGraphPanel {
     /// The playground's last plan.
     pub fn outcome(&self) -> Option<&PlanOutcome> {
         self.play.outcome.as_ref()
+    }
+
+    /// The planner the playground's next plan uses.
+    pub fn planner(&self) -> PlannerKind {
+        self.play.planner
+    }
+
+    /// The planner of the playground's last plan and its final latent distance (not for `graph`).
+    pub fn outcome_planner(&self) -> (PlannerKind, Option<f32>) {
+        (self.play.outcome_planner, self.play.final_distance)
+    }
+
+    /// Whether a plan is under way.
+    pub fn is_planning(&self) -> bool {
+        self.play.task.is_some()
     }
 
     /// The playground's executed tiles drawn on the map: the start, then one per step up to the
@@ -65,7 +88,11 @@ impl HGraphPanel {
     pub fn show_outcome(&mut self, start: Tile, goal: Tile, out: PlanOutcome) {
         self.forget_plan();
         (self.play.start, self.play.goal) = (Some(start), Some(goal));
-        self.finish_plan(Ok(out));
+        self.finish_plan(Ok(PlayResult {
+            planner: PlannerKind::Graph,
+            outcome: out,
+            final_distance: None,
+        }));
     }
 
     /// A map click: the start, then the goal, in turn. The previous plan no longer applies.
@@ -85,17 +112,22 @@ impl HGraphPanel {
             t.cancel();
         }
         self.play.outcome = None;
+        self.play.final_distance = None;
+        self.play.note = None;
         self.play.step = 0;
         self.view.path.clear();
     }
 
-    pub(super) fn finish_plan(&mut self, result: Result<PlanOutcome, String>) {
+    pub(super) fn finish_plan(&mut self, result: Result<PlayResult, String>) {
         match result {
-            Ok(out) => {
-                self.play.step = out.steps;
-                self.play.outcome = Some(out);
+            Ok(r) => {
+                self.play.step = r.outcome.steps;
+                self.play.outcome = Some(r.outcome);
+                self.play.outcome_planner = r.planner;
+                self.play.final_distance = r.final_distance;
                 self.show_plan_step();
             }
+            Err(e) if e == "cancelled" => self.play.note = Some("Planning cancelled".into()),
             Err(e) => self.error = Some(format!("Planning failed: {e}")),
         }
     }
@@ -129,6 +161,24 @@ impl HGraphPanel {
         ));
         let ready = self.opened.is_some() && self.play.task.is_none();
         ui.horizontal(|ui| {
+            ui.label("Planner:");
+            for kind in PlannerKind::ALL {
+                let r = ui
+                    .add_enabled(
+                        self.play.task.is_none(),
+                        egui::RadioButton::new(self.play.planner == kind, kind.name()),
+                    )
+                    .on_hover_text(match kind {
+                        PlannerKind::Graph => "Shortest paths in the h-graph of the data",
+                        PlannerKind::Lattice => "A* on the lattice of median action deltas",
+                        PlannerKind::Mpc => "CEM over action sequences with the predictor (slow)",
+                    });
+                if r.clicked() {
+                    self.play.planner = kind;
+                }
+            }
+        });
+        ui.horizontal(|ui| {
             for (name, (s, g)) in [("test1", TEST1), ("test2", TEST2)] {
                 let r = ui
                     .add_enabled(self.opened.is_some(), egui::Button::new(name))
@@ -150,11 +200,24 @@ impl HGraphPanel {
                 }
             }
         });
+        let mut cancel = false;
         if let Some(t) = &self.play.task {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label(&t.stage);
+                ui.add(egui::ProgressBar::new(t.fraction).desired_width(80.0));
+                cancel = ui.button("Cancel planning").clicked();
             });
+        }
+        if cancel {
+            if let Some(t) = self.play.task.take() {
+                // The plan's result, whenever it comes, is dropped; the work stops at its next call.
+                t.cancel();
+                self.play.note = Some("Planning cancelled".into());
+            }
+        }
+        if let Some(note) = &self.play.note {
+            ui.weak(note);
         }
         let Some(out) = &self.play.outcome else {
             return;
@@ -167,7 +230,8 @@ impl HGraphPanel {
         ui.add(
             egui::Label::new(
                 RichText::new(format!(
-                    "{} in {} steps (shortest {}, budget {}; {})",
+                    "{}: {} in {} steps (shortest {}, budget {}; {}){}",
+                    self.play.outcome_planner,
                     if out.success {
                         "Reached the goal"
                     } else {
@@ -176,7 +240,10 @@ impl HGraphPanel {
                     out.steps,
                     out.shortest_len,
                     out.budget,
-                    out.stop.describe()
+                    out.stop.describe(),
+                    self.play
+                        .final_distance
+                        .map_or_else(String::new, |d| format!("; final latent distance {d:.3}"))
                 ))
                 .color(color),
             )
@@ -203,10 +270,10 @@ impl HGraphPanel {
     fn start_plan(&mut self, start: Tile, goal: Tile) {
         let Some(o) = &self.opened else { return };
         self.play.outcome = None;
+        self.play.note = None;
         self.play.task = Some(job::plan(
-            o.checkpoint.clone(),
-            &o.cache,
-            std::sync::Arc::clone(&o.world),
+            self.play.planner,
+            o,
             start,
             goal,
             self.ctx.clone(),

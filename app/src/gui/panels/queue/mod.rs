@@ -158,7 +158,7 @@ impl Panel for QueuePanel {
                         .button("Work the queue")
                         .on_hover_text("Run `worldbench queue work` as a job until the queue is empty");
                     if work.clicked() {
-                        commands.push(AppCommand::Launch(JobSpec::new(
+                        commands.push(AppCommand::Launch(Box::new(JobSpec::new(
                             WORKER_LABEL,
                             JobCommand::Queued(QueuedJob {
                                 workspace: cx.workspace.root.clone(),
@@ -166,7 +166,7 @@ impl Panel for QueuePanel {
                                 run: None,
                                 resume: false,
                             }),
-                        )));
+                        ))));
                     }
                     if queued > 0 && !snap.is_worked() {
                         ui.colored_label(

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use worldbench_model::config::{TrainConfig, PRESET_NAMES};
+use worldbench_model::planners::PlannerKind;
 use worldbench_storage::RunKind;
 
 use super::{TrainForm, TrainPanel, CUDA_DISABLED_REASON};
@@ -200,6 +201,28 @@ impl TrainPanel {
 
             ui.label("Planning eval");
             ui.checkbox(&mut form.plan_eval, "Evaluate planning at each checkpoint");
+            ui.end_row();
+            ui.label("Planners evaluated");
+            ui.add_enabled_ui(form.plan_eval, |ui| {
+                ui.horizontal(|ui| {
+                    for kind in PlannerKind::ALL {
+                        let name = kind.name();
+                        let mut on = form.eval_planners.iter().any(|p| p == name);
+                        let hover = "Sweep this planner over random pairs at every checkpoint: \
+                                     its success columns in planning_metrics.csv (mpc is slow)";
+                        if ui.checkbox(&mut on, name).on_hover_text(hover).changed() {
+                            form.eval_planners.retain(|p| p != name);
+                            if on {
+                                form.eval_planners.push(name.to_string());
+                            }
+                            // Registry order, whatever the clicking order.
+                            form.eval_planners.sort_by_key(|p| {
+                                PlannerKind::ALL.iter().position(|k| k.name() == p)
+                            });
+                        }
+                    }
+                });
+            });
             ui.end_row();
             if let Some(note) = form.plan_eval_note() {
                 ui.label("");

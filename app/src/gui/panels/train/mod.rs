@@ -49,6 +49,8 @@ pub struct TrainForm {
     pub gate: Option<PathBuf>,
     /// Evaluate planning at every checkpoint.
     pub plan_eval: bool,
+    /// The planners the per-checkpoint evaluation sweeps (graph, lattice, mpc), in that order.
+    pub eval_planners: Vec<String>,
 }
 
 impl Default for TrainForm {
@@ -65,6 +67,10 @@ impl Default for TrainForm {
             kind: RunKind::Smoke,
             gate: None,
             plan_eval: true,
+            eval_planners: cfg
+                .eval_planners()
+                .map(|p| p.into_iter().map(String::from).collect())
+                .unwrap_or_default(),
         }
     }
 }
@@ -201,6 +207,7 @@ impl TrainForm {
             smoke: self.kind == RunKind::Smoke,
             gate,
             plan_eval: self.plan_eval,
+            plan_eval_planners: self.eval_planners.clone(),
             device: self.device.clone(),
         })
     }
@@ -261,10 +268,10 @@ impl TrainPanel {
                 } else {
                     "attempt"
                 };
-                commands.push(AppCommand::Launch(JobSpec::new(
+                commands.push(AppCommand::Launch(Box::new(JobSpec::new(
                     format!("{kind} \"{title}\""),
                     JobCommand::Train(job),
-                )));
+                ))));
             }
             Err(why) => commands.push(AppCommand::ShowError(format!("Cannot launch: {why}"))),
         }
@@ -434,6 +441,19 @@ mod tests {
             .contains("tiny preset turns planning"));
         form.plan_eval = true;
         assert_eq!(form.plan_eval_note(), None);
+        // The planners of the per-checkpoint evaluation: graph by default, passed as a config key.
+        assert_eq!(TrainForm::default().eval_planners, ["graph"]);
+        let mut planners = TrainForm {
+            dataset: Some("/ws/datasets/d".into()),
+            eval_planners: vec!["lattice".into(), "mpc".into()],
+            ..TrainForm::default()
+        };
+        let args = planners.launch_args(Path::new("/ws")).unwrap();
+        let at = args.iter().position(|a| a == "--set").expect("--set");
+        assert_eq!(args[at + 1], "plan_eval_planners=lattice,mpc");
+        planners.eval_planners.clear();
+        let args = planners.launch_args(Path::new("/ws")).unwrap();
+        assert!(args.iter().any(|a| a == "plan_eval_planners="), "{args:?}");
         form.checkpoints = "5, 3000".into();
         assert_eq!(
             form.schedule_text().as_deref(),

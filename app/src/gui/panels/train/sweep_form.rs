@@ -173,7 +173,7 @@ impl SweepFormUi {
         if let Some((task, title)) = &mut self.writing {
             if let Some(r) = task.poll() {
                 match r {
-                    Ok(path) => commands.push(AppCommand::Launch(JobSpec::new(
+                    Ok(path) => commands.push(AppCommand::Launch(Box::new(JobSpec::new(
                         format!("sweep \"{title}\""),
                         JobCommand::Queued(QueuedJob {
                             workspace: cx.workspace.root.clone(),
@@ -186,7 +186,7 @@ impl SweepFormUi {
                             run: None,
                             resume: false,
                         }),
-                    ))),
+                    )))),
                     Err(e) => commands.push(AppCommand::ShowError(format!(
                         "Cannot write the sweep file: {e}"
                     ))),
