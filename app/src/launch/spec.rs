@@ -37,6 +37,9 @@ pub struct TrainJob {
     pub gate: Option<PathBuf>,
     pub plan_eval: bool,
     pub device: String,
+    /// `--backend slurm`: the job submits the run with sbatch, prints its folder and ends; the app
+    /// then follows the run from its folder and Slurm's state.
+    pub slurm: bool,
 }
 
 /// `worldbench --workspace <ws> data gen --preset <preset> --out <out>`.
@@ -106,6 +109,11 @@ impl JobSpec {
         }
     }
 
+    /// Whether the job submits a run to Slurm (`train … --backend slurm`) rather than training it.
+    pub fn is_slurm_submission(&self) -> bool {
+        matches!(&self.command, JobCommand::Train(t) if t.slurm)
+    }
+
     /// The run this job works on, when it is known before the job starts (resume, eval).
     pub fn run_dir(&self) -> Option<&Path> {
         match &self.command {
@@ -159,6 +167,9 @@ impl JobSpec {
                 a.flag_value("--plan-eval", if t.plan_eval { "on" } else { "off" });
                 a.flag_value("--device", &t.device);
                 a.flag_value("--progress", "json");
+                if t.slurm {
+                    a.flag_value("--backend", "slurm");
+                }
             }
             JobCommand::Resume { run } => {
                 a.word("train");
@@ -231,6 +242,7 @@ mod tests {
             gate: gate.map(PathBuf::from),
             plan_eval: false,
             device: "cpu".into(),
+            slurm: false,
         }
     }
 
@@ -258,7 +270,20 @@ mod tests {
             assert_eq!(args.device, "cpu");
             assert_eq!(args.progress, ProgressMode::Json);
             assert!(args.resume.is_none());
+            assert_eq!(args.backend, crate::cli::Backend::Local);
         }
+        let slurm = JobSpec::new(
+            "t",
+            JobCommand::Train(TrainJob {
+                slurm: true,
+                ..train_job(true, None, None)
+            }),
+        );
+        assert!(slurm.is_slurm_submission());
+        let Some(Command::Train(args)) = parse(&slurm).command else {
+            panic!("not a train command")
+        };
+        assert_eq!(args.backend, crate::cli::Backend::Slurm);
     }
 
     #[test]
