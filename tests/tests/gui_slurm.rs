@@ -10,7 +10,7 @@ use std::sync::Once;
 use std::time::Duration;
 
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use gui_common::{app, click_panel, fixed_run};
 use worldbench::gui::jobs::{Job, JobState};
@@ -186,7 +186,7 @@ fn runs_and_queue_show_the_slurm_job_partition_and_state() {
     fake_slurm();
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    let run = fixed_run(ws, "2026-01-01_00-00-00.on-slurm", "on slurm", RunStatus::Running, 8, 10);
+    let run = fixed_run(ws, "2026-01-01_00-00-00.on-slurm", "on slurm", RunStatus::Cancelled, 8, 10);
     let paths = RunPaths::new(&run);
     let mut m = RunManifest::read(&paths.manifest()).expect("run.json");
     m.slurm_job_id = Some("777_1".into());
@@ -211,7 +211,12 @@ fn runs_and_queue_show_the_slurm_job_partition_and_state() {
     harness.state_mut().queue_panel_mut().slurm.wait();
     harness.run_ok();
     assert!(harness.query_by_label("On Slurm: 1 runs").is_some());
-    for text in ["777_1", "gpu", "running"] {
-        assert!(harness.query_by_label(text).is_some(), "{text} in the Queue view");
+    // Run status cancelled (as run.json says), Slurm state running (as squeue says).
+    for text in ["777_1", "gpu", "running", "cancelled"] {
+        assert_eq!(
+            harness.query_all_by_label(text).count(),
+            1,
+            "{text} once in the Queue view"
+        );
     }
 }
