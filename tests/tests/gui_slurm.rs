@@ -30,7 +30,10 @@ fn fake_slurm() -> PathBuf {
             ("sinfo", "#!/bin/sh\necho 'main*'\n".to_string()),
             (
                 "sbatch",
-                format!("#!/bin/sh\necho \"$@\" > '{}/sbatch.args'\necho 4242\n", dir.display()),
+                format!(
+                    "#!/bin/sh\necho \"$@\" > '{}/sbatch.args'\necho 4242\n",
+                    dir.display()
+                ),
             ),
             (
                 "squeue",
@@ -53,7 +56,8 @@ fn fake_slurm() -> PathBuf {
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
+                    .expect("chmod");
             }
         }
         std::fs::write(&state, "4242|PENDING\n777_1|RUNNING\n").expect("squeue state");
@@ -68,8 +72,11 @@ fn fake_slurm() -> PathBuf {
 fn configure_slurm(ws: &Path) {
     let cfg = ws.join("worldbench.toml");
     let text = std::fs::read_to_string(&cfg).unwrap_or_default();
-    std::fs::write(&cfg, format!("{text}\n[launch.slurm]\npartition = \"main\"\n"))
-        .expect("write worldbench.toml");
+    std::fs::write(
+        &cfg,
+        format!("{text}\n[launch.slurm]\npartition = \"main\"\n"),
+    )
+    .expect("write worldbench.toml");
 }
 
 fn disabled(harness: &Harness<'_, WorldbenchApp>, label: &str) -> bool {
@@ -118,7 +125,10 @@ fn without_launch_slurm_the_slurm_choice_is_greyed_out_and_says_why() {
     assert!(!disabled(&harness, "Local"));
     harness.get_by_label("Slurm").click();
     harness.run_ok();
-    assert!(!harness.state().state().train.form.slurm, "a greyed-out choice cannot be taken");
+    assert!(
+        !harness.state().state().train.form.slurm,
+        "a greyed-out choice cannot be taken"
+    );
     assert!(harness.query_by_label("Launch smoke run").is_some());
     // The sweep form's choice too, with the same reason.
     harness.get_by_label("Sweep over config keys").click();
@@ -143,11 +153,16 @@ fn with_launch_slurm_the_train_form_submits_follows_and_cancels_the_job() {
     configure_slurm(ws);
     let mut harness = app(ws, State::default());
     train_panel_checked(&mut harness);
-    assert!(!disabled(&harness, "Slurm"), "launch check passes with the tools on PATH");
+    assert!(
+        !disabled(&harness, "Slurm"),
+        "launch check passes with the tools on PATH"
+    );
     harness.get_by_label("Slurm").click();
     harness.run_ok();
     assert!(harness.state().state().train.form.slurm);
-    harness.get_by_label("Title").set_text_value_accesskit("on the cluster");
+    harness
+        .get_by_label("Title")
+        .set_text_value_accesskit("on the cluster");
     harness.run_ok();
     harness
         .get_by_role_and_label(Role::Button, "Submit smoke run to Slurm")
@@ -157,21 +172,32 @@ fn with_launch_slurm_the_train_form_submits_follows_and_cancels_the_job() {
     });
     let job = newest_job(harness.state()).expect("job").clone();
     assert_eq!(job.slurm_job_id(), Some("4242"), "{:?}", job.state);
-    assert!(job.slurm && job.label.ends_with("on Slurm"), "{}", job.label);
+    assert!(
+        job.slurm && job.label.ends_with("on Slurm"),
+        "{}",
+        job.label
+    );
     assert_eq!(job.state, JobState::Running, "pending on Slurm, followed");
     let run = job.run_dir.clone().expect("run folder");
     // The submitted script runs `train` without `--backend` on the node, the title one argument.
-    let script =
-        std::fs::read_to_string(run.join("logs/slurm.sbatch")).expect("logs/slurm.sbatch");
-    assert!(script.contains("'train'") || script.contains(" train "), "{script}");
+    let script = std::fs::read_to_string(run.join("logs/slurm.sbatch")).expect("logs/slurm.sbatch");
+    assert!(
+        script.contains("'train'") || script.contains(" train "),
+        "{script}"
+    );
     assert!(!script.contains("--backend"), "{script}");
     assert!(script.contains("on the cluster"), "{script}");
     let record = std::fs::read_to_string(run.join("logs/slurm.json")).expect("slurm.json");
-    assert!(record.contains("\"4242\"") && record.contains("\"main\""), "{record}");
+    assert!(
+        record.contains("\"4242\"") && record.contains("\"main\""),
+        "{record}"
+    );
     harness.run_ok();
     assert!(harness.query_by_label("Slurm job 4242").is_some());
 
-    harness.get_by_role_and_label(Role::Button, "Cancel").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel")
+        .click();
     drive_until(&mut harness, "the cancelled job", |app| {
         newest_job(app).is_some_and(|j| !j.state.is_active())
     });
@@ -186,7 +212,14 @@ fn runs_and_queue_show_the_slurm_job_partition_and_state() {
     fake_slurm();
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    let run = fixed_run(ws, "2026-01-01_00-00-00.on-slurm", "on slurm", RunStatus::Cancelled, 8, 10);
+    let run = fixed_run(
+        ws,
+        "2026-01-01_00-00-00.on-slurm",
+        "on slurm",
+        RunStatus::Cancelled,
+        8,
+        10,
+    );
     let paths = RunPaths::new(&run);
     let mut m = RunManifest::read(&paths.manifest()).expect("run.json");
     m.slurm_job_id = Some("777_1".into());

@@ -317,8 +317,12 @@ fn sweep_cancel_and_retry_act_on_the_slurm_cells() {
     // One task at a time: the first trains, the second waits in Slurm's queue.
     let cfg = ws.join("worldbench.toml");
     let text = std::fs::read_to_string(&cfg).expect("toml");
-    assert!(text.contains("\n[queue]\n"), "the default worldbench.toml has [queue]");
-    std::fs::write(&cfg, text.replace("\n[queue]\n", "\n[queue]\nmax_parallel = 1\n")).expect("toml");
+    let text = if text.contains("\n[queue]\n") {
+        text.replace("\n[queue]\n", "\n[queue]\nmax_parallel = 1\n")
+    } else {
+        format!("[queue]\nmax_parallel = 1\n{text}")
+    };
+    std::fs::write(&cfg, text).expect("toml");
     let file = ws.join("long.toml");
     std::fs::write(
         &file,
@@ -346,11 +350,14 @@ fn sweep_cancel_and_retry_act_on_the_slurm_cells() {
     for c in v["cells"].as_array().expect("cells") {
         assert_eq!(c["status"], "cancelled", "{c}");
     }
-    let squeue = ok(Command::new("squeue").args(["-h", "-o", "%i"]));
-    assert!(
-        !squeue.contains(first_job.split('_').next().unwrap_or("?")),
-        "nothing of the array is left queued: {squeue}"
-    );
+    let array = first_job.split('_').next().unwrap_or("?").to_string();
+    let queued = || {
+        ok(Command::new("squeue").args(["-h", "-o", "%i"]))
+            .lines()
+            .any(|l| l.starts_with(&format!("{array}_")))
+    };
+    // The cancelled trainer's job leaves squeue once Slurm has seen it end.
+    wait_for(&first, "gone from squeue", 60, || !queued());
 
     // Retry: one new array; the cell with `last` resumes in its folder, the other gets a new one.
     ok(worldbench(&ws).args(["sweep", "retry"]).arg(&sweep));
@@ -371,7 +378,9 @@ fn sweep_cancel_and_retry_act_on_the_slurm_cells() {
     assert!(first.join("resumes.jsonl").is_file());
     let out = ok(worldbench(&ws).args(["sweep", "cancel"]).arg(&sweep));
     assert!(out.contains("2 cell(s) cancelled"), "{out}");
-    wait_for(&first, "cancelled again", 60, || status(&first) == "cancelled");
+    wait_for(&first, "cancelled again", 60, || {
+        status(&first) == "cancelled"
+    });
 }
 
 #[test]

@@ -9,9 +9,9 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use worldbench_storage::queue::settings::QueueSettings;
 use worldbench_storage::queue::JobState;
+use worldbench_storage::run_lock::observed_status;
 use worldbench_storage::sweep::register::register;
 use worldbench_storage::sweep::{SweepPaths, SweepSpec, SweepState};
-use worldbench_storage::run_lock::observed_status;
 use worldbench_storage::{RunManifest, RunPaths, RunStatus, SlurmSettings, Workspace};
 
 use crate::launch::slurm::{self, SlurmTask};
@@ -201,9 +201,8 @@ pub fn retry_cells(ws: &Workspace, paths: &SweepPaths) -> Result<usize> {
                 ];
                 (run, argv)
             } else {
-                let new = std::path::absolute(
-                    ws.new_run_dir(&format!("{} {key}", spec.title))?.root,
-                )?;
+                let new =
+                    std::path::absolute(ws.new_run_dir(&format!("{} {key}", spec.title))?.root)?;
                 RunPaths::new(&new).create_dirs()?;
                 let mut argv: Vec<OsString> = vec!["--workspace".into(), root.clone().into()];
                 argv.extend(

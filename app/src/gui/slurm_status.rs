@@ -209,9 +209,16 @@ mod tests {
     fn a_workspace_without_launch_slurm_is_refused_with_why() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(check_workspace(dir.path()), Err(NOT_CONFIGURED.to_string()));
-        std::fs::write(dir.path().join("worldbench.toml"), "[launch.slurm]\nbogus = 1\n").unwrap();
+        std::fs::write(
+            dir.path().join("worldbench.toml"),
+            "[launch.slurm]\nbogus = 1\n",
+        )
+        .unwrap();
         let err = check_workspace(dir.path()).unwrap_err();
-        assert!(err.contains("worldbench.toml") && err.contains("bogus"), "{err}");
+        assert!(
+            err.contains("worldbench.toml") && err.contains("bogus"),
+            "{err}"
+        );
     }
 
     #[test]

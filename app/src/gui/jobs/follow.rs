@@ -111,12 +111,18 @@ impl SlurmProbe {
         if std::time::Instant::now() >= self.next_at {
             let id = self.job_id.clone();
             let state = tokio::task::spawn_blocking(move || {
-                slurm_state::query(std::slice::from_ref(&id)).get(&id).copied()
+                slurm_state::query(std::slice::from_ref(&id))
+                    .get(&id)
+                    .copied()
             })
             .await
             .ok()
             .flatten();
-            self.attempt = if state == self.state { self.attempt + 1 } else { 0 };
+            self.attempt = if state == self.state {
+                self.attempt + 1
+            } else {
+                0
+            };
             self.unknown = if state.is_none() { self.unknown + 1 } else { 0 };
             self.state = state;
             self.next_at = std::time::Instant::now() + slurm_state::backoff(self.attempt);

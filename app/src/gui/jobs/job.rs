@@ -360,7 +360,10 @@ pub(super) enum Update {
     Stdout(String),
     Stderr(String),
     Progress(TrainEvent),
-    Exited { success: bool, code: Option<i32> },
+    Exited {
+        success: bool,
+        code: Option<i32>,
+    },
     Snapshot(FollowSnapshot),
     FollowEnded(RunStatus),
     /// The backend refused to cancel (Slurm's message).

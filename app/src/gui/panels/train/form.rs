@@ -226,9 +226,11 @@ impl TrainPanel {
         });
 
         ui.add_space(8.0);
-        let blocker = form
-            .launch_blocker()
-            .or_else(|| slurm_blocker.filter(|_| form.slurm).map(|why| format!("Slurm: {why}")));
+        let blocker = form.launch_blocker().or_else(|| {
+            slurm_blocker
+                .filter(|_| form.slurm)
+                .map(|why| format!("Slurm: {why}"))
+        });
         let text = match (form.kind == RunKind::Smoke, form.slurm) {
             (true, false) => "Launch smoke run",
             (false, false) => "Launch attempt",
