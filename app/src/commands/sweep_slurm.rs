@@ -164,7 +164,7 @@ pub fn retry_cells(ws: &Workspace, paths: &SweepPaths) -> Result<usize> {
         .filter_map(|c| slurm_cell(c).map(|(_, id)| id))
         .collect();
     let live = if ids.is_empty() {
-        Default::default()
+        std::collections::BTreeMap::default()
     } else {
         slurm::state::query(&ids)
     };

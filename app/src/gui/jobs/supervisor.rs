@@ -94,7 +94,7 @@ impl JobSupervisor {
             next_id: 1,
             launcher,
             slurm: SlurmLauncher {
-                settings: Default::default(),
+                settings: worldbench_storage::SlurmSettings::default(),
                 workspace: PathBuf::new(),
             },
             ctx: None,

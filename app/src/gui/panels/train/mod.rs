@@ -325,7 +325,7 @@ impl Panel for TrainPanel {
                                         ui,
                                         &mut state.sweep,
                                         &state.form,
-                                        self.slurm.blocker(),
+                                        self.slurm.blocker().as_deref(),
                                         cx,
                                         commands,
                                     );

@@ -182,7 +182,7 @@ impl SweepFormUi {
         ui: &mut egui::Ui,
         form: &mut SweepForm,
         train: &TrainForm,
-        slurm_blocker: Option<String>,
+        slurm_blocker: Option<&str>,
         cx: &PanelContext<'_>,
         commands: &mut Vec<AppCommand>,
     ) {
@@ -308,8 +308,8 @@ impl SweepFormUi {
                 .on_hover_text("Run the cells in this workspace's queue (`sweep run <file> --wait`)");
             ui.add_enabled_ui(slurm_blocker.is_none(), |ui| {
                 let r = ui.radio_value(&mut form.slurm, true, "Slurm array");
-                match &slurm_blocker {
-                    Some(why) => r.on_disabled_hover_text(why.as_str()),
+                match slurm_blocker {
+                    Some(why) => r.on_disabled_hover_text(why),
                     None => r.on_hover_text(
                         "Submit the cells as one Slurm job array (`sweep run <file> --backend slurm`)",
                     ),
