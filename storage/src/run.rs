@@ -81,6 +81,9 @@ pub enum RunStatus {
     Completed,
     Failed,
     Cancelled,
+    /// Stopped by Slurm's USR2 (preemption or time limit) with `last` written, and the job
+    /// requeued: it resumes from `last` when Slurm restarts it.
+    Preempted,
     /// Seen, never written: run.json says `running` but no live process holds the run's lock
     /// (the trainer was killed, or the machine went down). `--resume` continues it from `last`.
     Interrupted,
@@ -94,6 +97,7 @@ impl RunStatus {
             Self::Completed => "completed",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
+            Self::Preempted => "preempted",
             Self::Interrupted => "interrupted",
         }
     }

@@ -59,8 +59,22 @@ impl SlurmSettings {
         }
     }
 
+    /// `[launch.slurm]` of `worldbench.toml`, or `None` when the file or the table is absent
+    /// (the app offers the Slurm backend only when it is configured).
+    pub fn read_configured(config_path: &Path) -> Result<Option<Self>> {
+        match std::fs::read_to_string(config_path) {
+            Ok(text) => Self::parse_configured(config_path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StorageError::io(config_path, e)),
+        }
+    }
+
     /// Parses the text of `worldbench.toml`; the error names the line and the key.
     pub fn parse(config_path: &Path, text: &str) -> Result<Self> {
+        Ok(Self::parse_configured(config_path, text)?.unwrap_or_default())
+    }
+
+    fn parse_configured(config_path: &Path, text: &str) -> Result<Option<Self>> {
         let file: File = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
@@ -68,7 +82,9 @@ impl SlurmSettings {
             let at = line.map_or(String::new(), |l| format!("line {l}: "));
             StorageError::invalid(config_path, format!("{at}{}", e.message().trim()))
         })?;
-        let s = file.launch.and_then(|l| l.slurm).unwrap_or_default();
+        let Some(s) = file.launch.and_then(|l| l.slurm) else {
+            return Ok(None);
+        };
         for line in &s.extra {
             if line.contains('\n') || line.contains('\r') {
                 return Err(StorageError::invalid(
@@ -77,7 +93,7 @@ impl SlurmSettings {
                 ));
             }
         }
-        Ok(s)
+        Ok(Some(s))
     }
 
     pub fn signal_seconds(&self) -> u32 {

@@ -253,6 +253,17 @@ fn usr2_requeues_and_resumes_to_the_same_losses() {
             .and_then(|m| m["error"].as_str().map(|e| e.contains("requeued")))
             .unwrap_or(false)
     });
+    // Requeued and waiting to restart: preempted, not cancelled, in run.json and `runs list`.
+    assert_eq!(status(&run), "preempted");
+    let listed: Value =
+        serde_json::from_str(&ok(worldbench(&ws).args(["runs", "list", "--json"]))).expect("json");
+    let row = listed
+        .as_array()
+        .expect("runs")
+        .iter()
+        .find(|r| r["title"] == "preempted")
+        .unwrap_or_else(|| panic!("no preempted run in {listed}"));
+    assert_eq!(row["status"], "preempted", "{row}");
     // Slurm holds a requeued job back a while (BeginTime); let it start now.
     for _ in 0..20 {
         let out = Command::new("scontrol")
@@ -284,7 +295,92 @@ fn usr2_requeues_and_resumes_to_the_same_losses() {
     );
     assert!(std::fs::read_to_string(run.join("resumes.jsonl"))
         .expect("resumes.jsonl")
-        .contains("cancelled"));
+        .contains("\"preempted\""));
+}
+
+fn sweep_cells(sweep: &Path) -> Vec<Value> {
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(sweep.join("sweep.json")).expect("sweep.json"),
+    )
+    .expect("json");
+    state["cells"].as_array().expect("cells").clone()
+}
+
+fn cell_run(c: &Value) -> PathBuf {
+    PathBuf::from(c["run"].as_str().expect("run"))
+}
+
+#[test]
+fn sweep_cancel_and_retry_act_on_the_slurm_cells() {
+    let _turn = slurm_or_skip!("sweep_cancel_and_retry_act_on_the_slurm_cells");
+    let (_tmp, ws, _data) = workspace();
+    // One task at a time: the first trains, the second waits in Slurm's queue.
+    let cfg = ws.join("worldbench.toml");
+    let text = std::fs::read_to_string(&cfg).expect("toml");
+    let text = if text.contains("\n[queue]\n") {
+        text.replace("\n[queue]\n", "\n[queue]\nmax_parallel = 1\n")
+    } else {
+        format!("[queue]\nmax_parallel = 1\n{text}")
+    };
+    std::fs::write(&cfg, text).expect("toml");
+    let file = ws.join("long.toml");
+    std::fs::write(
+        &file,
+        "title = \"long\"\nseeds = [0, 1]\n[base]\ndata = \"d\"\npreset = \"tiny\"\nsteps = 5000\ncheckpoints = [5000]\nplan_eval = false\n[grid]\nlr = [0.001]\n",
+    )
+    .expect("write sweep");
+    let sweep = run_folder(&ok(worldbench(&ws)
+        .args(["sweep", "run", "--backend", "slurm"])
+        .arg(&file)));
+    let cells = sweep_cells(&sweep);
+    let (first, second) = (cell_run(&cells[0]), cell_run(&cells[1]));
+    let (first_job, second_job) = (job_id(&first), job_id(&second));
+    wait_for(&first, "training", 120, || rows(&first).len() >= 5);
+    assert_eq!(status(&second), "", "the second task has not started");
+
+    let out = ok(worldbench(&ws).args(["sweep", "cancel"]).arg(&sweep));
+    assert!(out.contains("2 cell(s) cancelled"), "{out}");
+    wait_for(&first, "cancelled", 60, || status(&first) == "cancelled");
+    assert!(first.join("checkpoints/last.safetensors").is_file());
+    let done_before = rows(&first).len();
+    let v: Value = serde_json::from_str(&ok(worldbench(&ws)
+        .args(["sweep", "status", "--json"])
+        .arg(&sweep)))
+    .expect("status json");
+    for c in v["cells"].as_array().expect("cells") {
+        assert_eq!(c["status"], "cancelled", "{c}");
+    }
+    let array = first_job.split('_').next().unwrap_or("?").to_string();
+    let queued = || {
+        ok(Command::new("squeue").args(["-h", "-o", "%i"]))
+            .lines()
+            .any(|l| l.starts_with(&format!("{array}_")))
+    };
+    // The cancelled trainer's job leaves squeue once Slurm has seen it end.
+    wait_for(&first, "gone from squeue", 60, || !queued());
+
+    // Retry: one new array; the cell with `last` resumes in its folder, the other gets a new one.
+    ok(worldbench(&ws).args(["sweep", "retry"]).arg(&sweep));
+    let cells = sweep_cells(&sweep);
+    assert_eq!(cell_run(&cells[0]), first, "resumed in its own folder");
+    assert_ne!(cell_run(&cells[1]), second, "never started: a new folder");
+    let (again_first, again_second) = (job_id(&first), job_id(&cell_run(&cells[1])));
+    assert_ne!(again_first, first_job);
+    assert_ne!(again_second, second_job);
+    assert_eq!(
+        again_first.split('_').next(),
+        again_second.split('_').next(),
+        "one job array"
+    );
+    wait_for(&first, "resumed from last", 120, || {
+        rows(&first).len() > done_before + 3
+    });
+    assert!(first.join("resumes.jsonl").is_file());
+    let out = ok(worldbench(&ws).args(["sweep", "cancel"]).arg(&sweep));
+    assert!(out.contains("2 cell(s) cancelled"), "{out}");
+    wait_for(&first, "cancelled again", 60, || {
+        status(&first) == "cancelled"
+    });
 }
 
 #[test]

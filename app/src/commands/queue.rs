@@ -13,7 +13,12 @@ use crate::workspace_dir;
 pub enum QueueCommand {
     /// Run queued jobs (at most `[queue] max_parallel` of worldbench.toml at once) until none is
     /// queued or running.
-    Work,
+    Work {
+        /// Only `local`: the queue's jobs run on this machine. On Slurm a sweep is submitted
+        /// directly as a job array (`sweep run <file> --backend slurm`).
+        #[arg(long, value_enum, default_value = "local")]
+        backend: crate::cli::Backend,
+    },
     /// The jobs in queue order: id, state, run, label.
     List {
         #[arg(long)]
@@ -31,7 +36,14 @@ pub fn run(workspace: Option<PathBuf>, cmd: QueueCommand) -> Result<()> {
     let ws = workspace_dir::open(workspace)?;
     let queue = Queue::of_workspace(ws.root());
     match cmd {
-        QueueCommand::Work => {
+        QueueCommand::Work { backend } => {
+            if backend == crate::cli::Backend::Slurm {
+                anyhow::bail!(
+                    "`queue work` runs the queue's jobs on this machine and has no Slurm backend: \
+                     submit a sweep to Slurm with `worldbench sweep run <file> --backend slurm` \
+                     (its cells become one job array; `sweep cancel` and `sweep retry` act on them)"
+                );
+            }
             let s = super::queue_work::work(&ws, None, true)?;
             eprintln!(
                 "queue empty: {} started, {} completed, {} failed",

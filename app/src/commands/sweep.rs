@@ -387,6 +387,10 @@ fn retry(ws: &Workspace, arg: &Path, wait: bool) -> Result<()> {
         sync(&g, &paths.root)?;
         eprintln!("{n} cell(s) queued again");
     }
+    if super::sweep_slurm::has_slurm_cells(&paths)? {
+        let n = super::sweep_slurm::retry_cells(ws, &paths)?;
+        eprintln!("{n} Slurm cell(s) submitted again");
+    }
     println!("{}", paths.root.display());
     finish(ws, &paths, wait)
 }
@@ -405,6 +409,10 @@ fn cancel(ws: &Workspace, arg: &Path) -> Result<()> {
         }
     }
     sync(&g, &paths.root)?;
+    drop(g);
+    if super::sweep_slurm::has_slurm_cells(&paths)? {
+        n += super::sweep_slurm::cancel_cells(&paths)?;
+    }
     println!("{n} cell(s) cancelled");
     Ok(())
 }

@@ -198,8 +198,12 @@ fn execute(
             Ok(())
         }
         Err(ModelError::Cancelled) if super::train_signals::got_usr2() => {
-            manifest.status = RunStatus::Cancelled;
-            let what = super::train_signals::requeue_on_slurm();
+            let (requeued, what) = super::train_signals::requeue_on_slurm();
+            manifest.status = if requeued {
+                RunStatus::Preempted
+            } else {
+                RunStatus::Cancelled
+            };
             progress.message(&what);
             manifest.error = Some(what);
             Ok(())

@@ -49,10 +49,11 @@ pub fn got_usr2() -> bool {
 }
 
 /// On Slurm, after USR2: `scontrol requeue <job>` unless the job was requeued
-/// `WORLDBENCH_SLURM_MAX_REQUEUES` times already. Returns what happened, for run.json.
-pub fn requeue_on_slurm() -> String {
+/// `WORLDBENCH_SLURM_MAX_REQUEUES` times already. Returns whether the job was requeued (the run
+/// is then `preempted`, waiting to restart; otherwise `cancelled`) and what happened, for run.json.
+pub fn requeue_on_slurm() -> (bool, String) {
     let Ok(job) = std::env::var("SLURM_JOB_ID") else {
-        return "stopped by SIGUSR2: `last` was written".into();
+        return (false, "stopped by SIGUSR2: `last` was written".into());
     };
     let restarts: u32 = std::env::var("SLURM_RESTART_COUNT")
         .ok()
@@ -63,25 +64,35 @@ pub fn requeue_on_slurm() -> String {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     if restarts >= max {
-        return format!(
-            "preempted by Slurm (USR2) after {restarts} requeues, the limit: `last` was written; \
-             resume with `worldbench train --resume <run>`"
+        return (
+            false,
+            format!(
+                "preempted by Slurm (USR2) after {restarts} requeues, the limit: `last` was written; \
+                 resume with `worldbench train --resume <run>`"
+            ),
         );
     }
     match std::process::Command::new("scontrol")
         .args(["requeue", &job])
         .output()
     {
-        Ok(out) if out.status.success() => format!(
-            "preempted by Slurm (USR2): `last` was written and job {job} requeued (restart {})",
-            restarts + 1
+        Ok(out) if out.status.success() => (
+            true,
+            format!(
+                "preempted by Slurm (USR2): `last` was written and job {job} requeued (restart {})",
+                restarts + 1
+            ),
         ),
-        Ok(out) => format!(
-            "preempted by Slurm (USR2): `last` was written; `scontrol requeue {job}` failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+        Ok(out) => (
+            false,
+            format!(
+                "preempted by Slurm (USR2): `last` was written; `scontrol requeue {job}` failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
         ),
-        Err(e) => {
-            format!("preempted by Slurm (USR2): `last` was written; cannot run scontrol: {e}")
-        }
+        Err(e) => (
+            false,
+            format!("preempted by Slurm (USR2): `last` was written; cannot run scontrol: {e}"),
+        ),
     }
 }

@@ -157,6 +157,16 @@ impl WorldbenchApp {
         &mut self.panels.train.state.form
     }
 
+    /// The Runs panel (tests wait on its Slurm state read).
+    pub fn runs_panel_mut(&mut self) -> &mut super::panels::runs::RunsPanel {
+        &mut self.panels.runs
+    }
+
+    /// The Train panel (tests wait on its Slurm check).
+    pub fn train_panel_mut(&mut self) -> &mut super::panels::train::TrainPanel {
+        &mut self.panels.train
+    }
+
     /// The Datasets panel (tests wait on its background loads).
     pub fn datasets_mut(&mut self) -> &mut DatasetsPanel {
         &mut self.panels.datasets

@@ -12,6 +12,7 @@ pub mod planning_table;
 pub mod plots;
 pub mod progress_event;
 pub mod run_index;
+pub mod slurm_status;
 pub mod task;
 pub mod task_tracker;
 #[cfg(test)]

@@ -39,6 +39,9 @@ pub struct TrainJob {
     /// The planners swept at every checkpoint (`--set plan_eval_planners=…`).
     pub plan_eval_planners: Vec<String>,
     pub device: String,
+    /// `--backend slurm`: the job submits the run with sbatch, prints its folder and ends; the app
+    /// then follows the run from its folder and Slurm's state.
+    pub slurm: bool,
 }
 
 /// `worldbench --workspace <ws> data gen --preset <preset> --out <out>`.
@@ -108,6 +111,11 @@ impl JobSpec {
         }
     }
 
+    /// Whether the job submits a run to Slurm (`train … --backend slurm`) rather than training it.
+    pub fn is_slurm_submission(&self) -> bool {
+        matches!(&self.command, JobCommand::Train(t) if t.slurm)
+    }
+
     /// The run this job works on, when it is known before the job starts (resume, eval).
     pub fn run_dir(&self) -> Option<&Path> {
         match &self.command {
@@ -165,6 +173,9 @@ impl JobSpec {
                 );
                 a.flag_value("--device", &t.device);
                 a.flag_value("--progress", "json");
+                if t.slurm {
+                    a.flag_value("--backend", "slurm");
+                }
             }
             JobCommand::Resume { run } => {
                 a.word("train");
@@ -238,6 +249,7 @@ mod tests {
             plan_eval: false,
             plan_eval_planners: vec!["graph".into(), "mpc".into()],
             device: "cpu".into(),
+            slurm: false,
         }
     }
 
@@ -266,7 +278,20 @@ mod tests {
             assert_eq!(args.device, "cpu");
             assert_eq!(args.progress, ProgressMode::Json);
             assert!(args.resume.is_none());
+            assert_eq!(args.backend, crate::cli::Backend::Local);
         }
+        let slurm = JobSpec::new(
+            "t",
+            JobCommand::Train(TrainJob {
+                slurm: true,
+                ..train_job(true, None, None)
+            }),
+        );
+        assert!(slurm.is_slurm_submission());
+        let Some(Command::Train(args)) = parse(&slurm).command else {
+            panic!("not a train command")
+        };
+        assert_eq!(args.backend, crate::cli::Backend::Slurm);
     }
 
     #[test]

@@ -54,6 +54,8 @@ fn run_status(run: &Path) -> Option<JobState> {
         RunStatus::Completed => JobState::Completed,
         RunStatus::Failed | RunStatus::Interrupted => JobState::Failed,
         RunStatus::Cancelled => JobState::Cancelled,
+        // Requeued on Slurm, waiting to restart from `last`.
+        RunStatus::Preempted => JobState::Queued,
     })
 }
 

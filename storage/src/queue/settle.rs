@@ -46,7 +46,8 @@ pub fn settle(job: &mut QueueJob, exit: Exit) -> bool {
             let run = RunPaths::new(job.run.clone().unwrap_or_default());
             match observed_status(&run, m.status) {
                 // An orphaned trainer still holds its run: it goes on running.
-                RunStatus::Running => {}
+                // A requeued Slurm job restarts from `last` by itself.
+                RunStatus::Running | RunStatus::Preempted => {}
                 RunStatus::Completed => finish(job, JobState::Completed, None),
                 RunStatus::Failed => finish(job, JobState::Failed, m.error),
                 RunStatus::Cancelled => finish(job, JobState::Cancelled, None),

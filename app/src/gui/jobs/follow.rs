@@ -12,6 +12,8 @@ use worldbench_storage::{PlanningRow, RunManifest, RunPaths, RunStatus, TrainRow
 
 use super::job::{FollowSnapshot, Update};
 use super::supervisor::Sender;
+use crate::launch::slurm::state as slurm_state;
+use crate::launch::slurm::SlurmState;
 use crate::launch::{JobHandle, Launcher};
 
 /// How often a followed run's files are read again.
@@ -33,6 +35,10 @@ pub(super) async fn follow_run(
 ) {
     let mut seen_rows = usize::MAX;
     let mut seen_evals = usize::MAX;
+    let mut slurm = match &handle {
+        JobHandle::Slurm { job_id } => Some(SlurmProbe::new(job_id.clone())),
+        JobHandle::Local { .. } => None,
+    };
     loop {
         let dir = run_dir.clone();
         let read = tokio::task::spawn_blocking(move || read_follow_snapshot(&dir)).await;
@@ -47,13 +53,20 @@ pub(super) async fn follow_run(
         let dir = run_dir.clone();
         // The run's lock is the truth; the launcher's probe covers runs of versions without it.
         let (h, l) = (handle.clone(), Arc::clone(&launcher));
-        let alive = tokio::task::spawn_blocking(move || {
-            run_lock::is_held(&RunPaths::new(&dir)) || l.is_alive(&h)
+        let local = slurm.is_none();
+        let held = tokio::task::spawn_blocking(move || {
+            run_lock::is_held(&RunPaths::new(&dir)) || (local && l.is_alive(&h))
         })
         .await
         .unwrap_or(false);
+        // On Slurm: a pending or requeued job is alive though no trainer holds the lock.
+        let alive = match &mut slurm {
+            Some(probe) if !held => probe.alive().await,
+            _ => held,
+        };
         match status {
-            Some(RunStatus::Running) if alive => {}
+            Some(RunStatus::Running | RunStatus::Preempted) if alive => {}
+            None if alive && slurm.is_some() => {}
             Some(RunStatus::Running) => {
                 sender
                     .send(Update::FollowEnded(RunStatus::Interrupted))
@@ -65,11 +78,68 @@ pub(super) async fn follow_run(
                 return;
             }
             None => {
-                sender.send(Update::FollowEnded(RunStatus::Failed)).await;
+                let ended = slurm.as_ref().map_or(RunStatus::Failed, SlurmProbe::ended);
+                sender.send(Update::FollowEnded(ended)).await;
                 return;
             }
         }
         tokio::time::sleep(FOLLOW_POLL).await;
+    }
+}
+
+/// A followed run's Slurm job, asked with backoff while no trainer holds the run's lock.
+struct SlurmProbe {
+    job_id: String,
+    state: Option<SlurmState>,
+    next_at: std::time::Instant,
+    attempt: u32,
+    unknown: u32,
+}
+
+impl SlurmProbe {
+    fn new(job_id: String) -> Self {
+        Self {
+            job_id,
+            state: None,
+            next_at: std::time::Instant::now(),
+            attempt: 0,
+            unknown: 0,
+        }
+    }
+
+    async fn alive(&mut self) -> bool {
+        if std::time::Instant::now() >= self.next_at {
+            let id = self.job_id.clone();
+            let state = tokio::task::spawn_blocking(move || {
+                slurm_state::query(std::slice::from_ref(&id))
+                    .get(&id)
+                    .copied()
+            })
+            .await
+            .ok()
+            .flatten();
+            self.attempt = if state == self.state {
+                self.attempt + 1
+            } else {
+                0
+            };
+            self.unknown = if state.is_none() { self.unknown + 1 } else { 0 };
+            self.state = state;
+            self.next_at = std::time::Instant::now() + slurm_state::backoff(self.attempt);
+        }
+        match self.state {
+            Some(s) => !s.is_final(),
+            // Just submitted, or a tool that did not answer: a few tries before giving up.
+            None => self.unknown < 5,
+        }
+    }
+
+    /// How a run that never wrote run.json ended, from Slurm's last word.
+    fn ended(&self) -> RunStatus {
+        match self.state {
+            Some(SlurmState::Cancelled) => RunStatus::Cancelled,
+            _ => RunStatus::Failed,
+        }
     }
 }
 

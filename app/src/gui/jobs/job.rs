@@ -90,6 +90,11 @@ pub struct Job {
     /// Plain (non-event) stdout lines.
     pub stdout_lines: Vec<String>,
     pub stderr_tail: VecDeque<String>,
+    /// The job submitted its run to Slurm (`train … --backend slurm`): once the submitting
+    /// process ends, the job follows the run from its folder and Slurm's state.
+    pub slurm: bool,
+    /// Set when the submission succeeded; the supervisor then starts following the run.
+    pub(super) follow_slurm: bool,
 }
 
 impl Job {
@@ -111,12 +116,26 @@ impl Job {
             checkpoints: Vec::new(),
             stdout_lines: Vec::new(),
             stderr_tail: VecDeque::new(),
+            slurm: false,
+            follow_slurm: false,
         }
     }
 
     /// The process id, for a job that runs (or is followed) as a local process.
     pub fn pid(&self) -> Option<u32> {
         self.handle.as_ref().and_then(JobHandle::pid)
+    }
+
+    fn handle_is_local(&self) -> bool {
+        !matches!(self.handle, Some(JobHandle::Slurm { .. }))
+    }
+
+    /// The Slurm job id, once a submitted run is followed.
+    pub fn slurm_job_id(&self) -> Option<&str> {
+        match &self.handle {
+            Some(JobHandle::Slurm { job_id }) => Some(job_id),
+            _ => None,
+        }
     }
 
     /// Fraction of the run's steps done, 0..=1.
@@ -145,6 +164,12 @@ impl Job {
                 }
                 self.stdout_lines.push(line);
             }
+            Update::CancelFailed(why) => {
+                if self.state == JobState::Cancelling {
+                    self.state = JobState::Running;
+                }
+                self.stderr_tail.push_back(format!("cancel failed: {why}"));
+            }
             Update::Stderr(line) => {
                 if self.stderr_tail.len() == STDERR_TAIL_LINES {
                     self.stderr_tail.pop_front();
@@ -152,6 +177,21 @@ impl Job {
                 self.stderr_tail.push_back(line);
             }
             Update::Progress(event) => return self.progress(event),
+            Update::Exited { success: true, .. }
+                if self.slurm && self.state == JobState::Running && self.handle_is_local() =>
+            {
+                // Submitted: the job goes on as the run on Slurm.
+                if let Some(dir) = self.run_dir.clone() {
+                    self.follow_slurm = true;
+                    self.handle = None;
+                    return Some(JobNotice::RunChanged(dir));
+                }
+                self.state = JobState::Failed(format!(
+                    "{}: the submission printed no run folder",
+                    self.label
+                ));
+                return Some(self.ended());
+            }
             Update::Exited { success, code } => {
                 self.state = if success {
                     if self.state == JobState::Cancelling {
@@ -187,6 +227,10 @@ impl Job {
                     RunStatus::Completed => JobState::Completed,
                     RunStatus::Cancelled => JobState::Cancelled,
                     RunStatus::Failed => JobState::Failed(format!("the run {} failed", self.label)),
+                    RunStatus::Preempted => JobState::Failed(format!(
+                        "run {} was preempted and its Slurm job is gone before it restarted; Resume continues it from `last`",
+                        self.label
+                    )),
                     RunStatus::Running | RunStatus::Interrupted => JobState::Failed(format!(
                         "run {} was interrupted: its trainer is gone but run.json still says \"running\" (it was killed); Resume continues it from `last`",
                         self.label
@@ -316,9 +360,14 @@ pub(super) enum Update {
     Stdout(String),
     Stderr(String),
     Progress(TrainEvent),
-    Exited { success: bool, code: Option<i32> },
+    Exited {
+        success: bool,
+        code: Option<i32>,
+    },
     Snapshot(FollowSnapshot),
     FollowEnded(RunStatus),
+    /// The backend refused to cancel (Slurm's message).
+    CancelFailed(String),
 }
 
 impl Update {

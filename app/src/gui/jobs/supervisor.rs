@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use super::follow::{follow_run, send_history};
 use super::job::{Job, JobId, JobKind, JobNotice, JobState, Update};
+use crate::launch::slurm::SlurmLauncher;
 use crate::launch::{EventSink, JobHandle, JobSpec, LaunchEvent, Launcher, LocalProcess};
 
 /// How soon after a job's output the UI repaints.
@@ -66,6 +67,8 @@ pub struct JobSupervisor {
     jobs: Vec<Job>,
     next_id: JobId,
     launcher: Arc<dyn Launcher>,
+    /// Cancels and probes the runs submitted to Slurm (`scancel`, `squeue`/`scontrol`).
+    slurm: SlurmLauncher,
     ctx: Option<egui::Context>,
 }
 
@@ -90,6 +93,10 @@ impl JobSupervisor {
             jobs: Vec::new(),
             next_id: 1,
             launcher,
+            slurm: SlurmLauncher {
+                settings: worldbench_storage::SlurmSettings::default(),
+                workspace: PathBuf::new(),
+            },
             ctx: None,
         })
     }
@@ -150,6 +157,9 @@ impl JobSupervisor {
         };
         let sender = self.sender(kind, spec.label.clone(), run_dir);
         let id = sender.id;
+        if let Some(job) = self.jobs.last_mut() {
+            job.slurm = spec.is_slurm_submission();
+        }
         let launcher = Arc::clone(&self.launcher);
         self.runtime.spawn(async move {
             if let Some(dir) = history {
@@ -191,6 +201,24 @@ impl JobSupervisor {
             .handle
             .clone()
             .ok_or_else(|| format!("{}: the job has not started yet; try again", job.label))?;
+        if let JobHandle::Slurm { .. } = handle {
+            // A run on Slurm is cancelled by its backend (`scancel`, off the UI thread); the
+            // trainer writes `last`. A refusal puts the job back to running with Slurm's message.
+            job.state = JobState::Cancelling;
+            let slurm = self.slurm.clone();
+            let sender = Sender {
+                tx: self.tx.clone(),
+                ctx: self.ctx.clone(),
+                id,
+            };
+            self.runtime.spawn(async move {
+                let done = tokio::task::spawn_blocking(move || slurm.cancel(&handle)).await;
+                if let Ok(Err(e)) = done {
+                    sender.send(Update::CancelFailed(e)).await;
+                }
+            });
+            return Ok(());
+        }
         self.launcher
             .cancel(&handle)
             .map_err(|e| format!("{}: {e}", job.label))?;
@@ -222,9 +250,46 @@ impl JobSupervisor {
     }
 
     fn apply(&mut self, msg: Message, notices: &mut Vec<JobNotice>) {
-        if let Some(job) = self.jobs.iter_mut().find(|j| j.id == msg.id) {
-            notices.extend(job.apply(msg.update));
+        let Some(job) = self.jobs.iter_mut().find(|j| j.id == msg.id) else {
+            return;
+        };
+        notices.extend(job.apply(msg.update));
+        if std::mem::take(&mut job.follow_slurm) {
+            if let Some(run_dir) = job.run_dir.clone() {
+                self.follow_submitted(msg.id, run_dir);
+            }
         }
+    }
+
+    /// A run submitted to Slurm by job `id`: its job id from `logs/slurm.json`, then the run is
+    /// followed from its folder, and from Slurm's state while its trainer has not started.
+    fn follow_submitted(&mut self, id: JobId, run_dir: PathBuf) {
+        let sender = Sender {
+            tx: self.tx.clone(),
+            ctx: self.ctx.clone(),
+            id,
+        };
+        let launcher: Arc<dyn Launcher> = Arc::new(self.slurm.clone());
+        self.runtime.spawn(async move {
+            let dir = run_dir.clone();
+            let job_id =
+                tokio::task::spawn_blocking(move || crate::launch::slurm::recorded_job_id(&dir))
+                    .await
+                    .ok()
+                    .flatten();
+            let Some(job_id) = job_id else {
+                sender
+                    .send(Update::SpawnFailed(format!(
+                        "{}: no Slurm job id recorded in logs/slurm.json",
+                        run_dir.display()
+                    )))
+                    .await;
+                return;
+            };
+            let handle = JobHandle::Slurm { job_id };
+            sender.send(Update::Spawned(handle.clone())).await;
+            follow_run(run_dir, handle, launcher, sender).await;
+        });
     }
 }
 

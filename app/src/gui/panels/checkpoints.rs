@@ -48,7 +48,8 @@ pub fn can_resume(run: &RunRecord) -> bool {
     let stopped = match run.manifest.status {
         RunStatus::Cancelled | RunStatus::Failed | RunStatus::Interrupted => true,
         RunStatus::Running => !run.manifest.pid.is_some_and(pid_is_live_worldbench),
-        RunStatus::Completed => false,
+        // Requeued on Slurm: the cluster restarts it from `last`.
+        RunStatus::Completed | RunStatus::Preempted => false,
     };
     stopped && run.checkpoints.iter().any(|c| c.step.is_none())
 }

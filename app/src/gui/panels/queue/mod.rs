@@ -16,6 +16,8 @@ use super::{Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::gui::criteria::{FAIL, PASS};
 use crate::gui::jobs::{JobCommand, JobSpec};
+use crate::gui::panels::runs::{slurm_runs, status_color, status_text};
+use crate::gui::slurm_status::SlurmPoll;
 use crate::gui::task::Task;
 use crate::launch::QueuedJob;
 
@@ -38,6 +40,8 @@ pub struct QueuePanel {
     pending: Vec<QueueOp>,
     last_read: Option<Instant>,
     error: Option<String>,
+    /// The workspace's runs on Slurm (not in this queue): job id, partition, state.
+    pub slurm: SlurmPoll,
 }
 
 pub fn state_color(state: JobState) -> egui::Color32 {
@@ -59,6 +63,7 @@ impl QueuePanel {
             pending: Vec::new(),
             last_read: None,
             error: None,
+            slurm: SlurmPoll::default(),
         }
     }
 
@@ -123,6 +128,7 @@ impl QueuePanel {
 impl Panel for QueuePanel {
     fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
         self.poll(&cx.workspace.root, ui.ctx());
+        self.slurm.poll(slurm_runs(cx), Some(ui.ctx()));
         let app_worker = cx
             .jobs
             .jobs()
@@ -182,6 +188,7 @@ impl Panel for QueuePanel {
         if let Some(e) = &self.error {
             ui.colored_label(FAIL, e);
         }
+        self.slurm_ui(ui, cx);
         ui.separator();
         if snap.rows.is_empty() {
             ui.label("The queue is empty: a sweep (`worldbench sweep run`) adds jobs to it.");
@@ -194,6 +201,47 @@ impl Panel for QueuePanel {
 }
 
 impl QueuePanel {
+    /// The runs submitted to Slurm (`--backend slurm`), which Slurm queues rather than this queue.
+    fn slurm_ui(&self, ui: &mut egui::Ui, cx: &PanelContext<'_>) {
+        let runs: Vec<_> = cx
+            .runs
+            .runs()
+            .iter()
+            .filter(|r| r.manifest.slurm_job_id.is_some())
+            .collect();
+        if runs.is_empty() {
+            return;
+        }
+        ui.separator();
+        ui.strong(format!("On Slurm: {} runs", runs.len()));
+        egui::Grid::new("queue_slurm_grid")
+            .striped(true)
+            .spacing([12.0, 4.0])
+            .show(ui, |ui| {
+                for h in ["Run", "Slurm job", "Partition", "Slurm state", "Run status"] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for run in runs {
+                    let info = self.slurm.get(&run.dir);
+                    ui.label(run.title())
+                        .on_hover_text(run.dir.display().to_string());
+                    ui.label(
+                        info.map(|i| i.job_id.clone())
+                            .or_else(|| run.manifest.slurm_job_id.clone())
+                            .unwrap_or_default(),
+                    );
+                    ui.label(info.and_then(|i| i.partition.clone()).unwrap_or("–".into()));
+                    ui.label(info.map_or("…", |i| i.state.map_or("gone", |s| s.as_str())));
+                    ui.label(
+                        egui::RichText::new(status_text(run.manifest.status))
+                            .color(status_color(run.manifest.status)),
+                    );
+                    ui.end_row();
+                }
+            });
+    }
+
     fn rows_ui(ui: &mut egui::Ui, snap: &QueueSnapshot, commands: &mut Vec<AppCommand>) {
         let n = snap.rows.len();
         egui::Grid::new("queue_grid")

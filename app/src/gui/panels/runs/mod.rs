@@ -24,6 +24,7 @@ use crate::gui::command::AppCommand;
 use crate::gui::criteria::{FAIL, PASS};
 use crate::gui::plots::{format_value, PlotSettings};
 use crate::gui::run_index::RunRecord;
+use crate::gui::slurm_status::SlurmPoll;
 
 /// A sortable column of the runs table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -133,8 +134,29 @@ pub fn status_color(status: RunStatus) -> egui::Color32 {
         RunStatus::Completed => PASS,
         RunStatus::Failed => FAIL,
         RunStatus::Cancelled => egui::Color32::from_rgb(230, 180, 60),
+        RunStatus::Preempted => egui::Color32::from_rgb(190, 140, 230),
         RunStatus::Interrupted => egui::Color32::from_rgb(230, 120, 60),
     }
+}
+
+/// The runs that run.json says were submitted to Slurm, for [`SlurmPoll`].
+pub fn slurm_runs(cx: &PanelContext<'_>) -> Vec<(PathBuf, Option<String>)> {
+    cx.runs
+        .runs()
+        .iter()
+        .filter(|r| r.manifest.slurm_job_id.is_some())
+        .map(|r| (r.dir.clone(), r.manifest.slurm_job_id.clone()))
+        .collect()
+}
+
+/// "Slurm 123 · main · running" beside a Slurm run's status.
+pub fn slurm_label(ui: &mut egui::Ui, poll: &SlurmPoll, run: &RunRecord) {
+    let text = match (poll.get(&run.dir), &run.manifest.slurm_job_id) {
+        (Some(info), _) => info.text(),
+        (None, Some(id)) => format!("Slurm {id}"),
+        (None, None) => return,
+    };
+    ui.label(egui::RichText::new(text).weak().small());
 }
 
 fn cmp_f64(a: Option<f64>, b: Option<f64>) -> Ordering {
@@ -192,6 +214,8 @@ pub struct RunsPanel {
     last_steps: LastSteps,
     /// The All runs view (both sources).
     pub all: all_runs::AllRuns,
+    /// Slurm job id, partition and state of the runs submitted to Slurm (read in a task).
+    pub slurm: SlurmPoll,
 }
 
 impl RunsPanel {
@@ -201,12 +225,14 @@ impl RunsPanel {
             state,
             last_steps: LastSteps::default(),
             all,
+            slurm: SlurmPoll::default(),
         }
     }
 }
 
 impl Panel for RunsPanel {
     fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
+        self.slurm.poll(slurm_runs(cx), Some(ui.ctx()));
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.state.all_runs, false, "This workspace")
                 .on_hover_text("The workspace's runs, with status, resume and sweeps");
@@ -393,6 +419,7 @@ impl RunsPanel {
             if !active.contains(&run.dir.as_path()) {
                 resume_button(ui, run, commands);
             }
+            slurm_label(ui, &self.slurm, run);
         });
         let total = run.total_steps();
         let last = self.last_steps.of_run(run, cx.runs.generation(), ui.ctx());

@@ -64,6 +64,7 @@ impl TrainPanel {
         cx: &PanelContext<'_>,
         commands: &mut Vec<AppCommand>,
     ) {
+        let slurm_blocker = self.slurm.blocker();
         let form = &mut self.state.form;
         let gate_dialog = &mut self.gate_dialog;
         egui::Grid::new("train_form_grid").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
@@ -136,6 +137,19 @@ impl TrainPanel {
                 if !cuda && form.device == "cuda" {
                     form.device = "cpu".into();
                 }
+            });
+            ui.end_row();
+
+            ui.label("Backend");
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut form.slurm, false, "Local").on_hover_text("Train in a process on this machine");
+                ui.add_enabled_ui(slurm_blocker.is_none(), |ui| {
+                    let r = ui.radio_value(&mut form.slurm, true, "Slurm");
+                    match &slurm_blocker {
+                        Some(why) => r.on_disabled_hover_text(why.as_str()),
+                        None => r.on_hover_text("Submit with sbatch to the cluster of [launch.slurm]; the run is followed from its folder"),
+                    };
+                });
             });
             ui.end_row();
 
@@ -235,11 +249,16 @@ impl TrainPanel {
         });
 
         ui.add_space(8.0);
-        let blocker = form.launch_blocker();
-        let text = if form.kind == RunKind::Smoke {
-            "Launch smoke run"
-        } else {
-            "Launch attempt"
+        let blocker = form.launch_blocker().or_else(|| {
+            slurm_blocker
+                .filter(|_| form.slurm)
+                .map(|why| format!("Slurm: {why}"))
+        });
+        let text = match (form.kind == RunKind::Smoke, form.slurm) {
+            (true, false) => "Launch smoke run",
+            (false, false) => "Launch attempt",
+            (true, true) => "Submit smoke run to Slurm",
+            (false, true) => "Submit attempt to Slurm",
         };
         let resp = ui.add_enabled(blocker.is_none(), egui::Button::new(text));
         let resp = match &blocker {

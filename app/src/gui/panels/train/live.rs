@@ -45,6 +45,12 @@ pub(super) fn job_ui(
             .on_hover_text(dir.display().to_string());
     }
     ui.add(egui::Label::new(format!("Status: {}", status_words(job))).wrap());
+    if let Some(id) = job.slurm_job_id() {
+        ui.label(format!("Slurm job {id}"))
+            .on_hover_text("Cancel runs `scancel`; the trainer writes `last` first");
+    } else if job.slurm && job.state.is_active() {
+        ui.label("Submitting to Slurm…");
+    }
     let eta = if job.state.is_active() && job.eta_secs > 0.0 {
         format!(" · ETA {}", format_duration(job.eta_secs))
     } else {

@@ -13,6 +13,7 @@ use crate::gui::command::AppCommand;
 use crate::gui::file_dialog::PickDialog;
 use crate::gui::jobs::{JobCommand, JobSpec, TrainJob};
 use crate::gui::plots::PlotSettings;
+use crate::gui::slurm_status::SlurmAvailability;
 
 mod form;
 mod live;
@@ -51,6 +52,8 @@ pub struct TrainForm {
     pub plan_eval: bool,
     /// The planners the per-checkpoint evaluation sweeps (graph, lattice, mpc), in that order.
     pub eval_planners: Vec<String>,
+    /// Submit to Slurm (`--backend slurm`) instead of training here.
+    pub slurm: bool,
 }
 
 impl Default for TrainForm {
@@ -71,6 +74,7 @@ impl Default for TrainForm {
                 .eval_planners()
                 .map(|p| p.into_iter().map(String::from).collect())
                 .unwrap_or_default(),
+            slurm: false,
         }
     }
 }
@@ -209,6 +213,7 @@ impl TrainForm {
             plan_eval: self.plan_eval,
             plan_eval_planners: self.eval_planners.clone(),
             device: self.device.clone(),
+            slurm: self.slurm,
         })
     }
 
@@ -236,6 +241,8 @@ pub struct TrainPanel {
     /// The gate file picker, while it is open.
     gate_dialog: Option<PickDialog>,
     sweep_ui: sweep_form::SweepFormUi,
+    /// Whether Slurm can be chosen (checked in a task).
+    slurm: SlurmAvailability,
     /// The step the shown run's `last` holds (its header shows it when further than train.csv).
     last_steps: LastSteps,
     /// A frame is asked for at this time (past the next autosave, after `last_run` changed).
@@ -248,15 +255,26 @@ impl TrainPanel {
             state,
             gate_dialog: None,
             sweep_ui: sweep_form::SweepFormUi::default(),
+            slurm: SlurmAvailability::default(),
             last_steps: LastSteps::default(),
             frame_at: None,
         }
     }
 
+    /// Blocks until the Slurm check under way has ended (tests).
+    pub fn wait_for_slurm_check(&mut self) {
+        self.slurm.wait();
+    }
+
     /// Builds the launch command from the form (Ctrl+Enter does the same as the button).
     pub fn launch(&self, workspace: &Path, commands: &mut Vec<AppCommand>) {
         let form = &self.state.form;
+        let slurm_blocker = self.slurm.blocker().filter(|_| form.slurm);
         match form.train_job(workspace) {
+            Ok(_) if slurm_blocker.is_some() => commands.push(AppCommand::ShowError(format!(
+                "Cannot submit to Slurm: {}",
+                slurm_blocker.unwrap_or_default()
+            ))),
             Ok(job) => {
                 let title = if form.title.trim().is_empty() {
                     "untitled"
@@ -268,8 +286,9 @@ impl TrainPanel {
                 } else {
                     "attempt"
                 };
+                let on = if job.slurm { " on Slurm" } else { "" };
                 commands.push(AppCommand::Launch(Box::new(JobSpec::new(
-                    format!("{kind} \"{title}\""),
+                    format!("{kind} \"{title}\"{on}"),
                     JobCommand::Train(job),
                 ))));
             }
@@ -290,6 +309,7 @@ impl Panel for TrainPanel {
                 None => self.frame_at = None,
             }
         }
+        self.slurm.poll(cx.workspace.root(), ui.ctx());
         ui.heading("Train a world model");
         ui.add_space(4.0);
         let height = ui.available_height();
@@ -312,6 +332,7 @@ impl Panel for TrainPanel {
                                         ui,
                                         &mut state.sweep,
                                         &state.form,
+                                        self.slurm.blocker().as_deref(),
                                         cx,
                                         commands,
                                     );

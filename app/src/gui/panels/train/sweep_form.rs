@@ -36,6 +36,8 @@ pub struct SweepForm {
     /// Seeds, separated by commas or spaces.
     pub seeds: String,
     pub rows: Vec<GridRow>,
+    /// Submit the sweep to Slurm as one job array (`sweep run … --backend slurm`).
+    pub slurm: bool,
 }
 
 impl Default for SweepForm {
@@ -50,11 +52,24 @@ impl Default for SweepForm {
                 key: "lr".into(),
                 values: String::new(),
             }],
+            slurm: false,
         }
     }
 }
 
 impl SweepForm {
+    /// `sweep run <file> …`: `--wait` runs the cells in the workspace queue; `--backend slurm`
+    /// submits them as one Slurm job array and returns.
+    pub fn run_args(&self, file: &Path) -> Vec<String> {
+        let mut args = vec!["sweep".into(), "run".into(), file.display().to_string()];
+        if self.slurm {
+            args.extend(["--backend".into(), "slurm".into()]);
+        } else {
+            args.push("--wait".into());
+        }
+        args
+    }
+
     /// The sweep the form describes with the Train form's settings as its base.
     pub fn draft(&self, train: &TrainForm) -> Result<SweepDraft, String> {
         let data = train
@@ -167,6 +182,7 @@ impl SweepFormUi {
         ui: &mut egui::Ui,
         form: &mut SweepForm,
         train: &TrainForm,
+        slurm_blocker: Option<&str>,
         cx: &PanelContext<'_>,
         commands: &mut Vec<AppCommand>,
     ) {
@@ -174,15 +190,13 @@ impl SweepFormUi {
             if let Some(r) = task.poll() {
                 match r {
                     Ok(path) => commands.push(AppCommand::Launch(Box::new(JobSpec::new(
-                        format!("sweep \"{title}\""),
+                        format!(
+                            "sweep \"{title}\"{}",
+                            if form.slurm { " on Slurm" } else { "" }
+                        ),
                         JobCommand::Queued(QueuedJob {
                             workspace: cx.workspace.root.clone(),
-                            args: vec![
-                                "sweep".into(),
-                                "run".into(),
-                                path.display().to_string(),
-                                "--wait".into(),
-                            ],
+                            args: form.run_args(&path),
                             run: None,
                             resume: false,
                         }),
@@ -288,10 +302,39 @@ impl SweepFormUi {
                 ui.colored_label(crate::gui::criteria::FAIL, e);
             }
         }
-        let ready = checked.is_ok() && self.writing.is_none();
+        ui.horizontal(|ui| {
+            ui.label("Sweep backend");
+            ui.radio_value(&mut form.slurm, false, "Local queue")
+                .on_hover_text("Run the cells in this workspace's queue (`sweep run <file> --wait`)");
+            ui.add_enabled_ui(slurm_blocker.is_none(), |ui| {
+                let r = ui.radio_value(&mut form.slurm, true, "Slurm array");
+                match slurm_blocker {
+                    Some(why) => r.on_disabled_hover_text(why),
+                    None => r.on_hover_text(
+                        "Submit the cells as one Slurm job array (`sweep run <file> --backend slurm`)",
+                    ),
+                };
+            });
+        });
+        let blocked = form.slurm && slurm_blocker.is_some();
+        if let Some(why) = slurm_blocker.as_ref().filter(|_| form.slurm) {
+            ui.add(egui::Label::new(egui::RichText::new(format!("Slurm: {why}")).weak()).wrap());
+        }
+        let ready = checked.is_ok() && self.writing.is_none() && !blocked;
+        let (text, hover) = if form.slurm {
+            (
+                "Submit sweep to Slurm",
+                "Writes the sweep file and runs `worldbench sweep run <file> --backend slurm`",
+            )
+        } else {
+            (
+                "Launch sweep",
+                "Writes the sweep file and runs `worldbench sweep run <file> --wait`",
+            )
+        };
         if ui
-            .add_enabled(ready, egui::Button::new("Launch sweep"))
-            .on_hover_text("Writes the sweep file and runs `worldbench sweep run <file> --wait`")
+            .add_enabled(ready, egui::Button::new(text))
+            .on_hover_text(hover)
             .clicked()
         {
             if let Ok((d, _)) = checked {

@@ -1,0 +1,255 @@
+//! The app's Slurm backend without a real cluster: Slurm's client tools are small fake scripts on
+//! PATH (a submission "gets" job 4242, squeue answers from a file), so what the Train form sends,
+//! the job id the app follows, its Cancel (`scancel`) and the Slurm columns of Runs and Queue are
+//! checked on any machine. tests/tests/slurm.rs runs the real thing on a real Slurm.
+
+mod gui_common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use gui_common::{app, click_panel, fixed_run};
+use worldbench::gui::jobs::{Job, JobState};
+use worldbench::gui::slurm_status::NOT_CONFIGURED;
+use worldbench::gui::{State, WorldbenchApp};
+use worldbench_storage::{RunManifest, RunPaths, RunStatus};
+use worldbench_tests::small_dataset;
+
+/// The fake tools' folder: first on PATH for this test process and the `worldbench` it starts.
+fn fake_slurm() -> PathBuf {
+    static ONCE: Once = Once::new();
+    let dir = std::env::temp_dir().join(format!("worldbench-fake-slurm-{}", std::process::id()));
+    ONCE.call_once(|| {
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let state = dir.join("squeue.txt");
+        let scripts = [
+            ("sinfo", "#!/bin/sh\necho 'main*'\n".to_string()),
+            (
+                "sbatch",
+                format!(
+                    "#!/bin/sh\necho \"$@\" > '{}/sbatch.args'\necho 4242\n",
+                    dir.display()
+                ),
+            ),
+            (
+                "squeue",
+                format!("#!/bin/sh\ncat '{}' 2>/dev/null\n", state.display()),
+            ),
+            (
+                "scancel",
+                format!(
+                    "#!/bin/sh\necho \"$1\" >> '{d}/scancelled'\necho \"$1|CANCELLED\" >> '{s}'\n",
+                    d = dir.display(),
+                    s = state.display()
+                ),
+            ),
+            ("scontrol", "#!/bin/sh\nexit 1\n".to_string()),
+            ("sacct", "#!/bin/sh\nexit 1\n".to_string()),
+        ];
+        for (name, text) in scripts {
+            let p = dir.join(name);
+            std::fs::write(&p, text).expect("write fake tool");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
+                    .expect("chmod");
+            }
+        }
+        std::fs::write(&state, "4242|PENDING\n777_1|RUNNING\n").expect("squeue state");
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![dir.clone()];
+        paths.extend(std::env::split_paths(&path));
+        std::env::set_var("PATH", std::env::join_paths(paths).expect("PATH"));
+    });
+    dir
+}
+
+fn configure_slurm(ws: &Path) {
+    let cfg = ws.join("worldbench.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap_or_default();
+    std::fs::write(
+        &cfg,
+        format!("{text}\n[launch.slurm]\npartition = \"main\"\n"),
+    )
+    .expect("write worldbench.toml");
+}
+
+fn disabled(harness: &Harness<'_, WorldbenchApp>, label: &str) -> bool {
+    harness.get_by_label(label).accesskit_node().is_disabled()
+}
+
+fn train_panel_checked(harness: &mut Harness<'_, WorldbenchApp>) {
+    click_panel(harness, "Train");
+    harness.state_mut().train_panel_mut().wait_for_slurm_check();
+    harness.run_ok();
+}
+
+fn drive_until(
+    harness: &mut Harness<'_, WorldbenchApp>,
+    what: &str,
+    done: impl Fn(&WorldbenchApp) -> bool,
+) {
+    for _ in 0..600 {
+        harness.step();
+        if done(harness.state()) {
+            return;
+        }
+        harness
+            .state_mut()
+            .wait_for_job_update(Duration::from_millis(100));
+    }
+    panic!(
+        "gave up waiting for {what}; errors: {:?}",
+        harness.state().errors()
+    );
+}
+
+fn newest_job(app: &WorldbenchApp) -> Option<&Job> {
+    app.jobs().jobs().last()
+}
+
+#[test]
+fn without_launch_slurm_the_slurm_choice_is_greyed_out_and_says_why() {
+    fake_slurm();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    small_dataset(ws, "g", "0");
+    let mut harness = app(ws, State::default());
+    train_panel_checked(&mut harness);
+    assert!(disabled(&harness, "Slurm"), "the Train form's Slurm choice");
+    assert!(!disabled(&harness, "Local"));
+    harness.get_by_label("Slurm").click();
+    harness.run_ok();
+    assert!(
+        !harness.state().state().train.form.slurm,
+        "a greyed-out choice cannot be taken"
+    );
+    assert!(harness.query_by_label("Launch smoke run").is_some());
+    // The sweep form's choice too, with the same reason.
+    harness.get_by_label("Sweep over config keys").click();
+    harness.run_ok();
+    assert!(disabled(&harness, "Slurm array"));
+    harness.get_by_label("Slurm array").hover();
+    for _ in 0..20 {
+        harness.step();
+    }
+    assert!(
+        harness.query_by_label_contains(NOT_CONFIGURED).is_some(),
+        "the tooltip says why"
+    );
+}
+
+#[test]
+fn with_launch_slurm_the_train_form_submits_follows_and_cancels_the_job() {
+    let fake = fake_slurm();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    small_dataset(ws, "g", "0");
+    configure_slurm(ws);
+    let mut harness = app(ws, State::default());
+    train_panel_checked(&mut harness);
+    assert!(
+        !disabled(&harness, "Slurm"),
+        "launch check passes with the tools on PATH"
+    );
+    harness.get_by_label("Slurm").click();
+    harness.run_ok();
+    assert!(harness.state().state().train.form.slurm);
+    harness
+        .get_by_label("Title")
+        .set_text_value_accesskit("on the cluster");
+    harness.run_ok();
+    harness
+        .get_by_role_and_label(Role::Button, "Submit smoke run to Slurm")
+        .click();
+    drive_until(&mut harness, "the Slurm job id", |app| {
+        newest_job(app).is_some_and(|j| j.slurm_job_id().is_some() || !j.state.is_active())
+    });
+    let job = newest_job(harness.state()).expect("job").clone();
+    assert_eq!(job.slurm_job_id(), Some("4242"), "{:?}", job.state);
+    assert!(
+        job.slurm && job.label.ends_with("on Slurm"),
+        "{}",
+        job.label
+    );
+    assert_eq!(job.state, JobState::Running, "pending on Slurm, followed");
+    let run = job.run_dir.clone().expect("run folder");
+    // The submitted script runs `train` without `--backend` on the node, the title one argument.
+    let script = std::fs::read_to_string(run.join("logs/slurm.sbatch")).expect("logs/slurm.sbatch");
+    assert!(
+        script.contains("'train'") || script.contains(" train "),
+        "{script}"
+    );
+    assert!(!script.contains("--backend"), "{script}");
+    assert!(script.contains("on the cluster"), "{script}");
+    let record = std::fs::read_to_string(run.join("logs/slurm.json")).expect("slurm.json");
+    assert!(
+        record.contains("\"4242\"") && record.contains("\"main\""),
+        "{record}"
+    );
+    harness.run_ok();
+    assert!(harness.query_by_label("Slurm job 4242").is_some());
+
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel")
+        .click();
+    drive_until(&mut harness, "the cancelled job", |app| {
+        newest_job(app).is_some_and(|j| !j.state.is_active())
+    });
+    let scancelled = std::fs::read_to_string(fake.join("scancelled")).expect("scancel ran");
+    assert!(scancelled.lines().any(|l| l == "4242"), "{scancelled}");
+    let job = newest_job(harness.state()).expect("job");
+    assert_eq!(job.state, JobState::Cancelled);
+}
+
+#[test]
+fn runs_and_queue_show_the_slurm_job_partition_and_state() {
+    fake_slurm();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    let run = fixed_run(
+        ws,
+        "2026-01-01_00-00-00.on-slurm",
+        "on slurm",
+        RunStatus::Cancelled,
+        8,
+        10,
+    );
+    let paths = RunPaths::new(&run);
+    let mut m = RunManifest::read(&paths.manifest()).expect("run.json");
+    m.slurm_job_id = Some("777_1".into());
+    m.write(&paths.manifest()).expect("write run.json");
+    std::fs::create_dir_all(paths.logs_dir()).expect("logs");
+    std::fs::write(
+        run.join("logs/slurm.json"),
+        r#"{"slurm_job_id":"777_1","partition":"gpu","submitted":"2026-01-01T00:00:00Z"}"#,
+    )
+    .expect("slurm.json");
+    let mut harness = app(ws, State::default());
+    click_panel(&mut harness, "Runs");
+    harness.state_mut().runs_panel_mut().slurm.wait();
+    harness.run_ok();
+    assert!(
+        harness
+            .query_by_label("Slurm 777_1 · gpu · running")
+            .is_some(),
+        "the Runs row shows job, partition and state"
+    );
+    click_panel(&mut harness, "Queue");
+    harness.state_mut().queue_panel_mut().slurm.wait();
+    harness.run_ok();
+    assert!(harness.query_by_label("On Slurm: 1 runs").is_some());
+    // Run status cancelled (as run.json says), Slurm state running (as squeue says).
+    for text in ["777_1", "gpu", "running", "cancelled"] {
+        assert_eq!(
+            harness.query_all_by_label(text).count(),
+            1,
+            "{text} once in the Queue view"
+        );
+    }
+}
