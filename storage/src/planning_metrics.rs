@@ -270,7 +270,6 @@ pub const H_TOP1PCT_MEAN_IN_DEGREE: PlanningMetric = lower_is_better(diag(
     |r| opt(r.h_top1pct_mean_in_degree),
 ));
 
-
 // Per planner: success over random pairs and over long pairs (judged, so success criteria and
 // done-whens can name them), and the mean final latent distance to the goal.
 /// The planners with a column group, in column order (`model::planners::PlannerKind`'s names).

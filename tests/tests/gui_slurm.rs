@@ -12,7 +12,7 @@ use std::time::Duration;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
-use gui_common::{app, click_panel, fixed_run};
+use gui_common::{app, click_panel, fixed_run, settle};
 use worldbench::gui::jobs::{Job, JobState};
 use worldbench::gui::slurm_status::NOT_CONFIGURED;
 use worldbench::gui::{State, WorldbenchApp};
@@ -85,8 +85,7 @@ fn disabled(harness: &Harness<'_, WorldbenchApp>, label: &str) -> bool {
 
 fn train_panel_checked(harness: &mut Harness<'_, WorldbenchApp>) {
     click_panel(harness, "Train");
-    harness.state_mut().train_panel_mut().wait_for_slurm_check();
-    harness.run_ok();
+    settle(harness);
 }
 
 fn drive_until(
@@ -232,8 +231,7 @@ fn runs_and_queue_show_the_slurm_job_partition_and_state() {
     .expect("slurm.json");
     let mut harness = app(ws, State::default());
     click_panel(&mut harness, "Runs");
-    harness.state_mut().runs_panel_mut().slurm.wait();
-    harness.run_ok();
+    settle(&mut harness);
     assert!(
         harness
             .query_by_label("Slurm 777_1 · gpu · running")
@@ -241,8 +239,7 @@ fn runs_and_queue_show_the_slurm_job_partition_and_state() {
         "the Runs row shows job, partition and state"
     );
     click_panel(&mut harness, "Queue");
-    harness.state_mut().queue_panel_mut().slurm.wait();
-    harness.run_ok();
+    settle(&mut harness);
     assert!(harness.query_by_label("On Slurm: 1 runs").is_some());
     // Run status cancelled (as run.json says), Slurm state running (as squeue says).
     for text in ["777_1", "gpu", "running", "cancelled"] {

@@ -157,12 +157,12 @@ impl WorldbenchApp {
         &mut self.panels.train.state.form
     }
 
-    /// The Runs panel (tests wait on its Slurm state read).
+    /// The Runs panel (tests read its state).
     pub fn runs_panel_mut(&mut self) -> &mut super::panels::runs::RunsPanel {
         &mut self.panels.runs
     }
 
-    /// The Train panel (tests wait on its Slurm check).
+    /// The Train panel (tests read its state).
     pub fn train_panel_mut(&mut self) -> &mut super::panels::train::TrainPanel {
         &mut self.panels.train
     }
@@ -197,10 +197,6 @@ impl WorldbenchApp {
     }
 
     /// Dataset folders the Train panel offers.
-    pub fn runs_panel_mut(&mut self) -> &mut super::panels::runs::RunsPanel {
-        &mut self.panels.runs
-    }
-
     pub fn dataset_dirs(&self) -> &[PathBuf] {
         &self.dataset_dirs
     }

@@ -73,14 +73,6 @@ impl SlurmAvailability {
             None => Some("Checking whether Slurm can run jobs from this workspace…".into()),
         }
     }
-
-    /// Blocks until the check under way has ended (tests).
-    pub fn wait(&mut self) {
-        if let Some(mut t) = self.task.take() {
-            self.result = Some(t.wait());
-            self.checked_at = Some(Instant::now());
-        }
-    }
 }
 
 /// A run's Slurm job as the Runs and Queue views show it.
@@ -186,14 +178,6 @@ impl SlurmPoll {
         }
         self.infos = infos;
         self.next_at = Some(Instant::now() + state::backoff(self.attempt));
-    }
-
-    /// Blocks until the read under way has ended (tests).
-    pub fn wait(&mut self) {
-        if let Some(mut t) = self.task.take() {
-            let r = t.wait();
-            self.take(r);
-        }
     }
 
     pub fn get(&self, run: &Path) -> Option<&SlurmInfo> {

@@ -84,7 +84,6 @@ impl Sections {
         self.provenance.as_ref()
     }
 
-
     /// Both sections for `run`.
     pub fn ui(
         &mut self,

@@ -261,11 +261,6 @@ impl TrainPanel {
         }
     }
 
-    /// Blocks until the Slurm check under way has ended (tests).
-    pub fn wait_for_slurm_check(&mut self) {
-        self.slurm.wait();
-    }
-
     /// Builds the launch command from the form (Ctrl+Enter does the same as the button).
     pub fn launch(&self, workspace: &Path, commands: &mut Vec<AppCommand>) {
         let form = &self.state.form;
