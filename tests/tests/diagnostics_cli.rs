@@ -152,6 +152,22 @@ fn a_tiny_run_writes_their_diagnostics_and_its_provenance_and_assess_judges_it()
             .expect("model.hidden differs");
         assert_eq!(hidden["run"], 48);
         assert!(hidden["preset"].as_u64().is_some_and(|p| p != 48));
+
+        // `runs show` (and the Runs panel's view of the run, which reads the same detail) shows them.
+        let shown: Value = serde_json::from_str(&ok(worldbench(&ws)
+            .args(["runs", "show"])
+            .arg(&run)
+            .arg("--json")))
+        .expect("runs show --json");
+        assert_eq!(shown["git_commit"].as_str(), Some(head.trim()));
+        assert!(shown["git_diff"]
+            .as_str()
+            .is_some_and(|d| d.contains("+changed")));
+        assert!(shown["model_diff"]["keys"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k["key"] == "model.hidden")));
+        let text = ok(worldbench(&ws).args(["runs", "show"]).arg(&run));
+        assert!(text.contains("model.hidden = 48 (preset "), "{text}");
     }
 
     // assess: the defaults, then thresholds from worldbench.toml.

@@ -37,6 +37,16 @@ pub fn run(dir: &Path, json: bool) -> Result<()> {
     if let Some(diff) = &d.git_diff {
         println!("git diff:   {} lines", diff.lines().count());
     }
+    if let Some(md) = &d.model_diff {
+        println!(
+            "model diff: {} key(s) differ from the {} preset",
+            md.keys.len(),
+            md.preset
+        );
+        for k in &md.keys {
+            println!("  {} = {} (preset {})", k.key, k.run, k.preset);
+        }
+    }
     if let Some(p) = d.parameters {
         println!("parameters: {p}");
     }

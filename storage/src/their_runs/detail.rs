@@ -10,6 +10,7 @@ use super::listing::{RunListing, RunSource};
 use super::table::ColumnTable;
 use crate::checkpoints::checkpoints_of;
 use crate::error::{Result, StorageError};
+use crate::provenance::{read_git, read_model_diff, ModelDiff};
 use crate::run::{RunManifest, RunPaths};
 
 #[derive(Debug, Clone, Serialize)]
@@ -18,8 +19,11 @@ pub struct RunDetail {
     /// The whole config: metadata.txt (theirs), run.json's `config` (ours).
     pub config: toml::Table,
     pub git_commit: Option<String>,
-    /// Their `git diff` at launch (ours record only the commit).
+    /// The uncommitted `git diff` at launch (theirs: metadata_git.txt; ours: logs/git.diff).
     pub git_diff: Option<String>,
+    /// Ours: the config's difference from its preset's defaults, recorded at launch
+    /// (logs/model_diff.json); `None` for theirs and for runs launched before it was recorded.
+    pub model_diff: Option<ModelDiff>,
     pub parameters: Option<u64>,
     /// Theirs from metadata_model.txt; ours is filled in by the caller (the model crate counts it).
     pub flops_per_step: Option<f64>,
@@ -44,6 +48,7 @@ impl RunDetail {
                     config: run.config,
                     git_commit: run.git.as_ref().map(|g| g.commit.clone()),
                     git_diff: run.git.map(|g| g.diff),
+                    model_diff: None,
                     parameters: run.model.parameters,
                     flops_per_step: run.model.flops_per_step,
                     model_shape: run.model_shape,
@@ -65,11 +70,13 @@ impl RunDetail {
                         ..ColumnTable::default()
                     }))
                 };
+                let git = read_git(&paths)?;
                 Ok(Self {
                     listing,
                     config,
-                    git_commit: m.git_commit,
-                    git_diff: None,
+                    git_commit: git.as_ref().map(|g| g.commit.clone()).or(m.git_commit),
+                    git_diff: git.map(|g| g.diff),
+                    model_diff: read_model_diff(&paths)?,
                     parameters: None,
                     flops_per_step: None,
                     model_shape: None,

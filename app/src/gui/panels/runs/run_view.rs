@@ -129,6 +129,29 @@ impl RunView {
                     }
                 });
         });
+        if let Some(md) = &d.model_diff {
+            let title = format!(
+                "Model diff against the {} preset ({} keys)",
+                md.preset,
+                md.keys.len()
+            );
+            egui::CollapsingHeader::new(title).show(ui, |ui| {
+                egui::Grid::new("run_view_model_diff")
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for h in ["key", "preset", "this run"] {
+                            ui.strong(h);
+                        }
+                        ui.end_row();
+                        for k in &md.keys {
+                            ui.label(&k.key);
+                            ui.label(k.preset.to_string());
+                            ui.label(k.run.to_string());
+                            ui.end_row();
+                        }
+                    });
+            });
+        }
         if let Some(diff) = d.git_diff.as_ref().filter(|t| !t.trim().is_empty()) {
             egui::CollapsingHeader::new("Git diff at launch").show(ui, |ui| {
                 ui.add(egui::Label::new(egui::RichText::new(diff).monospace()).wrap());
