@@ -6,6 +6,7 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod cuda;
 pub mod encoder;
 pub mod error;
 pub mod eval;

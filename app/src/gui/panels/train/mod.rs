@@ -14,6 +14,7 @@ use crate::gui::file_dialog::PickDialog;
 use crate::gui::jobs::{JobCommand, JobSpec, TrainJob};
 use crate::gui::plots::PlotSettings;
 
+pub mod devices;
 mod form;
 mod live;
 pub mod sweep_form;
@@ -21,10 +22,6 @@ pub mod sweep_form;
 pub use form::{suggested_title, truncate_middle};
 pub use live::curve_summary;
 
-/// Why the CUDA choice is greyed out in this build.
-pub const CUDA_DISABLED_REASON: &str =
-    "CUDA is not available: this worldbench was built without the `cuda` feature \
-     (rebuild with `cargo build --release --features cuda` on a machine with the CUDA toolkit)";
 /// Why Launch is greyed out for an attempt without a gate.
 pub const GATE_NEEDED_REASON: &str =
     "A training attempt needs a hypothesis gate: choose one with \"Choose gate…\" \
@@ -233,6 +230,8 @@ pub struct TrainPanel {
     last_steps: LastSteps,
     /// A frame is asked for at this time (past the next autosave, after `last_run` changed).
     frame_at: Option<std::time::Instant>,
+    /// The device choice: CPU and the CUDA devices, asked in a task.
+    devices: devices::DeviceChoice,
 }
 
 impl TrainPanel {
@@ -243,6 +242,7 @@ impl TrainPanel {
             sweep_ui: sweep_form::SweepFormUi::default(),
             last_steps: LastSteps::default(),
             frame_at: None,
+            devices: devices::DeviceChoice::default(),
         }
     }
 
