@@ -25,13 +25,17 @@ impl CandleDevice for TrainConfig {
             "cpu" => Ok(candle_core::Device::Cpu),
             "cuda" => crate::cuda::check_driver()
                 .map_err(|e| {
-                    ModelError::Invalid(format!("device \"cuda\" is not available ({e}); use \"cpu\""))
+                    ModelError::Invalid(format!(
+                        "device \"cuda\" is not available ({e}); use \"cpu\""
+                    ))
                 })
-                .and_then(|()| candle_core::Device::new_cuda(0).map_err(|e| {
-                ModelError::Invalid(format!(
-                    "device \"cuda\" is not available ({e}); use \"cpu\""
-                ))
-            })),
+                .and_then(|()| {
+                    candle_core::Device::new_cuda(0).map_err(|e| {
+                        ModelError::Invalid(format!(
+                            "device \"cuda\" is not available ({e}); use \"cpu\""
+                        ))
+                    })
+                }),
             other => Err(ModelError::Invalid(format!(
                 "unknown device {other:?}; use \"cpu\" or \"cuda\""
             ))),

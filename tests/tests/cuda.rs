@@ -84,12 +84,21 @@ fn cpu_and_cuda_losses_agree_and_a_cuda_checkpoint_plans_the_same_on_the_cpu() {
     let gpu = losses("cuda", &data, &tmp.path().join("cuda"));
     assert_eq!((cpu.len(), gpu.len()), (STEPS as usize, STEPS as usize));
     for (i, (c, g)) in cpu.iter().zip(&gpu).enumerate() {
-        println!("step {:>2}: cpu {c:.6} cuda {g:.6} diff {:.2e}", i + 1, (c - g).abs());
+        println!(
+            "step {:>2}: cpu {c:.6} cuda {g:.6} diff {:.2e}",
+            i + 1,
+            (c - g).abs()
+        );
     }
     // The first step sees the same weights and batch: only float order differs. Later steps may
     // drift a little more (different conv and reduction orders compound through AdamW).
     let rel = |c: f64, g: f64| (c - g).abs() / c.abs().max(1e-6);
-    assert!(rel(cpu[0], gpu[0]) < 1e-4, "step 1: cpu {} cuda {}", cpu[0], gpu[0]);
+    assert!(
+        rel(cpu[0], gpu[0]) < 1e-4,
+        "step 1: cpu {} cuda {}",
+        cpu[0],
+        gpu[0]
+    );
     for (i, (c, g)) in cpu.iter().zip(&gpu).enumerate() {
         assert!(rel(*c, *g) < 1e-2, "step {}: cpu {c} cuda {g}", i + 1);
     }
@@ -97,7 +106,11 @@ fn cpu_and_cuda_losses_agree_and_a_cuda_checkpoint_plans_the_same_on_the_cpu() {
     // The CUDA run's checkpoint, on the CPU and on CUDA: the same encodings, the same plans.
     let last = RunPaths::new(tmp.path().join("cuda")).last_checkpoint();
     let on_cpu = plan(&last, &candle_core::Device::Cpu, &data);
-    let on_gpu = plan(&last, &candle_core::Device::new_cuda(0).expect("cuda:0"), &data);
+    let on_gpu = plan(
+        &last,
+        &candle_core::Device::new_cuda(0).expect("cuda:0"),
+        &data,
+    );
     println!("planning on cpu:  {on_cpu:?}\nplanning on cuda: {on_gpu:?}");
     assert_eq!(
         (on_cpu.num_nodes_h, on_cpu.num_edges_h),
@@ -105,8 +118,18 @@ fn cpu_and_cuda_losses_agree_and_a_cuda_checkpoint_plans_the_same_on_the_cpu() {
         "the h-graph differs"
     );
     assert_eq!(
-        (on_cpu.test1_success, on_cpu.test1_steps, on_cpu.test2_success, on_cpu.test2_steps),
-        (on_gpu.test1_success, on_gpu.test1_steps, on_gpu.test2_success, on_gpu.test2_steps),
+        (
+            on_cpu.test1_success,
+            on_cpu.test1_steps,
+            on_cpu.test2_success,
+            on_cpu.test2_steps
+        ),
+        (
+            on_gpu.test1_success,
+            on_gpu.test1_steps,
+            on_gpu.test2_success,
+            on_gpu.test2_steps
+        ),
         "the plans differ"
     );
 }
@@ -132,7 +155,9 @@ fn without_a_device_cuda_is_refused_with_the_reason_not_a_panic() {
     .to_string();
     assert!(e.contains("device \"cuda\" is not available"), "{e}");
     assert!(
-        e.contains("built without CUDA") || e.contains("NVIDIA driver") || e.contains("no CUDA device"),
+        e.contains("built without CUDA")
+            || e.contains("NVIDIA driver")
+            || e.contains("no CUDA device"),
         "{e}"
     );
 }

@@ -31,7 +31,9 @@ fn harness(choice: DeviceChoice, device: &str) -> Harness<'static, Fixture> {
         if !h.state().choice.is_asking() {
             break;
         }
-        h.state_mut().choice.wait_for_devices(Duration::from_secs(10));
+        h.state_mut()
+            .choice
+            .wait_for_devices(Duration::from_secs(10));
     }
     h.run();
     assert!(!h.state().choice.is_asking(), "the device list never came");
@@ -77,7 +79,7 @@ fn this_build_without_the_feature_names_the_build_as_the_reason() {
         println!("SKIPPED: this build has the cuda feature");
         return;
     }
-    let mut h = harness(DeviceChoice::default(), "cpu");
+    let mut h = harness(DeviceChoice::from_driver(), "cpu");
     let tip = tooltip_of_cuda(&mut h);
     assert!(
         tip.contains("built without CUDA support") && tip.contains("packaging/build-cuda.sh"),

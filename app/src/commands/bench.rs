@@ -123,7 +123,10 @@ fn train_vs_peer(args: &BenchTrainArgs) -> Result<()> {
         );
     }
     super::train::check_device(&args.device)?;
-    if args.batch.is_some_and(|b| b != ModelConfig::reference().batch_size) {
+    if args
+        .batch
+        .is_some_and(|b| b != ModelConfig::reference().batch_size)
+    {
         bail!(
             "--batch with --peer: ref_step.py has a fixed batch of {}; time the peer at another batch \
              by itself (packaging/gpu-check.sh does)",
@@ -133,7 +136,14 @@ fn train_vs_peer(args: &BenchTrainArgs) -> Result<()> {
     let threads = args.threads.unwrap_or(2);
     let (mut ours, mut peer) = (Vec::new(), Vec::new());
     for round in 0..args.repeats {
-        let report = bench_train_on(args.steps, args.warmup, 1, Some(threads), &args.device, None)?;
+        let report = bench_train_on(
+            args.steps,
+            args.warmup,
+            1,
+            Some(threads),
+            &args.device,
+            None,
+        )?;
         ours.push(report.steps_per_s);
         let out = Command::new(&python)
             .arg(&script)

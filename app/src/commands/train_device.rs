@@ -19,7 +19,9 @@ pub(crate) fn local_device_facts(device: &str) -> Result<DeviceFacts> {
         return Ok(DeviceFacts::default());
     }
     let unavailable = |e: CudaUnavailable| {
-        anyhow::anyhow!("--device cuda: CUDA is not available on this machine: {e}; use --device cpu")
+        anyhow::anyhow!(
+            "--device cuda: CUDA is not available on this machine: {e}; use --device cpu"
+        )
     };
     let devices = cuda::cuda_devices().map_err(unavailable)?;
     let Some(first) = devices.into_iter().next() else {
@@ -46,9 +48,13 @@ mod tests {
             Ok(facts) => assert!(facts.device_name.is_some() && facts.cuda_version.is_some()),
             Err(e) => {
                 let msg = format!("{e:#}");
-                assert!(msg.contains("--device cuda: CUDA is not available"), "{msg}");
                 assert!(
-                    msg.contains("built without CUDA") || msg.contains("NVIDIA driver")
+                    msg.contains("--device cuda: CUDA is not available"),
+                    "{msg}"
+                );
+                assert!(
+                    msg.contains("built without CUDA")
+                        || msg.contains("NVIDIA driver")
                         || msg.contains("no CUDA device"),
                     "{msg}"
                 );

@@ -32,16 +32,14 @@ pub struct DeviceChoice {
     on_thread: bool,
 }
 
-impl Default for DeviceChoice {
-    fn default() -> Self {
-        Self {
-            on_thread: cfg!(feature = "cuda"),
-            ..Self::with_lister(|| cuda_devices().map_err(|e| e.to_string()))
-        }
-    }
-}
-
 impl DeviceChoice {
+    /// The devices the NVIDIA driver reports (asked on a thread in a `cuda` build).
+    pub fn from_driver() -> Self {
+        let mut choice = Self::with_lister(|| cuda_devices().map_err(|e| e.to_string()));
+        choice.on_thread = cfg!(feature = "cuda");
+        choice
+    }
+
     /// A choice whose devices come from `lister` (the driver in the app; tests give their own).
     pub fn with_lister(lister: fn() -> Result<Vec<CudaDeviceInfo>, String>) -> Self {
         Self {

@@ -242,7 +242,7 @@ impl TrainPanel {
             sweep_ui: sweep_form::SweepFormUi::default(),
             last_steps: LastSteps::default(),
             frame_at: None,
-            devices: devices::DeviceChoice::default(),
+            devices: devices::DeviceChoice::from_driver(),
         }
     }
 
