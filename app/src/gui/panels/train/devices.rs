@@ -96,7 +96,7 @@ impl DeviceChoice {
     pub fn ui(&mut self, ui: &mut egui::Ui, device: &mut String) {
         ui.radio_value(device, "cpu".to_string(), "CPU");
         let found = self.poll(ui.ctx());
-        ui.vertical(|ui| match found {
+        match found {
             None => {
                 ui.add_enabled_ui(false, |ui| {
                     ui.radio(false, "CUDA (looking for devices…)")
@@ -127,7 +127,7 @@ impl DeviceChoice {
                     });
                 }
             }
-        });
+        }
     }
 }
 
