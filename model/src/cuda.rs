@@ -88,6 +88,8 @@ mod imp {
 }
 
 #[cfg(feature = "cuda")]
+// The driver's C API: each unsafe call says why it is sound.
+#[allow(unsafe_code)]
 mod imp {
     use super::{CudaDeviceInfo, CudaUnavailable, CudaVersions};
     use cudarc::driver::{result, sys};
@@ -102,7 +104,7 @@ mod imp {
         let mut why = Vec::new();
         for name in DRIVER_LIBRARIES {
             // SAFETY: loading the NVIDIA driver runs its initialisers, which is what cudarc does too.
-            match unsafe { libloading::Library::new(name) } {
+            match unsafe { libloading::Library::new(*name) } {
                 Ok(_) => return Ok(()),
                 Err(e) => why.push(e.to_string()),
             }
