@@ -341,6 +341,12 @@ pub struct BenchTrainArgs {
     /// Threads for the step (default: all cores; 2 with --peer).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// cpu, or cuda (a build with the `cuda` feature and a CUDA device); the peer runs on it too.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Sequences per step (default: the reference preset's 64).
+    #[arg(long)]
+    pub batch: Option<usize>,
     /// Also run the PyTorch peer (`ref_step.py`), interleaved with ours, and print the ratio.
     #[arg(long)]
     pub peer: bool,

@@ -23,11 +23,19 @@ impl CandleDevice for TrainConfig {
     fn candle_device(&self) -> Result<candle_core::Device> {
         match self.device.as_str() {
             "cpu" => Ok(candle_core::Device::Cpu),
-            "cuda" => candle_core::Device::new_cuda(0).map_err(|e| {
-                ModelError::Invalid(format!(
-                    "device \"cuda\" is not available ({e}); use \"cpu\""
-                ))
-            }),
+            "cuda" => crate::cuda::check_driver()
+                .map_err(|e| {
+                    ModelError::Invalid(format!(
+                        "device \"cuda\" is not available ({e}); use \"cpu\""
+                    ))
+                })
+                .and_then(|()| {
+                    candle_core::Device::new_cuda(0).map_err(|e| {
+                        ModelError::Invalid(format!(
+                            "device \"cuda\" is not available ({e}); use \"cpu\""
+                        ))
+                    })
+                }),
             other => Err(ModelError::Invalid(format!(
                 "unknown device {other:?}; use \"cpu\" or \"cuda\""
             ))),

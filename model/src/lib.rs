@@ -7,6 +7,7 @@
 pub mod checkpoint;
 pub mod ckpt_inspect;
 pub mod config;
+pub mod cuda;
 pub mod encoder;
 pub mod error;
 pub mod eval;

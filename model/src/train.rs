@@ -23,7 +23,7 @@ use worldbench_storage::failpoint;
 use worldbench_storage::metrics::{merge_planning_rows, read_csv_whole_lines, CsvAppender};
 use worldbench_storage::{Dataset, PlanningRow, RunPaths, StorageError, TrainRow};
 
-pub use bench::{bench_train, BenchTrainReport};
+pub use bench::{bench_train, bench_train_on, BenchTrainReport};
 pub use encoder::JepaEncoder;
 pub use sampler::{SamplerState, TrainData};
 

@@ -160,6 +160,15 @@ pub struct RunManifest {
     /// Slurm's job id (`123`, or `120_3` for a task of an array) when the run runs on Slurm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slurm_job_id: Option<String>,
+    /// The CUDA device's name ("NVIDIA H200"), for a CUDA run (absent for CPU runs and in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    /// The NVIDIA driver's version ("560.35.03"), for a CUDA run whose machine reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_version: Option<String>,
+    /// The CUDA version the driver supports ("12.6"), for a CUDA run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuda_version: Option<String>,
 }
 
 /// The Slurm job this process is (`SLURM_JOB_ID`, or `<array>_<task>` in a job array), if any.
@@ -251,6 +260,45 @@ mod tests {
         assert_eq!(v["kind"], "attempt");
         assert_eq!(v["status"], "cancelled");
         assert!(chrono::DateTime::parse_from_rfc3339(v["started"].as_str().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn cuda_facts_round_trip_and_are_absent_for_cpu_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("run.json");
+        let cpu = RunManifest {
+            title: "cpu".into(),
+            device: "cpu".into(),
+            started: now_rfc3339(),
+            ..RunManifest::default()
+        };
+        cpu.write(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for field in ["device_name", "driver_version", "cuda_version"] {
+            assert!(!text.contains(field), "a CPU run writes no {field}: {text}");
+        }
+        assert_eq!(RunManifest::read(&path).unwrap(), cpu);
+        let gpu = RunManifest {
+            device: "cuda:0".into(),
+            device_name: Some("NVIDIA H200".into()),
+            driver_version: Some("560.35.03".into()),
+            cuda_version: Some("12.6".into()),
+            ..cpu
+        };
+        gpu.write(&path).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(
+            (&v["device_name"], &v["driver_version"], &v["cuda_version"]),
+            (&"NVIDIA H200".into(), &"560.35.03".into(), &"12.6".into())
+        );
+        assert_eq!(RunManifest::read(&path).unwrap(), gpu);
+        // An older file (without the fields) still reads, with none of them.
+        std::fs::write(&path, OLD_RUN_JSON).unwrap();
+        let old = RunManifest::read(&path).unwrap();
+        assert_eq!(
+            (old.device_name, old.driver_version, old.cuda_version),
+            (None, None, None)
+        );
     }
 
     #[test]

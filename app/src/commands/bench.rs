@@ -12,7 +12,7 @@ use worldbench_model::config::TrainConfig;
 use worldbench_model::eval::{bench_hgraph, evaluate};
 use worldbench_model::nn::Jepa;
 use worldbench_model::planners::{MpcConfig, MpcPlanner, Planner};
-use worldbench_model::train::bench_train;
+use worldbench_model::train::bench_train_on;
 use worldbench_model::train::peak::{measure_peak_gflops, train_flops_per_step};
 use worldbench_model::train::JepaEncoder;
 use worldbench_model::world::{generate_dataset, Preset, World, TEST1};
@@ -62,7 +62,15 @@ fn train(args: &BenchTrainArgs) -> Result<()> {
     if args.peer {
         return train_vs_peer(args);
     }
-    let report = bench_train(args.steps, args.warmup, args.repeats, args.threads)?;
+    super::train::check_device(&args.device)?;
+    let report = bench_train_on(
+        args.steps,
+        args.warmup,
+        args.repeats,
+        args.threads,
+        &args.device,
+        args.batch,
+    )?;
     let peak = measure_peak_gflops(report.threads);
     if args.json {
         let mut v = serde_json::to_value(&report)?;
@@ -72,8 +80,8 @@ fn train(args: &BenchTrainArgs) -> Result<()> {
         return Ok(());
     }
     println!(
-        "reference training step (B=64, T=5, 32×32 RGB), {} threads",
-        report.threads
+        "reference training step (B={}, T=5, 32×32 RGB) on {}, {} threads",
+        report.batch, report.device, report.threads
     );
     println!("loss {:.4} → {:.4}", report.first_loss, report.last_loss);
     println!("{:<28} {:>10}", "phase", "ms/step");
@@ -114,10 +122,28 @@ fn train_vs_peer(args: &BenchTrainArgs) -> Result<()> {
             python.display()
         );
     }
+    super::train::check_device(&args.device)?;
+    if args
+        .batch
+        .is_some_and(|b| b != ModelConfig::reference().batch_size)
+    {
+        bail!(
+            "--batch with --peer: ref_step.py has a fixed batch of {}; time the peer at another batch \
+             by itself (packaging/gpu-check.sh does)",
+            ModelConfig::reference().batch_size
+        );
+    }
     let threads = args.threads.unwrap_or(2);
     let (mut ours, mut peer) = (Vec::new(), Vec::new());
     for round in 0..args.repeats {
-        let report = bench_train(args.steps, args.warmup, 1, Some(threads))?;
+        let report = bench_train_on(
+            args.steps,
+            args.warmup,
+            1,
+            Some(threads),
+            &args.device,
+            None,
+        )?;
         ours.push(report.steps_per_s);
         let out = Command::new(&python)
             .arg(&script)
@@ -130,6 +156,7 @@ fn train_vs_peer(args: &BenchTrainArgs) -> Result<()> {
                 &args.warmup.to_string(),
             ])
             .args(["--threads", &threads.to_string()])
+            .args(["--device", &args.device])
             .output()
             .with_context(|| format!("running {}", script.display()))?;
         let text = String::from_utf8_lossy(&out.stdout);

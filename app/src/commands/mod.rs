@@ -27,6 +27,7 @@ mod sweep_slurm;
 pub mod tickets;
 pub(crate) use crate::launch::sweep_sync;
 mod train;
+mod train_device;
 mod train_signals;
 mod train_slurm;
 pub mod worklog;

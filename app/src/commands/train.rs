@@ -48,6 +48,7 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     let gate_path = check_gate(kind, args.gate.as_deref())?;
     let cfg = config_from_args(args)?;
     check_device(&cfg.device)?;
+    let facts = super::train_device::local_device_facts(&cfg.device)?;
     let ds = open_dataset(&data_path)?;
 
     let ws = workspace_dir::open(workspace)?;
@@ -82,6 +83,9 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
         cell: args.cell.clone(),
         ticket,
         slurm_job_id: worldbench_storage::run::slurm_job_id_from_env(),
+        device_name: facts.device_name,
+        driver_version: facts.driver_version,
+        cuda_version: facts.cuda_version,
     };
     manifest.write(&run.manifest())?;
     let preset = args.preset.as_deref().unwrap_or("default");
@@ -328,8 +332,8 @@ fn given_run_dir(dir: &Path) -> Result<RunPaths> {
 pub(crate) fn check_device(device: &str) -> Result<()> {
     match device {
         "cuda" if !cfg!(feature = "cuda") => bail!(
-            "--device cuda: this worldbench was built without CUDA support; rebuild with `cargo build --release --features cuda` \
-             on a machine with the CUDA toolkit, or use --device cpu"
+            "--device cuda: this worldbench was built without CUDA support; build one with packaging/build-cuda.sh \
+             (see README, \"CUDA\"), or use --device cpu"
         ),
         "cpu" | "cuda" => Ok(()),
         other => bail!("--device {other}: unknown device; use cpu or cuda"),

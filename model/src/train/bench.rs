@@ -7,7 +7,7 @@ use candle_core::{Device, Tensor};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use crate::config::ModelConfig;
+use crate::config::{CandleDevice, ModelConfig};
 use crate::error::{ModelError, Result};
 use crate::nn::jepa::one_hot;
 use crate::nn::{profile, AdamW, AdamWParams, Jepa};
@@ -32,6 +32,10 @@ pub struct BenchTrainReport {
     pub repeats: usize,
     /// Threads of the rayon pool that ran the step.
     pub threads: usize,
+    /// "cpu" or "cuda".
+    pub device: String,
+    /// Sequences per step (the reference preset's 64 unless asked otherwise).
+    pub batch: usize,
     /// Loss of the last step (a sanity check: finite, decreasing from the first).
     pub first_loss: f64,
     pub last_loss: f64,
@@ -56,21 +60,51 @@ pub fn bench_train(
     repeats: usize,
     threads: Option<usize>,
 ) -> Result<BenchTrainReport> {
+    bench_train_on(steps, warmup, repeats, threads, "cpu", None)
+}
+
+/// [`bench_train`] on `device` ("cpu" or "cuda"; an error saying why when CUDA is not
+/// available) with `batch` sequences per step (default: the reference preset's).
+pub fn bench_train_on(
+    steps: usize,
+    warmup: usize,
+    repeats: usize,
+    threads: Option<usize>,
+    device: &str,
+    batch: Option<usize>,
+) -> Result<BenchTrainReport> {
     crate::nn::alloc::tune_allocator();
+    let mut cfg = ModelConfig::reference();
+    if let Some(b) = batch {
+        if b == 0 {
+            return Err(ModelError::Invalid("--batch must be at least 1".into()));
+        }
+        cfg.batch_size = b;
+    }
+    let dev = crate::config::TrainConfig {
+        device: device.to_string(),
+        ..crate::config::TrainConfig::default()
+    }
+    .candle_device()?;
+    let run = move || bench_in_pool(&cfg, &dev, steps.max(1), warmup, repeats.max(1));
     let Some(n) = threads else {
-        return bench_in_pool(steps.max(1), warmup, repeats.max(1));
+        return run();
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build()
         .map_err(|e| ModelError::Invalid(format!("cannot start {n} threads: {e}")))?;
-    pool.install(|| bench_in_pool(steps.max(1), warmup, repeats.max(1)))
+    pool.install(run)
 }
 
-fn bench_in_pool(steps: usize, warmup: usize, repeats: usize) -> Result<BenchTrainReport> {
-    let cfg = ModelConfig::reference();
-    let dev = Device::Cpu;
-    let model = Jepa::new(&cfg, 0, &dev)?;
+fn bench_in_pool(
+    cfg: &ModelConfig,
+    dev: &Device,
+    steps: usize,
+    warmup: usize,
+    repeats: usize,
+) -> Result<BenchTrainReport> {
+    let model = Jepa::new(cfg, 0, dev)?;
     let mut opt = AdamW::new(model.params(), AdamWParams::new(3e-4, 0.01))?;
     let (b, t, s, a) = (cfg.batch_size, cfg.seq_len, cfg.image_size, cfg.n_actions);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
@@ -83,9 +117,9 @@ fn bench_in_pool(steps: usize, warmup: usize, repeats: usize) -> Result<BenchTra
     let actions = one_hot(&actions, a);
     let mut step = |frames: &[f32], actions: &[f32]| -> Result<f64> {
         let x = profile::timed("step.data", || {
-            Tensor::from_slice(frames, (b * t, s, s, 3), &dev)
+            Tensor::from_slice(frames, (b * t, s, s, 3), dev)
         })?;
-        let acts = Tensor::from_slice(actions, (b, t - 1, a), &dev)?;
+        let acts = Tensor::from_slice(actions, (b, t - 1, a), dev)?;
         let parts = profile::timed("step.forward", || model.loss(&x, &acts))?;
         let grads = profile::timed("step.backward", || parts.total.backward())?;
         profile::timed("step.optimizer", || opt.step(&grads))?;
@@ -126,7 +160,7 @@ fn bench_in_pool(steps: usize, warmup: usize, repeats: usize) -> Result<BenchTra
     let mut sorted = rates.clone();
     sorted.sort_by(f64::total_cmp);
     let steps_per_s = sorted[sorted.len() / 2];
-    let gflop_per_step = super::peak::train_flops_per_step(&cfg) / 1e9;
+    let gflop_per_step = super::peak::train_flops_per_step(cfg) / 1e9;
     let gflops = steps_per_s * gflop_per_step;
     Ok(BenchTrainReport {
         steps_per_s,
@@ -135,6 +169,8 @@ fn bench_in_pool(steps: usize, warmup: usize, repeats: usize) -> Result<BenchTra
         warmup,
         repeats,
         threads: rayon::current_num_threads(),
+        device: if dev.is_cuda() { "cuda" } else { "cpu" }.to_string(),
+        batch: cfg.batch_size,
         first_loss,
         last_loss,
         gflop_per_step,

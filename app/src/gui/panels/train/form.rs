@@ -8,7 +8,7 @@ use worldbench_model::config::{TrainConfig, PRESET_NAMES};
 use worldbench_model::planners::PlannerKind;
 use worldbench_storage::RunKind;
 
-use super::{TrainForm, TrainPanel, CUDA_DISABLED_REASON};
+use super::{TrainForm, TrainPanel};
 use crate::gui::command::AppCommand;
 use crate::gui::criteria::FAIL;
 use crate::gui::file_dialog::{DialogPoll, PickDialog};
@@ -67,6 +67,7 @@ impl TrainPanel {
         let slurm_blocker = self.slurm.blocker();
         let form = &mut self.state.form;
         let gate_dialog = &mut self.gate_dialog;
+        let devices = &mut self.devices;
         egui::Grid::new("train_form_grid").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
             let label = ui.label("Dataset");
             let shown = form.dataset.as_deref().map_or_else(|| "(choose a dataset)".to_string(), short_name);
@@ -128,16 +129,7 @@ impl TrainPanel {
             ui.end_row();
 
             ui.label("Device");
-            ui.horizontal(|ui| {
-                ui.radio_value(&mut form.device, "cpu".to_string(), "CPU");
-                let cuda = cfg!(feature = "cuda");
-                ui.add_enabled_ui(cuda, |ui| {
-                    ui.radio_value(&mut form.device, "cuda".to_string(), "CUDA").on_disabled_hover_text(CUDA_DISABLED_REASON);
-                });
-                if !cuda && form.device == "cuda" {
-                    form.device = "cpu".into();
-                }
-            });
+            ui.horizontal(|ui| devices.ui(ui, &mut form.device));
             ui.end_row();
 
             ui.label("Backend");

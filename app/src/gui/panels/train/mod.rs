@@ -15,6 +15,7 @@ use crate::gui::jobs::{JobCommand, JobSpec, TrainJob};
 use crate::gui::plots::PlotSettings;
 use crate::gui::slurm_status::SlurmAvailability;
 
+pub mod devices;
 mod form;
 mod live;
 pub mod sweep_form;
@@ -22,10 +23,6 @@ pub mod sweep_form;
 pub use form::{suggested_title, truncate_middle};
 pub use live::curve_summary;
 
-/// Why the CUDA choice is greyed out in this build.
-pub const CUDA_DISABLED_REASON: &str =
-    "CUDA is not available: this worldbench was built without the `cuda` feature \
-     (rebuild with `cargo build --release --features cuda` on a machine with the CUDA toolkit)";
 /// Why Launch is greyed out for an attempt without a gate.
 pub const GATE_NEEDED_REASON: &str =
     "A training attempt needs a hypothesis gate: choose one with \"Choose gate…\" \
@@ -247,6 +244,8 @@ pub struct TrainPanel {
     last_steps: LastSteps,
     /// A frame is asked for at this time (past the next autosave, after `last_run` changed).
     frame_at: Option<std::time::Instant>,
+    /// The device choice: CPU and the CUDA devices, asked in a task.
+    devices: devices::DeviceChoice,
 }
 
 impl TrainPanel {
@@ -258,6 +257,7 @@ impl TrainPanel {
             slurm: SlurmAvailability::default(),
             last_steps: LastSteps::default(),
             frame_at: None,
+            devices: devices::DeviceChoice::from_driver(),
         }
     }
 
