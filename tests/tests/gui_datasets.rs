@@ -34,7 +34,10 @@ fn harness(root: &Path, wgpu: bool) -> Harness<'static, Fixture> {
         panel: DatasetsPanel::new(root.to_path_buf(), DatasetsState::default()),
         commands: Vec::new(),
     };
-    let mut builder = Harness::builder().with_size([1100.0, 820.0]);
+    // A decoded frame can arrive while a run is under way, which asks for two frames more.
+    let mut builder = Harness::builder()
+        .with_size([1100.0, 820.0])
+        .with_max_steps(8);
     if wgpu {
         worldbench_tests::require_wgpu_adapter();
         builder = builder.wgpu();

@@ -617,7 +617,8 @@ fn panel_harness_sized(
     panel.open(checkpoint.to_path_buf(), false);
     settle_panel(&mut panel);
     assert_eq!(panel.error(), None);
-    let mut builder = Harness::builder().with_size(size);
+    // A task's progress can arrive while a run is under way, which asks for frames more.
+    let mut builder = Harness::builder().with_size(size).with_max_steps(8);
     if let Some((r, target)) = gpu {
         panel.set_gpu(Some(target));
         builder = builder.renderer(r);

@@ -168,10 +168,11 @@ fn work(dataset: &LazyDataset, slot: &Slot, tx: &Sender<Decoded>) {
         if tx.send((index, result)).is_err() {
             return;
         }
-        drop(pending);
+        // Repaint first: a test that waits for the work to end must find the repaint asked for.
         if let Some(ctx) = ctx {
             ctx.request_repaint();
         }
+        drop(pending);
     }
 }
 
