@@ -695,14 +695,19 @@ fn playground_plans_with_the_chosen_planner() {
         want.final_distance
     ));
 
-    // mpc (thousands of predictor calls for test1): cancelled from the playground, it says so.
+    // mpc: the frame that starts a plan shows its Cancel button.
     h.get_by_label("mpc").click();
     h.run();
     h.get_by_label("test1").click();
     h.step();
     assert!(h.state().panel.is_planning());
-    h.get_by_label("Cancel planning").click();
+    h.get_by_label("Cancel planning");
+    // test2 drops test1's plan, and Esc cancels test2's in the frame it starts (so before any
+    // result can come back, whatever the machine's speed); the panel says so.
+    h.get_by_label("test2").click();
+    h.key_press(egui::Key::Escape);
     h.step();
+    assert!(!h.state().panel.is_planning());
     // The cancelled work stops at its next model call; its count ends with it.
     settle(&mut h);
     assert!(!h.state().panel.is_planning());

@@ -35,12 +35,16 @@ impl Default for LatticeConfig {
 }
 
 /// The per-dimension median latent delta of each move (`action::MOVES` order) over the transitions
-/// of `data` (frame `i` → `i + 1` in one episode, action `actions[i]`); `h` holds one row per frame.
+/// of `data` that changed h (frame `i` → `i + 1` in one episode, action `actions[i]`); `h` holds
+/// one row per frame. A move into a wall leaves the frame, and so h, as it was: in a walled world
+/// such moves can be most of an action's transitions, and their zero would be the median.
 pub fn action_deltas(h: &[f32], dim: usize, data: &Dataset) -> Result<Vec<(u8, Vec<f32>)>> {
+    let row = |i: usize| &h[i * dim..(i + 1) * dim];
     let mut out = Vec::new();
     for a in action::MOVES {
         let rows: Vec<usize> = (0..data.len().saturating_sub(1))
             .filter(|&i| data.actions[i] == a && data.episode[i] == data.episode[i + 1])
+            .filter(|&i| row(i) != row(i + 1))
             .collect();
         if rows.is_empty() {
             continue;
@@ -88,10 +92,23 @@ impl<'a> LatticePlanner<'a> {
             .collect();
         let min_norm = norms.iter().copied().fold(f32::INFINITY, f32::min);
         let max_norm = norms.iter().copied().fold(0.0, f32::max);
-        if deltas.is_empty() || min_norm <= 0.0 || !min_norm.is_finite() {
+        if deltas.is_empty() {
             return Err(ModelError::Invalid(
-                "lattice planner: every action delta must be non-zero".into(),
+                "lattice planner: no action deltas were given".into(),
             ));
+        }
+        let zero: Vec<String> = deltas
+            .iter()
+            .zip(&norms)
+            .filter(|(_, n)| !(**n > 0.0 && n.is_finite()))
+            .map(|((a, _), _)| action::name(*a).to_string())
+            .collect();
+        if !zero.is_empty() {
+            return Err(ModelError::Invalid(format!(
+                "lattice planner: the latent delta of {} is zero or not finite, so the lattice has \
+                 no step along it (the encoder may have collapsed); plan with the other planners",
+                zero.join(", ")
+            )));
         }
         let mut axes: Vec<(usize, i32)> = Vec::with_capacity(deltas.len());
         let mut next_axis = 0;

@@ -98,6 +98,34 @@ fn deltas_are_the_median_moves() {
 }
 
 #[test]
+fn deltas_leave_out_moves_into_walls() {
+    // The data, then one episode per move of as many moves into a wall (h unchanged) as the data
+    // has frames: most of each action's transitions are zero moves, which would make the median 0.
+    let data = generate_dataset(Preset::RandomWalk, 2, Some(60), 1, None).unwrap();
+    let h = encode_dataset(&Linear, &data).unwrap();
+    let (mut blocked, mut hb) = (data.clone(), h);
+    let first = data.episode.iter().max().unwrap() + 1;
+    for (episode, a) in (first..).zip(crate::world::action::MOVES) {
+        blocked.actions.extend(vec![a; data.len()]);
+        blocked.episode.extend(vec![episode; data.len()]);
+        hb.extend([3.0, 4.0].repeat(data.len()));
+    }
+    assert_eq!(action_deltas(&hb, 2, &blocked).unwrap(), hand_deltas());
+}
+
+#[test]
+fn a_zero_delta_is_named() {
+    let mut deltas = hand_deltas();
+    deltas[2].1 = vec![0.0, 0.0];
+    let err = LatticePlanner::new(&Linear, deltas, LatticeConfig::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("latent delta of left is zero"), "{err}");
+    assert!(err.contains("other planners"), "{err}");
+}
+
+#[test]
 fn lattice_finds_shortest_paths() {
     let world = World::default();
     let mut p = LatticePlanner::new(&Linear, hand_deltas(), LatticeConfig::default()).unwrap();

@@ -76,6 +76,14 @@ pub mod action {
     /// The four moves.
     pub const MOVES: [u8; 4] = [UP, DOWN, LEFT, RIGHT];
 
+    /// The action's name; `"unknown"` for an id past the last action.
+    pub fn name(action: u8) -> &'static str {
+        worldbench_storage::ACTION_NAMES
+            .get(usize::from(action))
+            .copied()
+            .unwrap_or("unknown")
+    }
+
     /// Pixel displacement `(dx, dy)` of an action; unknown ids do not move.
     pub const fn delta(action: u8) -> (i32, i32) {
         match action {

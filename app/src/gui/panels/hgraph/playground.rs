@@ -206,8 +206,10 @@ impl HGraphPanel {
                 ui.spinner();
                 ui.label(&t.stage);
                 ui.add(egui::ProgressBar::new(t.fraction).desired_width(80.0));
-                cancel = ui.button("Cancel planning").clicked();
+                cancel = ui.button("Cancel planning").on_hover_text("Esc").clicked();
             });
+            // Esc cancels too, in the very frame a plan starts.
+            cancel |= ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape));
         }
         if cancel {
             if let Some(t) = self.play.task.take() {
