@@ -264,10 +264,12 @@ fn usr2_requeues_and_resumes_to_the_same_losses() {
         .find(|r| r["title"] == "preempted")
         .unwrap_or_else(|| panic!("no preempted run in {listed}"));
     assert_eq!(row["status"], "preempted", "{row}");
-    // Slurm holds a requeued job back a while (BeginTime); let it start now.
+    // Slurm holds a requeued job back a while (BeginTime); let it start in 3 s. Not at once: slurmd
+    // revokes the old instance's credential by the second, and a restart within that second is
+    // killed as "Job credential revoked".
     for _ in 0..20 {
         let out = Command::new("scontrol")
-            .args(["update", &format!("JobId={job}"), "StartTime=now"])
+            .args(["update", &format!("JobId={job}"), "StartTime=now+3"])
             .output()
             .expect("scontrol");
         if out.status.success() {
