@@ -10,8 +10,22 @@ use std::time::{Duration, Instant};
 
 #[derive(Default)]
 struct Counter {
-    running: Mutex<usize>,
+    counts: Mutex<Counts>,
     changed: Condvar,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    /// Work started and not yet finished.
+    running: usize,
+    /// Work ever started (so a frame that started work which finished at once is still seen).
+    started: u64,
+}
+
+impl Counter {
+    fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {
+        self.counts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 thread_local! {
@@ -25,30 +39,32 @@ impl Pending {
     /// Counts one more piece of work for the calling thread.
     pub fn begin() -> Self {
         let counter = STARTED_HERE.with(Arc::clone);
-        *counter
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) += 1;
+        {
+            let mut counts = counter.counts();
+            counts.running += 1;
+            counts.started += 1;
+        }
         Self(counter)
     }
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        let mut running = self
-            .0
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        *running = running.saturating_sub(1);
-        drop(running);
+        let mut counts = self.0.counts();
+        counts.running = counts.running.saturating_sub(1);
+        drop(counts);
         self.0.changed.notify_all();
     }
 }
 
 /// How many pieces of work the calling thread started that have not handed over their result.
 pub fn running() -> usize {
-    STARTED_HERE.with(|c| *c.running.lock().unwrap_or_else(PoisonError::into_inner))
+    STARTED_HERE.with(|c| c.counts().running)
+}
+
+/// How many pieces of work the calling thread has ever started.
+fn started() -> u64 {
+    STARTED_HERE.with(|c| c.counts().started)
 }
 
 /// Blocks until all work the calling thread started has handed over its result, or `timeout`
@@ -56,18 +72,15 @@ pub fn running() -> usize {
 pub fn wait_idle(timeout: Duration) -> bool {
     let counter = STARTED_HERE.with(Arc::clone);
     let deadline = Instant::now() + timeout;
-    let mut running = counter
-        .running
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    while *running > 0 {
+    let mut counts = counter.counts();
+    while counts.running > 0 {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return false;
         }
-        running = counter
+        counts = counter
             .changed
-            .wait_timeout(running, left)
+            .wait_timeout(counts, left)
             .unwrap_or_else(PoisonError::into_inner)
             .0;
     }
@@ -75,8 +88,9 @@ pub fn wait_idle(timeout: Duration) -> bool {
 }
 
 /// Runs frames with `run_frame` and waits for the work they start, until a frame starts none; for
-/// tests and scripts that drive the app (the app itself never blocks). Each wait is up to
-/// `timeout`; the error says what was still running.
+/// tests and scripts that drive the app (the app itself never blocks). A frame whose work ended
+/// before the frame did still counts as starting work: its result is applied by the next frame.
+/// Each wait is up to `timeout`; the error says what was still running.
 pub fn settle(timeout: Duration, mut run_frame: impl FnMut()) -> Result<(), String> {
     /// Rounds of (wait, frame) before the app is taken to start work at every frame.
     const ROUNDS: usize = 200;
@@ -87,8 +101,9 @@ pub fn settle(timeout: Duration, mut run_frame: impl FnMut()) -> Result<(), Stri
                 running()
             ));
         }
+        let before = started();
         run_frame();
-        if running() == 0 {
+        if started() == before {
             return Ok(());
         }
     }
