@@ -128,3 +128,36 @@ fn the_queue_view_at_1280x800() {
         .max_failed_pixels(20);
     h.snapshot_options("panel_queue", &options);
 }
+
+/// Drags the handle of job `from` onto the row of job `onto` with real pointer events.
+fn drag_onto(h: &mut Harness<'static, WorldbenchApp>, from: &str, onto: &str) {
+    let start = h.get_by_label(&format!("Drag {from}")).rect().center();
+    let end = h.get_by_label(onto).rect().center();
+    h.hover_at(start);
+    h.run_ok();
+    h.drag_at(start);
+    h.run_ok();
+    // Past egui's drag threshold, then over the target, a frame each.
+    h.hover_at(start + egui::vec2(0.0, -8.0));
+    h.run_ok();
+    h.hover_at(end);
+    h.run_ok();
+    h.drop_at(end);
+    h.run_ok();
+    settle(h);
+}
+
+#[test]
+fn dragging_a_jobs_handle_onto_another_row_moves_it_there_on_disk() {
+    let dir = tempfile::tempdir().expect("fixture");
+    let ws = dir.path();
+    three_jobs(ws);
+    let mut h = queue_view(ws);
+
+    drag_onto(&mut h, "000002", "000001");
+    let ids: Vec<String> = on_disk(ws).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, ["000002", "000001", "000003"]);
+    let y = |h: &Harness<'static, WorldbenchApp>, id: &str| h.get_by_label(id).rect().min.y;
+    assert!(y(&h, "000002") < y(&h, "000001") && y(&h, "000001") < y(&h, "000003"));
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+}
