@@ -171,6 +171,7 @@ impl Panel for QueuePanel {
                                 args: ops::work_args(),
                                 run: None,
                                 resume: false,
+                                job_id: None,
                             }),
                         ))));
                     }
