@@ -105,7 +105,9 @@ fn a_worker_killed_between_spawning_a_trainer_and_recording_it_runs_the_job_exac
         .expect("spawn");
     assert_eq!(killed.status.signal(), Some(9), "{killed:?}");
     // On disk (`queue list` would settle it): running, with no trainer recorded.
-    let job = &worldbench_storage::queue::Queue::of_workspace(&ws).list().expect("queue")[0];
+    let job = &worldbench_storage::queue::Queue::of_workspace(&ws)
+        .list()
+        .expect("queue")[0];
     assert_eq!((job.state.as_str(), job.pid), ("running", None));
     // Its trainer outlived it (own process group) unless it has already seen that the job does
     // not name it; either way it must end without training.
@@ -115,17 +117,31 @@ fn a_worker_killed_between_spawning_a_trainer_and_recording_it_runs_the_job_exac
     let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
     for &pid in &orphans {
         while worldbench_storage::queue::process::pid_alive(pid) {
-            assert!(std::time::Instant::now() < deadline, "the orphan trainer {pid} ends");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the orphan trainer {pid} ends"
+            );
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
     }
     assert_all_completed(&ws, &sweep, 1);
     let job = &queue_jobs(&ws)[0];
-    assert_eq!((&job["state"], &job["attempts"]), (&"completed".into(), &2.into()), "{job}");
+    assert_eq!(
+        (&job["state"], &job["attempts"]),
+        (&"completed".into(), &2.into()),
+        "{job}"
+    );
     let run = PathBuf::from(job["run"].as_str().expect("run"));
     let log = std::fs::read_to_string(run.join("logs/stdout.log")).expect("log");
-    assert_eq!(log.matches("starting").count(), 1, "one trainer trained: {log}");
-    assert!(!run.join("resumes.jsonl").exists(), "no resume: a fresh start");
+    assert_eq!(
+        log.matches("starting").count(),
+        1,
+        "one trainer trained: {log}"
+    );
+    assert!(
+        !run.join("resumes.jsonl").exists(),
+        "no resume: a fresh start"
+    );
     // The second start trained it: no trainer was refused the run, and the orphan did not hold it.
     let stderr = std::fs::read_to_string(run.join("logs/queue-stderr.log")).unwrap_or_default();
     assert!(!stderr.contains("in use"), "{stderr}");
@@ -136,9 +152,19 @@ fn a_worker_killed_between_spawning_a_trainer_and_recording_it_runs_the_job_exac
     assert!(orphans.iter().all(|&o| u64::from(o) != pid), "{orphans:?}");
     // By hand, a trainer the job does not name is refused before it writes anything.
     let e = fails(worldbench(&ws).args([
-        "train", "--queue-job", "000001", "--data", "d", "--preset", "tiny", "--smoke",
+        "train",
+        "--queue-job",
+        "000001",
+        "--data",
+        "d",
+        "--preset",
+        "tiny",
+        "--smoke",
     ]));
-    assert!(e.contains("000001.json") && e.contains("does not name this process"), "{e}");
+    assert!(
+        e.contains("000001.json") && e.contains("does not name this process"),
+        "{e}"
+    );
     assert_eq!(runs_with_manifest(&ws), [run]);
 }
 

@@ -239,7 +239,9 @@ impl Locked<'_> {
         if jobs[at].state == JobState::Running {
             return Err(StorageError::invalid(
                 self.queue.job_path(id),
-                format!("job {id} is running and cannot be moved: only jobs that are not running can"),
+                format!(
+                    "job {id} is running and cannot be moved: only jobs that are not running can"
+                ),
             ));
         }
         let job = jobs.remove(at);

@@ -152,7 +152,10 @@ fn a_trainer_trains_only_when_its_job_records_it_and_a_reused_pid_is_not_it() {
     job.record_trainer(me);
     g.save(&job).unwrap();
     assert_eq!(g.confirm_trainer(&job.id, me).unwrap().pid, Some(me));
-    assert!(g.confirm_trainer(&job.id, me + 1).is_err(), "another process");
+    assert!(
+        g.confirm_trainer(&job.id, me + 1).is_err(),
+        "another process"
+    );
     drop(lock);
     // The worker is gone; its trainer (this process) lives and has no run.json yet: untouched.
     assert!(g.reconcile().unwrap().is_empty());
@@ -165,7 +168,10 @@ fn a_trainer_trains_only_when_its_job_records_it_and_a_reused_pid_is_not_it() {
     assert!(g.confirm_trainer(&job.id, me).is_err());
     assert_eq!(g.reconcile().unwrap().len(), 1);
     let job = g.job("000001").unwrap();
-    assert_eq!((job.state, job.pid, job.trainer_start), (JobState::Queued, None, None));
+    assert_eq!(
+        (job.state, job.pid, job.trainer_start),
+        (JobState::Queued, None, None)
+    );
 }
 
 #[test]
