@@ -215,6 +215,10 @@ pub struct TrainArgs {
     /// The sweep cell this run is (recorded in run.json).
     #[arg(long, hide = true, conflicts_with = "resume")]
     pub cell: Option<String>,
+    /// The queue job this trainer was started for: it trains only if that job records this
+    /// process as its trainer (checked under the queue lock before anything else).
+    #[arg(long, hide = true)]
+    pub queue_job: Option<String>,
     /// Where the run runs: here (`local`), or submitted to Slurm (`slurm`, `[launch.slurm]` of
     /// worldbench.toml; prints the run folder and returns once submitted).
     #[arg(long, value_enum, default_value = "local")]

@@ -5,7 +5,8 @@
 //! Points: `mid_write:<file name>` (an atomic write has filled half its temporary file),
 //! `after_checkpoint:<step>` (the step file and `last` are written, its evaluation is not),
 //! `after_eval:<step>` (its planning row is written), `after_log:<step>` (a train.csv row is appended),
-//! `queue_started:<job id>` (the queue's worker has started that job's trainer and recorded it).
+//! `queue_spawned:<job id>` (the queue's worker has spawned that job's trainer and not yet recorded
+//! it), `queue_started:<job id>` (the queue's worker has started that job's trainer and recorded it).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;

@@ -1,6 +1,7 @@
 //! The Queue view (issue 13): the workspace's queue in order with each job's state, read off the
-//! UI thread; Cancel, Requeue and Up/Down change the queue on disk; it says when nothing works the
-//! queue. Fixtures are queue files written with the storage API (no training).
+//! UI thread; Cancel, Requeue, Up/Down and dragging a row's handle (real pointer events) change the
+//! queue on disk, and a running job is not moved; it says when nothing works the queue. Fixtures
+//! are queue files written with the storage API (no training).
 
 use std::path::Path;
 
@@ -127,4 +128,80 @@ fn the_queue_view_at_1280x800() {
         .output_path(snapshot_dir())
         .max_failed_pixels(20);
     h.snapshot_options("panel_queue", &options);
+}
+
+/// Drags the handle of job `from` onto the row of job `onto` with real pointer events.
+fn drag_onto(h: &mut Harness<'static, WorldbenchApp>, from: &str, onto: &str) {
+    let start = h.get_by_label(&format!("Drag {from}")).rect().center();
+    let end = h.get_by_label(onto).rect().center();
+    h.hover_at(start);
+    h.run_ok();
+    h.drag_at(start);
+    h.run_ok();
+    // Past egui's drag threshold, then over the target, a frame each.
+    h.hover_at(start + egui::vec2(0.0, -8.0));
+    h.run_ok();
+    h.hover_at(end);
+    h.run_ok();
+    h.drop_at(end);
+    h.run_ok();
+    settle(h);
+}
+
+fn ids_on_disk(ws: &Path) -> Vec<String> {
+    on_disk(ws).into_iter().map(|(id, _)| id).collect()
+}
+
+fn row_y(h: &Harness<'static, WorldbenchApp>, id: &str) -> f32 {
+    h.get_by_label(id).rect().min.y
+}
+
+#[test]
+fn dragging_a_jobs_handle_onto_another_row_moves_it_there_on_disk() {
+    let dir = tempfile::tempdir().expect("fixture");
+    let ws = dir.path();
+    three_jobs(ws);
+    let mut h = queue_view(ws);
+
+    // Up: the dragged job takes the target's place, above it.
+    drag_onto(&mut h, "000002", "000001");
+    assert_eq!(ids_on_disk(ws), ["000002", "000001", "000003"]);
+    assert!(row_y(&h, "000002") < row_y(&h, "000001") && row_y(&h, "000001") < row_y(&h, "000003"));
+    // Down: below the target.
+    drag_onto(&mut h, "000002", "000003");
+    assert_eq!(ids_on_disk(ws), ["000001", "000003", "000002"]);
+    assert!(row_y(&h, "000001") < row_y(&h, "000003") && row_y(&h, "000003") < row_y(&h, "000002"));
+    // Dropped on its own row: nothing changes.
+    drag_onto(&mut h, "000003", "000003");
+    assert_eq!(ids_on_disk(ws), ["000001", "000003", "000002"]);
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+}
+
+#[test]
+fn dragging_a_running_job_is_refused_with_a_message() {
+    let dir = tempfile::tempdir().expect("fixture");
+    let ws = dir.path();
+    three_jobs(ws);
+    let q = Queue::of_workspace(ws);
+    let g = q.lock().expect("fixture");
+    g.add(NewJob {
+        label: "running one".into(),
+        ..NewJob::default()
+    })
+    .expect("fixture");
+    // This test is its worker: it holds the job's lock, so the view does not settle it.
+    let (_job, _worker_lock) = g
+        .claim_next(|j| j.id == "000004", |_| Ok(()))
+        .expect("fixture")
+        .expect("claimed");
+    drop(g);
+    let mut h = queue_view(ws);
+    drag_onto(&mut h, "000004", "000001");
+    h.get_by_label_contains("job 000004 is running and cannot be moved");
+    assert_eq!(ids_on_disk(ws), ["000001", "000002", "000003", "000004"]);
+    assert_eq!(on_disk(ws)[3].1, JobState::Running);
+    assert!(row_y(&h, "000003") < row_y(&h, "000004"));
+    // A queued job may still be dropped on the running one's row (below it).
+    drag_onto(&mut h, "000001", "000004");
+    assert_eq!(ids_on_disk(ws), ["000002", "000003", "000004", "000001"]);
 }

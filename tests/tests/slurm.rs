@@ -517,6 +517,7 @@ fn the_slurm_launcher_runs_a_queued_job_behind_the_launcher_seam() {
             .collect(),
             run: Some(run.clone()),
             resume: false,
+            job_id: None,
         }),
     );
     let events = std::sync::Arc::new(Events(Mutex::new(Vec::new())));

@@ -76,6 +76,98 @@ fn sigkill_of_the_worker_mid_sweep_then_sweep_run_again_finishes_without_duplica
     );
 }
 
+/// The processes whose command line holds every one of `words`.
+fn processes_with(words: &[&str]) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                let c = String::from_utf8_lossy(&c);
+                words.iter().all(|w| c.contains(w))
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_worker_killed_between_spawning_a_trainer_and_recording_it_runs_the_job_exactly_once() {
+    let (_tmp, ws) = workspace();
+    let file = sweep_file(&ws, "window", "[0]", "lr = [0.001]", "");
+    let out = ok(worldbench(&ws).args(["sweep", "run"]).arg(&file));
+    let sweep = PathBuf::from(out.lines().next().expect("sweep folder"));
+    // The worker dies right after its trainer is spawned, before the job records it.
+    let killed = worldbench(&ws)
+        .args(["queue", "work"])
+        .env("WORLDBENCH_FAILPOINT", "queue_spawned:000001")
+        .output()
+        .expect("spawn");
+    assert_eq!(killed.status.signal(), Some(9), "{killed:?}");
+    // On disk (`queue list` would settle it): running, with no trainer recorded.
+    let job = &worldbench_storage::queue::Queue::of_workspace(&ws)
+        .list()
+        .expect("queue")[0];
+    assert_eq!((job.state.as_str(), job.pid), ("running", None));
+    // Its trainer outlived it (own process group) unless it has already seen that the job does
+    // not name it; either way it must end without training.
+    let ws_text = ws.display().to_string();
+    let orphans = processes_with(&["--queue-job", &ws_text]);
+    ok(worldbench(&ws).args(["queue", "work"]));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    for &pid in &orphans {
+        while worldbench_storage::queue::process::pid_alive(pid) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the orphan trainer {pid} ends"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+    assert_all_completed(&ws, &sweep, 1);
+    let job = &queue_jobs(&ws)[0];
+    assert_eq!(
+        (&job["state"], &job["attempts"]),
+        (&"completed".into(), &2.into()),
+        "{job}"
+    );
+    let run = PathBuf::from(job["run"].as_str().expect("run"));
+    let log = std::fs::read_to_string(run.join("logs/stdout.log")).expect("log");
+    assert_eq!(
+        log.matches("starting").count(),
+        1,
+        "one trainer trained: {log}"
+    );
+    assert!(
+        !run.join("resumes.jsonl").exists(),
+        "no resume: a fresh start"
+    );
+    // The second start trained it: no trainer was refused the run, and the orphan did not hold it.
+    let stderr = std::fs::read_to_string(run.join("logs/queue-stderr.log")).unwrap_or_default();
+    assert!(!stderr.contains("in use"), "{stderr}");
+    let holder: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("run.lock")).expect("run.lock"))
+            .expect("the last holder");
+    let pid = holder["pid"].as_u64().expect("pid");
+    assert!(orphans.iter().all(|&o| u64::from(o) != pid), "{orphans:?}");
+    // By hand, a trainer the job does not name is refused before it writes anything.
+    let e = fails(worldbench(&ws).args([
+        "train",
+        "--queue-job",
+        "000001",
+        "--data",
+        "d",
+        "--preset",
+        "tiny",
+        "--smoke",
+    ]));
+    assert!(
+        e.contains("000001.json") && e.contains("does not name this process"),
+        "{e}"
+    );
+    assert_eq!(runs_with_manifest(&ws), [run]);
+}
+
 #[test]
 fn a_trainer_killed_after_a_checkpoint_is_resumed_from_last_by_the_queue() {
     let (_tmp, ws) = workspace();

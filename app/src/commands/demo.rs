@@ -42,6 +42,7 @@ pub fn run(ws: &Workspace, args: &DemoArgs) -> Result<()> {
         run_dir: None,
         sweep: None,
         cell: None,
+        queue_job: None,
         backend: crate::cli::Backend::Local,
     };
     let run = super::train::run(Some(ws.root.clone()), &train)?;

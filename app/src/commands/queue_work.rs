@@ -202,6 +202,7 @@ impl Worker<'_> {
                 args: job.args.clone(),
                 run: job.run.clone(),
                 resume: job.resume,
+                job_id: Some(job.id.clone()),
             }),
         );
         spec.threads = Some(u32::try_from(self.threads).unwrap_or(u32::MAX));
@@ -234,7 +235,10 @@ impl Worker<'_> {
         };
         match started {
             Ok(pid) => {
-                job.pid = Some(pid);
+                // The trainer waits for the queue lock (held here) and trains only once this is
+                // on disk (`train --queue-job`).
+                worldbench_storage::failpoint::hit("queue_spawned", &job.id);
+                job.record_trainer(pid);
                 g.save(&job)?;
                 super::sweep_sync::after_settle(g, &job)?;
                 worldbench_storage::failpoint::hit("queue_started", &job.id);

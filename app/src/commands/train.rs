@@ -25,6 +25,9 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     if args.backend == crate::cli::Backend::Slurm {
         return super::train_slurm::submit(workspace, args);
     }
+    if let Some(id) = &args.queue_job {
+        confirm_queue_job(workspace.clone(), id)?;
+    }
     if let Some(run_dir) = &args.resume {
         return resume(run_dir, args);
     }
@@ -96,6 +99,17 @@ pub fn run(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     execute(&run, manifest, &cfg, &ds, false, args)?;
     drop(lock);
     Ok(run.root)
+}
+
+/// A trainer started by the queue's worker waits for the queue lock, which the worker holds until
+/// it has recorded this process in the job, and goes on only if the job names it: when the worker
+/// was killed before that, the next worker starts the job again and this trainer does nothing.
+fn confirm_queue_job(workspace: Option<PathBuf>, id: &str) -> Result<()> {
+    let ws = workspace_dir::open(workspace)?;
+    let queue = worldbench_storage::queue::Queue::of_workspace(ws.root());
+    let g = queue.lock()?;
+    g.confirm_trainer(id, std::process::id())?;
+    Ok(())
 }
 
 fn resume(run_dir: &Path, args: &TrainArgs) -> Result<PathBuf> {

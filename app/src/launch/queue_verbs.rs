@@ -17,7 +17,8 @@ pub fn cancel_job(job: &mut QueueJob) -> bool {
         }
         JobState::Running => {
             job.cancel_requested = true;
-            let pid = job.pid.or_else(|| {
+            // Only the recorded trainer itself: its pid may belong to another process since.
+            let pid = job.pid.filter(|_| job.trainer_alive()).or_else(|| {
                 job.run
                     .as_ref()
                     .and_then(|r| holder(&RunPaths::new(r)))

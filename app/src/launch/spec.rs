@@ -62,6 +62,9 @@ pub struct QueuedJob {
     /// The run folder; `None` for a job that is not a training run.
     pub run: Option<PathBuf>,
     pub resume: bool,
+    /// The queue job's id: a training run confirms with `train --queue-job <id>`, under the queue
+    /// lock, that the job records it as its trainer before it does anything.
+    pub job_id: Option<String>,
 }
 
 /// The command a job runs.
@@ -146,6 +149,10 @@ impl JobSpec {
                             a.flag_value("--run-dir", run);
                         }
                     }
+                }
+                let trains = q.resume || q.args.first().is_some_and(|w| w == "train");
+                if let (Some(id), true) = (&q.job_id, trains) {
+                    a.flag_value("--queue-job", id);
                 }
             }
             JobCommand::Train(t) => {
@@ -308,6 +315,7 @@ mod tests {
             ],
             run: Some("/ws/runs/r".into()),
             resume: false,
+            job_id: Some("000007".into()),
         };
         let spec = JobSpec::new("q", JobCommand::Queued(q.clone()));
         assert_eq!(
@@ -320,12 +328,14 @@ mod tests {
         assert_eq!(args.run_dir.as_deref(), Some(Path::new("/ws/runs/r")));
         assert_eq!(args.set, ["model.hidden=8"]);
         assert_eq!(args.title, "grid lr=0.001 seed=0");
+        assert_eq!(args.queue_job.as_deref(), Some("000007"));
         let spec = JobSpec::new("q", JobCommand::Queued(QueuedJob { resume: true, ..q }));
         assert_eq!(spec.kind(), JobKind::Resume);
         let Some(Command::Train(args)) = parse(&spec).command else {
             panic!()
         };
         assert_eq!(args.resume.as_deref(), Some(Path::new("/ws/runs/r")));
+        assert_eq!(args.queue_job.as_deref(), Some("000007"));
     }
 
     #[test]

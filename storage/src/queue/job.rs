@@ -62,9 +62,13 @@ pub struct QueueJob {
     /// The process that started it (holds `queue/locks/<id>.lock` while the job runs).
     #[serde(default)]
     pub worker_pid: Option<u32>,
-    /// The trainer's process.
+    /// The trainer's process, recorded by its worker (under the queue lock) once it is spawned.
     #[serde(default)]
     pub pid: Option<u32>,
+    /// When that process started ([`crate::queue::process::start_identity`]): a pid reused since,
+    /// in this boot or after a reboot, is not the trainer.
+    #[serde(default)]
+    pub trainer_start: Option<String>,
     /// How many times it was started.
     #[serde(default)]
     pub attempts: u32,
@@ -90,5 +94,24 @@ impl QueueJob {
         let json = serde_json::to_vec_pretty(self)
             .map_err(|e| StorageError::invalid(path, format!("cannot encode the job: {e}")))?;
         crate::atomic::write_atomic(path, &json)
+    }
+
+    /// Whether the trainer recorded for this job is alive (the same process, not its pid reused).
+    pub fn trainer_alive(&self) -> bool {
+        self.pid
+            .is_some_and(|pid| crate::queue::process::is_alive(pid, self.trainer_start.as_deref()))
+    }
+
+    /// Records process `pid` as the job's trainer.
+    pub fn record_trainer(&mut self, pid: u32) {
+        self.pid = Some(pid);
+        self.trainer_start = crate::queue::process::start_identity(pid);
+    }
+
+    /// Whether process `pid`, which started at `start`, is the trainer this running job records.
+    pub fn names_trainer(&self, pid: u32, start: Option<&str>) -> bool {
+        self.state == JobState::Running
+            && self.pid == Some(pid)
+            && self.trainer_start.as_deref() == start
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod job;
 pub mod lock;
+pub mod process;
 pub mod settings;
 pub mod settle;
 
@@ -146,6 +147,7 @@ impl Locked<'_> {
             cell: new.cell,
             worker_pid: None,
             pid: None,
+            trainer_start: None,
             attempts: 0,
             cancel_requested: false,
             created: crate::run::now_rfc3339(),
@@ -188,6 +190,8 @@ impl Locked<'_> {
             };
             job.state = JobState::Running;
             job.worker_pid = Some(std::process::id());
+            job.pid = None;
+            job.trainer_start = None;
             job.attempts += 1;
             job.started = Some(crate::run::now_rfc3339());
             job.finished = None;
@@ -199,7 +203,30 @@ impl Locked<'_> {
         Ok(None)
     }
 
-    /// Moves job `id` to `position` (0 = first) among the jobs.
+    /// The trainer's side of starting a job: process `pid` (the caller) may train job `id` only
+    /// if the job, running, records it as its trainer. A worker holds the queue lock from claiming
+    /// a job until it has recorded the trainer it spawned, and the trainer calls this under the
+    /// lock before anything else, so a trainer whose worker died before recording it (the job is
+    /// then started again by the next worker) does nothing: a job never runs twice, and a running
+    /// job always names a trainer that can be checked for life.
+    pub fn confirm_trainer(&self, id: &str, pid: u32) -> Result<QueueJob> {
+        let job = self.job(id)?;
+        let start = process::start_identity(pid);
+        if job.names_trainer(pid, start.as_deref()) {
+            return Ok(job);
+        }
+        Err(StorageError::invalid(
+            self.queue.job_path(id),
+            format!(
+                "job {id} ({}) does not name this process (pid {pid}) as its trainer: its worker \
+                 stopped before recording it, or the job was settled since; this trainer does nothing",
+                job.state.as_str()
+            ),
+        ))
+    }
+
+    /// Moves job `id` to `position` (0 = first) among the jobs. A running job is refused: it has
+    /// started, so its place no longer decides anything.
     pub fn move_to(&self, id: &str, position: usize) -> Result<()> {
         let mut jobs = self.jobs()?;
         let at = jobs
@@ -209,6 +236,14 @@ impl Locked<'_> {
                 path: self.queue.job_path(id),
                 what: format!("no job {id} in the queue"),
             })?;
+        if jobs[at].state == JobState::Running {
+            return Err(StorageError::invalid(
+                self.queue.job_path(id),
+                format!(
+                    "job {id} is running and cannot be moved: only jobs that are not running can"
+                ),
+            ));
+        }
         let job = jobs.remove(at);
         jobs.insert(position.min(jobs.len()), job);
         for (i, mut j) in jobs.into_iter().enumerate() {

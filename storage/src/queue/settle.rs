@@ -23,6 +23,11 @@ pub enum Exit {
 /// Settles a job whose process is no longer running under a live worker. Returns whether the
 /// job changed.
 pub fn settle(job: &mut QueueJob, exit: Exit) -> bool {
+    // Its trainer goes on: whoever settles next looks again. Until the trainer has taken its run
+    // lock, this is all that says it runs (see `Locked::confirm_trainer`).
+    if exit == Exit::WorkerGone && job.trainer_alive() {
+        return false;
+    }
     let before = job.clone();
     let manifest = job
         .run
@@ -30,8 +35,6 @@ pub fn settle(job: &mut QueueJob, exit: Exit) -> bool {
         .and_then(|r| RunManifest::read(&RunPaths::new(r).manifest()).ok());
     let now = Some(crate::run::now_rfc3339());
     match manifest {
-        // The trainer was started and has not written its manifest yet.
-        None if exit == Exit::WorkerGone && job.pid.is_some_and(pid_alive) => {}
         None if job.cancel_requested => finish(job, JobState::Cancelled, None),
         None => match exit {
             // A job that is not a training run (the queue benchmark's no-op) has no manifest.
@@ -82,26 +85,15 @@ fn finish(job: &mut QueueJob, state: JobState, error: Option<String>) {
     job.state = state;
     job.error = error;
     job.pid = None;
+    job.trainer_start = None;
 }
 
 fn requeue(job: &mut QueueJob, resume: bool) {
     job.state = JobState::Queued;
     job.resume = resume;
     job.pid = None;
+    job.trainer_start = None;
     job.worker_pid = None;
 }
 
-/// Whether process `pid` is alive (not a zombie).
-pub fn pid_alive(pid: u32) -> bool {
-    let Ok(raw) = i32::try_from(pid) else {
-        return false;
-    };
-    if nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None).is_err() {
-        return false;
-    }
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
-        !stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
-    })
-}
+pub use super::process::pid_alive;

@@ -136,6 +136,61 @@ fn a_running_job_whose_worker_died_is_settled_from_its_run() {
 }
 
 #[test]
+fn a_trainer_trains_only_when_its_job_records_it_and_a_reused_pid_is_not_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let q = Queue::of_workspace(tmp.path());
+    let g = q.lock().unwrap();
+    g.add(new_job(0)).unwrap();
+    let me = std::process::id();
+    let (mut job, lock) = g.claim_next(|_| true, |_| Ok(())).unwrap().unwrap();
+    // Its worker died between spawning the trainer and recording it: the trainer does nothing.
+    let e = g.confirm_trainer(&job.id, me).unwrap_err().to_string();
+    assert!(
+        e.contains("000001.json") && e.contains("does not name this process"),
+        "{e}"
+    );
+    job.record_trainer(me);
+    g.save(&job).unwrap();
+    assert_eq!(g.confirm_trainer(&job.id, me).unwrap().pid, Some(me));
+    assert!(
+        g.confirm_trainer(&job.id, me + 1).is_err(),
+        "another process"
+    );
+    drop(lock);
+    // The worker is gone; its trainer (this process) lives and has no run.json yet: untouched.
+    assert!(g.reconcile().unwrap().is_empty());
+    assert_eq!(g.job("000001").unwrap().state, JobState::Running);
+    // After a reboot the same pid is another process: the job starts again.
+    let start = job.trainer_start.clone().unwrap();
+    let ticks = start.split_once('/').unwrap().1;
+    job.trainer_start = Some(format!("another-boot/{ticks}"));
+    g.save(&job).unwrap();
+    assert!(g.confirm_trainer(&job.id, me).is_err());
+    assert_eq!(g.reconcile().unwrap().len(), 1);
+    let job = g.job("000001").unwrap();
+    assert_eq!(
+        (job.state, job.pid, job.trainer_start),
+        (JobState::Queued, None, None)
+    );
+}
+
+#[test]
+fn a_running_job_cannot_be_moved() {
+    let tmp = tempfile::tempdir().unwrap();
+    let q = Queue::of_workspace(tmp.path());
+    let g = q.lock().unwrap();
+    for n in 0..2 {
+        g.add(new_job(n)).unwrap();
+    }
+    let (_job, _lock) = g.claim_next(|_| true, |_| Ok(())).unwrap().unwrap();
+    let e = g.move_to("000001", 1).unwrap_err().to_string();
+    assert!(e.contains("000001") && e.contains("is running"), "{e}");
+    g.move_to("000002", 0).unwrap();
+    let order: Vec<String> = g.jobs().unwrap().into_iter().map(|j| j.id).collect();
+    assert_eq!(order, ["000002", "000001"]);
+}
+
+#[test]
 fn max_parallel_defaults_and_reads() {
     assert_eq!(settings::QueueSettings::default_for(2).max_parallel, 1);
     assert_eq!(settings::QueueSettings::default_for(4).max_parallel, 1);

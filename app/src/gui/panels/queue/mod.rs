@@ -171,6 +171,7 @@ impl Panel for QueuePanel {
                                 args: ops::work_args(),
                                 run: None,
                                 resume: false,
+                                job_id: None,
                             }),
                         ))));
                     }
@@ -262,6 +263,10 @@ impl QueuePanel {
                         )
                         .response
                         .on_hover_text("Drag onto another row to move this job there");
+                    let drag_label = format!("Drag {}", job.id);
+                    handle.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Button, true, &drag_label)
+                    });
                     let pos = ui.label((i + 1).to_string());
                     let id_label = ui.label(&job.id);
                     for r in [handle, pos, id_label] {

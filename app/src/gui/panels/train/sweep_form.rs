@@ -199,6 +199,7 @@ impl SweepFormUi {
                             args: form.run_args(&path),
                             run: None,
                             resume: false,
+                            job_id: None,
                         }),
                     )))),
                     Err(e) => commands.push(AppCommand::ShowError(format!(
