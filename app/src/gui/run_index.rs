@@ -217,6 +217,18 @@ pub fn load_all(workspace: &Workspace) -> LoadResult {
             Err(e) => out.errors.push(e),
         }
     }
+    // Submitted to Slurm, waiting in its queue: no run.json yet, shown as pending.
+    for dir in crate::launch::slurm::submitted_runs(&workspace.runs_dir()) {
+        if let Some(manifest) = crate::launch::slurm::pending_manifest(&dir) {
+            out.runs.push(RunRecord {
+                dir,
+                manifest,
+                train: Vec::new(),
+                planning: Vec::new(),
+                checkpoints: Vec::new(),
+            });
+        }
+    }
     for paths in worldbench_storage::sweep::register::list(&workspace.root) {
         if !paths.state().exists() {
             continue;
