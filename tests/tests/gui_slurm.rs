@@ -363,3 +363,100 @@ fn a_submitted_run_without_run_json_is_pending_and_the_queue_view_cancels_it() {
         "an ended job cannot be cancelled again"
     );
 }
+
+#[test]
+fn after_a_restart_the_app_follows_an_unfinished_slurm_run_again_and_cancels_it() {
+    fake_slurm();
+    squeue_says("5002", "PENDING");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    // Requeued after USR2: run.json says preempted, `last` is written, the job waits in Slurm's
+    // queue to resume.
+    let run = fixed_run(
+        ws,
+        "2026-01-03_00-00-00.requeued",
+        "requeued",
+        RunStatus::Preempted,
+        8,
+        100,
+    );
+    let paths = RunPaths::new(&run);
+    let mut m = RunManifest::read(&paths.manifest()).expect("run.json");
+    m.slurm_job_id = Some("5002".into());
+    m.write(&paths.manifest()).expect("write run.json");
+    std::fs::write(
+        run.join("logs/slurm.json"),
+        r#"{"slurm_job_id":"5002","partition":"gpu","submitted":"2026-01-03T00:00:00Z"}"#,
+    )
+    .expect("slurm.json");
+    let followed = |app: &WorldbenchApp| {
+        job_on(app, &run).is_some_and(|j| j.state.is_active() && j.slurm_job_id() == Some("5002"))
+    };
+    let harness = app(ws, State::default());
+    assert!(followed(harness.state()), "followed at start");
+    drop(harness);
+
+    // The app restarts on the same workspace: the run is followed again, with its progress.
+    let mut harness = app(ws, State::default());
+    assert!(followed(harness.state()), "followed again after the restart");
+    drive_until(&mut harness, "the run's progress from its folder", |app| {
+        job_on(app, &run).is_some_and(|j| j.step == 100 && j.total_steps == 2000)
+    });
+    click_panel(&mut harness, "Runs");
+    drive_until_label(&mut harness, "Slurm 5002 · gpu · pending");
+    // Slurm restarts the job: the state follows the fake squeue.
+    squeue_says("5002", "RUNNING");
+    harness.state_mut().runs_panel_mut().slurm.poll_soon();
+    drive_until_label(&mut harness, "Slurm 5002 · gpu · running");
+
+    // Cancel from the Train panel: scancel with the job id, and the job ends cancelled.
+    click_panel(&mut harness, "Train");
+    assert!(harness.query_by_label("Slurm job 5002").is_some());
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel")
+        .click();
+    drive_until(&mut harness, "the cancelled job", |app| {
+        job_on(app, &run).is_some_and(|j| !j.state.is_active())
+    });
+    assert!(
+        scancelled().iter().any(|l| l == "5002"),
+        "{:?}",
+        scancelled()
+    );
+    assert_eq!(
+        job_on(harness.state(), &run).expect("job").state,
+        JobState::Cancelled
+    );
+}
+
+#[test]
+fn runs_list_shows_a_submitted_run_as_pending_with_its_job_id() {
+    fake_slurm();
+    squeue_says("5003", "PENDING");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    let run = submitted_folder(ws, "2026-01-04_00-00-00.queued", "5003", "queued cell");
+    let out = worldbench_tests::ok(
+        worldbench_tests::worldbench(ws).args(["runs", "list", "--json"]),
+    );
+    let lines: serde_json::Value = serde_json::from_str(&out).expect("runs list --json");
+    let line = lines
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|l| l["dir"].as_str().map(Path::new) == Some(run.as_path()))
+        .unwrap_or_else(|| panic!("the submitted folder is listed: {out}"));
+    assert_eq!(line["status"], "pending", "{line}");
+    assert_eq!(line["slurm_job_id"], "5003", "{line}");
+    assert_eq!(line["slurm_state"], "pending", "{line}");
+    assert_eq!(line["title"], "queued cell", "{line}");
+    let text = worldbench_tests::ok(worldbench_tests::worldbench(ws).args(["runs", "list"]));
+    let row = text
+        .lines()
+        .find(|l| l.contains("queued cell"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        row.contains("pending") && row.contains("(slurm 5003: pending)"),
+        "{row}"
+    );
+}

@@ -110,9 +110,10 @@ pub fn run(workspace: Option<PathBuf>, cmd: RunsCommand) -> Result<()> {
     dirs.sort();
     let mut lines: Vec<RunLine> = dirs.into_iter().map(line).collect();
     add_slurm_states(&mut lines);
+    // A folder submitted to Slurm without run.json yet is ours, not a nes-ai run: no listing.
     for l in lines
         .iter_mut()
-        .filter(|l| l.error.is_none() && !l.status.is_empty())
+        .filter(|l| l.error.is_none() && !l.status.is_empty() && l.dir.join("run.json").exists())
     {
         let listing = RunListing::read_or_error(&l.dir);
         if listing.error.is_none() {
