@@ -314,7 +314,12 @@ fn a_submitted_run_without_run_json_is_pending_and_the_queue_view_cancels_it() {
     squeue_says("5001", "PENDING");
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
-    let run = submitted_folder(ws, "2026-01-02_00-00-00.waiting-cell", "5001", "waiting cell");
+    let run = submitted_folder(
+        ws,
+        "2026-01-02_00-00-00.waiting-cell",
+        "5001",
+        "waiting cell",
+    );
     let mut harness = app(ws, State::default());
     click_panel(&mut harness, "Runs");
     settle(&mut harness);
@@ -398,7 +403,10 @@ fn after_a_restart_the_app_follows_an_unfinished_slurm_run_again_and_cancels_it(
 
     // The app restarts on the same workspace: the run is followed again, with its progress.
     let mut harness = app(ws, State::default());
-    assert!(followed(harness.state()), "followed again after the restart");
+    assert!(
+        followed(harness.state()),
+        "followed again after the restart"
+    );
     drive_until(&mut harness, "the run's progress from its folder", |app| {
         job_on(app, &run).is_some_and(|j| j.step == 100 && j.total_steps == 2000)
     });
@@ -436,9 +444,8 @@ fn runs_list_shows_a_submitted_run_as_pending_with_its_job_id() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
     let run = submitted_folder(ws, "2026-01-04_00-00-00.queued", "5003", "queued cell");
-    let out = worldbench_tests::ok(
-        worldbench_tests::worldbench(ws).args(["runs", "list", "--json"]),
-    );
+    let out =
+        worldbench_tests::ok(worldbench_tests::worldbench(ws).args(["runs", "list", "--json"]));
     let lines: serde_json::Value = serde_json::from_str(&out).expect("runs list --json");
     let line = lines
         .as_array()

@@ -271,9 +271,10 @@ impl WorldbenchApp {
     /// folder, Cancel = `scancel`).
     fn adopt_slurm_runs(&mut self) {
         // A submission under way may not have told its run folder yet: the next load adopts.
-        let submitting = self.jobs.jobs().iter().any(|j| {
-            j.slurm && j.state.is_active() && (j.run_dir.is_none() || j.handle.is_none())
-        });
+        let submitting =
+            self.jobs.jobs().iter().any(|j| {
+                j.slurm && j.state.is_active() && (j.run_dir.is_none() || j.handle.is_none())
+            });
         if submitting {
             return;
         }
@@ -305,10 +306,10 @@ impl WorldbenchApp {
         let id = match self.jobs.job_for_run(&run) {
             Some(j) if j.state.is_active() && j.slurm_job_id().is_some() => j.id,
             _ => {
-                let title = self
-                    .run_index
-                    .get(&run)
-                    .map_or_else(|| run.display().to_string(), |r| r.title());
+                let title = self.run_index.get(&run).map_or_else(
+                    || run.display().to_string(),
+                    crate::gui::run_index::RunRecord::title,
+                );
                 self.jobs
                     .follow_slurm(run, job_id, format!("run \"{title}\" on Slurm"))
             }

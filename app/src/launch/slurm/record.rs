@@ -40,7 +40,7 @@ fn argv_title(argv: &[OsString]) -> Option<String> {
     let mut it = argv.iter().map(|a| a.to_string_lossy());
     while let Some(a) = it.next() {
         if a == "--title" {
-            return it.next().map(|t| t.into_owned());
+            return it.next().map(std::borrow::Cow::into_owned);
         }
         if let Some(t) = a.strip_prefix("--title=") {
             return Some(t.to_string());
@@ -122,8 +122,14 @@ mod tests {
     #[test]
     fn the_title_is_read_from_either_spelling() {
         let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
-        assert_eq!(argv_title(&os(&["train", "--title=a b"])).as_deref(), Some("a b"));
-        assert_eq!(argv_title(&os(&["train", "--title", "--x"])).as_deref(), Some("--x"));
+        assert_eq!(
+            argv_title(&os(&["train", "--title=a b"])).as_deref(),
+            Some("a b")
+        );
+        assert_eq!(
+            argv_title(&os(&["train", "--title", "--x"])).as_deref(),
+            Some("--x")
+        );
         assert_eq!(argv_title(&os(&["train", "--steps", "3"])), None);
     }
 }

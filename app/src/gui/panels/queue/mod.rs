@@ -235,7 +235,14 @@ impl QueuePanel {
             .striped(true)
             .spacing([12.0, 4.0])
             .show(ui, |ui| {
-                for h in ["Run", "Slurm job", "Partition", "Slurm state", "Run status", ""] {
+                for h in [
+                    "Run",
+                    "Slurm job",
+                    "Partition",
+                    "Slurm state",
+                    "Run status",
+                    "",
+                ] {
                     ui.strong(h);
                 }
                 ui.end_row();
@@ -259,7 +266,8 @@ impl QueuePanel {
                         .or_else(|| run.manifest.slurm_job_id.clone())
                         .unwrap_or_default();
                     let cancelling = cx.jobs.job_for_run(&run.dir).is_some_and(|j| {
-                        j.state == crate::gui::jobs::JobState::Cancelling && j.slurm_job_id().is_some()
+                        j.state == crate::gui::jobs::JobState::Cancelling
+                            && j.slurm_job_id().is_some()
                     });
                     let live = is_live(info.and_then(|i| i.state), run.manifest.status);
                     let button = ui
