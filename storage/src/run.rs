@@ -87,6 +87,9 @@ pub enum RunStatus {
     /// Seen, never written: run.json says `running` but no live process holds the run's lock
     /// (the trainer was killed, or the machine went down). `--resume` continues it from `last`.
     Interrupted,
+    /// Seen, never written: a run folder submitted to Slurm (`logs/slurm.json`) whose trainer has
+    /// not written run.json yet; the job waits in Slurm's queue.
+    Pending,
 }
 
 impl RunStatus {
@@ -99,6 +102,7 @@ impl RunStatus {
             Self::Cancelled => "cancelled",
             Self::Preempted => "preempted",
             Self::Interrupted => "interrupted",
+            Self::Pending => "pending",
         }
     }
 }

@@ -42,7 +42,7 @@ fn fake_slurm() -> PathBuf {
             (
                 "scancel",
                 format!(
-                    "#!/bin/sh\necho \"$1\" >> '{d}/scancelled'\necho \"$1|CANCELLED\" >> '{s}'\n",
+                    "#!/bin/sh\necho \"$*\" >> '{d}/scancelled'\necho \"$1|CANCELLED\" >> '{s}'\n",
                     d = dir.display(),
                     s = state.display()
                 ),
@@ -67,6 +67,45 @@ fn fake_slurm() -> PathBuf {
         std::env::set_var("PATH", std::env::join_paths(paths).expect("PATH"));
     });
     dir
+}
+
+/// Sets what the fake squeue says of `job_id` from now on (its last line wins).
+fn squeue_says(job_id: &str, state: &str) {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(fake_slurm().join("squeue.txt"))
+        .expect("squeue.txt");
+    writeln!(f, "{job_id}|{state}").expect("append to squeue.txt");
+}
+
+/// The argv lines the fake scancel was run with.
+fn scancelled() -> Vec<String> {
+    std::fs::read_to_string(fake_slurm().join("scancelled"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A run folder as `--backend slurm` leaves it before the job starts: `logs/slurm.json` and no
+/// run.json.
+fn submitted_folder(ws: &Path, name: &str, job_id: &str, title: &str) -> PathBuf {
+    let run = ws.join("runs").join(name);
+    std::fs::create_dir_all(run.join("logs")).expect("logs");
+    std::fs::write(
+        run.join("logs/slurm.json"),
+        format!(
+            r#"{{"slurm_job_id":"{job_id}","partition":"main","title":"{title}","submitted":"2026-01-02T00:00:00Z"}}"#
+        ),
+    )
+    .expect("slurm.json");
+    run
+}
+
+/// The app's job on `run`.
+fn job_on<'a>(app: &'a WorldbenchApp, run: &Path) -> Option<&'a Job> {
+    app.jobs().job_for_run(run)
 }
 
 fn configure_slurm(ws: &Path) {
@@ -104,6 +143,24 @@ fn drive_until(
     }
     panic!(
         "gave up waiting for {what}; errors: {:?}",
+        harness.state().errors()
+    );
+}
+
+/// Runs frames (waiting on job updates in between, never sleeping) until `label` is shown: the
+/// Slurm states are polled in tasks with backoff.
+fn drive_until_label(harness: &mut Harness<'_, WorldbenchApp>, label: &str) {
+    for _ in 0..600 {
+        harness.step();
+        if harness.query_by_label(label).is_some() {
+            return;
+        }
+        harness
+            .state_mut()
+            .wait_for_job_update(Duration::from_millis(100));
+    }
+    panic!(
+        "gave up waiting for {label:?}; errors: {:?}",
         harness.state().errors()
     );
 }
@@ -249,4 +306,164 @@ fn runs_and_queue_show_the_slurm_job_partition_and_state() {
             "{text} once in the Queue view"
         );
     }
+}
+
+#[test]
+fn a_submitted_run_without_run_json_is_pending_and_the_queue_view_cancels_it() {
+    fake_slurm();
+    squeue_says("5001", "PENDING");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    let run = submitted_folder(
+        ws,
+        "2026-01-02_00-00-00.waiting-cell",
+        "5001",
+        "waiting cell",
+    );
+    let mut harness = app(ws, State::default());
+    click_panel(&mut harness, "Runs");
+    settle(&mut harness);
+    assert!(
+        harness.query_by_label("waiting cell").is_some(),
+        "the Runs table lists the pending run by its title"
+    );
+    assert!(
+        harness
+            .query_by_label("Slurm 5001 · main · pending")
+            .is_some(),
+        "with its job, partition and Slurm's state"
+    );
+    assert!(!run.join("run.json").exists(), "nothing wrote run.json");
+    // Followed as a submitted job is: Slurm's state, Cancel through scancel.
+    let job = job_on(harness.state(), &run).expect("the pending run is followed");
+    assert_eq!(job.slurm_job_id(), Some("5001"));
+    assert!(job.state.is_active());
+
+    click_panel(&mut harness, "Queue");
+    settle(&mut harness);
+    assert!(harness.query_by_label("On Slurm: 1 runs").is_some());
+    assert_eq!(
+        harness.query_all_by_label("pending").count(),
+        2,
+        "Slurm state and run status both pending"
+    );
+    assert!(!disabled(&harness, "Cancel Slurm job 5001"));
+    harness.get_by_label("Cancel Slurm job 5001").click();
+    drive_until(&mut harness, "the cancelled job", |app| {
+        job_on(app, &run).is_some_and(|j| !j.state.is_active())
+    });
+    assert_eq!(
+        scancelled().iter().filter(|l| *l == "5001").count(),
+        1,
+        "scancel ran once with the job id as its one argument: {:?}",
+        scancelled()
+    );
+    assert_eq!(
+        job_on(harness.state(), &run).expect("job").state,
+        JobState::Cancelled
+    );
+    drive_until_label(&mut harness, "cancelled");
+    assert!(
+        disabled(&harness, "Cancel Slurm job 5001"),
+        "an ended job cannot be cancelled again"
+    );
+}
+
+#[test]
+fn after_a_restart_the_app_follows_an_unfinished_slurm_run_again_and_cancels_it() {
+    fake_slurm();
+    squeue_says("5002", "PENDING");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    // Requeued after USR2: run.json says preempted, `last` is written, the job waits in Slurm's
+    // queue to resume.
+    let run = fixed_run(
+        ws,
+        "2026-01-03_00-00-00.requeued",
+        "requeued",
+        RunStatus::Preempted,
+        8,
+        100,
+    );
+    let paths = RunPaths::new(&run);
+    let mut m = RunManifest::read(&paths.manifest()).expect("run.json");
+    m.slurm_job_id = Some("5002".into());
+    m.write(&paths.manifest()).expect("write run.json");
+    std::fs::write(
+        run.join("logs/slurm.json"),
+        r#"{"slurm_job_id":"5002","partition":"gpu","submitted":"2026-01-03T00:00:00Z"}"#,
+    )
+    .expect("slurm.json");
+    let followed = |app: &WorldbenchApp| {
+        job_on(app, &run).is_some_and(|j| j.state.is_active() && j.slurm_job_id() == Some("5002"))
+    };
+    let harness = app(ws, State::default());
+    assert!(followed(harness.state()), "followed at start");
+    drop(harness);
+
+    // The app restarts on the same workspace: the run is followed again, with its progress.
+    let mut harness = app(ws, State::default());
+    assert!(
+        followed(harness.state()),
+        "followed again after the restart"
+    );
+    drive_until(&mut harness, "the run's progress from its folder", |app| {
+        job_on(app, &run).is_some_and(|j| j.step == 100 && j.total_steps == 2000)
+    });
+    click_panel(&mut harness, "Runs");
+    drive_until_label(&mut harness, "Slurm 5002 · gpu · pending");
+    // Slurm restarts the job: the state follows the fake squeue.
+    squeue_says("5002", "RUNNING");
+    harness.state_mut().runs_panel_mut().slurm.poll_soon();
+    drive_until_label(&mut harness, "Slurm 5002 · gpu · running");
+
+    // Cancel from the Train panel: scancel with the job id, and the job ends cancelled.
+    click_panel(&mut harness, "Train");
+    assert!(harness.query_by_label("Slurm job 5002").is_some());
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel")
+        .click();
+    drive_until(&mut harness, "the cancelled job", |app| {
+        job_on(app, &run).is_some_and(|j| !j.state.is_active())
+    });
+    assert!(
+        scancelled().iter().any(|l| l == "5002"),
+        "{:?}",
+        scancelled()
+    );
+    assert_eq!(
+        job_on(harness.state(), &run).expect("job").state,
+        JobState::Cancelled
+    );
+}
+
+#[test]
+fn runs_list_shows_a_submitted_run_as_pending_with_its_job_id() {
+    fake_slurm();
+    squeue_says("5003", "PENDING");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path();
+    let run = submitted_folder(ws, "2026-01-04_00-00-00.queued", "5003", "queued cell");
+    let out =
+        worldbench_tests::ok(worldbench_tests::worldbench(ws).args(["runs", "list", "--json"]));
+    let lines: serde_json::Value = serde_json::from_str(&out).expect("runs list --json");
+    let line = lines
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|l| l["dir"].as_str().map(Path::new) == Some(run.as_path()))
+        .unwrap_or_else(|| panic!("the submitted folder is listed: {out}"));
+    assert_eq!(line["status"], "pending", "{line}");
+    assert_eq!(line["slurm_job_id"], "5003", "{line}");
+    assert_eq!(line["slurm_state"], "pending", "{line}");
+    assert_eq!(line["title"], "queued cell", "{line}");
+    let text = worldbench_tests::ok(worldbench_tests::worldbench(ws).args(["runs", "list"]));
+    let row = text
+        .lines()
+        .find(|l| l.contains("queued cell"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        row.contains("pending") && row.contains("(slurm 5003: pending)"),
+        "{row}"
+    );
 }

@@ -13,14 +13,15 @@ use worldbench_storage::metrics::read_csv_whole_lines;
 use worldbench_storage::run::short_time;
 use worldbench_storage::run_lock::{holder, observed_status};
 use worldbench_storage::their_runs::{self, RunListing, RunSource};
-use worldbench_storage::{RunManifest, RunPaths, TrainRow};
+use worldbench_storage::{RunManifest, RunPaths, RunStatus, TrainRow};
 
 use crate::workspace_dir;
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum RunsCommand {
-    /// List the workspace's runs: title, kind, status (running, completed, failed, cancelled or
-    /// interrupted), last logged step, started; and the runs under `[runs] roots` of
+    /// List the workspace's runs: title, kind, status (running, completed, failed, cancelled,
+    /// interrupted, or pending: submitted to Slurm, no run.json yet, shown with Slurm's state),
+    /// last logged step, started; and the runs under `[runs] roots` of
     /// worldbench.toml and each `--root` (nes-ai runs too), with their source.
     List {
         #[arg(long)]
@@ -105,13 +106,14 @@ pub fn run(workspace: Option<PathBuf>, cmd: RunsCommand) -> Result<()> {
     };
     let ws = workspace_dir::open(workspace)?;
     let mut dirs = ws.list_runs();
-    dirs.extend(submitted_runs(&ws.runs_dir()));
+    dirs.extend(crate::launch::slurm::submitted_runs(&ws.runs_dir()));
     dirs.sort();
     let mut lines: Vec<RunLine> = dirs.into_iter().map(line).collect();
     add_slurm_states(&mut lines);
+    // A folder submitted to Slurm without run.json yet is ours, not a nes-ai run: no listing.
     for l in lines
         .iter_mut()
-        .filter(|l| l.error.is_none() && !l.status.is_empty())
+        .filter(|l| l.error.is_none() && !l.status.is_empty() && l.dir.join("run.json").exists())
     {
         let listing = RunListing::read_or_error(&l.dir);
         if listing.error.is_none() {
@@ -205,20 +207,6 @@ fn other_line(l: &RunListing) -> RunLine {
     }
 }
 
-/// Run folders submitted to Slurm whose trainer has not written run.json yet.
-fn submitted_runs(runs: &std::path::Path) -> Vec<PathBuf> {
-    std::fs::read_dir(runs)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    !p.join("run.json").exists() && crate::launch::slurm::record_path(p).is_file()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Asks Slurm (one batched query) about the runs on Slurm that have not ended for good.
 fn add_slurm_states(lines: &mut [RunLine]) {
     let open = |l: &RunLine| {
@@ -236,7 +224,7 @@ fn add_slurm_states(lines: &mut [RunLine]) {
     for l in lines.iter_mut().filter(|l| open(l)) {
         let state = l.slurm_job_id.as_ref().and_then(|id| states.get(id));
         l.slurm_state = state.map(|s| s.as_str().to_string());
-        if l.status == "submitted" {
+        if l.status == RunStatus::Pending.as_str() {
             if let Some(s) = state {
                 l.status = s.as_str().to_string();
             }
@@ -247,14 +235,14 @@ fn add_slurm_states(lines: &mut [RunLine]) {
 fn line(dir: PathBuf) -> RunLine {
     let paths = RunPaths::new(&dir);
     let recorded = crate::launch::slurm::recorded_job_id(&dir);
-    if recorded.is_some() && !paths.manifest().exists() {
-        // Submitted to Slurm; its trainer has not started yet.
+    if let Some(m) = crate::launch::slurm::pending_manifest(&dir) {
+        // Submitted to Slurm; its trainer has not started yet (Slurm's state replaces `pending`).
         return RunLine {
-            title: String::new(),
+            title: m.title,
             kind: String::new(),
-            status: "submitted".into(),
+            status: m.status.as_str().into(),
             step: 0,
-            started: String::new(),
+            started: m.started,
             held_by: None,
             error: None,
             slurm_job_id: recorded,

@@ -231,13 +231,15 @@ impl WorldbenchApp {
     }
 
     /// Follows every run whose run.json says "running" with a live worldbench process and that no job
-    /// of this app watches yet.
+    /// of this app watches yet; and re-adopts the runs on Slurm (below).
     fn follow_live_runs(&mut self) {
+        self.adopt_slurm_runs();
         let to_follow: Vec<(PathBuf, u32, String)> = self
             .run_index
             .runs()
             .iter()
             .filter(|r| r.manifest.status == RunStatus::Running)
+            .filter(|r| r.manifest.slurm_job_id.is_none())
             .filter(|r| {
                 self.jobs
                     .job_for_run(&r.dir)
@@ -261,6 +263,60 @@ impl WorldbenchApp {
                 self.jobs.follow(dir, pid, format!("run \"{title}\""));
             }
         }
+    }
+
+    /// After a restart (and on every load of the runs): each run on Slurm that has not ended
+    /// (pending, running or preempted) and that no job of this app is on, or ever was, is
+    /// followed as a freshly submitted one is (Slurm's state with backoff, progress from its
+    /// folder, Cancel = `scancel`).
+    fn adopt_slurm_runs(&mut self) {
+        // A submission under way may not have told its run folder yet: the next load adopts.
+        let submitting =
+            self.jobs.jobs().iter().any(|j| {
+                j.slurm && j.state.is_active() && (j.run_dir.is_none() || j.handle.is_none())
+            });
+        if submitting {
+            return;
+        }
+        let to_adopt: Vec<(PathBuf, String, String)> = self
+            .run_index
+            .runs()
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.manifest.status,
+                    RunStatus::Running | RunStatus::Preempted | RunStatus::Pending
+                )
+            })
+            .filter(|r| self.jobs.job_for_run(&r.dir).is_none())
+            .filter_map(|r| {
+                let id = r.manifest.slurm_job_id.clone()?;
+                Some((r.dir.clone(), id, r.title()))
+            })
+            .collect();
+        for (dir, job_id, title) in to_adopt {
+            self.jobs
+                .follow_slurm(dir, job_id, format!("run \"{title}\" on Slurm"));
+        }
+    }
+
+    /// The job of this app on `run` (followed now if it is not yet, when it is on Slurm) for
+    /// the Queue view's Cancel of a Slurm run: `scancel` through the job, off the UI thread.
+    pub(super) fn cancel_slurm_run(&mut self, run: PathBuf, job_id: String) {
+        let id = match self.jobs.job_for_run(&run) {
+            Some(j) if j.state.is_active() && j.slurm_job_id().is_some() => j.id,
+            _ => {
+                let title = self.run_index.get(&run).map_or_else(
+                    || run.display().to_string(),
+                    crate::gui::run_index::RunRecord::title,
+                );
+                self.jobs
+                    .follow_slurm(run, job_id, format!("run \"{title}\" on Slurm"))
+            }
+        };
+        self.cancel(id);
+        self.panels.queue.slurm.poll_soon();
+        self.panels.runs.slurm.poll_soon();
     }
 
     pub(super) fn demo_dataset_dir(&self) -> PathBuf {

@@ -37,6 +37,9 @@ pub enum AppCommand {
     },
     /// Change the workspace's queue (cancel, requeue, move a job), off the UI thread.
     Queue(QueueOp),
+    /// Cancel the Slurm job of this run (`scancel`, off the UI thread, through the job that
+    /// follows the run; the run is followed first when no job is on it).
+    CancelSlurm { run: PathBuf, job_id: String },
     /// Open the Sweeps view on this sweep folder.
     ShowSweep(PathBuf),
     /// Select these runs in the Runs panel (its comparison) and show it.

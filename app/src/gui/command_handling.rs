@@ -75,6 +75,7 @@ impl WorldbenchApp {
                     }
                 }
                 AppCommand::Cancel(id) => self.cancel(id),
+                AppCommand::CancelSlurm { run, job_id } => self.cancel_slurm_run(run, job_id),
                 AppCommand::ShowPanel(panel) => self.panel = panel,
                 AppCommand::ShowCheckpoints(dir) => {
                     self.panels.checkpoints.state.run = Some(dir);

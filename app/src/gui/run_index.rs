@@ -217,6 +217,20 @@ pub fn load_all(workspace: &Workspace) -> LoadResult {
             Err(e) => out.errors.push(e),
         }
     }
+    // Submitted to Slurm, waiting in its queue: no run.json yet, shown as pending.
+    for dir in crate::launch::slurm::submitted_runs(&workspace.runs_dir()) {
+        if let Some(manifest) = crate::launch::slurm::pending_manifest(&dir) {
+            out.runs.push(RunRecord {
+                dir,
+                manifest,
+                train: Vec::new(),
+                planning: Vec::new(),
+                checkpoints: Vec::new(),
+            });
+        }
+    }
+    // In folder order (`<ts>.<slug>`: oldest first), pending ones among the others.
+    out.runs.sort_by(|a, b| a.dir.cmp(&b.dir));
     for paths in worldbench_storage::sweep::register::list(&workspace.root) {
         if !paths.state().exists() {
             continue;
@@ -442,5 +456,48 @@ mod tests {
         assert!(crate::gui::panels::checkpoints::can_resume(run));
         let on_disk = RunManifest::read(&paths.manifest()).unwrap();
         assert_eq!(on_disk.status, RunStatus::Running, "shown, never written");
+    }
+
+    #[test]
+    fn a_folder_submitted_to_slurm_without_run_json_loads_as_pending_in_folder_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = Workspace::open_or_create(tmp.path()).unwrap();
+        let write = |name: &str| {
+            let paths = RunPaths::new(ws.runs_dir().join(name));
+            paths.create_dirs().unwrap();
+            RunManifest {
+                title: name.into(),
+                status: RunStatus::Completed,
+                started: "2025-01-01T10:00:00+00:00".into(),
+                ..RunManifest::default()
+            }
+            .write(&paths.manifest())
+            .unwrap();
+        };
+        write("2025-01-01_00-00-00.old");
+        write("2025-01-03_00-00-00.new");
+        let pending = ws.runs_dir().join("2025-01-02_00-00-00.queued");
+        std::fs::create_dir_all(pending.join("logs")).unwrap();
+        std::fs::write(
+            pending.join("logs/slurm.json"),
+            r#"{"slurm_job_id":"9_1","partition":"main","title":"cell","submitted":"2025-01-02T00:00:00Z"}"#,
+        )
+        .unwrap();
+        let loaded = load_all(&ws);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let names: Vec<String> = loaded.runs.iter().map(RunRecord::name).collect();
+        assert_eq!(
+            names,
+            [
+                "2025-01-01_00-00-00.old",
+                "2025-01-02_00-00-00.queued",
+                "2025-01-03_00-00-00.new"
+            ]
+        );
+        let run = &loaded.runs[1];
+        assert_eq!(run.manifest.status, RunStatus::Pending);
+        assert_eq!(run.manifest.slurm_job_id.as_deref(), Some("9_1"));
+        assert_eq!(run.title(), "cell");
+        assert!(!pending.join("run.json").exists(), "shown, never written");
     }
 }

@@ -94,13 +94,6 @@ impl SlurmInfo {
     }
 }
 
-/// The partition recorded when the run was submitted (`logs/slurm.json`).
-fn recorded_partition(run: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(slurm::record_path(run)).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v.get("partition")?.as_str().map(str::to_string)
-}
-
 /// Reads the Slurm info of `runs` (run folder, job id if run.json has one): one batched query.
 pub fn read_infos(runs: &[(PathBuf, Option<String>)]) -> BTreeMap<PathBuf, SlurmInfo> {
     let with_ids: Vec<(PathBuf, String)> = runs
@@ -120,7 +113,7 @@ pub fn read_infos(runs: &[(PathBuf, Option<String>)]) -> BTreeMap<PathBuf, Slurm
         .into_iter()
         .map(|(dir, job_id)| {
             let info = SlurmInfo {
-                partition: recorded_partition(&dir),
+                partition: slurm::recorded_partition(&dir),
                 state: states.get(&job_id).copied(),
                 job_id,
             };
@@ -178,6 +171,12 @@ impl SlurmPoll {
         }
         self.infos = infos;
         self.next_at = Some(Instant::now() + state::backoff(self.attempt));
+    }
+
+    /// Asks Slurm again at the next frame, with the backoff from its start (after a Cancel).
+    pub fn poll_soon(&mut self) {
+        self.attempt = 0;
+        self.next_at = None;
     }
 
     pub fn get(&self, run: &Path) -> Option<&SlurmInfo> {

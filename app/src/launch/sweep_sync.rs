@@ -55,7 +55,7 @@ fn run_status(run: &Path) -> Option<JobState> {
         RunStatus::Failed | RunStatus::Interrupted => JobState::Failed,
         RunStatus::Cancelled => JobState::Cancelled,
         // Requeued on Slurm, waiting to restart from `last`.
-        RunStatus::Preempted => JobState::Queued,
+        RunStatus::Preempted | RunStatus::Pending => JobState::Queued,
     })
 }
 

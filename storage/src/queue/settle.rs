@@ -50,7 +50,7 @@ pub fn settle(job: &mut QueueJob, exit: Exit) -> bool {
             match observed_status(&run, m.status) {
                 // An orphaned trainer still holds its run: it goes on running.
                 // A requeued Slurm job restarts from `last` by itself.
-                RunStatus::Running | RunStatus::Preempted => {}
+                RunStatus::Running | RunStatus::Preempted | RunStatus::Pending => {}
                 RunStatus::Completed => finish(job, JobState::Completed, None),
                 RunStatus::Failed => finish(job, JobState::Failed, m.error),
                 RunStatus::Cancelled => finish(job, JobState::Cancelled, None),

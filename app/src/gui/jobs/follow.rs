@@ -67,6 +67,14 @@ pub(super) async fn follow_run(
         match status {
             Some(RunStatus::Running | RunStatus::Preempted) if alive => {}
             None if alive && slurm.is_some() => {}
+            // Requeued (or never started) and then cancelled in Slurm's queue: no trainer ran to
+            // write `cancelled`, so Slurm's word is the run's end.
+            Some(RunStatus::Preempted)
+                if slurm.as_ref().and_then(|p| p.state) == Some(SlurmState::Cancelled) =>
+            {
+                sender.send(Update::FollowEnded(RunStatus::Cancelled)).await;
+                return;
+            }
             Some(RunStatus::Running) => {
                 sender
                     .send(Update::FollowEnded(RunStatus::Interrupted))

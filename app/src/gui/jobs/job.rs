@@ -231,6 +231,10 @@ impl Job {
                         "run {} was preempted and its Slurm job is gone before it restarted; Resume continues it from `last`",
                         self.label
                     )),
+                    RunStatus::Pending => JobState::Failed(format!(
+                        "run {} never started: its Slurm job is gone before the trainer wrote run.json",
+                        self.label
+                    )),
                     RunStatus::Running | RunStatus::Interrupted => JobState::Failed(format!(
                         "run {} was interrupted: its trainer is gone but run.json still says \"running\" (it was killed); Resume continues it from `last`",
                         self.label

@@ -187,6 +187,22 @@ impl JobSupervisor {
         id
     }
 
+    /// Follows a run on Slurm that this app did not submit in this session (after a restart): as a
+    /// freshly submitted one is, from its folder and Slurm's state; Cancel runs `scancel`.
+    pub fn follow_slurm(&mut self, run_dir: PathBuf, job_id: String, label: String) -> JobId {
+        let sender = self.sender(JobKind::Follow, label, Some(run_dir.clone()));
+        let id = sender.id;
+        let handle = JobHandle::Slurm { job_id };
+        if let Some(job) = self.jobs.last_mut() {
+            job.handle = Some(handle.clone());
+            job.slurm = true;
+        }
+        let launcher: Arc<dyn Launcher> = Arc::new(self.slurm.clone());
+        self.runtime
+            .spawn(follow_run(run_dir, handle, launcher, sender));
+        id
+    }
+
     /// Asks the job's process to stop (SIGTERM: a training run writes `last` and exits cleanly).
     pub fn cancel(&mut self, id: JobId) -> Result<(), String> {
         let job = self

@@ -49,7 +49,7 @@ pub fn can_resume(run: &RunRecord) -> bool {
         RunStatus::Cancelled | RunStatus::Failed | RunStatus::Interrupted => true,
         RunStatus::Running => !run.manifest.pid.is_some_and(pid_is_live_worldbench),
         // Requeued on Slurm: the cluster restarts it from `last`.
-        RunStatus::Completed | RunStatus::Preempted => false,
+        RunStatus::Completed | RunStatus::Preempted | RunStatus::Pending => false,
     };
     stopped && run.checkpoints.iter().any(|c| c.step.is_none())
 }

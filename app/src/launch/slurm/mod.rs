@@ -5,9 +5,12 @@
 //!
 //! - [`script`]: the sbatch script (`logs/slurm.sbatch`), every argument quoted;
 //! - [`state`]: job states from `squeue`/`scontrol`/`sacct`;
+//! - [`record`]: `logs/slurm.json`, what the submitter recorded (job id, partition, title), and the
+//!   run folders submitted whose trainer has not written run.json yet;
 //! - here: [`submit`] (`sbatch --parsable`, argv), [`check`] (`launch check`), and
 //!   [`SlurmLauncher`], the [`Launcher`] that submits one job per spec and polls it to its end.
 
+pub mod record;
 pub mod script;
 pub mod state;
 
@@ -21,25 +24,15 @@ use worldbench_storage::{RunPaths, SlurmSettings};
 
 use super::launcher::{JobHandle, LaunchEvent, LaunchFuture, Launcher, Sink};
 use super::spec::JobSpec;
+pub use record::{
+    pending_manifest, record_path, recorded_job_id, recorded_partition, submitted_runs,
+};
 pub use script::{quote, SlurmScript, SlurmTask};
 pub use state::SlurmState;
 
 /// `logs/slurm.sbatch` of a run.
 pub fn script_path(run: &Path) -> PathBuf {
     RunPaths::new(run).logs_dir().join("slurm.sbatch")
-}
-
-/// `logs/slurm.json` of a run: the job id the submitter got, before the trainer records it in
-/// run.json.
-pub fn record_path(run: &Path) -> PathBuf {
-    RunPaths::new(run).logs_dir().join("slurm.json")
-}
-
-/// The job id recorded for a run (`logs/slurm.json`), if it was submitted to Slurm.
-pub fn recorded_job_id(run: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(record_path(run)).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v.get("slurm_job_id")?.as_str().map(str::to_string)
 }
 
 /// Where a local path is on the nodes: under `remote_workspace` instead of the workspace root.
@@ -130,12 +123,7 @@ pub fn submit(
         } else {
             job_id.clone()
         };
-        let record = serde_json::json!({
-            "slurm_job_id": id,
-            "partition": settings.partition,
-            "submitted": worldbench_storage::now_rfc3339(),
-        });
-        write_atomic(&record_path(&t.run), record.to_string().as_bytes())?;
+        record::write(&t.run, &id, settings.partition.as_deref(), &t.argv)?;
     }
     Ok(job_id)
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use worldbench_storage::queue::JobState;
+use worldbench_storage::RunStatus;
 
 pub use ops::{QueueOp, QueueRow, QueueSnapshot};
 
@@ -19,6 +20,7 @@ use crate::gui::jobs::{JobCommand, JobSpec};
 use crate::gui::panels::runs::{slurm_runs, status_color, status_text};
 use crate::gui::slurm_status::SlurmPoll;
 use crate::gui::task::Task;
+use crate::launch::slurm::SlurmState;
 use crate::launch::QueuedJob;
 
 /// The label of the app's job that works the queue.
@@ -189,7 +191,7 @@ impl Panel for QueuePanel {
         if let Some(e) = &self.error {
             ui.colored_label(FAIL, e);
         }
-        self.slurm_ui(ui, cx);
+        self.slurm_ui(ui, cx, commands);
         ui.separator();
         if snap.rows.is_empty() {
             ui.label("The queue is empty: a sweep (`worldbench sweep run`) adds jobs to it.");
@@ -201,9 +203,24 @@ impl Panel for QueuePanel {
     }
 }
 
+/// Whether a Slurm run can still be cancelled: Slurm says pending, running or preempted; or,
+/// while Slurm has not answered (or has forgotten the job), run.json has not ended.
+fn is_live(slurm: Option<SlurmState>, run: RunStatus) -> bool {
+    match slurm {
+        Some(s) => matches!(
+            s,
+            SlurmState::Pending | SlurmState::Running | SlurmState::Preempted
+        ),
+        None => matches!(
+            run,
+            RunStatus::Running | RunStatus::Preempted | RunStatus::Pending
+        ),
+    }
+}
+
 impl QueuePanel {
     /// The runs submitted to Slurm (`--backend slurm`), which Slurm queues rather than this queue.
-    fn slurm_ui(&self, ui: &mut egui::Ui, cx: &PanelContext<'_>) {
+    fn slurm_ui(&self, ui: &mut egui::Ui, cx: &PanelContext<'_>, commands: &mut Vec<AppCommand>) {
         let runs: Vec<_> = cx
             .runs
             .runs()
@@ -219,7 +236,14 @@ impl QueuePanel {
             .striped(true)
             .spacing([12.0, 4.0])
             .show(ui, |ui| {
-                for h in ["Run", "Slurm job", "Partition", "Slurm state", "Run status"] {
+                for h in [
+                    "Run",
+                    "Slurm job",
+                    "Partition",
+                    "Slurm state",
+                    "Run status",
+                    "",
+                ] {
                     ui.strong(h);
                 }
                 ui.end_row();
@@ -238,6 +262,32 @@ impl QueuePanel {
                         egui::RichText::new(status_text(run.manifest.status))
                             .color(status_color(run.manifest.status)),
                     );
+                    let job_id = info
+                        .map(|i| i.job_id.clone())
+                        .or_else(|| run.manifest.slurm_job_id.clone())
+                        .unwrap_or_default();
+                    let cancelling = cx.jobs.job_for_run(&run.dir).is_some_and(|j| {
+                        j.state == crate::gui::jobs::JobState::Cancelling
+                            && j.slurm_job_id().is_some()
+                    });
+                    let live = is_live(info.and_then(|i| i.state), run.manifest.status);
+                    let button = ui
+                        .add_enabled(
+                            live && !cancelling,
+                            egui::Button::new(format!("Cancel Slurm job {job_id}")),
+                        )
+                        .on_hover_text("`scancel` the job; a running trainer writes `last` first")
+                        .on_disabled_hover_text(if cancelling {
+                            "Cancelling: waiting for Slurm to end the job"
+                        } else {
+                            "The job has ended: there is nothing to cancel"
+                        });
+                    if button.clicked() {
+                        commands.push(AppCommand::CancelSlurm {
+                            run: run.dir.clone(),
+                            job_id,
+                        });
+                    }
                     ui.end_row();
                 }
             });

@@ -136,6 +136,7 @@ pub fn status_color(status: RunStatus) -> egui::Color32 {
         RunStatus::Cancelled => egui::Color32::from_rgb(230, 180, 60),
         RunStatus::Preempted => egui::Color32::from_rgb(190, 140, 230),
         RunStatus::Interrupted => egui::Color32::from_rgb(230, 120, 60),
+        RunStatus::Pending => egui::Color32::GRAY,
     }
 }
 

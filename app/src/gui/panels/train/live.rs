@@ -18,6 +18,9 @@ use crate::gui::run_index::RunRecord;
 /// The status line of a job, in words.
 pub fn status_words(job: &Job) -> String {
     match &job.state {
+        JobState::Running if job.kind == JobKind::Follow && job.slurm => {
+            "on Slurm (submitted before this window; followed)".to_string()
+        }
         JobState::Running if job.kind == JobKind::Follow => {
             "running (started before this window; followed)".to_string()
         }
