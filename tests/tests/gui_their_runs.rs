@@ -132,7 +132,7 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     h.get_by_label("cumulative FLOPs").click();
     settle(&mut h);
     let all = &mut h.state_mut().runs_panel_mut().all;
-    assert_eq!(all.x_axis, XAxis::CumulativeFlops);
+    assert_eq!(all.cross.x_axis, XAxis::CumulativeFlops);
     let compared: Vec<_> = all
         .compared()
         .iter()
@@ -150,7 +150,51 @@ fn their_run_is_listed_opened_compared_and_annotated() {
         );
         assert!(c.last().expect("points")[0] > 0.0, "{}", d.listing.title);
     }
+    // The world loss is plotted first: their loss_world and our loss.
+    let plotted = |h: &mut Harness<'static, WorldbenchApp>| -> Vec<(String, Vec<f64>)> {
+        h.state_mut()
+            .runs_panel_mut()
+            .all
+            .cross
+            .plotted()
+            .iter()
+            .map(|(n, p)| (n.clone(), p.iter().map(|p| p[1]).collect()))
+            .collect()
+    };
+    let world = plotted(&mut h);
+    assert_eq!(world.len(), 2);
+    assert!(world[0].0.ends_with("· loss_world"), "{}", world[0].0);
+    assert!(world[1].0.ends_with("· loss"), "{}", world[1].0);
+    assert_eq!(world[0].1, [2.0, 1.25, 0.75]);
+    // Another column, chosen by its label among those both runs have: their loss_jepa beside our
+    // loss_pred; a column only one of them has (their loss_sigreg) is not offered.
+    h.get_by_role_and_label(Role::ComboBox, "Compare column")
+        .click();
+    h.run_ok();
+    assert!(h.query_by_label("loss_sigreg").is_none());
+    h.get_by_label("loss_jepa / loss_pred").click();
+    settle(&mut h);
+    let pred = plotted(&mut h);
+    assert!(pred[0].0.ends_with("· loss_jepa"), "{}", pred[0].0);
+    assert!(pred[1].0.ends_with("· loss_pred"), "{}", pred[1].0);
+    assert_eq!(pred[0].1, [1.5, 1.0, 0.5]);
+    let ours_loss: Vec<f64> = world[1].1.iter().map(|l| l * 0.6).collect();
+    assert_eq!(pred[1].1.len(), ours_loss.len());
+    for (p, l) in pred[1].1.iter().zip(&ours_loss) {
+        assert!((p - l).abs() < 1e-6, "{p} vs {l}");
+    }
+    // Still against cumulative FLOPs.
+    assert_eq!(
+        h.state_mut().runs_panel_mut().all.cross.x_axis,
+        XAxis::CumulativeFlops
+    );
     h.get_by_label("Config differences");
+    // Their train_config.lr and our lr are one row (the fixture's 0.0003 both: no row), their
+    // steps and ours one row with both values.
+    h.get_by_label("steps (nes-ai train_config.steps)");
+    assert!(h.query_by_label("train_config.steps").is_none());
+    assert!(h.query_by_label("train_config.lr").is_none());
+    assert!(h.query_by_label("lr (nes-ai train_config.lr)").is_none());
 
     // Archived runs leave the table unless shown.
     h.get_by_label("Clear selection").click();

@@ -5,6 +5,7 @@
 
 pub mod annotations;
 pub mod columns;
+pub mod config_align;
 pub mod detail;
 pub mod folder;
 pub mod images;
