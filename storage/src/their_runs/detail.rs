@@ -24,6 +24,7 @@ pub struct RunDetail {
     /// Ours: the config's difference from its preset's defaults, recorded at launch
     /// (logs/model_diff.json); `None` for theirs and for runs launched before it was recorded.
     pub model_diff: Option<ModelDiff>,
+    /// Theirs from metadata_model.txt; ours is filled in by the caller (the model counts it).
     pub parameters: Option<u64>,
     /// Theirs from metadata_model.txt; ours is filled in by the caller (the model crate counts it).
     pub flops_per_step: Option<f64>,
