@@ -82,6 +82,31 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     h.get_by_label("git commit 0123456789abcdef");
     let first_image = theirs.join("vis_planning_exec/exec_0000200.png");
     assert!(h.state_mut().runs_panel_mut().all.shows_image(&first_image));
+    // Another series, then its step slider: the step shown and the image file follow it.
+    h.get_by_role_and_label(Role::ComboBox, "Image series")
+        .scroll_to_me();
+    h.run_ok();
+    h.get_by_role_and_label(Role::ComboBox, "Image series")
+        .click();
+    h.run_ok();
+    h.get_by_label("vis_planning_graph/graph_h (2)").click();
+    settle(&mut h);
+    let graph = |step: &str| theirs.join(format!("vis_planning_graph/graph_h_0000{step}.png"));
+    h.get_by_label("step 200: vis_planning_graph/graph_h_0000200.png");
+    assert!(h.state_mut().runs_panel_mut().all.shows_image(&graph("200")));
+    h.get_by_role_and_label(Role::Slider, "image step")
+        .decrement_accesskit();
+    settle(&mut h);
+    h.get_by_label("step 100: vis_planning_graph/graph_h_0000100.png");
+    assert!(h.query_by_label("step 200: vis_planning_graph/graph_h_0000200.png").is_none());
+    assert!(h.state_mut().runs_panel_mut().all.shows_image(&graph("100")));
+    // The keys a slider offers: the right arrow goes back to step 200.
+    h.get_by_role_and_label(Role::Slider, "image step").focus();
+    h.run_ok();
+    h.key_press(egui::Key::ArrowRight);
+    settle(&mut h);
+    h.get_by_label("step 200: vis_planning_graph/graph_h_0000200.png");
+    assert!(h.state_mut().runs_panel_mut().all.shows_image(&graph("200")));
 
     // Its checkpoint inspected in the app, as `ckpt inspect` does.
     h.get_by_label("Checkpoints (1)").click();
@@ -100,6 +125,9 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     h.run_ok();
 
     // Annotated from the app: their own files change, other keys stay.
+    h.get_by_role_and_label(Role::TextInput, "Title")
+        .scroll_to_me();
+    h.run_ok();
     let title = h.get_by_role_and_label(Role::TextInput, "Title");
     title.focus();
     title.type_text(" (checked)");
@@ -209,6 +237,17 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     h.get_by_label("Show archived").click();
     settle(&mut h);
     h.get_by_label("corner loops, big lr (checked) (archived)");
+
+    // Our run opened: its parameter count, counted by the model from its config.
+    h.get_by_label("our run").click();
+    settle(&mut h);
+    let m = worldbench_storage::RunManifest::read(&ours.join("run.json")).expect("run.json");
+    let params = worldbench_model::nn::jepa::param_count(&m.config.model);
+    assert_eq!(
+        h.state_mut().runs_panel_mut().all.opened().and_then(|d| d.parameters),
+        Some(params)
+    );
+    h.get_by_label_contains(&format!("model: {params} parameters · "));
 }
 
 /// What a daily user sees: their run opened in the All runs view, beside ours, at 1280×800.
