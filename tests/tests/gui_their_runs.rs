@@ -93,20 +93,34 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     settle(&mut h);
     let graph = |step: &str| theirs.join(format!("vis_planning_graph/graph_h_0000{step}.png"));
     h.get_by_label("step 200: vis_planning_graph/graph_h_0000200.png");
-    assert!(h.state_mut().runs_panel_mut().all.shows_image(&graph("200")));
+    assert!(h
+        .state_mut()
+        .runs_panel_mut()
+        .all
+        .shows_image(&graph("200")));
     h.get_by_role_and_label(Role::Slider, "image step")
         .decrement_accesskit();
     settle(&mut h);
     h.get_by_label("step 100: vis_planning_graph/graph_h_0000100.png");
-    assert!(h.query_by_label("step 200: vis_planning_graph/graph_h_0000200.png").is_none());
-    assert!(h.state_mut().runs_panel_mut().all.shows_image(&graph("100")));
+    assert!(h
+        .query_by_label("step 200: vis_planning_graph/graph_h_0000200.png")
+        .is_none());
+    assert!(h
+        .state_mut()
+        .runs_panel_mut()
+        .all
+        .shows_image(&graph("100")));
     // The keys a slider offers: the right arrow goes back to step 200.
     h.get_by_role_and_label(Role::Slider, "image step").focus();
     h.run_ok();
     h.key_press(egui::Key::ArrowRight);
     settle(&mut h);
     h.get_by_label("step 200: vis_planning_graph/graph_h_0000200.png");
-    assert!(h.state_mut().runs_panel_mut().all.shows_image(&graph("200")));
+    assert!(h
+        .state_mut()
+        .runs_panel_mut()
+        .all
+        .shows_image(&graph("200")));
 
     // Its checkpoint inspected in the app, as `ckpt inspect` does.
     h.get_by_label("Checkpoints (1)").click();
@@ -244,7 +258,11 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     let m = worldbench_storage::RunManifest::read(&ours.join("run.json")).expect("run.json");
     let params = worldbench_model::nn::jepa::param_count(&m.config.model);
     assert_eq!(
-        h.state_mut().runs_panel_mut().all.opened().and_then(|d| d.parameters),
+        h.state_mut()
+            .runs_panel_mut()
+            .all
+            .opened()
+            .and_then(|d| d.parameters),
         Some(params)
     );
     h.get_by_label_contains(&format!("model: {params} parameters · "));

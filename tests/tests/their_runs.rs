@@ -226,7 +226,9 @@ fn runs_show_of_a_trained_run_has_its_parameter_count() {
         .and_then(Value::as_str)
         .expect("a checkpoint")
         .to_string();
-    let inspected = json(&ok(worldbench(&ws).args(["ckpt", "inspect", &ckpt, "--json"])));
+    let inspected = json(&ok(
+        worldbench(&ws).args(["ckpt", "inspect", &ckpt, "--json"])
+    ));
     let module = |m: &str| {
         inspected["modules"]
             .as_array()

@@ -3,6 +3,7 @@
 //! their `planning_anchor_metrics.csv` in `runs show`, every column, words kept. Hand-written
 //! folders in their trainer's format, through the built binary.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -17,7 +18,7 @@ fn run_with(root: &Path, name: &str, metadata: &str, steps: &[u64]) -> PathBuf {
     write(&dir, "metadata.txt", metadata);
     let mut csv = String::from("step,elapsed_seconds,cumulative_flops,loss_world\n");
     for s in steps {
-        csv.push_str(&format!("{s},{s}.0,{},1.0\n", s * 1000));
+        writeln!(csv, "{s},{s}.0,{},1.0", s * 1000).expect("write");
     }
     write(&dir, "metrics/loss.csv", csv);
     dir
@@ -35,16 +36,31 @@ fn runs_list_gives_their_runs_a_status_from_their_files() {
     let out = tmp.path().join("out");
     let schedule = "[train_config]\nsteps = 1000\nlog_schedule = \"10:100 50:None\"\n";
     // Reached 950, the last step below 1000 this schedule logs.
-    let done = run_with(&out, "2026-01-01_00-00-00", schedule, &[0, 10, 100, 900, 950]);
+    let done = run_with(
+        &out,
+        "2026-01-01_00-00-00",
+        schedule,
+        &[0, 10, 100, 900, 950],
+    );
     // Ended at 900: stopped early (or still training).
     let early = run_with(&out, "2026-01-02_00-00-00", schedule, &[0, 10, 100, 900]);
     // Ended early, but its trainer wrote final.pt.
     let final_pt = run_with(&out, "2026-01-03_00-00-00", schedule, &[0, 10]);
     write(&final_pt, "checkpoints/final.pt", "x");
     // No configured steps: unknown.
-    let no_steps = run_with(&out, "2026-01-04_00-00-00", "[train_config]\nlr = 0.1\n", &[0, 10]);
+    let no_steps = run_with(
+        &out,
+        "2026-01-04_00-00-00",
+        "[train_config]\nlr = 0.1\n",
+        &[0, 10],
+    );
     // No log_schedule: every step below 300 is logged, so 299 is the end.
-    let every = run_with(&out, "2026-01-05_00-00-00", "[train_config]\nsteps = 300\n", &[0, 299]);
+    let every = run_with(
+        &out,
+        "2026-01-05_00-00-00",
+        "[train_config]\nsteps = 300\n",
+        &[0, 299],
+    );
     // The test fixture: steps = 100000, loss.csv ends at 200.
     let fixture = their_run(&out, "2026-01-06_00-00-00");
     let root = out.display().to_string();
@@ -73,8 +89,14 @@ fn runs_list_gives_their_runs_a_status_from_their_files() {
             .unwrap_or_else(|| panic!("{name}: {text}"))
             .to_string()
     };
-    assert!(line("2026-01-02_00-00-00").starts_with("nes-ai     stopped"), "{text}");
-    assert!(line("2026-01-01_00-00-00").starts_with("nes-ai     completed"), "{text}");
+    assert!(
+        line("2026-01-02_00-00-00").starts_with("nes-ai     stopped"),
+        "{text}"
+    );
+    assert!(
+        line("2026-01-01_00-00-00").starts_with("nes-ai     completed"),
+        "{text}"
+    );
     let shown = ok(worldbench(&ws).args(["runs", "show"]).arg(&early));
     assert!(shown.contains("status:     stopped"), "{shown}");
 }
@@ -101,7 +123,15 @@ fn runs_show_reads_their_planning_anchor_metrics() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(names, ANCHOR.lines().next().unwrap().split(',').collect::<Vec<_>>());
+    assert_eq!(
+        names,
+        ANCHOR
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .collect::<Vec<_>>()
+    );
     let rows = a["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0][0], 100.0);

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use crate::run_detail::read_detail;
-use worldbench_storage::their_runs::Cell;
 use anyhow::Result;
+use worldbench_storage::their_runs::Cell;
 
 pub fn run(dir: &Path, json: bool) -> Result<()> {
     let d = read_detail(dir)?;

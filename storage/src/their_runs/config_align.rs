@@ -18,7 +18,10 @@ pub struct ConfigRow {
 }
 
 /// A config as aligned dotted keys → (their key when aliased, value text).
-pub fn aligned(config: &toml::Table, source: RunSource) -> BTreeMap<String, (Option<String>, String)> {
+pub fn aligned(
+    config: &toml::Table,
+    source: RunSource,
+) -> BTreeMap<String, (Option<String>, String)> {
     flatten(config)
         .into_iter()
         .map(|(k, v)| match (source, ours_for(&k)) {
@@ -37,9 +40,13 @@ pub fn differing_keys(runs: &[RunDetail]) -> Vec<ConfigRow> {
     let keys: BTreeSet<&String> = flat.iter().flat_map(BTreeMap::keys).collect();
     keys.into_iter()
         .filter_map(|k| {
-            let values: Vec<Option<String>> =
-                flat.iter().map(|m| m.get(k).map(|(_, v)| v.clone())).collect();
-            let their_key = flat.iter().find_map(|m| m.get(k).and_then(|(t, _)| t.clone()));
+            let values: Vec<Option<String>> = flat
+                .iter()
+                .map(|m| m.get(k).map(|(_, v)| v.clone()))
+                .collect();
+            let their_key = flat
+                .iter()
+                .find_map(|m| m.get(k).and_then(|(t, _)| t.clone()));
             values.iter().any(|v| v != &values[0]).then(|| ConfigRow {
                 key: k.clone(),
                 their_key,
@@ -117,16 +124,17 @@ state_dim = 256
         );
         let latent = row("model.latent_dim").expect("latent row");
         assert_eq!(latent.values[0].as_deref(), Some("256"));
-        assert_eq!(
-            latent.values[1],
-            Some(cfg.model.latent_dim.to_string())
-        );
+        assert_eq!(latent.values[1], Some(cfg.model.latent_dim.to_string()));
         // Aliased and the same (lr, batch size): no row at all, and never under their name.
         assert!(row("lr").is_none() && row("model.batch_size").is_none());
         for r in &rows {
             assert!(
-                !["train_config.lr", "train_config.steps", "model_config.hidden_dim"]
-                    .contains(&r.key.as_str()),
+                ![
+                    "train_config.lr",
+                    "train_config.steps",
+                    "model_config.hidden_dim"
+                ]
+                .contains(&r.key.as_str()),
                 "{r:?}"
             );
         }

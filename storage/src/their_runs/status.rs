@@ -78,7 +78,7 @@ fn logs(step: u64, schedule: &[(u64, Option<u64>)]) -> bool {
         .iter()
         .filter(|(every, _)| *every > 0)
         .find(|(_, max)| max.is_none_or(|m| step <= m))
-        .is_some_and(|(every, _)| step % every == 0)
+        .is_some_and(|(every, _)| step.is_multiple_of(*every))
 }
 
 /// The last step below `steps` that the schedule logs (every step when it has no entry).
@@ -105,8 +105,14 @@ mod tests {
             parse_schedule("10:100, 50:1000 bad 200:None"),
             [(10, Some(100)), (50, Some(1000)), (200, None)]
         );
-        assert_eq!(last_logged_step(100_000, &parse_schedule("10:None")), 99_990);
-        assert_eq!(last_logged_step(1000, &parse_schedule("10:100 50:None")), 950);
+        assert_eq!(
+            last_logged_step(100_000, &parse_schedule("10:None")),
+            99_990
+        );
+        assert_eq!(
+            last_logged_step(1000, &parse_schedule("10:100 50:None")),
+            950
+        );
         assert_eq!(last_logged_step(80, &parse_schedule("10:100 50:None")), 70);
         assert_eq!(last_logged_step(300, &[]), 299);
     }

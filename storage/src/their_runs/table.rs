@@ -80,13 +80,13 @@ impl ColumnTable {
     }
 }
 
+/// One CSV row: its line number and its cells.
+pub(crate) type CsvRow<'t> = (usize, Vec<&'t str>);
+
 /// A CSV's header and its rows (line number, cells), each row as wide as the header: a ragged
 /// row is refused with its line, except a last line cut short by a writer still appending (no
 /// trailing newline and too few cells), which is dropped.
-pub(crate) fn split_rows<'t>(
-    path: &Path,
-    text: &'t str,
-) -> Result<(Vec<String>, Vec<(usize, Vec<&'t str>)>)> {
+pub(crate) fn split_rows<'t>(path: &Path, text: &'t str) -> Result<(Vec<String>, Vec<CsvRow<'t>>)> {
     let mut lines = text
         .lines()
         .enumerate()

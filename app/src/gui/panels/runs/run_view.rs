@@ -101,7 +101,8 @@ impl RunView {
             l.dataset,
             l.steps.map_or("–".into(), |s| s.to_string()),
             started_text(&l.started),
-            l.status.map_or(String::new(), |s| format!(" · {}", s.as_str()))
+            l.status
+                .map_or(String::new(), |s| format!(" · {}", s.as_str()))
         ));
         ui.label(format!(
             "model: {} parameters · {} FLOPs per step",
