@@ -10,6 +10,7 @@
 pub mod assessment;
 pub mod atomic;
 pub mod checkpoints;
+pub mod config_aliases;
 pub mod config_keys;
 pub mod dataset;
 pub mod error;

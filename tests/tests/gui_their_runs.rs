@@ -82,6 +82,45 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     h.get_by_label("git commit 0123456789abcdef");
     let first_image = theirs.join("vis_planning_exec/exec_0000200.png");
     assert!(h.state_mut().runs_panel_mut().all.shows_image(&first_image));
+    // Another series, then its step slider: the step shown and the image file follow it.
+    h.get_by_role_and_label(Role::ComboBox, "Image series")
+        .scroll_to_me();
+    h.run_ok();
+    h.get_by_role_and_label(Role::ComboBox, "Image series")
+        .click();
+    h.run_ok();
+    h.get_by_label("vis_planning_graph/graph_h (2)").click();
+    settle(&mut h);
+    let graph = |step: &str| theirs.join(format!("vis_planning_graph/graph_h_0000{step}.png"));
+    h.get_by_label("step 200: vis_planning_graph/graph_h_0000200.png");
+    assert!(h
+        .state_mut()
+        .runs_panel_mut()
+        .all
+        .shows_image(&graph("200")));
+    h.get_by_role_and_label(Role::Slider, "image step")
+        .decrement_accesskit();
+    settle(&mut h);
+    h.get_by_label("step 100: vis_planning_graph/graph_h_0000100.png");
+    assert!(h
+        .query_by_label("step 200: vis_planning_graph/graph_h_0000200.png")
+        .is_none());
+    assert!(h
+        .state_mut()
+        .runs_panel_mut()
+        .all
+        .shows_image(&graph("100")));
+    // The keys a slider offers: the right arrow goes back to step 200.
+    h.get_by_role_and_label(Role::Slider, "image step").focus();
+    h.run_ok();
+    h.key_press(egui::Key::ArrowRight);
+    settle(&mut h);
+    h.get_by_label("step 200: vis_planning_graph/graph_h_0000200.png");
+    assert!(h
+        .state_mut()
+        .runs_panel_mut()
+        .all
+        .shows_image(&graph("200")));
 
     // Its checkpoint inspected in the app, as `ckpt inspect` does.
     h.get_by_label("Checkpoints (1)").click();
@@ -100,6 +139,9 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     h.run_ok();
 
     // Annotated from the app: their own files change, other keys stay.
+    h.get_by_role_and_label(Role::TextInput, "Title")
+        .scroll_to_me();
+    h.run_ok();
     let title = h.get_by_role_and_label(Role::TextInput, "Title");
     title.focus();
     title.type_text(" (checked)");
@@ -132,7 +174,7 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     h.get_by_label("cumulative FLOPs").click();
     settle(&mut h);
     let all = &mut h.state_mut().runs_panel_mut().all;
-    assert_eq!(all.x_axis, XAxis::CumulativeFlops);
+    assert_eq!(all.cross.x_axis, XAxis::CumulativeFlops);
     let compared: Vec<_> = all
         .compared()
         .iter()
@@ -150,7 +192,51 @@ fn their_run_is_listed_opened_compared_and_annotated() {
         );
         assert!(c.last().expect("points")[0] > 0.0, "{}", d.listing.title);
     }
+    // The world loss is plotted first: their loss_world and our loss.
+    let plotted = |h: &mut Harness<'static, WorldbenchApp>| -> Vec<(String, Vec<f64>)> {
+        h.state_mut()
+            .runs_panel_mut()
+            .all
+            .cross
+            .plotted()
+            .iter()
+            .map(|(n, p)| (n.clone(), p.iter().map(|p| p[1]).collect()))
+            .collect()
+    };
+    let world = plotted(&mut h);
+    assert_eq!(world.len(), 2);
+    assert!(world[0].0.ends_with("· loss_world"), "{}", world[0].0);
+    assert!(world[1].0.ends_with("· loss"), "{}", world[1].0);
+    assert_eq!(world[0].1, [2.0, 1.25, 0.75]);
+    // Another column, chosen by its label among those both runs have: their loss_jepa beside our
+    // loss_pred; a column only one of them has (their loss_sigreg) is not offered.
+    h.get_by_role_and_label(Role::ComboBox, "Compare column")
+        .click();
+    h.run_ok();
+    assert!(h.query_by_label("loss_sigreg").is_none());
+    h.get_by_label("loss_jepa / loss_pred").click();
+    settle(&mut h);
+    let pred = plotted(&mut h);
+    assert!(pred[0].0.ends_with("· loss_jepa"), "{}", pred[0].0);
+    assert!(pred[1].0.ends_with("· loss_pred"), "{}", pred[1].0);
+    assert_eq!(pred[0].1, [1.5, 1.0, 0.5]);
+    let ours_loss: Vec<f64> = world[1].1.iter().map(|l| l * 0.6).collect();
+    assert_eq!(pred[1].1.len(), ours_loss.len());
+    for (p, l) in pred[1].1.iter().zip(&ours_loss) {
+        assert!((p - l).abs() < 1e-6, "{p} vs {l}");
+    }
+    // Still against cumulative FLOPs.
+    assert_eq!(
+        h.state_mut().runs_panel_mut().all.cross.x_axis,
+        XAxis::CumulativeFlops
+    );
     h.get_by_label("Config differences");
+    // Their train_config.lr and our lr are one row (the fixture's 0.0003 both: no row), their
+    // steps and ours one row with both values.
+    h.get_by_label("steps (nes-ai train_config.steps)");
+    assert!(h.query_by_label("train_config.steps").is_none());
+    assert!(h.query_by_label("train_config.lr").is_none());
+    assert!(h.query_by_label("lr (nes-ai train_config.lr)").is_none());
 
     // Archived runs leave the table unless shown.
     h.get_by_label("Clear selection").click();
@@ -165,6 +251,21 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     h.get_by_label("Show archived").click();
     settle(&mut h);
     h.get_by_label("corner loops, big lr (checked) (archived)");
+
+    // Our run opened: its parameter count, counted by the model from its config.
+    h.get_by_label("our run").click();
+    settle(&mut h);
+    let m = worldbench_storage::RunManifest::read(&ours.join("run.json")).expect("run.json");
+    let params = worldbench_model::nn::jepa::param_count(&m.config.model);
+    assert_eq!(
+        h.state_mut()
+            .runs_panel_mut()
+            .all
+            .opened()
+            .and_then(|d| d.parameters),
+        Some(params)
+    );
+    h.get_by_label_contains(&format!("model: {params} parameters · "));
 }
 
 /// What a daily user sees: their run opened in the All runs view, beside ours, at 1280×800.

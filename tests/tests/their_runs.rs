@@ -206,6 +206,45 @@ fn runs_show_of_ours_has_our_flops_per_step() {
     );
 }
 
+/// A tiny trained run of ours: `runs show` gives its parameter count, the model's count from
+/// run.json's config, and it is what the checkpoint's own tensors add up to (its `enc` and `pred`
+/// modules; the `optim` moments are not parameters).
+#[test]
+fn runs_show_of_a_trained_run_has_its_parameter_count() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ws = tmp.path().join("ws");
+    let data = worldbench_tests::small_dataset(&ws, "d", "1");
+    let run = worldbench_tests::smoke_train(&ws, &data, "2", "2", &["--progress", "none"]);
+    let v = json(&ok(worldbench(&ws)
+        .args(["runs", "show"])
+        .arg(&run)
+        .arg("--json")));
+    let params = v["parameters"].as_u64().expect("parameters");
+    let ckpt = v["checkpoints"]
+        .as_array()
+        .and_then(|c| c.last())
+        .and_then(Value::as_str)
+        .expect("a checkpoint")
+        .to_string();
+    let inspected = json(&ok(
+        worldbench(&ws).args(["ckpt", "inspect", &ckpt, "--json"])
+    ));
+    let module = |m: &str| {
+        inspected["modules"]
+            .as_array()
+            .expect("modules")
+            .iter()
+            .find(|x| x["module"] == m)
+            .and_then(|x| x["parameters"].as_u64())
+            .unwrap_or_else(|| panic!("no module {m}: {inspected}"))
+    };
+    assert!(params > 0);
+    assert_eq!(params, module("enc") + module("pred"));
+    assert!(v["flops_per_step"].as_f64().is_some_and(|f| f > 0.0));
+    let text = ok(worldbench(&ws).args(["runs", "show"]).arg(&run));
+    assert!(text.contains(&format!("parameters: {params}")), "{text}");
+}
+
 #[test]
 fn runs_annotate_writes_their_files_and_ours() {
     let tmp = tempfile::tempdir().expect("tmp");

@@ -185,7 +185,7 @@ pub fn run(workspace: Option<PathBuf>, cmd: RunsCommand) -> Result<()> {
 /// A run found under a further root: theirs, or ours from another workspace.
 fn other_line(l: &RunListing) -> RunLine {
     let (kind, status) = match l.source {
-        RunSource::NesAi => ("nes-ai", "-"),
+        RunSource::NesAi => ("nes-ai", l.status.map_or("unknown", |s| s.as_str())),
         RunSource::Worldbench => ("", "-"),
     };
     let (kind, status) = match (l.source, RunManifest::read(&l.dir.join("run.json"))) {

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use crate::run_detail::read_detail;
 use anyhow::Result;
+use worldbench_storage::their_runs::Cell;
 
 pub fn run(dir: &Path, json: bool) -> Result<()> {
     let d = read_detail(dir)?;
@@ -14,6 +15,9 @@ pub fn run(dir: &Path, json: bool) -> Result<()> {
     let l = &d.listing;
     println!("{}  ({})", l.title, l.source.as_str());
     println!("folder:     {}", l.dir.display());
+    if let Some(s) = l.status {
+        println!("status:     {}", s.as_str());
+    }
     println!("dataset:    {}", l.dataset);
     println!("started:    {}", l.started);
     println!(
@@ -63,6 +67,20 @@ pub fn run(dir: &Path, json: bool) -> Result<()> {
         println!("  {}", d.planning.names.join(","));
         for r in 0..d.planning.rows() {
             let cells: Vec<String> = d.planning.row(r).iter().map(|(_, v)| fmt(*v)).collect();
+            println!("  {}", cells.join(","));
+        }
+    }
+    if !d.planning_anchor.names.is_empty() {
+        println!("planning anchor: {} rows", d.planning_anchor.rows.len());
+        println!("  {}", d.planning_anchor.names.join(","));
+        for row in &d.planning_anchor.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| match c {
+                    Cell::Number(v) => fmt(*v),
+                    Cell::Text(t) => t.clone(),
+                })
+                .collect();
             println!("  {}", cells.join(","));
         }
     }

@@ -66,6 +66,14 @@ pub fn param_shapes(cfg: &ModelConfig) -> Vec<(String, Vec<usize>)> {
     out
 }
 
+/// The number of trainable parameters of a model with these sizes (the sum over [`param_shapes`]).
+pub fn param_count(cfg: &ModelConfig) -> u64 {
+    param_shapes(cfg)
+        .iter()
+        .map(|(_, s)| s.iter().product::<usize>() as u64)
+        .sum()
+}
+
 /// Fan-in of a weight or bias: PyTorch's default init draws both from U(±1/sqrt(fan_in)).
 fn fan_in(weight_shape: &[usize]) -> usize {
     weight_shape[1..].iter().product()

@@ -78,6 +78,60 @@ pub fn world_loss_column(t: &ColumnTable) -> Option<&str> {
         .find(|c| t.column(c).is_some())
 }
 
+/// Loss columns that mean the same in both trainers, (theirs, ours): the world loss, and the
+/// latent prediction loss (their `loss_jepa`, our `loss_pred`).
+pub const SHARED_LOSS: [(&str, &str); 2] = [("loss_world", "loss"), ("loss_jepa", "loss_pred")];
+
+/// Columns of a loss table that are an x-axis, not a curve.
+pub const AXIS_COLUMNS: [&str; 4] = ["step", "elapsed_seconds", "cumulative_flops", "wall_s"];
+
+/// The name a loss column is compared under: `theirs / ours` for a [`SHARED_LOSS`] pair, else
+/// the column's own name.
+pub fn loss_label(column: &str) -> String {
+    match SHARED_LOSS
+        .iter()
+        .find(|(t, o)| *t == column || *o == column)
+    {
+        Some((t, o)) => format!("{t} / {o}"),
+        None => column.to_string(),
+    }
+}
+
+/// The label of the world loss (what Compare shows first).
+pub fn world_loss_label() -> String {
+    loss_label(SHARED_LOSS[0].0)
+}
+
+/// The column of `t` that `label` (a [`loss_label`]) names.
+pub fn loss_column_of<'a>(t: &'a ColumnTable, label: &str) -> Option<&'a str> {
+    t.names
+        .iter()
+        .map(String::as_str)
+        .find(|n| !AXIS_COLUMNS.contains(n) && loss_label(n) == label)
+}
+
+/// The loss labels every table has (shared names aligned through [`SHARED_LOSS`]), the world
+/// loss first, then in the first table's column order.
+pub fn common_loss_labels(tables: &[&ColumnTable]) -> Vec<String> {
+    let Some(first) = tables.first() else {
+        return Vec::new();
+    };
+    let mut labels: Vec<String> = first
+        .names
+        .iter()
+        .filter(|n| !AXIS_COLUMNS.contains(&n.as_str()))
+        .map(|n| loss_label(n))
+        .filter(|l| tables.iter().all(|t| loss_column_of(t, l).is_some()))
+        .collect();
+    labels.dedup();
+    let world = world_loss_label();
+    if let Some(i) = labels.iter().position(|l| *l == world) {
+        let w = labels.remove(i);
+        labels.insert(0, w);
+    }
+    labels
+}
+
 /// The points (x, y) of column `y` against `axis`, finite ones only. Wall time is
 /// `elapsed_seconds` (theirs) or `wall_s` (ours); cumulative FLOPs is `cumulative_flops` when the
 /// table has it, else step × `flops_per_step`.

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::folder::TheirRun;
 use super::images::ImageSeries;
 use super::listing::{RunListing, RunSource};
+use super::mixed_table::MixedTable;
 use super::table::ColumnTable;
 use crate::checkpoints::checkpoints_of;
 use crate::error::{Result, StorageError};
@@ -24,6 +25,7 @@ pub struct RunDetail {
     /// Ours: the config's difference from its preset's defaults, recorded at launch
     /// (logs/model_diff.json); `None` for theirs and for runs launched before it was recorded.
     pub model_diff: Option<ModelDiff>,
+    /// Theirs from metadata_model.txt; ours is filled in by the caller (the model counts it).
     pub parameters: Option<u64>,
     /// Theirs from metadata_model.txt; ours is filled in by the caller (the model crate counts it).
     pub flops_per_step: Option<f64>,
@@ -32,6 +34,8 @@ pub struct RunDetail {
     pub loss: ColumnTable,
     /// planning_metrics.csv, every column.
     pub planning: ColumnTable,
+    /// Theirs: planning_anchor_metrics.csv, every column (empty for ours).
+    pub planning_anchor: MixedTable,
     pub checkpoints: Vec<PathBuf>,
     pub images: Vec<ImageSeries>,
 }
@@ -54,6 +58,7 @@ impl RunDetail {
                     model_shape: run.model_shape,
                     loss: run.loss,
                     planning: run.planning,
+                    planning_anchor: run.planning_anchor,
                     checkpoints: run.checkpoints,
                     images: run.images,
                 })
@@ -82,6 +87,7 @@ impl RunDetail {
                     model_shape: None,
                     loss: table(paths.train_csv())?,
                     planning: table(paths.planning_csv())?,
+                    planning_anchor: MixedTable::default(),
                     checkpoints: checkpoints_of(&paths.checkpoints_dir()),
                     images: Vec::new(),
                 })

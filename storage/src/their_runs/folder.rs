@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::columns::normalize_planning_names;
 use super::images::{image_series, ImageSeries};
+use super::mixed_table::MixedTable;
 use super::table::ColumnTable;
 use crate::error::{Result, StorageError};
 
@@ -43,6 +44,9 @@ pub struct TheirRun {
     pub loss: ColumnTable,
     /// `metrics/planning_metrics.csv`, unprefixed names of older versions renamed to `p_…`.
     pub planning: ColumnTable,
+    /// `metrics/planning_anchor_metrics.csv` (the h-graph's radii per evaluated step), every
+    /// column, words (`h_metric`) kept.
+    pub planning_anchor: MixedTable,
     /// `checkpoints/*.pt`, sorted by name.
     pub checkpoints: Vec<PathBuf>,
     pub images: Vec<ImageSeries>,
@@ -95,6 +99,7 @@ impl TheirRun {
         let mut planning =
             ColumnTable::read(&planning_path)?.unwrap_or_else(|| empty(&planning_path));
         normalize_planning_names(&mut planning);
+        let planning_anchor = MixedTable::read(&dir.join("metrics/planning_anchor_metrics.csv"))?;
         let mut checkpoints: Vec<PathBuf> = std::fs::read_dir(dir.join("checkpoints"))
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
@@ -109,6 +114,7 @@ impl TheirRun {
             model_shape,
             loss,
             planning,
+            planning_anchor,
             checkpoints,
             images: image_series(dir),
         })

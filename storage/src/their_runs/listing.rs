@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::annotations::{read_annotations, Annotations};
 use super::columns::world_loss_column;
 use super::folder::{find_their_runs, last_finite, started_from_folder_name, TheirRun};
+use super::status::{their_status, TheirStatus};
 use super::table::ColumnTable;
 use crate::error::Result;
 use crate::run::{RunManifest, RunPaths};
@@ -50,6 +51,9 @@ pub struct RunListing {
     pub starred: bool,
     pub archived: bool,
     pub notes: String,
+    /// Theirs: completed, stopped or unknown, from their files ([`super::status`]); `None` for
+    /// ours (run.json's status, which `runs list` reads with the run lock).
+    pub status: Option<TheirStatus>,
     /// Why part of the run could not be read (the line is still listed).
     pub error: Option<String>,
 }
@@ -130,6 +134,7 @@ impl RunListing {
                 starred: false,
                 archived: false,
                 notes: String::new(),
+                status: None,
                 error: Some(e.to_string()),
             }
         })
@@ -156,7 +161,7 @@ impl RunListing {
     fn read_theirs(dir: &Path) -> Result<Self> {
         let run = TheirRun::read(dir)?;
         let a = read_annotations(dir)?;
-        Ok(Self::assemble(
+        let mut l = Self::assemble(
             dir,
             RunSource::NesAi,
             a,
@@ -165,7 +170,9 @@ impl RunListing {
             started_from_folder_name(dir).unwrap_or_default(),
             &run.loss,
             &run.planning,
-        ))
+        );
+        l.status = Some(their_status(&run));
+        Ok(l)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -196,6 +203,7 @@ impl RunListing {
             starred: a.starred,
             archived: a.archived,
             notes: a.notes,
+            status: None,
             error: None,
         }
     }

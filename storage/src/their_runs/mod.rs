@@ -5,11 +5,14 @@
 
 pub mod annotations;
 pub mod columns;
+pub mod config_align;
 pub mod detail;
 pub mod folder;
 pub mod images;
 pub mod listing;
+pub mod mixed_table;
 pub mod roots;
+pub mod status;
 pub mod table;
 #[cfg(test)]
 mod tests;
@@ -20,5 +23,7 @@ pub use detail::RunDetail;
 pub use folder::{find_their_runs, is_their_run, TheirRun};
 pub use images::ImageSeries;
 pub use listing::{is_run_dir, list_runs, run_dirs, RunListing, RunSource};
+pub use mixed_table::{Cell, MixedTable};
 pub use roots::{add_root, read_roots};
+pub use status::{their_status, TheirStatus};
 pub use table::ColumnTable;

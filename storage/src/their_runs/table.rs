@@ -31,36 +31,9 @@ impl ColumnTable {
     /// Parses CSV text; `path` only names the file in errors. A last line cut short by a writer
     /// still appending (no trailing newline and too few cells) is dropped, not refused.
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty());
-        let Some((_, header)) = lines.next() else {
-            return Ok(Self {
-                path: path.to_path_buf(),
-                ..Self::default()
-            });
-        };
-        let names: Vec<String> = header.split(',').map(|c| c.trim().to_string()).collect();
+        let (names, rows) = split_rows(path, text)?;
         let mut columns = vec![Vec::new(); names.len()];
-        let rows: Vec<(usize, &str)> = lines.collect();
-        let complete = text.ends_with('\n');
-        for (i, &(idx, line)) in rows.iter().enumerate() {
-            let cells: Vec<&str> = line.split(',').collect();
-            let line_no = idx + 1;
-            if cells.len() != names.len() {
-                if i + 1 == rows.len() && !complete && cells.len() < names.len() {
-                    break;
-                }
-                return Err(StorageError::invalid(
-                    path,
-                    format!(
-                        "line {line_no}: {} cells, but the header has {} columns (a ragged row)",
-                        cells.len(),
-                        names.len()
-                    ),
-                ));
-            }
+        for (line_no, cells) in rows {
             for (col, cell) in columns.iter_mut().zip(&cells) {
                 col.push(parse_cell(cell).ok_or_else(|| {
                     StorageError::invalid(path, format!("line {line_no}: {cell:?} is not a number"))
@@ -107,8 +80,47 @@ impl ColumnTable {
     }
 }
 
+/// One CSV row: its line number and its cells.
+pub(crate) type CsvRow<'t> = (usize, Vec<&'t str>);
+
+/// A CSV's header and its rows (line number, cells), each row as wide as the header: a ragged
+/// row is refused with its line, except a last line cut short by a writer still appending (no
+/// trailing newline and too few cells), which is dropped.
+pub(crate) fn split_rows<'t>(path: &Path, text: &'t str) -> Result<(Vec<String>, Vec<CsvRow<'t>>)> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let names: Vec<String> = header.split(',').map(|c| c.trim().to_string()).collect();
+    let rows: Vec<(usize, &str)> = lines.collect();
+    let complete = text.ends_with('\n');
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, &(idx, line)) in rows.iter().enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        let line_no = idx + 1;
+        if cells.len() != names.len() {
+            if i + 1 == rows.len() && !complete && cells.len() < names.len() {
+                break;
+            }
+            return Err(StorageError::invalid(
+                path,
+                format!(
+                    "line {line_no}: {} cells, but the header has {} columns (a ragged row)",
+                    cells.len(),
+                    names.len()
+                ),
+            ));
+        }
+        out.push((line_no, cells));
+    }
+    Ok((names, out))
+}
+
 /// A cell: a number, or `nan`/`inf` in any case, or empty (NaN); booleans as 1/0.
-fn parse_cell(cell: &str) -> Option<f64> {
+pub(crate) fn parse_cell(cell: &str) -> Option<f64> {
     let c = cell.trim().trim_matches('"');
     if c.is_empty() {
         return Some(f64::NAN);

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use worldbench_storage::their_runs::{
-    self, annotate, AnnotationEdit, RunDetail, RunListing, RunSource, XAxis,
+    self, annotate, AnnotationEdit, RunDetail, RunListing, RunSource,
 };
 
 use super::run_view::RunView;
@@ -81,7 +81,8 @@ pub struct AllRuns {
     view: Option<RunView>,
     compare: Option<Task<Vec<RunDetail>>>,
     compared: Vec<RunDetail>,
-    pub x_axis: XAxis,
+    /// Compare's x-axis, chosen column and plotted series.
+    pub cross: super::cross_compare::CrossCompare,
     writing: Option<Task<()>>,
     typed_root: String,
     dialog: Option<PickDialog>,
@@ -234,7 +235,7 @@ impl AllRuns {
                     if self.compare.is_some() {
                         ui.spinner();
                     }
-                    super::cross_compare::ui(ui, &self.compared, &mut self.x_axis);
+                    self.cross.ui(ui, &self.compared);
                 });
         } else if let Some(view) = self.view.as_mut() {
             ui.separator();

@@ -1,56 +1,102 @@
-//! Compare in the All runs view: the world loss of the selected runs of both sources overlaid,
+//! Compare in the All runs view: one loss column of the selected runs of both sources overlaid
+//! (chosen from the columns every selected run has, shared names aligned, the world loss first),
 //! against step, wall time or cumulative FLOPs (ours: step × the model's FLOPs per step), and
-//! their configs' differences per key.
+//! their configs' differences per key (their keys aligned to ours by `storage::config_aliases`).
 
-use std::collections::BTreeMap;
-
-use worldbench_storage::their_runs::columns::flatten;
-use worldbench_storage::their_runs::{curve, world_loss_column, RunDetail, XAxis};
+use worldbench_storage::their_runs::columns::{common_loss_labels, loss_column_of};
+use worldbench_storage::their_runs::config_align::differing_keys;
+use worldbench_storage::their_runs::{curve, RunDetail, XAxis};
 
 use crate::gui::plots::{line_plot_over, PlotSettings, Series};
 
-pub fn ui(ui: &mut egui::Ui, runs: &[RunDetail], x_axis: &mut XAxis) {
-    if runs.len() < 2 {
-        return;
+/// What Compare shows: the x-axis, the chosen loss label, and the series last plotted.
+#[derive(Default)]
+pub struct CrossCompare {
+    pub x_axis: XAxis,
+    /// The chosen loss label (`None`: the world loss).
+    pub column: Option<String>,
+    plotted: Vec<(String, Vec<[f64; 2]>)>,
+}
+
+impl CrossCompare {
+    /// The series drawn on the last frame: name and points.
+    pub fn plotted(&self) -> &[(String, Vec<[f64; 2]>)] {
+        &self.plotted
     }
-    ui.strong(format!("Comparing {} runs", runs.len()));
-    ui.horizontal(|ui| {
-        ui.label("x-axis");
-        for a in XAxis::ALL {
-            ui.selectable_value(x_axis, a, a.label());
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, runs: &[RunDetail]) {
+        if runs.len() < 2 {
+            self.plotted.clear();
+            return;
         }
-    });
-    let curves: Vec<(String, Vec<[f64; 2]>)> = runs
-        .iter()
-        .map(|d| {
-            let y = world_loss_column(&d.loss).unwrap_or("loss");
-            (
-                format!("{} ({})", d.listing.title, d.listing.source.as_str()),
-                curve(&d.loss, y, *x_axis, d.flops_per_step),
-            )
-        })
-        .collect();
-    for (name, c) in &curves {
-        if c.is_empty() {
-            ui.weak(format!("{name}: no points against {}", x_axis.label()));
+        ui.strong(format!("Comparing {} runs", runs.len()));
+        let tables: Vec<_> = runs.iter().map(|d| &d.loss).collect();
+        let labels = common_loss_labels(&tables);
+        let chosen = self
+            .column
+            .clone()
+            .filter(|c| labels.contains(c))
+            .or_else(|| labels.first().cloned());
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_label("Compare column")
+                .selected_text(chosen.as_deref().unwrap_or("–"))
+                .show_ui(ui, |ui| {
+                    for l in &labels {
+                        if ui
+                            .selectable_label(chosen.as_ref() == Some(l), l.as_str())
+                            .clicked()
+                        {
+                            self.column = Some(l.clone());
+                        }
+                    }
+                });
+            ui.label("x-axis");
+            for a in XAxis::ALL {
+                ui.selectable_value(&mut self.x_axis, a, a.label());
+            }
+        });
+        let Some(chosen) = chosen else {
+            ui.weak("The selected runs have no loss column in common.");
+            self.plotted.clear();
+            return;
+        };
+        self.plotted = runs
+            .iter()
+            .map(|d| {
+                let y = loss_column_of(&d.loss, &chosen).unwrap_or(&chosen);
+                (
+                    format!("{} ({}) · {y}", d.listing.title, d.listing.source.as_str()),
+                    curve(&d.loss, y, self.x_axis, d.flops_per_step),
+                )
+            })
+            .collect();
+        for (name, c) in &self.plotted {
+            if c.is_empty() {
+                ui.weak(format!("{name}: no points against {}", self.x_axis.label()));
+            }
         }
+        let series: Vec<Series<'_>> = self
+            .plotted
+            .iter()
+            .map(|(name, points)| Series {
+                name: name.clone(),
+                points,
+            })
+            .collect();
+        line_plot_over(
+            ui,
+            "cross_compare_loss",
+            &series,
+            PlotSettings::default(),
+            220.0,
+            self.x_axis.label(),
+            &chosen,
+        );
+        config_ui(ui, runs);
     }
-    let series: Vec<Series<'_>> = curves
-        .iter()
-        .map(|(name, points)| Series {
-            name: name.clone(),
-            points,
-        })
-        .collect();
-    line_plot_over(
-        ui,
-        "cross_compare_loss",
-        &series,
-        PlotSettings::default(),
-        220.0,
-        x_axis.label(),
-        "world loss",
-    );
+}
+
+fn config_ui(ui: &mut egui::Ui, runs: &[RunDetail]) {
     ui.strong("Config differences");
     let diff = differing_keys(runs);
     if diff.is_empty() {
@@ -65,27 +111,15 @@ pub fn ui(ui: &mut egui::Ui, runs: &[RunDetail], x_axis: &mut XAxis) {
                 ui.strong(&d.listing.title);
             }
             ui.end_row();
-            for (k, values) in &diff {
-                ui.label(k);
-                for v in values {
+            for row in &diff {
+                match &row.their_key {
+                    Some(t) => ui.label(format!("{} (nes-ai {t})", row.key)),
+                    None => ui.label(&row.key),
+                };
+                for v in &row.values {
                     ui.label(v.as_deref().unwrap_or("–"));
                 }
                 ui.end_row();
             }
         });
-}
-
-/// Dotted config keys whose values differ between the runs: key → one value per run.
-pub fn differing_keys(runs: &[RunDetail]) -> Vec<(String, Vec<Option<String>>)> {
-    let flat: Vec<BTreeMap<String, String>> = runs.iter().map(|d| flatten(&d.config)).collect();
-    let keys: std::collections::BTreeSet<&String> = flat.iter().flat_map(BTreeMap::keys).collect();
-    keys.into_iter()
-        .filter_map(|k| {
-            let values: Vec<Option<String>> = flat.iter().map(|m| m.get(k).cloned()).collect();
-            values
-                .iter()
-                .any(|v| v != &values[0])
-                .then(|| (k.clone(), values))
-        })
-        .collect()
 }

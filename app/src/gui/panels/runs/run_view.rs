@@ -97,10 +97,12 @@ impl RunView {
         let l = &d.listing;
         ui.heading(format!("{} ({})", l.title, l.source.as_str()));
         ui.label(format!(
-            "dataset {} · {} steps · started {}",
+            "dataset {} · {} steps · started {}{}",
             l.dataset,
             l.steps.map_or("–".into(), |s| s.to_string()),
-            started_text(&l.started)
+            started_text(&l.started),
+            l.status
+                .map_or(String::new(), |s| format!(" · {}", s.as_str()))
         ));
         ui.label(format!(
             "model: {} parameters · {} FLOPs per step",
@@ -118,6 +120,11 @@ impl RunView {
         egui::CollapsingHeader::new(format!("Planning metrics ({} rows)", d.planning.rows()))
             .default_open(true)
             .show(ui, |ui| planning_table(ui, d));
+        let anchor = &d.planning_anchor;
+        if !anchor.names.is_empty() {
+            let title = format!("Planning anchor metrics ({} rows)", anchor.rows.len());
+            egui::CollapsingHeader::new(title).show(ui, |ui| anchor_table(ui, anchor));
+        }
         egui::CollapsingHeader::new("Config").show(ui, |ui| {
             egui::Grid::new("run_view_config")
                 .striped(true)
@@ -386,6 +393,33 @@ fn planning_table(ui: &mut egui::Ui, d: &RunDetail) {
                     for r in 0..d.planning.rows() {
                         for (_, v) in d.planning.row(r) {
                             ui.label(cell_text(v));
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+}
+
+/// Their planning_anchor_metrics.csv, every column (`h_metric` is a word).
+fn anchor_table(ui: &mut egui::Ui, t: &worldbench_storage::their_runs::MixedTable) {
+    egui::ScrollArea::horizontal()
+        .id_salt("run_view_anchor")
+        .show(ui, |ui| {
+            egui::Grid::new("run_view_anchor_grid")
+                .striped(true)
+                .show(ui, |ui| {
+                    for n in &t.names {
+                        ui.strong(n);
+                    }
+                    ui.end_row();
+                    for row in &t.rows {
+                        for c in row {
+                            match c {
+                                worldbench_storage::their_runs::Cell::Number(v) => {
+                                    ui.label(cell_text(*v))
+                                }
+                                worldbench_storage::their_runs::Cell::Text(w) => ui.label(w),
+                            };
                         }
                         ui.end_row();
                     }
