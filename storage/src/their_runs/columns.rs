@@ -164,23 +164,6 @@ pub fn curve(t: &ColumnTable, y: &str, axis: XAxis, flops_per_step: Option<f64>)
         .collect()
 }
 
-/// Keys of two configs (flattened to dotted keys) whose values differ, with each side's value
-/// (`None` where a side lacks the key), sorted by key.
-pub fn config_diff(
-    a: &toml::Table,
-    b: &toml::Table,
-) -> Vec<(String, Option<String>, Option<String>)> {
-    let fa = flatten(a);
-    let fb = flatten(b);
-    let mut keys: Vec<&String> = fa.keys().chain(fb.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| fa.get(*k) != fb.get(*k))
-        .map(|k| (k.clone(), fa.get(k).cloned(), fb.get(k).cloned()))
-        .collect()
-}
-
 /// A table as dotted keys → value text.
 pub fn flatten(t: &toml::Table) -> std::collections::BTreeMap<String, String> {
     fn walk(prefix: &str, t: &toml::Table, out: &mut std::collections::BTreeMap<String, String>) {

@@ -18,7 +18,7 @@ pub mod table;
 mod tests;
 
 pub use annotations::{annotate, read_annotations, AnnotationEdit, Annotations};
-pub use columns::{config_diff, curve, world_loss_column, XAxis};
+pub use columns::{curve, world_loss_column, XAxis};
 pub use detail::RunDetail;
 pub use folder::{find_their_runs, is_their_run, TheirRun};
 pub use images::ImageSeries;

@@ -273,20 +273,3 @@ fn curves_follow_the_chosen_axis() {
     assert!(curve(&t, "loss", XAxis::CumulativeFlops, None).is_empty());
 }
 
-#[test]
-fn config_diff_is_per_dotted_key() {
-    let a: toml::Table = "[m]\nx = 1\ny = \"a\"\n".parse().unwrap();
-    let b: toml::Table = "[m]\nx = 2\ny = \"a\"\nz = true\n".parse().unwrap();
-    let d = config_diff(&a, &b);
-    assert_eq!(
-        d,
-        [
-            (
-                "m.x".to_string(),
-                Some("1".to_string()),
-                Some("2".to_string())
-            ),
-            ("m.z".to_string(), None, Some("true".to_string())),
-        ]
-    );
-}
