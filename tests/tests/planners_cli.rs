@@ -328,7 +328,38 @@ fn plan_and_eval_go_on_without_a_planner_that_cannot_be_built() {
     let mut ds = read_native(&data).expect("read the dataset");
     ds.actions.fill(0);
     write_native(&data, &ds).expect("write the no-op dataset");
-    let run_dir = smoke_train(&ws, &data, "4", "4", &["--progress", "none"]);
+    // Training goes on too: its evaluation leaves the lattice out, and its log says why.
+    let run_dir = smoke_train(
+        &ws,
+        &data,
+        "4",
+        "4",
+        &[
+            "--progress",
+            "none",
+            "--set",
+            "plan_eval=on",
+            "--set",
+            "plan_eval_planners=graph,lattice",
+        ],
+    );
+    let log = std::fs::read_to_string(run_dir.join("logs/stdout.log")).expect("stdout.log");
+    let skipped: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l.split_once(' ')?.1).ok())
+        .filter(|e| e["event"] == "planner_skipped")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{log}");
+    assert_eq!(skipped[0]["planner"], "lattice");
+    assert_eq!(skipped[0]["step"], 4);
+    let trained = std::fs::read_to_string(run_dir.join("metrics/planning_metrics.csv"))
+        .expect("planning_metrics.csv");
+    let mut lines = trained.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let row: Vec<&str> = lines.next().expect("a row").split(',').collect();
+    let cell = |key: &str| row[header.iter().position(|h| *h == key).expect(key)];
+    assert!(cell("graph_success").parse::<f64>().is_ok(), "{trained}");
+    assert_eq!(cell("lattice_success"), "", "{trained}");
     let mpc = [
         "--mpc-horizon",
         "2",
