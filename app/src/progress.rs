@@ -93,6 +93,15 @@ impl Progress {
                 let row = v.get("row").cloned().unwrap_or(Value::Null);
                 self.message(&eval_line(row));
             }
+            "planner_skipped" => {
+                let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
+                self.message(&format!(
+                    "eval step {}: the {} planner cannot be built, left out: {}",
+                    num("step"),
+                    text("planner"),
+                    text("error")
+                ));
+            }
             "finished" => {
                 if let Some(bar) = self.bar.take() {
                     bar.finish_and_clear();

@@ -32,6 +32,7 @@ use crate::config::{CandleDevice, TrainConfig};
 use crate::error::{ModelError, Result};
 use crate::nn::jepa::h_stats;
 use crate::nn::{AdamW, AdamWParams, Jepa};
+use crate::planners::PlannerFailure;
 
 /// Progress of a training run, printed by the app as JSON lines (`{"event": "step", …}`) and read
 /// back by the GUI; fields other than steps, losses and paths default when a line lacks them.
@@ -73,6 +74,13 @@ pub enum TrainEvent {
     Eval {
         /// Boxed: a row is much larger than the other events.
         row: Box<PlanningRow>,
+    },
+    /// A planner of `plan_eval_planners` that cannot be built on the checkpoint of `step` (e.g.
+    /// `lattice` when a move has no latent delta): left out, its columns of the row empty.
+    PlannerSkipped {
+        step: u64,
+        planner: String,
+        error: String,
     },
     Finished {
         step: u64,
@@ -310,8 +318,8 @@ pub fn train(
                 checkpoints.push(path);
                 failpoint::hit("after_checkpoint", &step);
                 if cfg.plan_eval {
-                    let row = evaluate_weights(cfg, data, &device, &ck.weights, step)?;
-                    record_row(run, &mut st, row, progress)?;
+                    let (row, skipped) = evaluate_weights(cfg, data, &device, &ck.weights, step)?;
+                    record_row(run, &mut st, row, skipped, progress)?;
                 }
                 // The step timer excludes checkpoint and evaluation time.
                 window.0 = Instant::now();
@@ -346,14 +354,14 @@ pub fn train(
     })
 }
 
-/// The planning row of the weights of `step`.
+/// The planning row of the weights of `step`, and the planners that could not be built on them.
 fn evaluate_weights(
     cfg: &TrainConfig,
     data: &Dataset,
     device: &candle_core::Device,
     weights: &[crate::checkpoint::NamedValues],
     step: u64,
-) -> Result<PlanningRow> {
+) -> Result<(PlanningRow, Vec<PlannerFailure>)> {
     let encoder = JepaEncoder::new(Jepa::from_values(
         &cfg.model,
         weights,
@@ -367,14 +375,22 @@ fn evaluate_weights(
 }
 
 /// Merges `row` into planning_metrics.csv (under its lock, keeping other writers' rows) and into
-/// the run's rows, and reports it.
+/// the run's rows, and reports it (after the planners `skipped` on its checkpoint).
 fn record_row(
     run: &RunPaths,
     st: &mut RunState,
     row: PlanningRow,
+    skipped: Vec<PlannerFailure>,
     progress: &mut dyn FnMut(TrainEvent),
 ) -> Result<()> {
     let step = row.step;
+    for f in skipped {
+        progress(TrainEvent::PlannerSkipped {
+            step,
+            planner: f.planner,
+            error: f.error,
+        });
+    }
     merge_planning_rows(&run.planning_csv(), std::slice::from_ref(&row))?;
     st.planning.retain(|r| r.step != step);
     st.planning.push(row.clone());
@@ -400,8 +416,8 @@ fn evaluate_missing(
         .collect();
     for step in missing {
         let ck = checkpoint::load(&run.checkpoint(step))?;
-        let row = evaluate_weights(cfg, data, device, &ck.weights, step)?;
-        record_row(run, st, row, progress)?;
+        let (row, skipped) = evaluate_weights(cfg, data, device, &ck.weights, step)?;
+        record_row(run, st, row, skipped, progress)?;
     }
     Ok(())
 }

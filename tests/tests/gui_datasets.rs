@@ -1,6 +1,8 @@
 //! The Datasets panel, driven through its accessibility tree with egui_kittest: selecting a dataset,
 //! scrubbing frames, a corrupt dataset, and a snapshot rendered with wgpu.
 
+mod gui_common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -145,24 +147,11 @@ fn scrubber_moves_with_keys_and_slider_and_the_tile_follows() {
 
 #[test]
 fn a_mixed_dataset_shows_each_trajectorys_layout_and_its_map() {
-    use worldbench_model::world::{generate_dataset_maps, Layout};
-    use worldbench_storage::dataset::{EpisodeLayouts, LayoutMap};
     use worldbench_widgets::parse_walls;
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("ws");
     Workspace::open_or_create(&root).expect("workspace");
-    let maps: Vec<_> = (0..3).map(|s| Layout::TwoRooms.map(s)).collect();
-    let mut ds =
-        generate_dataset_maps(Preset::CornerLoops, 3, Some(6), 1, &maps).expect("generate");
-    ds.layouts = Some(EpisodeLayouts {
-        maps: (0..3)
-            .map(|s| LayoutMap {
-                layout: format!("two-rooms:{s}"),
-                text: maps[s].to_text(),
-            })
-            .collect(),
-        episode: vec![0, 1, 2],
-    });
+    let (ds, maps) = gui_common::mixed_two_rooms(3, 6);
     write_native(&root.join("datasets").join("mixed"), &ds).expect("write");
     let walls_of = |s: usize| parse_walls(&maps[s].to_text()).expect("walls");
     assert!(walls_of(0) != walls_of(1), "the layouts differ");

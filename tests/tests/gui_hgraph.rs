@@ -4,6 +4,8 @@
 //! against a projection computed here from first principles); and snapshots of the 2D and 3D
 //! views drawn by the wgpu paint callback on the software adapter.
 
+mod gui_common;
+
 use std::path::{Path, PathBuf};
 
 use egui::{pos2, vec2, Color32, Modifiers, Pos2};
@@ -1301,4 +1303,84 @@ fn side_column_keeps_map_and_playground_on_screen_at_1280x800() {
         .output_path(snapshot_dir())
         .max_failed_pixels(20);
     h.snapshot_options("panel_hgraph", &options);
+}
+
+/// A mixed-layout dataset: the side column offers each layout (the first shown), and the map, its
+/// visits, and the playground's plan (start, goal, executed path) are the chosen layout's.
+#[test]
+fn a_mixed_dataset_shows_and_plans_on_the_chosen_layout() {
+    use worldbench_model::eval::{hgraph_of, plan_and_execute};
+    use worldbench_model::world::{World, TEST1};
+    use worldbench_storage::dataset::write_native;
+    use worldbench_widgets::parse_walls;
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path().join("ws");
+    worldbench_storage::Workspace::open_or_create(&ws).expect("workspace");
+    let (ds, maps) = gui_common::mixed_two_rooms(3, 20);
+    let data = ws.join("datasets").join("mixed");
+    write_native(&data, &ds).expect("write");
+    let ckpt = worldbench_tests::smoke_train(&ws, &data, "4", "4", &["--progress", "none"])
+        .join("checkpoints")
+        .join("step_000004.safetensors");
+    let walls_of = |k: usize| parse_walls(&maps[k].to_text()).expect("walls");
+    let world_of = |k: usize| World::new(Some(maps[k].clone()));
+    let (s, g) = TEST1;
+    let len = |k: usize| world_of(k).shortest_path_len(s, g);
+    // A layout whose door makes test1's shortest path another length than on the first.
+    let k = (1..3)
+        .find(|&k| len(k).is_some() && len(k) != len(0))
+        .expect("a layout that changes test1's path");
+
+    let mut h = panel_harness(&ckpt);
+    h.run();
+    h.get_by_label("Layout:");
+    h.get_by_label("Map of two-rooms:0");
+    assert_eq!(h.state().panel.layout(), 0);
+    assert_eq!(h.state().panel.shown_walls(), &walls_of(0));
+    let visits = |h: &Harness<'static, PanelFixture>| -> u32 {
+        h.state().panel.visits().expect("visits").cells.iter().sum()
+    };
+    let episodes = ds.episodes();
+    assert_eq!(visits(&h) as usize, episodes[0].len());
+
+    h.get_by_label(&format!("two-rooms:{k}")).click();
+    h.run();
+    assert_eq!(h.state().panel.layout(), k);
+    assert_eq!(h.state().panel.shown_walls(), &walls_of(k));
+    h.get_by_label(&format!("Map of two-rooms:{k}"));
+    assert_eq!(visits(&h) as usize, episodes[k].len());
+
+    h.get_by_label("test1").click();
+    h.step();
+    settle(&mut h);
+    assert_eq!(h.state().panel.error(), None);
+    let shown = h.state().panel.outcome().expect("a plan").clone();
+    let opened = h.state().panel.opened().expect("opened");
+    let encoder = worldbench::run_context::encoder_of(&ckpt).expect("encoder");
+    let want = plan_and_execute(&world_of(k), &encoder, &hgraph_of(&opened.cache), s, g)
+        .expect("plan_and_execute");
+    assert_eq!(shown, want);
+    assert_eq!(Some(shown.shortest_len), len(k));
+    let markers = h.state().panel.markers();
+    assert_eq!(
+        (markers.start, markers.goal),
+        (Some([s.row, s.col]), Some([g.row, g.col]))
+    );
+    let walls = walls_of(k);
+    let executed = h.state().panel.executed_tiles();
+    assert_eq!(executed.len(), want.steps + 1);
+    for t in &executed {
+        assert_eq!(
+            walls.get(*t),
+            Some(false),
+            "{t:?} is floor of two-rooms:{k}"
+        );
+    }
+
+    // Back to the first layout: its map, and the plan made on the other one is gone.
+    h.get_by_label("two-rooms:0").click();
+    h.run();
+    assert_eq!(h.state().panel.shown_walls(), &walls_of(0));
+    assert!(h.state().panel.outcome().is_none());
 }

@@ -271,6 +271,12 @@ fn the_sweep_form_counts_its_runs_estimates_the_time_and_writes_the_sweep_file()
     h.run_ok();
     // 2 × 2 cells × 3 seeds; the fixtures' runs logged 20 steps/s: 12 × 40 / 20 = 24 s.
     h.get_by_label("12 runs (40 steps each), about 24s one at a time at 20.0 steps/s");
+    // The Train form's "Planners evaluated" (graph by default): add mpc, drop graph.
+    h.get_by_label("mpc").click();
+    h.run_ok();
+    h.get_by_label("graph").click();
+    h.run_ok();
+    assert_eq!(h.state().state().train.form.eval_planners, ["mpc"]);
     h.get_by_label("Launch sweep").click();
     h.run_ok();
     for _ in 0..50 {
@@ -302,6 +308,20 @@ fn the_sweep_form_counts_its_runs_estimates_the_time_and_writes_the_sweep_file()
     assert_eq!(worldbench_storage::sweep::expand(&spec).len(), 12);
     assert_eq!(spec.base["steps"], json!(40));
     assert_eq!(spec.grid["model.hidden"], vec![json!(32), json!(64)]);
+    // The planner choice is the sweep's base: every cell evaluates those planners.
+    let text = std::fs::read_to_string(&drafts[0]).expect("fixture");
+    assert!(text.contains("plan_eval_planners = \"mpc\""), "{text}");
+    for cell in worldbench_storage::sweep::expand(&spec) {
+        let cfg =
+            worldbench_storage::sweep::resolve::resolve_config(&spec.full_params(&cell.params))
+                .expect("a cell's config");
+        assert_eq!(
+            cfg.eval_planners().expect("planners"),
+            ["mpc"],
+            "{}",
+            cell.key()
+        );
+    }
 }
 
 #[test]

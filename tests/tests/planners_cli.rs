@@ -2,7 +2,7 @@
 //! `eval --layouts`.
 
 use serde_json::Value;
-use worldbench_tests::{fails, gen_dataset, ok, smoke_train, worldbench};
+use worldbench_tests::{fails, gen_dataset, ok, run, small_dataset, smoke_train, worldbench};
 
 #[test]
 fn two_rooms_dataset_plans_with_every_planner_and_held_out_layouts() {
@@ -314,4 +314,168 @@ fn planner_columns_are_written_and_judged() {
         err.contains("mpc_final_distance: not a judged metric"),
         "{err}"
     );
+}
+
+/// A planner that cannot be built is named once, with its reason, and left out: the others plan and
+/// their columns are written; the command fails only when no planner can be built. The data's
+/// actions are all no-ops, so the lattice planner has no move to take a latent delta of.
+#[test]
+fn plan_and_eval_go_on_without_a_planner_that_cannot_be_built() {
+    use worldbench_storage::dataset::{read_native, write_native};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path().join("ws");
+    let data = small_dataset(&ws, "noop", "3");
+    let mut ds = read_native(&data).expect("read the dataset");
+    ds.actions.fill(0);
+    write_native(&data, &ds).expect("write the no-op dataset");
+    // Training goes on too: its evaluation leaves the lattice out, and its log says why.
+    let run_dir = smoke_train(
+        &ws,
+        &data,
+        "4",
+        "4",
+        &[
+            "--progress",
+            "none",
+            "--set",
+            "plan_eval=on",
+            "--set",
+            "plan_eval_planners=graph,lattice",
+        ],
+    );
+    let log = std::fs::read_to_string(run_dir.join("logs/stdout.log")).expect("stdout.log");
+    let skipped: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l.split_once(' ')?.1).ok())
+        .filter(|e| e["event"] == "planner_skipped")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{log}");
+    assert_eq!(skipped[0]["planner"], "lattice");
+    assert_eq!(skipped[0]["step"], 4);
+    let trained = std::fs::read_to_string(run_dir.join("metrics/planning_metrics.csv"))
+        .expect("planning_metrics.csv");
+    let mut lines = trained.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let row: Vec<&str> = lines.next().expect("a row").split(',').collect();
+    let cell = |key: &str| row[header.iter().position(|h| *h == key).expect(key)];
+    assert!(cell("graph_success").parse::<f64>().is_ok(), "{trained}");
+    assert_eq!(cell("lattice_success"), "", "{trained}");
+    let mpc = [
+        "--mpc-horizon",
+        "2",
+        "--mpc-samples",
+        "4",
+        "--mpc-iterations",
+        "1",
+        "--mpc-elites",
+        "2",
+    ];
+    let warned = |stderr: &str| {
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains("lattice planner cannot be built"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{stderr}");
+        assert!(lines[0].contains("no move transitions"), "{stderr}");
+    };
+
+    let (out, stdout, stderr) = run(worldbench(&ws)
+        .args(["plan", "--run"])
+        .arg(&run_dir)
+        .args(["--planner", "graph,lattice,mpc", "--sweep", "4", "--json"])
+        .args(mpc));
+    assert!(out.status.success(), "{stderr}");
+    warned(&stderr);
+    let sweeps: Value = serde_json::from_str(&stdout).expect("plan --sweep --json");
+    let sweeps = sweeps.as_array().expect("one entry per planner");
+    let names: Vec<&str> = sweeps
+        .iter()
+        .filter_map(|s| s["planner"].as_str())
+        .collect();
+    assert_eq!(names, ["graph", "lattice", "mpc"]);
+    assert!(
+        sweeps[1]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no move transitions")),
+        "{}",
+        sweeps[1]
+    );
+    for s in [&sweeps[0], &sweeps[2]] {
+        assert_eq!(s["all"]["pairs"], 4, "{s}");
+        assert!(s.get("error").is_none(), "{s}");
+    }
+    let csv = std::fs::read_to_string(run_dir.join("metrics/planning_metrics.csv"))
+        .expect("planning_metrics.csv");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let row: Vec<&str> = lines.next().expect("a row").split(',').collect();
+    let cell = |key: &str| row[header.iter().position(|h| *h == key).expect(key)];
+    assert!(cell("graph_success").parse::<f64>().is_ok(), "{csv}");
+    assert!(cell("mpc_success").parse::<f64>().is_ok(), "{csv}");
+    assert_eq!(cell("lattice_success"), "", "{csv}");
+
+    // One start and goal: the same.
+    let (out, stdout, stderr) = run(worldbench(&ws).args(["plan", "--run"]).arg(&run_dir).args([
+        "--planner",
+        "lattice,graph",
+        "--start",
+        "12,1",
+        "--goal",
+        "12,5",
+        "--json",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    warned(&stderr);
+    let one: Value = serde_json::from_str(&stdout).expect("plan --json");
+    assert_eq!(one[0]["planner"], "lattice");
+    assert!(one[0]["error"].is_string(), "{one}");
+    assert_eq!(one[1]["planner"], "graph");
+    assert!(one[1]["success"].is_boolean(), "{one}");
+
+    // eval: graph's columns, and the row names lattice's error.
+    let (out, stdout, stderr) = run(worldbench(&ws).args(["eval", "--run"]).arg(&run_dir).args([
+        "--planner",
+        "lattice,graph",
+        "--pairs",
+        "4",
+        "--json",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    warned(&stderr);
+    let rows: Value = serde_json::from_str(&stdout).expect("eval --json");
+    assert!(rows[0]["graph_success"].as_f64().is_some(), "{rows}");
+    assert!(rows[0]["lattice_success"].is_null(), "{rows}");
+    assert!(
+        rows[0]["planner_errors"]["lattice"]
+            .as_str()
+            .is_some_and(|e| e.contains("no move transitions")),
+        "{rows}"
+    );
+    let (out, stdout, stderr) = run(worldbench(&ws).args(["eval", "--run"]).arg(&run_dir).args([
+        "--layouts",
+        "two-rooms:0..1",
+        "--pairs",
+        "2",
+        "--planner",
+        "lattice,graph",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    warned(&stderr);
+    assert!(stdout.contains("lattice  not built"), "{stdout}");
+
+    // No planner that can be built: the command fails, naming the planner and the reason.
+    for verb in [&["plan", "--sweep", "2"][..], &["eval", "--pairs", "2"][..]] {
+        let err = fails(
+            worldbench(&ws)
+                .args(&verb[..1])
+                .arg("--run")
+                .arg(&run_dir)
+                .args(&verb[1..])
+                .args(["--planner", "lattice"]),
+        );
+        assert!(
+            err.contains("no planner can be built") && err.contains("the lattice planner: "),
+            "{err}"
+        );
+    }
 }

@@ -29,6 +29,8 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     let run = open_run(&args.run)?;
     let paths = select_checkpoints(&run.paths, &args.checkpoint)?;
     let mut rows = Vec::new();
+    // Per row: the planners that could not be built on its checkpoint, and why.
+    let mut row_failures = Vec::new();
     for path in &paths {
         let ckpt = checkpoint::load(path)?;
         let encoder = JepaEncoder::from_checkpoint(path, &ckpt.config.candle_device()?)?;
@@ -37,7 +39,9 @@ pub fn run(args: &EvalArgs) -> Result<()> {
             .with_context(|| format!("evaluating {}", path.display()))?;
         // Each --planner over --pairs random pairs of the dataset's worlds: its columns.
         let setup = super::planners::inputs(&args.planners, &encoder, &ev.graph, &ev.h, &run.data);
-        let sweeps = sweep_dataset(&kinds, &setup, args.pairs, ckpt.seed)
+        let what = format!("{} (step {})", path.display(), ckpt.step);
+        let (built, failed) = super::planners::usable(&kinds, &setup, &what)?;
+        let sweeps = sweep_dataset(&built, &setup, args.pairs, ckpt.seed)
             .with_context(|| format!("planning with {}", path.display()))?;
         let mut row = ev.row;
         write_sweeps(&mut row, &sweeps);
@@ -46,6 +50,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
             eprintln!("evaluated {} (step {})", path.display(), ckpt.step);
         }
         rows.push(row);
+        row_failures.push(failed);
     }
     // A row keeps the columns of planners not evaluated now (e.g. written by `plan --sweep`).
     let csv = run.paths.planning_csv();
@@ -65,7 +70,20 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     // Under the file's lock: the trainer (or another eval) may be writing the same file.
     merge_planning_rows(&csv, &rows)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        // Each row names the planners that could not be built on its checkpoint, and why.
+        let mut out = Vec::new();
+        for (row, failed) in rows.iter().zip(&row_failures) {
+            let mut v = serde_json::to_value(row)?;
+            if !failed.is_empty() {
+                let errors: serde_json::Map<String, serde_json::Value> = failed
+                    .iter()
+                    .map(|f| (f.planner.clone(), f.error.clone().into()))
+                    .collect();
+                v["planner_errors"] = errors.into();
+            }
+            out.push(v);
+        }
+        println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print_table(&rows);
     }
@@ -88,11 +106,13 @@ fn held_out(args: &EvalArgs, spec: &str) -> Result<()> {
     let h = encode_dataset(&encoder, &run.data)?;
     let graph = HGraph::build(&h, encoder.dim(), &run.data)?;
     let setup = super::planners::inputs(&args.planners, &encoder, &graph, &h, &run.data);
+    let what = format!("{} (step {})", path.display(), ckpt.step);
+    let (built, failed) = super::planners::usable(&kinds, &setup, &what)?;
     let mut totals: Vec<PlannerSweep> = Vec::new();
     for seed in seeds.clone() {
         let world = World::new(Some(layout.map(seed)));
         let pairs = random_pairs(&world, args.pairs, seed);
-        for (i, &kind) in kinds.iter().enumerate() {
+        for (i, &kind) in built.iter().enumerate() {
             let mut planner = super::planners::build(kind, &setup)?;
             let s = sweep(planner.as_mut(), &world, &pairs, Some((layout, seed)))
                 .with_context(|| format!("planning on {layout} seed {seed} with {kind}"))?;
@@ -103,7 +123,12 @@ fn held_out(args: &EvalArgs, spec: &str) -> Result<()> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&totals)?);
+        let done = totals
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+        let all = super::planners::json_per_planner(&kinds, done, &failed);
+        println!("{}", serde_json::to_string_pretty(&all)?);
     } else {
         super::planners::print_sweeps(
             &format!(
@@ -115,6 +140,7 @@ fn held_out(args: &EvalArgs, spec: &str) -> Result<()> {
                 args.pairs
             ),
             &totals,
+            &failed,
         );
     }
     Ok(())

@@ -13,7 +13,7 @@ use worldbench_model::world::Tile;
 use worldbench_model::FrameEncoder;
 use worldbench_storage::metrics::{merge_planning_rows, update_planning_row};
 
-use super::planners::{build, inputs, kinds, print_sweeps};
+use super::planners::{build, inputs, json_per_planner, kinds, print_sweeps, usable};
 use super::run_checkpoint::select_checkpoints;
 use crate::cli::PlanArgs;
 use crate::run_context::open_run;
@@ -35,6 +35,9 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     let h = encode_dataset(&encoder, &run.data)?;
     let graph = HGraph::build(&h, encoder.dim(), &run.data)?;
     let setup = inputs(&args.planners, &encoder, &graph, &h, &run.data);
+    // A planner that cannot be built is named once and left out; the others plan.
+    let what = format!("{} (step {})", path.display(), ckpt.step);
+    let (built, failed) = usable(&kinds, &setup, &what)?;
 
     if let Some((start, goal)) = tiles {
         if kinds == [PlannerKind::Graph] {
@@ -65,7 +68,7 @@ pub fn run(args: &PlanArgs) -> Result<()> {
             }
         } else {
             let mut all = Vec::new();
-            for &kind in &kinds {
+            for &kind in &built {
                 let mut planner = build(kind, &setup)?;
                 let o = planner
                     .run(&run.world, start, goal)
@@ -87,13 +90,14 @@ pub fn run(args: &PlanArgs) -> Result<()> {
                 all.push(v);
             }
             if args.json {
+                let all = json_per_planner(&kinds, all, &failed);
                 println!("{}", serde_json::to_string_pretty(&all)?);
             }
         }
     }
     if let Some(max_pairs) = args.sweep {
         // Pairs shared out over the dataset's worlds (each layout of a mixed dataset).
-        let sweeps = sweep_dataset(&kinds, &setup, max_pairs, 0)?;
+        let sweeps = sweep_dataset(&built, &setup, max_pairs, 0)?;
         let n_pairs = sweeps.first().map_or(0, |s| s.all.pairs);
         let layout = layout_of(&run.data);
         // Each planner's columns of this checkpoint's row (the whole row when it has none yet).
@@ -106,14 +110,19 @@ pub fn run(args: &PlanArgs) -> Result<()> {
             merge_planning_rows(&csv, &[row])?;
         }
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&sweeps)?);
+            let done = sweeps
+                .iter()
+                .map(serde_json::to_value)
+                .collect::<Result<_, _>>()?;
+            let all = json_per_planner(&kinds, done, &failed);
+            println!("{}", serde_json::to_string_pretty(&all)?);
         } else {
             let on = match (&run.data.layouts, layout) {
                 (Some(l), _) => format!("the dataset's {} layouts", l.maps.len()),
                 (None, Some((l, s))) => format!("{l} seed {s}"),
                 (None, None) => "the dataset's map".to_string(),
             };
-            print_sweeps(&format!("sweep: {n_pairs} pairs on {on}"), &sweeps);
+            print_sweeps(&format!("sweep: {n_pairs} pairs on {on}"), &sweeps, &failed);
         }
     }
     Ok(())

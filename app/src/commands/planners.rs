@@ -2,9 +2,11 @@
 //! sweeps.
 
 use anyhow::{Context, Result};
+use serde_json::Value;
 use worldbench_model::eval::HGraph;
 use worldbench_model::planners::{
-    build_planner, LatticeConfig, MpcConfig, PlannerInputs, PlannerKind, PlannerSweep, Predictor,
+    build_planner, buildable, LatticeConfig, MpcConfig, PlannerFailure, PlannerInputs, PlannerKind,
+    PlannerSweep, Predictor,
 };
 use worldbench_storage::Dataset;
 
@@ -67,8 +69,50 @@ pub fn build<'a>(
     build_planner(kind, inputs).with_context(|| format!("building the {kind} planner"))
 }
 
+/// The planners of `kinds` that can be built from `inputs` (`what`: the checkpoint, for messages),
+/// and the others with their reasons, each printed once on stderr; the others are left out and the
+/// command goes on. An error naming every reason when no planner can be built.
+pub fn usable(
+    kinds: &[PlannerKind],
+    inputs: &PlannerInputs<'_>,
+    what: &str,
+) -> Result<(Vec<PlannerKind>, Vec<PlannerFailure>)> {
+    let (ok, failed) = buildable(kinds, inputs);
+    if ok.is_empty() {
+        let reasons: Vec<String> = failed
+            .iter()
+            .map(|f| format!("the {} planner: {}", f.planner, f.error))
+            .collect();
+        anyhow::bail!("no planner can be built on {what}: {}", reasons.join("; "));
+    }
+    for f in &failed {
+        eprintln!(
+            "warning: the {} planner cannot be built on {what}, planning with the others: {}",
+            f.planner, f.error
+        );
+    }
+    Ok((ok, failed))
+}
+
+/// One JSON value per planner of `kinds`, in order: the next of `done` (the built planners'
+/// results, in order), or `{"planner": …, "error": …}` for one that could not be built.
+pub fn json_per_planner(
+    kinds: &[PlannerKind],
+    done: Vec<Value>,
+    failed: &[PlannerFailure],
+) -> Vec<Value> {
+    let mut done = done.into_iter();
+    kinds
+        .iter()
+        .filter_map(|k| match failed.iter().find(|f| f.planner == k.name()) {
+            Some(f) => Some(serde_json::json!({"planner": f.planner, "error": f.error})),
+            None => done.next(),
+        })
+        .collect()
+}
+
 /// One line per planner: all pairs, same-room, cross-room, long pairs, mean final latent distance.
-pub fn print_sweeps(title: &str, sweeps: &[PlannerSweep]) {
+pub fn print_sweeps(title: &str, sweeps: &[PlannerSweep], failed: &[PlannerFailure]) {
     println!("{title}");
     for s in sweeps {
         println!(
@@ -81,5 +125,8 @@ pub fn print_sweeps(title: &str, sweeps: &[PlannerSweep]) {
             s.mean_final_distance,
             s.mean_steps_ratio,
         );
+    }
+    for f in failed {
+        println!("  {:<8} not built (see the warning above)", f.planner);
     }
 }

@@ -25,8 +25,8 @@ pub use graph::GraphPlanner;
 pub use lattice::{action_deltas, LatticeConfig, LatticePlanner};
 pub use mpc::{MpcConfig, MpcPlanner};
 pub use sweep::{
-    build_planner, dataset_worlds, random_pairs, sweep, sweep_dataset, write_sweeps, PlannerInputs,
-    PlannerSweep, Tally, LONG_PAIR_MOVES,
+    build_planner, buildable, dataset_worlds, random_pairs, sweep, sweep_dataset, write_sweeps,
+    PlannerFailure, PlannerInputs, PlannerSweep, Tally, LONG_PAIR_MOVES,
 };
 
 use crate::encoder::FrameEncoder;

@@ -254,6 +254,34 @@ pub struct PlannerInputs<'a> {
     pub mpc: MpcConfig,
 }
 
+/// A planner that cannot be built from a checkpoint and its data, and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PlannerFailure {
+    pub planner: String,
+    pub error: String,
+}
+
+/// Splits `kinds` into the planners that can be built from `inputs` (in order) and, for each other
+/// one, the reason it cannot (e.g. the lattice planner on an encoder whose move has no latent
+/// delta), so that the callers plan with the others.
+pub fn buildable(
+    kinds: &[PlannerKind],
+    inputs: &PlannerInputs<'_>,
+) -> (Vec<PlannerKind>, Vec<PlannerFailure>) {
+    let mut ok = Vec::new();
+    let mut failed = Vec::new();
+    for &kind in kinds {
+        match build_planner(kind, inputs) {
+            Ok(_) => ok.push(kind),
+            Err(e) => failed.push(PlannerFailure {
+                planner: kind.name().to_string(),
+                error: e.to_string(),
+            }),
+        }
+    }
+    (ok, failed)
+}
+
 /// The planner of `kind`.
 pub fn build_planner<'a>(
     kind: PlannerKind,

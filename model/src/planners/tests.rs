@@ -313,3 +313,34 @@ fn a_controlled_model_stops_at_the_next_call_after_a_cancel() {
         .unwrap_err();
     assert!(matches!(e, ModelError::Cancelled), "{e}");
 }
+
+#[test]
+fn buildable_names_the_planners_that_cannot_be_built_and_keeps_the_others() {
+    let mut data = generate_dataset(Preset::RandomWalk, 2, Some(30), 1, None).unwrap();
+    let h = encode_dataset(&OneHot, &data).unwrap();
+    let graph = HGraph::build(&h, OneHot.dim(), &data).unwrap();
+    let lh = encode_dataset(&Linear, &data).unwrap();
+    let kinds = [PlannerKind::Lattice, PlannerKind::Graph, PlannerKind::Mpc];
+    let with = |data: &worldbench_storage::Dataset| {
+        let inputs = PlannerInputs {
+            model: &Linear,
+            graph: &graph,
+            h: &lh,
+            data,
+            lattice: LatticeConfig::default(),
+            mpc: MpcConfig::default(),
+        };
+        buildable(&kinds, &inputs)
+    };
+    assert_eq!(with(&data), (kinds.to_vec(), vec![]));
+    // Data whose actions are all no-ops gives the lattice no move to take a delta of.
+    data.actions.fill(crate::world::action::NOOP);
+    let (ok, failed) = with(&data);
+    assert_eq!(ok, [PlannerKind::Graph, PlannerKind::Mpc]);
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].planner, "lattice");
+    assert!(
+        failed[0].error.contains("no move transitions"),
+        "{failed:?}"
+    );
+}

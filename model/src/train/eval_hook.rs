@@ -6,7 +6,8 @@ use worldbench_storage::{Dataset, PlanningRow};
 
 use crate::error::{ModelError, Result};
 use crate::planners::{
-    sweep_dataset, write_sweeps, LatticeConfig, MpcConfig, PlannerInputs, PlannerKind,
+    buildable, sweep_dataset, write_sweeps, LatticeConfig, MpcConfig, PlannerFailure,
+    PlannerInputs, PlannerKind,
 };
 use crate::train::encoder::JepaEncoder;
 use crate::world::{World, WorldMap};
@@ -16,14 +17,16 @@ pub const EVAL_SWEEP_PAIRS: usize = 40;
 
 /// Evaluates the checkpoint of `step` on `data` (DESIGN.md's metric contract), in the world of
 /// the dataset's map (the default world when it has none), and sweeps each of `planners` over
-/// [`EVAL_SWEEP_PAIRS`] pairs of the dataset's worlds into its columns.
+/// [`EVAL_SWEEP_PAIRS`] pairs of the dataset's worlds into its columns. A planner that cannot be
+/// built on this checkpoint is left out (its columns empty) and returned with its reason: training
+/// goes on.
 pub fn evaluate(
     encoder: &JepaEncoder,
     data: &Dataset,
     step: u64,
     seed: u64,
     planners: &[&str],
-) -> Result<PlanningRow> {
+) -> Result<(PlanningRow, Vec<PlannerFailure>)> {
     let started = Instant::now();
     let map = match data.map.as_deref() {
         Some(text) => Some(WorldMap::parse(text).map_err(|e| {
@@ -36,6 +39,7 @@ pub fn evaluate(
     };
     let ev = crate::eval::evaluate(encoder, data, &World::new(map), step, seed)?;
     let mut row = ev.row;
+    let mut skipped = Vec::new();
     if !planners.is_empty() {
         let kinds = planners
             .iter()
@@ -49,9 +53,11 @@ pub fn evaluate(
             lattice: LatticeConfig::default(),
             mpc: MpcConfig::default(),
         };
-        let sweeps = sweep_dataset(&kinds, &inputs, EVAL_SWEEP_PAIRS, seed)?;
+        let (built, failed) = buildable(&kinds, &inputs);
+        skipped = failed;
+        let sweeps = sweep_dataset(&built, &inputs, EVAL_SWEEP_PAIRS, seed)?;
         write_sweeps(&mut row, &sweeps);
         row.eval_secs = started.elapsed().as_secs_f64();
     }
-    Ok(row)
+    Ok((row, skipped))
 }

@@ -229,6 +229,13 @@ mod tests {
         assert_eq!(back.episode_map(0), Some(map_with_wall_col(9).as_str()));
         assert_eq!(back.episode_map(1), Some(map_with_wall_col(7).as_str()));
         assert_eq!(back.episode_layout(0).as_deref(), Some("two-rooms:1"));
+        // The frames of episode 0 are those of layout 1.
+        let episodes = back.episodes();
+        let layout1 = back.frames_in_layout(1);
+        assert!(layout1[episodes[0].clone()].iter().all(|&x| x));
+        assert!(layout1[episodes[1].clone()].iter().all(|&x| !x));
+        let layout0 = back.frames_in_layout(0);
+        assert!(layout0.iter().zip(&layout1).all(|(a, b)| a != b));
         let json = std::fs::read_to_string(dir.join("dataset.json")).unwrap();
         assert!(json.contains("\"maps/two-rooms-0.txt\""), "{json}");
         // One layout: no maps folder, no index.

@@ -106,6 +106,20 @@ impl Dataset {
     pub fn episode_layout(&self, e: usize) -> Option<String> {
         episode_layout(self.layouts.as_ref(), self.generator.as_ref(), e)
     }
+
+    /// Whether each frame's episode ran in layout `i` of a mixed dataset (`layouts.maps[i]`); every
+    /// frame for a dataset without layouts.
+    pub fn frames_in_layout(&self, i: usize) -> Vec<bool> {
+        let Some(l) = &self.layouts else {
+            return vec![true; self.len()];
+        };
+        let mut out = vec![false; self.len()];
+        for (e, range) in self.episodes().into_iter().enumerate() {
+            let inside = l.episode.get(e).is_some_and(|&k| k as usize == i);
+            out[range].fill(inside);
+        }
+        out
+    }
 }
 
 /// See [`Dataset::episode_map`].

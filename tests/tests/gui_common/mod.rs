@@ -135,3 +135,33 @@ pub fn fixed_run(
 pub fn snapshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots")
 }
+
+/// A mixed dataset of `layouts` corner-loop episodes of `steps` steps, episode `k` in `two-rooms:k`
+/// (seed 1), with its layout index; and the layouts' maps.
+pub fn mixed_two_rooms(
+    layouts: usize,
+    steps: usize,
+) -> (
+    worldbench_storage::Dataset,
+    Vec<worldbench_model::world::WorldMap>,
+) {
+    use worldbench_model::world::{generate_dataset_maps, Layout, Preset};
+    use worldbench_storage::dataset::{EpisodeLayouts, LayoutMap};
+    let maps: Vec<_> = (0..layouts as u64)
+        .map(|s| Layout::TwoRooms.map(s))
+        .collect();
+    let mut ds = generate_dataset_maps(Preset::CornerLoops, layouts, Some(steps), 1, &maps)
+        .expect("generate");
+    ds.layouts = Some(EpisodeLayouts {
+        maps: maps
+            .iter()
+            .enumerate()
+            .map(|(s, m)| LayoutMap {
+                layout: format!("two-rooms:{s}"),
+                text: m.to_text(),
+            })
+            .collect(),
+        episode: (0..layouts as u32).collect(),
+    });
+    (ds, maps)
+}

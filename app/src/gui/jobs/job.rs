@@ -291,6 +291,8 @@ impl Job {
                 self.evals.push(*row);
                 return self.run_dir.clone().map(JobNotice::RunChanged);
             }
+            // In the run's log; the row's columns of that planner stay empty.
+            TrainEvent::PlannerSkipped { .. } => {}
             TrainEvent::Finished { step, .. } => {
                 self.step = step;
                 self.eta_secs = 0.0;

@@ -4,6 +4,7 @@ pub mod checkpoints;
 pub mod datasets;
 pub mod gate;
 pub mod hgraph;
+pub mod layout_walls;
 pub mod plans;
 pub mod queue;
 pub mod runs;

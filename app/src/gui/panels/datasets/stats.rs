@@ -61,10 +61,7 @@ impl DatasetStats {
         let episode_layouts = (0..episodes.len()).map(|k| ds.episode_layout(k)).collect();
         let (layout_walls, episode_walls) = match (&ds.layouts, &walls) {
             (Some(l), Some(first)) => (
-                l.maps
-                    .iter()
-                    .map(|m| parse_walls(&m.text).unwrap_or_else(|| first.clone()))
-                    .collect(),
+                crate::gui::panels::layout_walls::layout_walls(l, first),
                 l.episode.iter().map(|&i| i as usize).collect(),
             ),
             _ => (Vec::new(), Vec::new()),

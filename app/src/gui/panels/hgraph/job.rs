@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use worldbench_model::eval::{encode_dataset, hgraph_of, Control, PlanOutcome, Planner};
 use worldbench_model::planners::{
-    build_planner, Controlled, LatticeConfig, MpcConfig, PlannerInputs, PlannerKind,
+    build_planner, dataset_worlds, Controlled, LatticeConfig, MpcConfig, PlannerInputs, PlannerKind,
 };
 use worldbench_model::world::Tile;
 
@@ -46,12 +46,15 @@ pub struct PlayResult {
     pub final_distance: Option<f32>,
 }
 
-/// Plans from `start` to `goal` with the planner of `kind`: the model's h-graph [`Planner`] over
-/// the cached graph, or `lattice` / `mpc` built from the checkpoint (the lattice's deltas from the
-/// dataset's h). Every model call checks the task's cancel flag, so a slow `mpc` stops soon.
+/// Plans from `start` to `goal` with the planner of `kind` in the world of `layout` (an index into
+/// a mixed dataset's `layouts.maps`, [`dataset_worlds`]; else the run's world): the model's h-graph
+/// [`Planner`] over the cached graph, or `lattice` / `mpc` built from the checkpoint (the lattice's
+/// deltas from the dataset's h). Every model call checks the task's cancel flag, so a slow `mpc`
+/// stops soon.
 pub fn plan(
     kind: PlannerKind,
     opened: &Opened,
+    layout: usize,
     start: Tile,
     goal: Tile,
     ctx: Option<egui::Context>,
@@ -61,6 +64,16 @@ pub fn plan(
     let world = Arc::clone(&opened.world);
     let data = Arc::clone(&opened.data);
     spawn("hgraph-plan", ctx, move |control| {
+        let world = match &data.layouts {
+            Some(_) => Arc::new(
+                dataset_worlds(&data)?
+                    .into_iter()
+                    .nth(layout)
+                    .ok_or_else(|| anyhow::anyhow!("the dataset has no layout {layout}"))?
+                    .0,
+            ),
+            None => world,
+        };
         control.stage("loading the checkpoint", 0.05)?;
         let encoder = encoder_of(&checkpoint)?;
         if kind == PlannerKind::Graph {

@@ -25,6 +25,7 @@ use self::compare::{Compare, Linked};
 use self::job::{Opened, Task};
 use self::playground::Playground;
 pub use self::state::{HGraphState, SavedCamera, SavedPanZoom};
+use super::layout_walls::layout_walls;
 use super::{Panel, PanelContext};
 use crate::gui::command::AppCommand;
 use crate::run_context::{graph_data, map_size};
@@ -37,10 +38,15 @@ pub struct HGraphPanel {
     task: Option<Task<Opened>>,
     opened: Option<Opened>,
     error: Option<String>,
+    /// The walls of the map shown: the chosen layout's of a mixed dataset, else the dataset's map.
     walls: TileGrid<bool>,
+    /// A mixed dataset's walls per layout (`layouts.maps` order; empty otherwise) and the one shown.
+    layout_walls: Vec<TileGrid<bool>>,
+    layout: usize,
     /// Tiles of the box selection's frames.
     coverage: Option<TileGrid<u32>>,
-    /// Frames per tile over the whole dataset (the map's background, so visited tiles show).
+    /// Frames per tile over the dataset (the chosen layout's frames of a mixed one): the map's
+    /// background, so visited tiles show.
     visits: Option<TileGrid<u32>>,
     map_tile: Option<[i16; 2]>,
     frame_view: FrameView,
@@ -70,6 +76,8 @@ impl HGraphPanel {
             opened: None,
             error: None,
             walls: no_map_walls(),
+            layout_walls: Vec::new(),
+            layout: 0,
             coverage: None,
             visits: None,
             map_tile: None,
@@ -137,6 +145,50 @@ impl HGraphPanel {
         self.error.as_deref()
     }
 
+    /// The walls of the map shown (the chosen layout's of a mixed dataset).
+    pub fn shown_walls(&self) -> &TileGrid<bool> {
+        &self.walls
+    }
+
+    /// The layout shown and planned on: an index into the dataset's `layouts.maps` (0 without).
+    pub fn layout(&self) -> usize {
+        self.layout
+    }
+
+    /// Shows and plans on layout `i` of a mixed dataset: its map, its frames' visits; the
+    /// selection's tiles, the clicked tile and the shown plan belong to the previous map.
+    pub fn set_layout(&mut self, i: usize) {
+        let Some(walls) = self.layout_walls.get(i) else {
+            return;
+        };
+        self.walls = walls.clone();
+        self.layout = i;
+        self.coverage = None;
+        self.map_tile = None;
+        self.view.highlighted.clear();
+        self.visits = self.layout_visits();
+        self.forget_plan();
+    }
+
+    /// Frames per tile behind the map (the layout shown's frames of a mixed dataset).
+    pub fn visits(&self) -> Option<&TileGrid<u32>> {
+        self.visits.as_ref()
+    }
+
+    /// Frames per tile of the frames in the layout shown.
+    fn layout_visits(&self) -> Option<TileGrid<u32>> {
+        let data = &self.opened.as_ref()?.data;
+        let tiles = data.tiles.as_deref()?;
+        let inside = data.frames_in_layout(self.layout);
+        let shown: Vec<[i16; 2]> = tiles
+            .iter()
+            .zip(inside)
+            .filter(|(_, i)| *i)
+            .map(|(t, _)| *t)
+            .collect();
+        Some(coverage_counts(&shown, self.walls.rows, self.walls.cols).0)
+    }
+
     fn map_size(&self) -> [usize; 2] {
         [self.walls.rows, self.walls.cols]
     }
@@ -144,12 +196,21 @@ impl HGraphPanel {
     fn finish_open(&mut self, result: Result<Opened, String>) {
         match result {
             Ok(o) => {
-                self.walls = o
+                let first = o
                     .data
                     .map
                     .as_deref()
                     .and_then(parse_walls)
                     .unwrap_or_else(no_map_walls);
+                // A mixed dataset: each layout's map, the first shown.
+                self.layout_walls = o
+                    .data
+                    .layouts
+                    .as_ref()
+                    .map(|l| layout_walls(l, &first))
+                    .unwrap_or_default();
+                self.layout = 0;
+                self.walls = self.layout_walls.first().cloned().unwrap_or(first);
                 self.error.clone_from(&o.warning);
                 // A compared checkpoint on another dataset is no longer comparable.
                 if self
@@ -159,16 +220,12 @@ impl HGraphPanel {
                 {
                     self.close_compare();
                 }
-                self.visits = o
-                    .data
-                    .tiles
-                    .as_deref()
-                    .map(|t| coverage_counts(t, self.walls.rows, self.walls.cols).0);
                 let restore = self
                     .restore
                     .take()
                     .filter(|r| r.checkpoint.as_ref() == Some(&o.checkpoint));
                 self.opened = Some(o);
+                self.visits = self.layout_visits();
                 self.coverage = None;
                 self.map_tile = None;
                 self.play = Playground {

@@ -107,7 +107,7 @@ impl HGraphPanel {
     }
 
     /// Drops the shown plan (outcome, planned path on the graph, a plan under way).
-    fn forget_plan(&mut self) {
+    pub(super) fn forget_plan(&mut self) {
         if let Some(t) = self.play.task.take() {
             t.cancel();
         }
@@ -276,6 +276,7 @@ impl HGraphPanel {
         self.play.task = Some(job::plan(
             self.play.planner,
             o,
+            self.layout,
             start,
             goal,
             self.ctx.clone(),

@@ -101,7 +101,33 @@ impl HGraphPanel {
             });
     }
 
+    /// A mixed dataset's layout choice (the map shown and planned on), and the layout's name.
+    fn layout_ui(&mut self, ui: &mut Ui) {
+        let Some(o) = &self.opened else { return };
+        let Some(l) = &o.data.layouts else { return };
+        let names: Vec<String> = l.maps.iter().map(|m| m.layout.clone()).collect();
+        if names.len() > 1 {
+            let mut chosen = None;
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Layout:")
+                    .on_hover_text("The dataset mixes layouts: the map shown and planned on");
+                for (i, name) in names.iter().enumerate() {
+                    if ui.selectable_label(self.layout == i, name).clicked() {
+                        chosen = Some(i);
+                    }
+                }
+            });
+            if let Some(i) = chosen.filter(|&i| i != self.layout) {
+                self.set_layout(i);
+            }
+        }
+        if let Some(name) = names.get(self.layout) {
+            ui.label(format!("Map of {name}"));
+        }
+    }
+
     pub(super) fn map_ui(&mut self, ui: &mut Ui) {
+        self.layout_ui(ui);
         let executed = self.executed_tiles();
         let markers = self.markers();
         let mut map = TileMap::new(&self.walls);
@@ -109,7 +135,11 @@ impl HGraphPanel {
             ui.weak("Tiles of the selected nodes' frames:");
             map.coverage = self.coverage.as_ref();
         } else if self.visits.is_some() {
-            ui.weak("Frames per tile (whole dataset); click a tile to plan from or to it:");
+            ui.weak(if self.layout_walls.len() > 1 {
+                "Frames per tile (this layout's); click a tile to plan from or to it:"
+            } else {
+                "Frames per tile (whole dataset); click a tile to plan from or to it:"
+            });
             map.coverage = self.visits.as_ref();
         }
         map.path = &executed;

@@ -82,6 +82,11 @@ impl SweepForm {
             ("steps".to_string(), Value::from(train.steps)),
             ("plan_eval".to_string(), Value::from(train.plan_eval)),
             ("device".to_string(), Value::from(train.device.clone())),
+            // "Planners evaluated": every cell sweeps the same planners at its checkpoints.
+            (
+                "plan_eval_planners".to_string(),
+                Value::from(train.eval_planners.join(",")),
+            ),
         ]
         .into();
         if let Some(list) = train.checkpoint_list()? {
