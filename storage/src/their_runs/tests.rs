@@ -272,4 +272,3 @@ fn curves_follow_the_chosen_axis() {
     );
     assert!(curve(&t, "loss", XAxis::CumulativeFlops, None).is_empty());
 }
-
