@@ -375,6 +375,76 @@ fn ckpt_inspect_reads_their_last_pt() {
     assert!(text.contains("global_step = 200"), "{text}");
 }
 
+/// A file written by PyTorch itself (`tests/fixtures/torch_save/make_last_pt.py`, torch 2.15):
+/// the layout of their trainer's `last.pt`, with an AdamW state, an int64 batch-norm counter and
+/// a float16 buffer.
+#[test]
+fn ckpt_inspect_reads_a_file_torch_save_wrote() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ws = tmp.path().join("ws");
+    let pt = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/torch_save/last.pt");
+    let v = json(&ok(worldbench(&ws).args(["ckpt", "inspect", pt, "--json"])));
+    assert_eq!(v["format"], "pytorch-zip");
+    let scalar = |n: &str| {
+        v["scalars"]
+            .as_array()
+            .expect("scalars")
+            .iter()
+            .find(|s| s["name"] == n)
+            .map(|s| s["value"].clone())
+    };
+    assert_eq!(scalar("global_step"), Some("100".into()));
+    assert_eq!(
+        scalar("optimizer_state.param_groups.0.betas"),
+        Some("(0.9, 0.999)".into())
+    );
+    let tensor = |n: &str| {
+        v["tensors"]
+            .as_array()
+            .expect("tensors")
+            .iter()
+            .find(|t| t["name"] == n)
+            .map(|t| (t["dtype"].clone(), t["shape"].clone()))
+    };
+    assert_eq!(
+        tensor("model_state.encoder.conv.weight"),
+        Some(("f32".into(), serde_json::json!([4, 3, 3, 3])))
+    );
+    assert_eq!(
+        tensor("model_state.encoder.bn.num_batches_tracked"),
+        Some(("i64".into(), serde_json::json!([])))
+    );
+    assert_eq!(
+        tensor("model_state.encoder.scale_half"),
+        Some(("f16".into(), serde_json::json!([2])))
+    );
+    assert_eq!(
+        tensor("optimizer_state.state.13.exp_avg_sq"),
+        Some(("f32".into(), serde_json::json!([12])))
+    );
+    let parameters = |m: &str| {
+        v["modules"]
+            .as_array()
+            .expect("modules")
+            .iter()
+            .find(|x| x["module"] == m)
+            .and_then(|x| x["parameters"].as_u64())
+    };
+    // conv 4·27 + 4, batch norm 4 · 4 + 1, layer norm 4 + 4, fc 4·8 + 8, the f16 buffer 2.
+    assert_eq!(
+        parameters("model_state.encoder"),
+        Some(112 + 17 + 8 + 40 + 2)
+    );
+    assert_eq!(
+        parameters("model_state.predictor"),
+        Some(13 * 16 + 16 + 16 * 8 + 8)
+    );
+    assert_eq!(parameters("decoder_state.0"), Some(8 * 12 + 12));
+    // AdamW: exp_avg and exp_avg_sq per trained parameter, and a step scalar for each of 14.
+    let trained = 112 + 8 + 8 + 40 + 360 + 108;
+    assert_eq!(parameters("optimizer_state.state"), Some(2 * trained + 14));
+}
+
 #[test]
 fn malformed_inputs_fail_naming_the_file() {
     let tmp = tempfile::tempdir().expect("tmp");
