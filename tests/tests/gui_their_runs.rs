@@ -64,6 +64,11 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     );
     h.get_by_label("nes-ai");
     h.get_by_label("worldbench");
+    // The Status column: ours from run.json, theirs by storage's rule (loss.csv ends before the
+    // last step their trainer logs: stopped), as `runs list` says.
+    h.get_by_label("Status");
+    h.get_by_label("completed");
+    h.get_by_label("stopped");
 
     // Opened: its planning rows (every column), git commit, and an image of its series.
     h.get_by_label("corner loops, big lr").click();
