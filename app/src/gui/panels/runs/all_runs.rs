@@ -73,7 +73,11 @@ pub fn list_roots(workspace_runs: &Path, config: &Path) -> Result<Vec<PathBuf>, 
 }
 
 /// What a reload reads: the roots, their runs and each run's status.
-type Loaded = (Vec<PathBuf>, Vec<RunListing>, HashMap<PathBuf, &'static str>);
+type Loaded = (
+    Vec<PathBuf>,
+    Vec<RunListing>,
+    HashMap<PathBuf, &'static str>,
+);
 
 #[derive(Default)]
 pub struct AllRuns {
@@ -115,6 +119,7 @@ impl AllRuns {
     pub fn is_busy(&self) -> bool {
         self.loading.is_some()
             || self.writing.is_some()
+            || !self.pending.is_empty()
             || self.compare.is_some()
             || self.view.as_ref().is_some_and(RunView::is_busy)
     }
@@ -393,12 +398,7 @@ impl AllRuns {
         });
     }
 
-    fn table_ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        rows: &[RunListing],
-        commands: &mut Vec<AppCommand>,
-    ) {
+    fn table_ui(&mut self, ui: &mut egui::Ui, rows: &[RunListing], commands: &mut Vec<AppCommand>) {
         egui::Grid::new("all_runs_grid")
             .striped(true)
             .spacing([14.0, 6.0])
