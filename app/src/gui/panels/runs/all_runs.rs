@@ -89,6 +89,8 @@ pub struct AllRuns {
     loading: Option<Task<Loaded>>,
     loaded_once: bool,
     error: Option<String>,
+    /// Why the last write failed (kept when the table is read again).
+    write_error: Option<String>,
     /// Selected run folders (several: compare).
     pub selected: Vec<PathBuf>,
     view: Option<RunView>,
@@ -198,7 +200,7 @@ impl AllRuns {
         }
         if let Some(r) = self.writing.as_mut().and_then(Task::poll) {
             self.writing = None;
-            self.error = r.err();
+            self.write_error = r.err();
             self.loaded_once = false;
             if let Some(v) = self.view.as_mut() {
                 v.reload = true;
@@ -226,7 +228,7 @@ impl AllRuns {
         }
         self.roots_ui(ui, ws, commands);
         self.filters_ui(ui, commands);
-        if let Some(e) = &self.error {
+        if let Some(e) = self.write_error.as_ref().or(self.error.as_ref()) {
             ui.colored_label(crate::gui::criteria::FAIL, e);
         }
         ui.separator();
