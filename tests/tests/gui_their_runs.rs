@@ -64,6 +64,11 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     );
     h.get_by_label("nes-ai");
     h.get_by_label("worldbench");
+    // The Status column: ours from run.json, theirs by storage's rule (loss.csv ends before the
+    // last step their trainer logs: stopped), as `runs list` says.
+    h.get_by_label("Status");
+    h.get_by_label("completed");
+    h.get_by_label("stopped");
 
     // Opened: its planning rows (every column), git commit, and an image of its series.
     h.get_by_label("corner loops, big lr").click();
@@ -266,6 +271,76 @@ fn their_run_is_listed_opened_compared_and_annotated() {
         Some(params)
     );
     h.get_by_label_contains(&format!("model: {params} parameters · "));
+}
+
+/// "Add folder", the star and "Archive selected" go through the app's commands and write the
+/// files: worldbench.toml's roots, our annotations.toml and their experiment_metadata.txt.
+#[test]
+fn a_typed_runs_folder_is_added_and_runs_are_starred_and_archived_in_bulk() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ws = tmp.path().join("ws");
+    let ours = fixed_run(
+        &ws,
+        "2025-03-01_10-00-00.ours",
+        "our run",
+        RunStatus::Completed,
+        32,
+        400,
+    );
+    let out = tmp.path().join("out.jepa_world_model_trainer");
+    let theirs = their_run(&out, "2026-02-05_12-56-29");
+    let mut h = open_all_runs(&ws);
+    assert!(h.query_by_label("corner loops, big lr").is_none());
+    let add = |h: &mut Harness<'static, WorldbenchApp>, folder: &Path| {
+        let field = h.get_by_role_and_label(Role::TextInput, "or type a folder");
+        field.focus();
+        field.type_text(&folder.display().to_string());
+        h.run_ok();
+        h.get_by_label("Add folder").click();
+        settle(h);
+    };
+    // A folder that does not exist is refused, naming it; worldbench.toml is not changed.
+    let config = || std::fs::read_to_string(ws.join("worldbench.toml")).ok();
+    let before = config();
+    let missing = tmp.path().join("no such folder");
+    add(&mut h, &missing);
+    h.get_by_label(&format!("{}: not a folder", missing.display()));
+    assert_eq!(config(), before);
+    add(&mut h, &out);
+    let toml = std::fs::read_to_string(ws.join("worldbench.toml")).expect("toml");
+    assert!(toml.contains("out.jepa_world_model_trainer"), "{toml}");
+    h.get_by_label("corner loops, big lr");
+
+    // Starred: the first row's star is our run's.
+    h.get_all_by_label("☆").next().expect("a star").click();
+    settle(&mut h);
+    let a = worldbench_storage::their_runs::read_annotations(&ours).expect("ours");
+    assert!(a.starred);
+    h.get_by_label("★");
+
+    // Both selected, archived at once: both leave the table.
+    h.get_by_label("our run").click();
+    h.run_ok();
+    h.get_by_label("corner loops, big lr")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    settle(&mut h);
+    h.get_by_label("2 selected");
+    h.get_by_label("Archive selected").click();
+    settle(&mut h);
+    assert!(
+        worldbench_storage::their_runs::read_annotations(&ours)
+            .expect("ours")
+            .archived
+    );
+    let meta = std::fs::read_to_string(theirs.join("experiment_metadata.txt")).expect("meta");
+    assert!(meta.contains("archived = true"), "{meta}");
+    h.get_by_label("Clear selection").click();
+    h.run_ok();
+    h.get_by_label("No runs match: add a runs folder, or change the filters.");
+    h.get_by_label("Show archived").click();
+    settle(&mut h);
+    h.get_by_label("our run (archived)");
+    h.get_by_label("corner loops, big lr (archived)");
 }
 
 /// What a daily user sees: their run opened in the All runs view, beside ours, at 1280×800.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::jobs::{JobId, JobSpec};
 use super::panels::queue::QueueOp;
+use super::panels::runs::annotations::RunsWrite;
 use super::PanelId;
 
 /// A request from a panel to the app.
@@ -44,4 +45,6 @@ pub enum AppCommand {
     ShowSweep(PathBuf),
     /// Select these runs in the Runs panel (its comparison) and show it.
     SelectRuns(Vec<PathBuf>),
+    /// Write runs' annotations or add a runs folder (All runs view), off the UI thread.
+    WriteRuns(RunsWrite),
 }

@@ -63,6 +63,11 @@ impl WorldbenchApp {
                     self.panels.runs.state.selected = runs;
                     self.panel = PanelId::Runs;
                 }
+                AppCommand::WriteRuns(write) => {
+                    let config = self.workspace.config_path();
+                    let ctx = self.ctx.clone();
+                    self.panels.runs.all.apply(write, config, ctx);
+                }
                 AppCommand::Queue(op) => {
                     let ctx = self.ctx.clone();
                     self.panels.queue.apply(&self.workspace.root, op, ctx);

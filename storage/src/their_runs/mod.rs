@@ -25,5 +25,5 @@ pub use images::ImageSeries;
 pub use listing::{is_run_dir, list_runs, run_dirs, RunListing, RunSource};
 pub use mixed_table::{Cell, MixedTable};
 pub use roots::{add_root, read_roots};
-pub use status::{their_status, TheirStatus};
+pub use status::{listed_status, their_status, TheirStatus};
 pub use table::ColumnTable;

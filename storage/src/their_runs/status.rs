@@ -7,10 +7,15 @@
 //! - `stopped`: loss.csv has rows but ends before that (the run stopped early, or is still
 //!   training: their files cannot tell the two apart);
 //! - `unknown`: no loss rows, or no `train_config.steps` in metadata.txt.
+//!
+//! [`listed_status`] is what a run list shows for a run of either kind.
 
 use serde::Serialize;
 
 use super::folder::TheirRun;
+use super::listing::{RunListing, RunSource};
+use crate::run::{RunManifest, RunPaths};
+use crate::run_lock::observed_status;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,6 +57,21 @@ pub fn their_status(run: &TheirRun) -> TheirStatus {
         TheirStatus::Completed
     } else {
         TheirStatus::Stopped
+    }
+}
+
+/// The status a run list shows for `l`: ours, run.json's as a reader should see it (`running`
+/// while nobody holds the run lock is `interrupted`, as `runs list` says); theirs, by the rules
+/// above. `unknown` when run.json cannot be read or their status was not computed.
+pub fn listed_status(l: &RunListing) -> &'static str {
+    match l.source {
+        RunSource::NesAi => l.status.unwrap_or(TheirStatus::Unknown).as_str(),
+        RunSource::Worldbench => {
+            let paths = RunPaths::new(&l.dir);
+            RunManifest::read(&paths.manifest()).map_or(TheirStatus::Unknown.as_str(), |m| {
+                observed_status(&paths, m.status).as_str()
+            })
+        }
     }
 }
 

@@ -272,3 +272,31 @@ fn curves_follow_the_chosen_axis() {
     );
     assert!(curve(&t, "loss", XAxis::CumulativeFlops, None).is_empty());
 }
+
+#[test]
+fn the_listed_status_is_run_json_as_seen_for_ours_and_the_rule_for_theirs() {
+    let tmp = tempfile::tempdir().unwrap();
+    // METADATA has no train_config.steps: their status cannot be told.
+    their_run(tmp.path(), "2026-02-05_12-56-29", PLANNING_NEW);
+    let ours = tmp.path().join("2026-03-01_00-00-00.mine");
+    std::fs::create_dir_all(&ours).unwrap();
+    let config = serde_json::to_value(crate::train_config::TrainConfig::default()).unwrap();
+    let manifest = |status: &str| {
+        serde_json::json!({
+            "title": "mine", "kind": "smoke", "config": config, "dataset_path": "datasets/d",
+            "started": "2026-03-01T00:00:00+00:00", "status": status,
+        })
+        .to_string()
+    };
+    std::fs::write(ours.join("run.json"), manifest("failed")).unwrap();
+    let statuses = |root: &Path| -> Vec<&'static str> {
+        list_runs(&[root.to_path_buf()])
+            .iter()
+            .map(listed_status)
+            .collect()
+    };
+    assert_eq!(statuses(tmp.path()), ["unknown", "failed"]);
+    // `running` with nobody holding the run lock: interrupted, as `runs list` says.
+    std::fs::write(ours.join("run.json"), manifest("running")).unwrap();
+    assert_eq!(statuses(tmp.path()), ["unknown", "interrupted"]);
+}

@@ -2,15 +2,19 @@
 //! (researchers' nes-ai runs read in place) in one table with a source column, filters (source,
 //! tag, starred, archived), annotations (title, notes, tags, star, archive; bulk archive), "Add
 //! runs folder…". Opening one shows it (`run_view.rs`); selecting several compares them
-//! (`cross_compare.rs`). Every file is read and written in a `Task`.
+//! (`cross_compare.rs`). Every file is read in a `Task`; writes are pushed as
+//! [`AppCommand::WriteRuns`] and done in a `Task` when applied (`annotations.rs`).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use worldbench_storage::their_runs::{
-    self, annotate, AnnotationEdit, RunDetail, RunListing, RunSource,
+    self, listed_status, AnnotationEdit, RunDetail, RunListing, RunSource,
 };
 
+use super::annotations::{annotations_ui, RunsWrite};
 use super::run_view::RunView;
+use crate::gui::command::AppCommand;
 use crate::gui::file_dialog::{DialogPoll, PickDialog};
 use crate::gui::plots::format_value;
 use crate::gui::task::Task;
@@ -68,14 +72,25 @@ pub fn list_roots(workspace_runs: &Path, config: &Path) -> Result<Vec<PathBuf>, 
     Ok(roots)
 }
 
+/// What a reload reads: the roots, their runs and each run's status.
+type Loaded = (
+    Vec<PathBuf>,
+    Vec<RunListing>,
+    HashMap<PathBuf, &'static str>,
+);
+
 #[derive(Default)]
 pub struct AllRuns {
     pub filters: AllRunsFilters,
     listings: Vec<RunListing>,
+    /// Each listed run's status as `runs list` shows it ([`listed_status`]).
+    statuses: HashMap<PathBuf, &'static str>,
     roots: Vec<PathBuf>,
-    loading: Option<Task<(Vec<PathBuf>, Vec<RunListing>)>>,
+    loading: Option<Task<Loaded>>,
     loaded_once: bool,
     error: Option<String>,
+    /// Why the last write failed (kept when the table is read again).
+    write_error: Option<String>,
     /// Selected run folders (several: compare).
     pub selected: Vec<PathBuf>,
     view: Option<RunView>,
@@ -84,6 +99,8 @@ pub struct AllRuns {
     /// Compare's x-axis, chosen column and plotted series.
     pub cross: super::cross_compare::CrossCompare,
     writing: Option<Task<()>>,
+    /// Writes asked for while one is under way, in order, each with the worldbench.toml it uses.
+    pending: Vec<(RunsWrite, PathBuf)>,
     typed_root: String,
     dialog: Option<PickDialog>,
     /// Edits of the opened run's annotations.
@@ -104,6 +121,7 @@ impl AllRuns {
     pub fn is_busy(&self) -> bool {
         self.loading.is_some()
             || self.writing.is_some()
+            || !self.pending.is_empty()
             || self.compare.is_some()
             || self.view.as_ref().is_some_and(RunView::is_busy)
     }
@@ -137,24 +155,44 @@ impl AllRuns {
         &self.listings
     }
 
+    /// Does `write` in a `Task` (after the writes asked for before it); the table is read again
+    /// afterwards. `config` is the workspace's worldbench.toml.
+    pub fn apply(&mut self, write: RunsWrite, config: PathBuf, ctx: Option<egui::Context>) {
+        self.pending.push((write, config));
+        self.start_next(ctx);
+    }
+
+    fn start_next(&mut self, ctx: Option<egui::Context>) {
+        if self.writing.is_some() || self.pending.is_empty() {
+            return;
+        }
+        let (write, config) = self.pending.remove(0);
+        self.writing = Some(Task::spawn("write-runs", ctx, move |_| write.run(&config)));
+    }
+
     fn reload(&mut self, ws: &worldbench_storage::Workspace, ctx: &egui::Context) {
         let runs = ws.runs_dir();
         let config = ws.config_path();
         self.loading = Some(Task::spawn("all-runs", Some(ctx.clone()), move |_| {
             let roots = list_roots(&runs, &config)?;
             let listings = their_runs::list_runs(&roots);
-            Ok((roots, listings))
+            let statuses = listings
+                .iter()
+                .map(|l| (l.dir.clone(), listed_status(l)))
+                .collect();
+            Ok((roots, listings, statuses))
         }));
     }
 
-    fn poll(&mut self) {
+    fn poll(&mut self, ctx: &egui::Context) {
         if let Some(r) = self.loading.as_mut().and_then(Task::poll) {
             self.loading = None;
             self.loaded_once = true;
             match r {
-                Ok((roots, l)) => {
+                Ok((roots, l, statuses)) => {
                     self.roots = roots;
                     self.listings = l;
+                    self.statuses = statuses;
                     self.error = None;
                 }
                 Err(e) => self.error = Some(e),
@@ -162,11 +200,12 @@ impl AllRuns {
         }
         if let Some(r) = self.writing.as_mut().and_then(Task::poll) {
             self.writing = None;
-            self.error = r.err();
+            self.write_error = r.err();
             self.loaded_once = false;
             if let Some(v) = self.view.as_mut() {
                 v.reload = true;
             }
+            self.start_next(Some(ctx.clone()));
         }
         if let Some(r) = self.compare.as_mut().and_then(Task::poll) {
             self.compare = None;
@@ -177,24 +216,19 @@ impl AllRuns {
         }
     }
 
-    /// Writes `edit` to each of `dirs` in a Task; the table is read again afterwards.
-    fn write(&mut self, dirs: Vec<PathBuf>, edit: AnnotationEdit, ctx: &egui::Context) {
-        self.writing = Some(Task::spawn("annotate", Some(ctx.clone()), move |_| {
-            for d in &dirs {
-                annotate(d, &edit).map_err(|e| e.to_string())?;
-            }
-            Ok(())
-        }));
-    }
-
-    pub fn ui(&mut self, ui: &mut egui::Ui, ws: &worldbench_storage::Workspace) {
-        self.poll();
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ws: &worldbench_storage::Workspace,
+        commands: &mut Vec<AppCommand>,
+    ) {
+        self.poll(ui.ctx());
         if !self.loaded_once && self.loading.is_none() && self.writing.is_none() {
             self.reload(ws, ui.ctx());
         }
-        self.roots_ui(ui, ws);
-        self.filters_ui(ui);
-        if let Some(e) = &self.error {
+        self.roots_ui(ui, ws, commands);
+        self.filters_ui(ui, commands);
+        if let Some(e) = self.write_error.as_ref().or(self.error.as_ref()) {
             ui.colored_label(crate::gui::criteria::FAIL, e);
         }
         ui.separator();
@@ -212,7 +246,7 @@ impl AllRuns {
         egui::ScrollArea::both()
             .id_salt("all_runs_table")
             .max_height(height)
-            .show(ui, |ui| self.table_ui(ui, &rows));
+            .show(ui, |ui| self.table_ui(ui, &rows, commands));
         if self.selected.len() >= 2 {
             let wanted: Vec<&PathBuf> = self.selected.iter().collect();
             let have: Vec<&PathBuf> = self.compared.iter().map(|d| &d.listing.dir).collect();
@@ -254,13 +288,18 @@ impl AllRuns {
                     view.ui(ui);
                 });
             if let Some(edit) = edit {
-                let dir = view.dir().clone();
-                self.write(vec![dir], edit, ui.ctx());
+                let dirs = vec![view.dir().clone()];
+                commands.push(AppCommand::WriteRuns(RunsWrite::Annotate { dirs, edit }));
             }
         }
     }
 
-    fn roots_ui(&mut self, ui: &mut egui::Ui, ws: &worldbench_storage::Workspace) {
+    fn roots_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ws: &worldbench_storage::Workspace,
+        commands: &mut Vec<AppCommand>,
+    ) {
         ui.horizontal(|ui| {
             let add = ui
                 .add_enabled(self.dialog.is_none(), egui::Button::new("Add runs folder…"))
@@ -289,7 +328,7 @@ impl AllRuns {
             if (enter || add_typed) && !self.typed_root.trim().is_empty() {
                 let root = PathBuf::from(self.typed_root.trim());
                 self.typed_root.clear();
-                self.add_root(root, ws, ui.ctx());
+                commands.push(AppCommand::WriteRuns(RunsWrite::AddRoot(root)));
             }
             if ui.button("Reload").on_hover_text("Read every run folder again").clicked() {
                 self.loaded_once = false;
@@ -304,7 +343,7 @@ impl AllRuns {
                 DialogPoll::Closed(picked) => {
                     self.dialog = None;
                     if let Some(root) = picked {
-                        self.add_root(root, ws, ui.ctx());
+                        commands.push(AppCommand::WriteRuns(RunsWrite::AddRoot(root)));
                     }
                 }
                 DialogPoll::Failed(why) => {
@@ -325,19 +364,7 @@ impl AllRuns {
         }
     }
 
-    fn add_root(&mut self, root: PathBuf, ws: &worldbench_storage::Workspace, ctx: &egui::Context) {
-        let config = ws.config_path();
-        self.writing = Some(Task::spawn("add-runs-root", Some(ctx.clone()), move |_| {
-            if !root.is_dir() {
-                return Err(format!("{}: not a folder", root.display()));
-            }
-            their_runs::add_root(&config, &root)
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        }));
-    }
-
-    fn filters_ui(&mut self, ui: &mut egui::Ui) {
+    fn filters_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<AppCommand>) {
         ui.horizontal(|ui| {
             egui::ComboBox::from_label("Source")
                 .selected_text(self.filters.source.label())
@@ -363,7 +390,8 @@ impl AllRuns {
                         archived: Some(true),
                         ..AnnotationEdit::default()
                     };
-                    self.write(self.selected.clone(), edit, ui.ctx());
+                    let dirs = self.selected.clone();
+                    commands.push(AppCommand::WriteRuns(RunsWrite::Annotate { dirs, edit }));
                 }
                 if ui.button("Clear selection").clicked() {
                     self.selected.clear();
@@ -372,7 +400,7 @@ impl AllRuns {
         });
     }
 
-    fn table_ui(&mut self, ui: &mut egui::Ui, rows: &[RunListing]) {
+    fn table_ui(&mut self, ui: &mut egui::Ui, rows: &[RunListing], commands: &mut Vec<AppCommand>) {
         egui::Grid::new("all_runs_grid")
             .striped(true)
             .spacing([14.0, 6.0])
@@ -381,6 +409,7 @@ impl AllRuns {
                     "",
                     "Title",
                     "Source",
+                    "Status",
                     "Dataset",
                     "Steps",
                     "Last loss",
@@ -392,7 +421,7 @@ impl AllRuns {
                 }
                 ui.end_row();
                 for l in rows {
-                    self.row_ui(ui, l);
+                    self.row_ui(ui, l, commands);
                 }
             });
         if rows.is_empty() && self.loading.is_none() {
@@ -400,7 +429,7 @@ impl AllRuns {
         }
     }
 
-    fn row_ui(&mut self, ui: &mut egui::Ui, l: &RunListing) {
+    fn row_ui(&mut self, ui: &mut egui::Ui, l: &RunListing, commands: &mut Vec<AppCommand>) {
         let star = if l.starred { "★" } else { "☆" };
         if ui
             .button(star)
@@ -411,7 +440,8 @@ impl AllRuns {
                 starred: Some(!l.starred),
                 ..AnnotationEdit::default()
             };
-            self.write(vec![l.dir.clone()], edit, ui.ctx());
+            let dirs = vec![l.dir.clone()];
+            commands.push(AppCommand::WriteRuns(RunsWrite::Annotate { dirs, edit }));
         }
         let selected = self.selected.contains(&l.dir);
         let title = if l.archived {
@@ -438,6 +468,7 @@ impl AllRuns {
             }
         }
         ui.label(l.source.as_str());
+        ui.label(self.statuses.get(&l.dir).copied().unwrap_or("–"));
         ui.label(short(&l.dataset));
         ui.label(l.steps.map_or("–".into(), |s| s.to_string()));
         ui.label(
@@ -467,84 +498,4 @@ fn short(s: &str) -> String {
     Path::new(s)
         .file_name()
         .map_or_else(|| s.to_string(), |n| n.to_string_lossy().into_owned())
-}
-
-/// Title, notes and tags of the opened run; the edit to write when one is asked for.
-fn annotations_ui(
-    ui: &mut egui::Ui,
-    dir: &Path,
-    title: &mut String,
-    notes: &mut String,
-    tag: &mut String,
-    listing: Option<&RunListing>,
-) -> Option<AnnotationEdit> {
-    let mut edit = None;
-    ui.horizontal(|ui| {
-        let label = ui.label("Title");
-        ui.add(egui::TextEdit::singleline(title).desired_width(260.0))
-            .labelled_by(label.id);
-        if ui.button("Save title").clicked() {
-            edit = Some(AnnotationEdit {
-                title: Some(title.clone()),
-                ..AnnotationEdit::default()
-            });
-        }
-        let label = ui.label("New tag");
-        ui.add(egui::TextEdit::singleline(tag).desired_width(100.0))
-            .labelled_by(label.id);
-        if ui
-            .add_enabled(!tag.trim().is_empty(), egui::Button::new("Add tag"))
-            .clicked()
-        {
-            edit = Some(AnnotationEdit {
-                add_tags: vec![std::mem::take(tag)],
-                ..AnnotationEdit::default()
-            });
-        }
-        if let Some(l) = listing {
-            for t in &l.tags {
-                if ui
-                    .small_button(format!("{t} ×"))
-                    .on_hover_text("Remove this tag")
-                    .clicked()
-                {
-                    edit = Some(AnnotationEdit {
-                        remove_tags: vec![t.clone()],
-                        ..AnnotationEdit::default()
-                    });
-                }
-            }
-            let archive = if l.archived { "Unarchive" } else { "Archive" };
-            if ui.button(archive).clicked() {
-                edit = Some(AnnotationEdit {
-                    archived: Some(!l.archived),
-                    ..AnnotationEdit::default()
-                });
-            }
-        }
-    });
-    ui.horizontal(|ui| {
-        let label = ui.label("Notes");
-        ui.add(
-            egui::TextEdit::multiline(notes)
-                .desired_rows(2)
-                .desired_width(420.0),
-        )
-        .labelled_by(label.id);
-        if ui.button("Save notes").clicked() {
-            edit = Some(AnnotationEdit {
-                notes: Some(notes.clone()),
-                ..AnnotationEdit::default()
-            });
-        }
-    });
-    ui.weak(format!(
-        "Kept in {}",
-        their_runs::annotations::annotation_files(dir)
-            .iter()
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect::<Vec<_>>()
-            .join(" and ")
-    ));
-    edit
 }

@@ -11,6 +11,7 @@ use worldbench_storage::run::short_time;
 use worldbench_storage::RunStatus;
 
 pub mod all_runs;
+pub mod annotations;
 mod compare;
 mod cross_compare;
 pub mod groups;
@@ -243,7 +244,7 @@ impl Panel for RunsPanel {
                 );
         });
         if self.state.all_runs {
-            self.all.ui(ui, cx.workspace);
+            self.all.ui(ui, cx.workspace, commands);
             self.state.all_filters = self.all.filters.clone();
             return;
         }
