@@ -69,7 +69,6 @@ pub fn follow_orphans(g: &Locked<'_>, queue: &Queue, ours: &[&str]) -> Result<Ve
         let exit = match states.get(&job_id) {
             Some(SlurmState::Completed) => Exit::Succeeded,
             Some(s) if s.is_final() => Exit::Failed(ended(&job_id, *s)),
-            Some(_) => continue,
             // Slurm may not answer now: only a run that says how it ended is settled.
             None if job
                 .run
@@ -78,7 +77,8 @@ pub fn follow_orphans(g: &Locked<'_>, queue: &Queue, ours: &[&str]) -> Result<Ve
             {
                 Exit::Failed(format!("Slurm no longer knows job {job_id}"))
             }
-            None => continue,
+            // Still pending or running, or Slurm did not answer for a job with no run.json yet.
+            Some(_) | None => continue,
         };
         if settle(&mut job, exit) {
             g.save(&job)?;
