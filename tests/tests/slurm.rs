@@ -545,3 +545,60 @@ fn the_slurm_launcher_runs_a_queued_job_behind_the_launcher_seam() {
         .iter()
         .any(|p| p.ends_with("logs/slurm.sbatch")));
 }
+
+#[test]
+fn queue_work_on_slurm_submits_each_queued_job_and_settles_it() {
+    use worldbench_storage::queue::{NewJob, Queue};
+    let _turn = slurm_or_skip!("queue_work_on_slurm_submits_each_queued_job_and_settles_it");
+    let (_tmp, ws, data) = workspace();
+    // One at a time: the second job is submitted only once the first has ended.
+    let cfg = ws.join("worldbench.toml");
+    let text = std::fs::read_to_string(&cfg).expect("worldbench.toml");
+    std::fs::write(&cfg, format!("{text}\n[queue]\nmax_parallel = 1\n")).expect("write");
+    let queue = Queue::of_workspace(&ws);
+    for title in ["queued a", "queued b"] {
+        let args = [
+            "train",
+            "--data",
+            data.to_str().expect("utf-8"),
+            "--preset=tiny",
+            "--steps=4",
+            "--checkpoints=4",
+            "--smoke",
+            "--plan-eval=off",
+            "--progress=none",
+            &format!("--title={title}"),
+        ];
+        queue
+            .lock()
+            .expect("queue lock")
+            .add(NewJob {
+                label: title.into(),
+                title: title.into(),
+                args: args.iter().map(|s| (*s).to_string()).collect(),
+                ..NewJob::default()
+            })
+            .expect("enqueue");
+    }
+    let out = ok(worldbench(&ws).args(["queue", "work", "--backend", "slurm"]));
+    let jobs = queue.list().expect("jobs");
+    assert_eq!(jobs.len(), 2, "{out}");
+    let mut slurm_ids = Vec::new();
+    for j in &jobs {
+        assert_eq!(j.state.as_str(), "completed", "{j:?}\n{out}");
+        let run = j.run.as_ref().expect("the job's run folder");
+        assert_eq!(status(run), "completed");
+        let in_run = manifest(run).expect("run.json")["slurm_job_id"]
+            .as_str()
+            .map(str::to_string);
+        assert_eq!(in_run.as_ref(), j.slurm_job_id.as_ref(), "{j:?}");
+        assert_eq!(in_run, Some(job_id(run)));
+        slurm_ids.push(in_run);
+    }
+    assert_ne!(slurm_ids[0], slurm_ids[1]);
+    let (first, second) = (&jobs[0], &jobs[1]);
+    assert!(
+        second.started >= first.finished,
+        "max_parallel = 1, yet the second started before the first ended: {jobs:?}"
+    );
+}

@@ -16,6 +16,7 @@ pub mod launch;
 mod plan;
 mod planners;
 pub mod queue;
+mod queue_slurm;
 mod queue_work;
 mod run_checkpoint;
 pub mod runs;

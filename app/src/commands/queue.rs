@@ -14,8 +14,8 @@ pub enum QueueCommand {
     /// Run queued jobs (at most `[queue] max_parallel` of worldbench.toml at once) until none is
     /// queued or running.
     Work {
-        /// Only `local`: the queue's jobs run on this machine. On Slurm a sweep is submitted
-        /// directly as a job array (`sweep run <file> --backend slurm`).
+        /// `local`: the jobs run on this machine; `slurm`: each is submitted with sbatch (at most
+        /// `max_parallel` at once) and followed until Slurm says it ended.
         #[arg(long, value_enum, default_value = "local")]
         backend: crate::cli::Backend,
     },
@@ -37,14 +37,7 @@ pub fn run(workspace: Option<PathBuf>, cmd: QueueCommand) -> Result<()> {
     let queue = Queue::of_workspace(ws.root());
     match cmd {
         QueueCommand::Work { backend } => {
-            if backend == crate::cli::Backend::Slurm {
-                anyhow::bail!(
-                    "`queue work` runs the queue's jobs on this machine and has no Slurm backend: \
-                     submit a sweep to Slurm with `worldbench sweep run <file> --backend slurm` \
-                     (its cells become one job array; `sweep cancel` and `sweep retry` act on them)"
-                );
-            }
-            let s = super::queue_work::work(&ws, None, true)?;
+            let s = super::queue_work::work_on(&ws, None, true, backend)?;
             eprintln!(
                 "queue empty: {} started, {} completed, {} failed",
                 s.started, s.completed, s.failed

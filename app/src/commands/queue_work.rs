@@ -6,8 +6,13 @@
 //!
 //! A job resumes (`train --resume <run>`) when its run was interrupted; a fresh job trains in the
 //! run folder the worker created for it (`--run-dir`), so the job always knows its run.
+//!
+//! With the Slurm backend ([`work_on`]) each claimed job is submitted through the
+//! [`SlurmLauncher`](crate::launch::SlurmLauncher) instead: the job records its Slurm job id, the
+//! launcher follows it (squeue/scontrol, with backoff), and the job is settled from its run when
+//! Slurm says it ended; see `queue_slurm` for what a Slurm worker adds.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -21,6 +26,7 @@ use worldbench_storage::queue::settle::{settle, Exit};
 use worldbench_storage::queue::{FileLock, JobState, Locked, Queue, QueueJob};
 use worldbench_storage::{RunPaths, Workspace};
 
+use crate::cli::Backend;
 use crate::launch::{
     EventSink, JobCommand, JobHandle, JobSpec, LaunchEvent, Launcher, LocalProcess, QueuedJob,
 };
@@ -74,7 +80,9 @@ impl EventSink for WorkerSink {
 struct Worker<'a> {
     ws: &'a Workspace,
     queue: Queue,
-    launcher: Arc<LocalProcess>,
+    launcher: Arc<dyn Launcher>,
+    /// Jobs go to Slurm (the trainer runs on a node: it confirms no pid of its own).
+    slurm: bool,
     runtime: tokio::runtime::Runtime,
     threads: usize,
     tx: Sender<(String, LaunchEvent)>,
@@ -82,12 +90,30 @@ struct Worker<'a> {
     /// Events that came while the worker waited for another job's start.
     backlog: VecDeque<(String, LaunchEvent)>,
     active: Vec<Active>,
+    /// Slurm jobs this worker asked to stop.
+    scancelled: HashSet<String>,
 }
 
 /// Works the queue until nothing `only_sweep` (all jobs when `None`) is queued or running.
 pub fn work(ws: &Workspace, only_sweep: Option<&Path>, verbose: bool) -> Result<WorkSummary> {
+    work_on(ws, only_sweep, verbose, Backend::Local)
+}
+
+/// [`work`], with jobs started by `backend`.
+pub fn work_on(
+    ws: &Workspace,
+    only_sweep: Option<&Path>,
+    verbose: bool,
+    backend: Backend,
+) -> Result<WorkSummary> {
     let settings = QueueSettings::read(&ws.config_path())?;
-    let exe = std::env::current_exe().context("cannot find this worldbench binary")?;
+    let slurm = backend == Backend::Slurm;
+    let launcher: Arc<dyn Launcher> = if slurm {
+        Arc::new(super::queue_slurm::launcher(ws)?)
+    } else {
+        let exe = std::env::current_exe().context("cannot find this worldbench binary")?;
+        Arc::new(LocalProcess::new(exe))
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("worldbench-queue")
@@ -99,19 +125,28 @@ pub fn work(ws: &Workspace, only_sweep: Option<&Path>, verbose: bool) -> Result<
     let mut w = Worker {
         ws,
         queue: queue.clone(),
-        launcher: Arc::new(LocalProcess::new(exe)),
+        launcher,
+        slurm,
         runtime,
         threads: settings.threads_per_run(cores()),
         tx,
         rx,
         backlog: VecDeque::new(),
         active: Vec::new(),
+        scancelled: HashSet::new(),
     };
     let mine = |j: &QueueJob| only_sweep.is_none_or(|s| j.sweep.as_deref() == Some(s));
     let mut summary = WorkSummary::default();
     loop {
         {
             let g = queue.lock()?;
+            if slurm {
+                let ours: Vec<&str> = w.active.iter().map(|a| a.id.as_str()).collect();
+                for job in super::queue_slurm::follow_orphans(&g, &queue, &ours)? {
+                    super::sweep_sync::after_settle(&g, &job)?;
+                }
+                super::queue_slurm::scancel_requested(&g, w.launcher.as_ref(), &mut w.scancelled)?;
+            }
             for job in g.reconcile()? {
                 super::sweep_sync::after_settle(&g, &job)?;
             }
@@ -188,6 +223,8 @@ impl Worker<'_> {
             return Ok(None);
         };
         let stderr_log = match &job.run {
+            // The sbatch script sends the trainer's stderr there.
+            Some(run) if self.slurm => RunPaths::new(run).logs_dir().join("stderr.log"),
             Some(run) => RunPaths::new(run).logs_dir().join("queue-stderr.log"),
             None => self
                 .queue
@@ -202,7 +239,7 @@ impl Worker<'_> {
                 args: job.args.clone(),
                 run: job.run.clone(),
                 resume: job.resume,
-                job_id: Some(job.id.clone()),
+                job_id: (!self.slurm).then(|| job.id.clone()),
             }),
         );
         spec.threads = Some(u32::try_from(self.threads).unwrap_or(u32::MAX));
@@ -228,17 +265,20 @@ impl Worker<'_> {
                 break Err(format!("{}: did not start", self.launcher.name()));
             };
             match event {
-                LaunchEvent::Spawned(JobHandle::Local { pid }) if id == job.id => break Ok(pid),
+                LaunchEvent::Spawned(handle) if id == job.id => break Ok(handle),
                 LaunchEvent::SpawnFailed(e) if id == job.id => break Err(e),
                 other => self.backlog.push_back((id, other)),
             }
         };
         match started {
-            Ok(pid) => {
+            Ok(handle) => {
                 // The trainer waits for the queue lock (held here) and trains only once this is
                 // on disk (`train --queue-job`).
                 worldbench_storage::failpoint::hit("queue_spawned", &job.id);
-                job.record_trainer(pid);
+                match handle {
+                    JobHandle::Local { pid } => job.record_trainer(pid),
+                    JobHandle::Slurm { job_id } => job.slurm_job_id = Some(job_id),
+                }
                 g.save(&job)?;
                 super::sweep_sync::after_settle(g, &job)?;
                 worldbench_storage::failpoint::hit("queue_started", &job.id);
@@ -286,6 +326,7 @@ impl Worker<'_> {
                     .map(str::to_string)
             });
             Exit::Failed(why.unwrap_or_else(|| match code {
+                _ if self.slurm => "the Slurm job ended without success".into(),
                 Some(c) => format!("the trainer exited with code {c}"),
                 None => "the trainer was killed by a signal".into(),
             }))

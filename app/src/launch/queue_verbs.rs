@@ -17,6 +17,10 @@ pub fn cancel_job(job: &mut QueueJob) -> bool {
         }
         JobState::Running => {
             job.cancel_requested = true;
+            // A job on Slurm: its worker `scancel`s it (its trainer runs on a node).
+            if job.slurm_job_id.is_some() {
+                return true;
+            }
             // Only the recorded trainer itself: its pid may belong to another process since.
             let pid = job.pid.filter(|_| job.trainer_alive()).or_else(|| {
                 job.run

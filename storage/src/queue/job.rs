@@ -69,6 +69,10 @@ pub struct QueueJob {
     /// in this boot or after a reboot, is not the trainer.
     #[serde(default)]
     pub trainer_start: Option<String>,
+    /// The Slurm job it was submitted as (`queue work --backend slurm`), instead of a local
+    /// trainer: its worker follows it with squeue/scontrol.
+    #[serde(default)]
+    pub slurm_job_id: Option<String>,
     /// How many times it was started.
     #[serde(default)]
     pub attempts: u32,

@@ -148,6 +148,7 @@ impl Locked<'_> {
             worker_pid: None,
             pid: None,
             trainer_start: None,
+            slurm_job_id: None,
             attempts: 0,
             cancel_requested: false,
             created: crate::run::now_rfc3339(),
@@ -192,6 +193,7 @@ impl Locked<'_> {
             job.worker_pid = Some(std::process::id());
             job.pid = None;
             job.trainer_start = None;
+            job.slurm_job_id = None;
             job.attempts += 1;
             job.started = Some(crate::run::now_rfc3339());
             job.finished = None;

@@ -25,7 +25,8 @@ pub enum Exit {
 pub fn settle(job: &mut QueueJob, exit: Exit) -> bool {
     // Its trainer goes on: whoever settles next looks again. Until the trainer has taken its run
     // lock, this is all that says it runs (see `Locked::confirm_trainer`).
-    if exit == Exit::WorkerGone && job.trainer_alive() {
+    // Likewise a job submitted to Slurm: only a Slurm worker, which asks Slurm, settles it.
+    if exit == Exit::WorkerGone && (job.trainer_alive() || job.slurm_job_id.is_some()) {
         return false;
     }
     let before = job.clone();

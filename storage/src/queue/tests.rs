@@ -207,3 +207,31 @@ fn max_parallel_defaults_and_reads() {
         "{e}"
     );
 }
+
+#[test]
+fn a_slurm_job_whose_worker_is_gone_is_left_to_a_slurm_worker() {
+    let tmp = tempfile::tempdir().unwrap();
+    let q = Queue::of_workspace(tmp.path());
+    let g = q.lock().unwrap();
+    g.add(new_job(0)).unwrap();
+    let (mut job, lock) = g
+        .claim_next(|_| true, |_| Ok(()))
+        .unwrap()
+        .expect("claimed");
+    job.slurm_job_id = Some("41".into());
+    g.save(&job).unwrap();
+    drop(lock);
+    // No manifest and no worker: a local job would be queued again; a Slurm one may still be
+    // pending in Slurm's queue.
+    assert!(g.reconcile().unwrap().is_empty());
+    assert_eq!(g.job(&job.id).unwrap().state, JobState::Running);
+    // Claimed again (after a requeue), it is submitted afresh: the old id goes.
+    let mut again = g.job(&job.id).unwrap();
+    again.state = JobState::Queued;
+    g.save(&again).unwrap();
+    let (claimed, _lock) = g
+        .claim_next(|_| true, |_| Ok(()))
+        .unwrap()
+        .expect("claimed");
+    assert_eq!(claimed.slurm_job_id, None);
+}
