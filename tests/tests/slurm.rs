@@ -602,3 +602,71 @@ fn queue_work_on_slurm_submits_each_queued_job_and_settles_it() {
         "max_parallel = 1, yet the second started before the first ended: {jobs:?}"
     );
 }
+
+#[test]
+fn queue_cancel_scancels_the_slurm_job_a_worker_follows() {
+    use worldbench_storage::queue::{NewJob, Queue};
+    let _turn = slurm_or_skip!("queue_cancel_scancels_the_slurm_job_a_worker_follows");
+    let (_tmp, ws, data) = workspace();
+    let queue = Queue::of_workspace(&ws);
+    let args = [
+        "train",
+        "--data",
+        data.to_str().expect("utf-8"),
+        "--preset=tiny",
+        "--steps=5000",
+        "--checkpoints=5000",
+        "--smoke",
+        "--plan-eval=off",
+        "--progress=none",
+        "--title=cancel from the queue",
+    ];
+    let job = queue
+        .lock()
+        .expect("queue lock")
+        .add(NewJob {
+            label: "cancel".into(),
+            title: "cancel from the queue".into(),
+            args: args.iter().map(|s| (*s).to_string()).collect(),
+            ..NewJob::default()
+        })
+        .expect("enqueue");
+    let mut worker = worldbench(&ws)
+        .args(["queue", "work", "--backend", "slurm"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("queue work");
+    let run_of = || {
+        queue
+            .list()
+            .ok()
+            .and_then(|jobs| jobs.into_iter().find(|j| j.id == job.id))
+            .and_then(|j| j.run)
+    };
+    let start = Instant::now();
+    let run = loop {
+        if let Some(run) = run_of() {
+            break run;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the worker never submitted the job"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    wait_for(&run, "training", 120, || rows(&run).len() >= 5);
+    ok(worldbench(&ws).args(["queue", "cancel", &job.id]));
+    wait_for(&run, "cancelled", 60, || status(&run) == "cancelled");
+    let out = worker.wait_with_output().expect("the worker ends");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let jobs = queue.list().expect("jobs");
+    let j = jobs.iter().find(|j| j.id == job.id).expect("the job");
+    assert_eq!(j.state.as_str(), "cancelled", "{j:?}");
+    assert_eq!(j.slurm_job_id.as_deref(), Some(job_id(&run).as_str()));
+    assert!(run.join("checkpoints/last.safetensors").is_file());
+}
