@@ -6,7 +6,7 @@
 mod gui_common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::Duration;
 
 use egui::accesskit::Role;
@@ -18,6 +18,14 @@ use worldbench::gui::slurm_status::NOT_CONFIGURED;
 use worldbench::gui::{State, WorldbenchApp};
 use worldbench_storage::{RunManifest, RunPaths, RunStatus};
 use worldbench_tests::small_dataset;
+
+/// The in-process app tests take turns: run side by side on a loaded machine, two of them that
+/// follow Slurm runs were seen to fail together (each passes alone under the same load), so they
+/// share the fake tools one at a time.
+fn turn() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// The fake tools' folder: first on PATH for this test process and the `worldbench` it starts.
 fn fake_slurm() -> PathBuf {
@@ -171,6 +179,7 @@ fn newest_job(app: &WorldbenchApp) -> Option<&Job> {
 
 #[test]
 fn without_launch_slurm_the_slurm_choice_is_greyed_out_and_says_why() {
+    let _turn = turn();
     fake_slurm();
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
@@ -202,6 +211,7 @@ fn without_launch_slurm_the_slurm_choice_is_greyed_out_and_says_why() {
 
 #[test]
 fn with_launch_slurm_the_train_form_submits_follows_and_cancels_the_job() {
+    let _turn = turn();
     let fake = fake_slurm();
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
@@ -265,6 +275,7 @@ fn with_launch_slurm_the_train_form_submits_follows_and_cancels_the_job() {
 
 #[test]
 fn runs_and_queue_show_the_slurm_job_partition_and_state() {
+    let _turn = turn();
     fake_slurm();
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path();
@@ -310,6 +321,7 @@ fn runs_and_queue_show_the_slurm_job_partition_and_state() {
 
 #[test]
 fn a_submitted_run_without_run_json_is_pending_and_the_queue_view_cancels_it() {
+    let _turn = turn();
     fake_slurm();
     squeue_says("5001", "PENDING");
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -371,6 +383,7 @@ fn a_submitted_run_without_run_json_is_pending_and_the_queue_view_cancels_it() {
 
 #[test]
 fn after_a_restart_the_app_follows_an_unfinished_slurm_run_again_and_cancels_it() {
+    let _turn = turn();
     fake_slurm();
     squeue_says("5002", "PENDING");
     let tmp = tempfile::tempdir().expect("tempdir");
