@@ -13,8 +13,9 @@ use worldbench_storage::{RunPaths, SlurmSettings, Workspace};
 use crate::launch::slurm::{self, SlurmState};
 use crate::launch::{JobHandle, Launcher, SlurmLauncher};
 
-/// The launcher of `[launch.slurm]`, once `launch check` finds nothing wrong.
-pub fn launcher(ws: &Workspace) -> Result<SlurmLauncher> {
+/// `[launch.slurm]` and the workspace's absolute path, once `launch check` finds nothing wrong;
+/// otherwise an error listing every problem (train, sweep and queue submissions all ask this).
+pub fn checked_settings(ws: &Workspace) -> Result<(SlurmSettings, std::path::PathBuf)> {
     let root = std::path::absolute(ws.root())?;
     let settings = SlurmSettings::read(&ws.config_path())?;
     let problems = slurm::check(&settings, &root);
@@ -24,9 +25,15 @@ pub fn launcher(ws: &Workspace) -> Result<SlurmLauncher> {
             problems.join("\n  - ")
         );
     }
+    Ok((settings, root))
+}
+
+/// The launcher of `[launch.slurm]`, once `launch check` finds nothing wrong.
+pub fn launcher(ws: &Workspace) -> Result<SlurmLauncher> {
+    let (settings, workspace) = checked_settings(ws)?;
     Ok(SlurmLauncher {
         settings,
-        workspace: root,
+        workspace,
     })
 }
 

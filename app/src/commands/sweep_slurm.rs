@@ -17,15 +17,7 @@ use worldbench_storage::{RunManifest, RunPaths, RunStatus, SlurmSettings, Worksp
 use crate::launch::slurm::{self, SlurmTask};
 
 pub fn run_sweep(ws: &Workspace, file: &Path) -> Result<()> {
-    let root = std::path::absolute(ws.root())?;
-    let settings = SlurmSettings::read(&ws.config_path())?;
-    let problems = slurm::check(&settings, &root);
-    if !problems.is_empty() {
-        bail!(
-            "cannot submit to Slurm; nothing was submitted:\n  - {}",
-            problems.join("\n  - ")
-        );
-    }
+    let (settings, root) = super::queue_slurm::checked_settings(ws)?;
     let spec = SweepSpec::read(file)?;
     let (spec_cells, gate) = {
         let (_, cells, gate) = super::sweep::checked(ws, file, file)?;

@@ -5,9 +5,9 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use worldbench_storage::run::RunKind;
-use worldbench_storage::{RunPaths, SlurmSettings};
+use worldbench_storage::RunPaths;
 
 use crate::cli::TrainArgs;
 use crate::launch::slurm::{self, SlurmTask};
@@ -16,15 +16,7 @@ use crate::workspace_dir;
 /// Submits the run; returns its folder once Slurm accepted it.
 pub fn submit(workspace: Option<PathBuf>, args: &TrainArgs) -> Result<PathBuf> {
     let ws = workspace_dir::open(workspace.clone())?;
-    let root = std::path::absolute(ws.root())?;
-    let settings = SlurmSettings::read(&ws.config_path())?;
-    let problems = slurm::check(&settings, &root);
-    if !problems.is_empty() {
-        bail!(
-            "cannot submit to Slurm; nothing was submitted:\n  - {}",
-            problems.join("\n  - ")
-        );
-    }
+    let (settings, root) = super::queue_slurm::checked_settings(&ws)?;
     let mut made = false;
     let (run, argv) = if let Some(run) = &args.resume {
         let run = std::path::absolute(run)?;
