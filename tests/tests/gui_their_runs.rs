@@ -3,7 +3,7 @@
 //! with ours against cumulative FLOPs, and annotating it writes their experiment_metadata.txt and
 //! notes.txt. Fixtures: their_runs_common and gui_common::fixed_run (no training).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
@@ -25,10 +25,10 @@ fn open_all_runs(ws: &Path) -> Harness<'static, WorldbenchApp> {
     h
 }
 
-#[test]
-fn their_run_is_listed_opened_compared_and_annotated() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let ws = tmp.path().join("ws");
+/// In `tmp`: a workspace with one completed run of ours, and an nes-ai output folder (not yet a
+/// root) with one run of theirs: (workspace, our run, their output folder, their run).
+fn our_run_and_theirs(tmp: &Path) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
+    let ws = tmp.join("ws");
     let ours = fixed_run(
         &ws,
         "2025-03-01_10-00-00.ours",
@@ -37,8 +37,15 @@ fn their_run_is_listed_opened_compared_and_annotated() {
         32,
         400,
     );
-    let out = tmp.path().join("out.jepa_world_model_trainer");
+    let out = tmp.join("out.jepa_world_model_trainer");
     let theirs = their_run(&out, "2026-02-05_12-56-29");
+    (ws, ours, out, theirs)
+}
+
+#[test]
+fn their_run_is_listed_opened_compared_and_annotated() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (ws, ours, out, theirs) = our_run_and_theirs(tmp.path());
     std::fs::write(
         ws.join("worldbench.toml"),
         format!("[runs]\nroots = [{:?}]\n", out.display().to_string()),
@@ -96,36 +103,30 @@ fn their_run_is_listed_opened_compared_and_annotated() {
     h.run_ok();
     h.get_by_label("vis_planning_graph/graph_h (2)").click();
     settle(&mut h);
-    let graph = |step: &str| theirs.join(format!("vis_planning_graph/graph_h_0000{step}.png"));
-    h.get_by_label("step 200: vis_planning_graph/graph_h_0000200.png");
-    assert!(h
-        .state_mut()
-        .runs_panel_mut()
-        .all
-        .shows_image(&graph("200")));
+    // The step shown, and its file both named and drawn.
+    let shows = |h: &mut Harness<'static, WorldbenchApp>, step: &str, other: &str| {
+        h.get_by_label(&format!(
+            "step {step}: vis_planning_graph/graph_h_0000{step}.png"
+        ));
+        assert!(h
+            .query_by_label(&format!(
+                "step {other}: vis_planning_graph/graph_h_0000{other}.png"
+            ))
+            .is_none());
+        let file = theirs.join(format!("vis_planning_graph/graph_h_0000{step}.png"));
+        assert!(h.state_mut().runs_panel_mut().all.shows_image(&file));
+    };
+    shows(&mut h, "200", "100");
     h.get_by_role_and_label(Role::Slider, "image step")
         .decrement_accesskit();
     settle(&mut h);
-    h.get_by_label("step 100: vis_planning_graph/graph_h_0000100.png");
-    assert!(h
-        .query_by_label("step 200: vis_planning_graph/graph_h_0000200.png")
-        .is_none());
-    assert!(h
-        .state_mut()
-        .runs_panel_mut()
-        .all
-        .shows_image(&graph("100")));
+    shows(&mut h, "100", "200");
     // The keys a slider offers: the right arrow goes back to step 200.
     h.get_by_role_and_label(Role::Slider, "image step").focus();
     h.run_ok();
     h.key_press(egui::Key::ArrowRight);
     settle(&mut h);
-    h.get_by_label("step 200: vis_planning_graph/graph_h_0000200.png");
-    assert!(h
-        .state_mut()
-        .runs_panel_mut()
-        .all
-        .shows_image(&graph("200")));
+    shows(&mut h, "200", "100");
 
     // Its checkpoint inspected in the app, as `ckpt inspect` does.
     h.get_by_label("Checkpoints (1)").click();
@@ -278,17 +279,7 @@ fn their_run_is_listed_opened_compared_and_annotated() {
 #[test]
 fn a_typed_runs_folder_is_added_and_runs_are_starred_and_archived_in_bulk() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let ws = tmp.path().join("ws");
-    let ours = fixed_run(
-        &ws,
-        "2025-03-01_10-00-00.ours",
-        "our run",
-        RunStatus::Completed,
-        32,
-        400,
-    );
-    let out = tmp.path().join("out.jepa_world_model_trainer");
-    let theirs = their_run(&out, "2026-02-05_12-56-29");
+    let (ws, ours, out, theirs) = our_run_and_theirs(tmp.path());
     let mut h = open_all_runs(&ws);
     assert!(h.query_by_label("corner loops, big lr").is_none());
     let add = |h: &mut Harness<'static, WorldbenchApp>, folder: &Path| {

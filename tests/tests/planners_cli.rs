@@ -1,6 +1,8 @@
 //! Layouts and planners from the command line: `data gen --layout`, `plan --planner … --sweep`,
 //! `eval --layouts`.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::Value;
 use worldbench_tests::{fails, gen_dataset, ok, run, small_dataset, smoke_train, worldbench};
 
@@ -172,6 +174,24 @@ fn two_rooms_dataset_plans_with_every_planner_and_held_out_layouts() {
 
 /// The planners' columns of planning_metrics.csv: written by training (`plan_eval_planners`), by
 /// `plan --sweep` and `eval --planner`, and judged by a success criterion that names a planner.
+/// A 4-step smoke run on `data` whose checkpoint evaluation sweeps `planners`.
+fn train_evaluating(ws: &Path, data: &Path, planners: &str) -> PathBuf {
+    smoke_train(
+        ws,
+        data,
+        "4",
+        "4",
+        &[
+            "--progress",
+            "none",
+            "--set",
+            "plan_eval=on",
+            "--set",
+            &format!("plan_eval_planners={planners}"),
+        ],
+    )
+}
+
 #[test]
 fn planner_columns_are_written_and_judged() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -181,20 +201,7 @@ fn planner_columns_are_written_and_judged() {
         "tr",
         &["--layout", "two-rooms", "--episodes", "2", "--steps", "30"],
     );
-    let run = smoke_train(
-        &ws,
-        &data,
-        "4",
-        "4",
-        &[
-            "--progress",
-            "none",
-            "--set",
-            "plan_eval=on",
-            "--set",
-            "plan_eval_planners=lattice",
-        ],
-    );
+    let run = train_evaluating(&ws, &data, "lattice");
     let csv = run.join("metrics/planning_metrics.csv");
     let rows = || -> Vec<std::collections::HashMap<String, String>> {
         let text = std::fs::read_to_string(&csv).expect("planning_metrics.csv");
@@ -329,20 +336,7 @@ fn plan_and_eval_go_on_without_a_planner_that_cannot_be_built() {
     ds.actions.fill(0);
     write_native(&data, &ds).expect("write the no-op dataset");
     // Training goes on too: its evaluation leaves the lattice out, and its log says why.
-    let run_dir = smoke_train(
-        &ws,
-        &data,
-        "4",
-        "4",
-        &[
-            "--progress",
-            "none",
-            "--set",
-            "plan_eval=on",
-            "--set",
-            "plan_eval_planners=graph,lattice",
-        ],
-    );
+    let run_dir = train_evaluating(&ws, &data, "graph,lattice");
     let log = std::fs::read_to_string(run_dir.join("logs/stdout.log")).expect("stdout.log");
     let skipped: Vec<Value> = log
         .lines()

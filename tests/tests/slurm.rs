@@ -546,9 +546,40 @@ fn the_slurm_launcher_runs_a_queued_job_behind_the_launcher_seam() {
         .any(|p| p.ends_with("logs/slurm.sbatch")));
 }
 
+/// Queues a tiny smoke run of `steps` steps titled `title`.
+fn enqueue(
+    queue: &worldbench_storage::queue::Queue,
+    data: &Path,
+    title: &str,
+    steps: &str,
+) -> worldbench_storage::queue::QueueJob {
+    let args = [
+        "train",
+        "--data",
+        data.to_str().expect("utf-8"),
+        "--preset=tiny",
+        &format!("--steps={steps}"),
+        &format!("--checkpoints={steps}"),
+        "--smoke",
+        "--plan-eval=off",
+        "--progress=none",
+        &format!("--title={title}"),
+    ];
+    queue
+        .lock()
+        .expect("queue lock")
+        .add(worldbench_storage::queue::NewJob {
+            label: title.into(),
+            title: title.into(),
+            args: args.iter().map(|s| (*s).to_string()).collect(),
+            ..worldbench_storage::queue::NewJob::default()
+        })
+        .expect("enqueue")
+}
+
 #[test]
 fn queue_work_on_slurm_submits_each_queued_job_and_settles_it() {
-    use worldbench_storage::queue::{NewJob, Queue};
+    use worldbench_storage::queue::Queue;
     let _turn = slurm_or_skip!("queue_work_on_slurm_submits_each_queued_job_and_settles_it");
     let (_tmp, ws, data) = workspace();
     // One at a time: the second job is submitted only once the first has ended.
@@ -557,28 +588,7 @@ fn queue_work_on_slurm_submits_each_queued_job_and_settles_it() {
     std::fs::write(&cfg, format!("{text}\n[queue]\nmax_parallel = 1\n")).expect("write");
     let queue = Queue::of_workspace(&ws);
     for title in ["queued a", "queued b"] {
-        let args = [
-            "train",
-            "--data",
-            data.to_str().expect("utf-8"),
-            "--preset=tiny",
-            "--steps=4",
-            "--checkpoints=4",
-            "--smoke",
-            "--plan-eval=off",
-            "--progress=none",
-            &format!("--title={title}"),
-        ];
-        queue
-            .lock()
-            .expect("queue lock")
-            .add(NewJob {
-                label: title.into(),
-                title: title.into(),
-                args: args.iter().map(|s| (*s).to_string()).collect(),
-                ..NewJob::default()
-            })
-            .expect("enqueue");
+        enqueue(&queue, &data, title, "4");
     }
     let out = ok(worldbench(&ws).args(["queue", "work", "--backend", "slurm"]));
     let jobs = queue.list().expect("jobs");
@@ -605,32 +615,11 @@ fn queue_work_on_slurm_submits_each_queued_job_and_settles_it() {
 
 #[test]
 fn queue_cancel_scancels_the_slurm_job_a_worker_follows() {
-    use worldbench_storage::queue::{NewJob, Queue};
+    use worldbench_storage::queue::Queue;
     let _turn = slurm_or_skip!("queue_cancel_scancels_the_slurm_job_a_worker_follows");
     let (_tmp, ws, data) = workspace();
     let queue = Queue::of_workspace(&ws);
-    let args = [
-        "train",
-        "--data",
-        data.to_str().expect("utf-8"),
-        "--preset=tiny",
-        "--steps=5000",
-        "--checkpoints=5000",
-        "--smoke",
-        "--plan-eval=off",
-        "--progress=none",
-        "--title=cancel from the queue",
-    ];
-    let job = queue
-        .lock()
-        .expect("queue lock")
-        .add(NewJob {
-            label: "cancel".into(),
-            title: "cancel from the queue".into(),
-            args: args.iter().map(|s| (*s).to_string()).collect(),
-            ..NewJob::default()
-        })
-        .expect("enqueue");
+    let job = enqueue(&queue, &data, "cancel from the queue", "5000");
     let worker = worldbench(&ws)
         .args(["queue", "work", "--backend", "slurm"])
         .stdout(std::process::Stdio::piped())

@@ -327,6 +327,14 @@ fn runs_annotate_writes_their_files_and_ours() {
     assert!(e.contains("run folder"), "{e}");
 }
 
+/// The entry of a `ckpt inspect --json` list whose `key` is `value`.
+fn named<'a>(list: &'a serde_json::Value, key: &str, value: &str) -> Option<&'a serde_json::Value> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .find(|e| e[key] == value)
+}
+
 #[test]
 fn ckpt_inspect_reads_their_last_pt() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -335,38 +343,16 @@ fn ckpt_inspect_reads_their_last_pt() {
     let pt = theirs.join("checkpoints/last.pt").display().to_string();
     let v = json(&ok(worldbench(&ws).args(["ckpt", "inspect", &pt, "--json"])));
     assert_eq!(v["format"], "pytorch-zip");
-    let scalar = |n: &str| {
-        v["scalars"]
-            .as_array()
-            .expect("scalars")
-            .iter()
-            .find(|s| s["name"] == n)
-            .map(|s| s["value"].clone())
-    };
+    let scalar = |n: &str| named(&v["scalars"], "name", n).map(|s| s["value"].clone());
     assert_eq!(scalar("global_step"), Some("200".into()));
     assert_eq!(
         scalar("optimizer_state.param_groups.0.lr"),
         Some("0.0003".into())
     );
-    let modules: Vec<(String, u64)> = v["modules"]
-        .as_array()
-        .expect("modules")
-        .iter()
-        .map(|m| {
-            (
-                m["module"].as_str().expect("m").into(),
-                m["parameters"].as_u64().expect("p"),
-            )
-        })
-        .collect();
-    assert!(
-        modules.contains(&("model_state.encoder".into(), 4 * 27 + 4)),
-        "{modules:?}"
-    );
-    assert!(
-        modules.contains(&("model_state.predictor".into(), 48)),
-        "{modules:?}"
-    );
+    let parameters =
+        |m: &str| named(&v["modules"], "module", m).and_then(|x| x["parameters"].as_u64());
+    assert_eq!(parameters("model_state.encoder"), Some(4 * 27 + 4), "{v}");
+    assert_eq!(parameters("model_state.predictor"), Some(48), "{v}");
     let text = ok(worldbench(&ws).args(["ckpt", "inspect", &pt]));
     assert!(
         text.contains("model_state.encoder.conv1.weight") && text.contains("[4, 3, 3, 3]"),
@@ -385,27 +371,14 @@ fn ckpt_inspect_reads_a_file_torch_save_wrote() {
     let pt = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/torch_save/last.pt");
     let v = json(&ok(worldbench(&ws).args(["ckpt", "inspect", pt, "--json"])));
     assert_eq!(v["format"], "pytorch-zip");
-    let scalar = |n: &str| {
-        v["scalars"]
-            .as_array()
-            .expect("scalars")
-            .iter()
-            .find(|s| s["name"] == n)
-            .map(|s| s["value"].clone())
-    };
+    let scalar = |n: &str| named(&v["scalars"], "name", n).map(|s| s["value"].clone());
     assert_eq!(scalar("global_step"), Some("100".into()));
     assert_eq!(
         scalar("optimizer_state.param_groups.0.betas"),
         Some("(0.9, 0.999)".into())
     );
-    let tensor = |n: &str| {
-        v["tensors"]
-            .as_array()
-            .expect("tensors")
-            .iter()
-            .find(|t| t["name"] == n)
-            .map(|t| (t["dtype"].clone(), t["shape"].clone()))
-    };
+    let tensor =
+        |n: &str| named(&v["tensors"], "name", n).map(|t| (t["dtype"].clone(), t["shape"].clone()));
     assert_eq!(
         tensor("model_state.encoder.conv.weight"),
         Some(("f32".into(), serde_json::json!([4, 3, 3, 3])))
@@ -422,14 +395,8 @@ fn ckpt_inspect_reads_a_file_torch_save_wrote() {
         tensor("optimizer_state.state.13.exp_avg_sq"),
         Some(("f32".into(), serde_json::json!([12])))
     );
-    let parameters = |m: &str| {
-        v["modules"]
-            .as_array()
-            .expect("modules")
-            .iter()
-            .find(|x| x["module"] == m)
-            .and_then(|x| x["parameters"].as_u64())
-    };
+    let parameters =
+        |m: &str| named(&v["modules"], "module", m).and_then(|x| x["parameters"].as_u64());
     // conv 4·27 + 4, batch norm 4 · 4 + 1, layer norm 4 + 4, fc 4·8 + 8, the f16 buffer 2.
     assert_eq!(
         parameters("model_state.encoder"),
