@@ -210,7 +210,10 @@ impl AllRuns {
         if let Some(r) = self.compare.as_mut().and_then(Task::poll) {
             self.compare = None;
             match r {
-                Ok(d) => self.compared = d,
+                Ok(d) => {
+                    self.compared = d;
+                    self.cross.runs_changed();
+                }
                 Err(e) => self.error = Some(e),
             }
         }

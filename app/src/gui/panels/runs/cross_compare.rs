@@ -4,7 +4,7 @@
 //! their configs' differences per key (their keys aligned to ours by `storage::config_aliases`).
 
 use worldbench_storage::their_runs::columns::{common_loss_labels, loss_column_of};
-use worldbench_storage::their_runs::config_align::differing_keys;
+use worldbench_storage::their_runs::config_align::{differing_keys, ConfigRow};
 use worldbench_storage::their_runs::{curve, RunDetail, XAxis};
 
 use crate::gui::plots::{line_plot_over, PlotSettings, Series};
@@ -16,6 +16,11 @@ pub struct CrossCompare {
     /// The chosen loss label (`None`: the world loss).
     pub column: Option<String>,
     plotted: Vec<(String, Vec<[f64; 2]>)>,
+    /// The columns every compared run has and their configs' differences, worked out once per
+    /// set of compared runs (`None`: not yet for these runs).
+    shared: Option<(Vec<String>, Vec<ConfigRow>)>,
+    /// The (column, x-axis) `plotted` was made for; the plot is made again only when they change.
+    plotted_for: Option<(String, XAxis)>,
 }
 
 impl CrossCompare {
@@ -24,14 +29,24 @@ impl CrossCompare {
         &self.plotted
     }
 
+    /// The compared runs were read again: what was worked out from them is out of date.
+    pub fn runs_changed(&mut self) {
+        self.shared = None;
+        self.plotted_for = None;
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, runs: &[RunDetail]) {
         if runs.len() < 2 {
             self.plotted.clear();
+            self.plotted_for = None;
             return;
         }
         ui.strong(format!("Comparing {} runs", runs.len()));
-        let tables: Vec<_> = runs.iter().map(|d| &d.loss).collect();
-        let labels = common_loss_labels(&tables);
+        let (labels, diff) = self.shared.get_or_insert_with(|| {
+            let tables: Vec<_> = runs.iter().map(|d| &d.loss).collect();
+            (common_loss_labels(&tables), differing_keys(runs))
+        });
+        let (labels, diff) = (labels.clone(), std::mem::take(diff));
         let chosen = self
             .column
             .clone()
@@ -58,18 +73,25 @@ impl CrossCompare {
         let Some(chosen) = chosen else {
             ui.weak("The selected runs have no loss column in common.");
             self.plotted.clear();
+            self.plotted_for = None;
+            config_ui(ui, runs, &diff);
+            self.put_back(diff);
             return;
         };
-        self.plotted = runs
-            .iter()
-            .map(|d| {
-                let y = loss_column_of(&d.loss, &chosen).unwrap_or(&chosen);
-                (
-                    format!("{} ({}) · {y}", d.listing.title, d.listing.source.as_str()),
-                    curve(&d.loss, y, self.x_axis, d.flops_per_step),
-                )
-            })
-            .collect();
+        let wanted = (chosen.clone(), self.x_axis);
+        if self.plotted_for.as_ref() != Some(&wanted) {
+            self.plotted = runs
+                .iter()
+                .map(|d| {
+                    let y = loss_column_of(&d.loss, &chosen).unwrap_or(&chosen);
+                    (
+                        format!("{} ({}) · {y}", d.listing.title, d.listing.source.as_str()),
+                        curve(&d.loss, y, self.x_axis, d.flops_per_step),
+                    )
+                })
+                .collect();
+            self.plotted_for = Some(wanted);
+        }
         for (name, c) in &self.plotted {
             if c.is_empty() {
                 ui.weak(format!("{name}: no points against {}", self.x_axis.label()));
@@ -92,13 +114,20 @@ impl CrossCompare {
             self.x_axis.label(),
             &chosen,
         );
-        config_ui(ui, runs);
+        config_ui(ui, runs, &diff);
+        self.put_back(diff);
+    }
+
+    /// Returns the config differences taken for this frame's drawing to the cache.
+    fn put_back(&mut self, diff: Vec<ConfigRow>) {
+        if let Some(shared) = self.shared.as_mut() {
+            shared.1 = diff;
+        }
     }
 }
 
-fn config_ui(ui: &mut egui::Ui, runs: &[RunDetail]) {
+fn config_ui(ui: &mut egui::Ui, runs: &[RunDetail], diff: &[ConfigRow]) {
     ui.strong("Config differences");
-    let diff = differing_keys(runs);
     if diff.is_empty() {
         ui.weak("The configs are the same.");
         return;
@@ -111,7 +140,7 @@ fn config_ui(ui: &mut egui::Ui, runs: &[RunDetail]) {
                 ui.strong(&d.listing.title);
             }
             ui.end_row();
-            for row in &diff {
+            for row in diff {
                 match &row.their_key {
                     Some(t) => ui.label(format!("{} (nes-ai {t})", row.key)),
                     None => ui.label(&row.key),
