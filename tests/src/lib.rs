@@ -101,6 +101,20 @@ pub fn small_dataset(ws: &Path, name: &str, seed: &str) -> PathBuf {
     )
 }
 
+/// [`small_dataset`] with every action rewritten to the no-op: no transition moves, so the lattice
+/// planner has no move to take a latent delta of and cannot be built on it.
+///
+/// # Panics
+/// When the dataset cannot be generated, read or written.
+pub fn noop_dataset(ws: &Path, name: &str, seed: &str) -> PathBuf {
+    use worldbench_storage::dataset::{read_native, write_native};
+    let data = small_dataset(ws, name, seed);
+    let mut ds = read_native(&data).expect("read the dataset");
+    ds.actions.fill(0);
+    write_native(&data, &ds).expect("write the no-op dataset");
+    data
+}
+
 /// `worldbench train --data <data> --preset tiny --steps <steps> --checkpoints <checkpoints> --smoke`;
 /// add the remaining arguments (title, progress, …) to it.
 pub fn smoke_train_command(ws: &Path, data: &Path, steps: &str, checkpoints: &str) -> Command {

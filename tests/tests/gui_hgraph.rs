@@ -9,7 +9,7 @@ mod gui_common;
 use std::path::{Path, PathBuf};
 
 use egui::{pos2, vec2, Color32, Modifiers, Pos2};
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::{Harness, SnapshotOptions};
 use worldbench_widgets::hgraph::gpu::egui_wgpu;
 use worldbench_widgets::hgraph::{
@@ -96,7 +96,7 @@ fn node_pos(h: &Harness<'static, Fixture>, node: u32) -> Pos2 {
 }
 
 /// A shift-drag (box selection) from `a` to `b` in four moves.
-fn shift_drag(h: &mut Harness<'static, Fixture>, a: Pos2, b: Pos2) {
+fn shift_drag<S>(h: &mut Harness<'static, S>, a: Pos2, b: Pos2) {
     h.hover_at(a);
     h.run();
     h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
@@ -617,6 +617,16 @@ fn panel_harness_sized(
     use worldbench::gui::panels::hgraph::{HGraphPanel, HGraphState};
     let mut panel = HGraphPanel::new(HGraphState::default());
     panel.open(checkpoint.to_path_buf(), false);
+    harness_of(panel, size, gpu)
+}
+
+/// `panel`, its checkpoint opened (its work applied), in a harness of `size` (rendered with
+/// `renderer` when given).
+fn harness_of(
+    mut panel: worldbench::gui::panels::hgraph::HGraphPanel,
+    size: egui::Vec2,
+    gpu: Option<(egui_kittest::wgpu::WgpuTestRenderer, GpuTarget)>,
+) -> Harness<'static, PanelFixture> {
     settle_panel(&mut panel);
     assert_eq!(panel.error(), None);
     // A task's progress can arrive while a run is under way, which asks for frames more.
@@ -1305,25 +1315,44 @@ fn side_column_keeps_map_and_playground_on_screen_at_1280x800() {
     h.snapshot_options("panel_hgraph", &options);
 }
 
+/// A mixed dataset of three two-rooms layouts (one episode each) and a smoke run's checkpoint on it.
+struct Mixed {
+    ds: worldbench_storage::Dataset,
+    maps: Vec<worldbench_model::world::WorldMap>,
+    ckpt: PathBuf,
+}
+
+/// [`Mixed`] in `<tmp>/ws` (the tempdir must outlive it).
+fn mixed_run(tmp: &Path) -> Mixed {
+    let ws = tmp.join("ws");
+    worldbench_storage::Workspace::open_or_create(&ws).expect("workspace");
+    let (ds, maps) = gui_common::mixed_two_rooms(3, 20);
+    let data = ws.join("datasets").join("mixed");
+    worldbench_storage::dataset::write_native(&data, &ds).expect("write");
+    let ckpt = worldbench_tests::smoke_train(&ws, &data, "4", "4", &["--progress", "none"])
+        .join("checkpoints")
+        .join("step_000004.safetensors");
+    Mixed { ds, maps, ckpt }
+}
+
+/// The walls of layout `k` of a [`Mixed`] dataset.
+fn mixed_walls(
+    maps: &[worldbench_model::world::WorldMap],
+    k: usize,
+) -> worldbench_widgets::TileGrid<bool> {
+    worldbench_widgets::parse_walls(&maps[k].to_text()).expect("walls")
+}
+
 /// A mixed-layout dataset: the side column offers each layout (the first shown), and the map, its
 /// visits, and the playground's plan (start, goal, executed path) are the chosen layout's.
 #[test]
 fn a_mixed_dataset_shows_and_plans_on_the_chosen_layout() {
     use worldbench_model::eval::{hgraph_of, plan_and_execute};
     use worldbench_model::world::{World, TEST1};
-    use worldbench_storage::dataset::write_native;
-    use worldbench_widgets::parse_walls;
 
     let tmp = tempfile::tempdir().expect("tempdir");
-    let ws = tmp.path().join("ws");
-    worldbench_storage::Workspace::open_or_create(&ws).expect("workspace");
-    let (ds, maps) = gui_common::mixed_two_rooms(3, 20);
-    let data = ws.join("datasets").join("mixed");
-    write_native(&data, &ds).expect("write");
-    let ckpt = worldbench_tests::smoke_train(&ws, &data, "4", "4", &["--progress", "none"])
-        .join("checkpoints")
-        .join("step_000004.safetensors");
-    let walls_of = |k: usize| parse_walls(&maps[k].to_text()).expect("walls");
+    let Mixed { ds, maps, ckpt } = mixed_run(tmp.path());
+    let walls_of = |k: usize| mixed_walls(&maps, k);
     let world_of = |k: usize| World::new(Some(maps[k].clone()));
     let (s, g) = TEST1;
     let len = |k: usize| world_of(k).shortest_path_len(s, g);
@@ -1383,4 +1412,201 @@ fn a_mixed_dataset_shows_and_plans_on_the_chosen_layout() {
     h.run();
     assert_eq!(h.state().panel.shown_walls(), &walls_of(0));
     assert!(h.state().panel.outcome().is_none());
+}
+
+/// The layout chosen of a mixed dataset is remembered for it: a restart (the panel made again from
+/// its saved state) and the checkpoint reopened ("Recompute") show it again, with its map.
+#[test]
+fn the_layout_chosen_is_back_after_a_restart_and_a_reopen() {
+    use worldbench::gui::panels::hgraph::{HGraphPanel, HGraphState};
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let Mixed { ds, maps, ckpt } = mixed_run(tmp.path());
+    let episodes = ds.episodes();
+    let visits = |h: &Harness<'static, PanelFixture>| -> usize {
+        h.state()
+            .panel
+            .visits()
+            .expect("visits")
+            .cells
+            .iter()
+            .sum::<u32>() as usize
+    };
+    let mut h = panel_harness(&ckpt);
+    h.run();
+    assert_eq!(h.state().panel.layout(), 0);
+    h.get_by_label("two-rooms:2").click();
+    h.run();
+    assert_eq!(h.state().panel.layout(), 2);
+
+    let json = serde_json::to_string(&h.state().panel.state).expect("json");
+    drop(h);
+    let saved: HGraphState = serde_json::from_str(&json).expect("state");
+    let mut h = harness_of(HGraphPanel::new(saved), vec2(1300.0, 1000.0), None);
+    h.run();
+    assert_eq!(h.state().panel.layout(), 2);
+    assert_eq!(h.state().panel.shown_walls(), &mixed_walls(&maps, 2));
+    h.get_by_label("Map of two-rooms:2");
+    assert_eq!(visits(&h), episodes[2].len());
+
+    h.get_by_label("Recompute").click();
+    h.step();
+    settle(&mut h);
+    assert!(!h.state().panel.opened().expect("reopened").from_cache);
+    assert_eq!(h.state().panel.layout(), 2);
+    h.get_by_label("Map of two-rooms:2");
+    assert_eq!(h.state().panel.shown_walls(), &mixed_walls(&maps, 2));
+}
+
+/// The frames of episode `k` (layout `k` of a [`Mixed`] dataset).
+fn frames_of_layout(ds: &worldbench_storage::Dataset, k: usize) -> std::ops::Range<usize> {
+    ds.episodes()[k].clone()
+}
+
+/// Clicks the map's tile `[row, col]`.
+fn click_tile(h: &mut Harness<'static, PanelFixture>, [row, col]: [i16; 2]) {
+    let cols = h.state().panel.shown_walls().cols as f32;
+    let rect = h.get_by_label("Tile map").rect();
+    let side = rect.width() / cols;
+    let p = rect.min + vec2((f32::from(col) + 0.5) * side, (f32::from(row) + 0.5) * side);
+    h.hover_at(p);
+    h.run();
+    h.drag_at(p);
+    h.run();
+    h.drop_at(p);
+    h.run();
+}
+
+/// On a mixed dataset, a selection's tiles, a clicked node's frames and a map tile's rings count
+/// only the frames of the layout shown, not those of the other layouts (other walls).
+#[test]
+fn selection_and_tile_rings_count_only_the_layout_shown() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let Mixed { ds, ckpt, .. } = mixed_run(tmp.path());
+    let k = 1;
+    let mut h = panel_harness(&ckpt);
+    h.run();
+    h.get_by_label(&format!("two-rooms:{k}")).click();
+    h.run();
+    let inside = frames_of_layout(&ds, k);
+    let opened = h.state().panel.opened().expect("opened");
+    let node_of = opened.cache.node_of_frame.clone();
+    let tiles = opened.data.tiles.clone().expect("tiles");
+
+    // A box around the whole graph: its tiles hold this layout's frames, not every frame.
+    let rect = h.state().panel.view().rect();
+    shift_drag(&mut h, rect.min + vec2(2.0, 2.0), rect.max - vec2(2.0, 2.0));
+    let all = h.state().panel.view().data().num_nodes();
+    assert_eq!(h.state().panel.view().selection.len(), all, "every node");
+    let cover = h.state().panel.selection_coverage().expect("the tiles");
+    let mut want = worldbench_widgets::TileGrid::<u32>::new(cover.rows, cover.cols);
+    for i in inside.clone() {
+        if let Some(c) = want.index(tiles[i]) {
+            want.cells[c] += 1;
+        }
+    }
+    assert_eq!(cover, &want);
+    assert_eq!(cover.cells.iter().sum::<u32>() as usize, inside.len());
+    assert!(inside.len() < ds.len());
+    h.get_by_label("Clear selection").click();
+    h.run();
+
+    // A node with frames in this layout and in another: its strip counts this layout's.
+    let node = (0..all as u32)
+        .find(|&n| {
+            let here = inside.clone().filter(|&i| node_of[i] == n).count();
+            here > 0 && here < node_of.iter().filter(|&&m| m == n).count()
+        })
+        .expect("a node with frames in two layouts");
+    let here = inside.clone().filter(|&i| node_of[i] == node).count();
+    let total = node_of.iter().filter(|&&m| m == node).count();
+    let p = h.state().panel.view().screen_pos(node).expect("drawn");
+    h.hover_at(p);
+    h.run();
+    h.drag_at(p);
+    h.run();
+    h.drop_at(p);
+    h.run();
+    assert_eq!(h.state().panel.view().selected, Some(node));
+    h.get_by_label(&format!(
+        "Frames behind node {node} in two-rooms:{k}: {here} of its {total}"
+    ));
+
+    // A tile whose frames of another layout are on nodes that none of this layout's frames there
+    // are on (e.g. a tile this layout never visits): it rings this layout's nodes only.
+    let nodes_on = |t: [i16; 2], frames: &mut dyn Iterator<Item = usize>| {
+        let mut n: Vec<u32> = frames
+            .filter(|&i| tiles[i] == t)
+            .map(|i| node_of[i])
+            .collect();
+        n.sort_unstable();
+        n.dedup();
+        n
+    };
+    let tile = tiles
+        .iter()
+        .copied()
+        .find(|&t| nodes_on(t, &mut inside.clone()) != nodes_on(t, &mut (0..ds.len())))
+        .expect("a tile whose nodes differ by layout");
+    click_tile(&mut h, tile);
+    assert_eq!(
+        h.state().panel.view().highlighted,
+        nodes_on(tile, &mut inside.clone())
+    );
+}
+
+/// On data whose actions are all no-ops the lattice planner cannot be built: when the checkpoint
+/// opens, the playground greys the lattice choice (its hover text says why), a lattice choice made
+/// on another checkpoint gives way to graph with a note, and graph plans.
+#[test]
+fn a_planner_that_cannot_be_built_is_greyed_and_another_plans() {
+    use worldbench_model::planners::PlannerKind;
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let good = tiny_run_checkpoints(tmp.path()).join("step_000004.safetensors");
+    let ws = tmp.path().join("ws");
+    let noop = worldbench_tests::noop_dataset(&ws, "noop", "3");
+    let noop_ckpt = worldbench_tests::smoke_train(&ws, &noop, "4", "4", &["--progress", "none"])
+        .join("checkpoints")
+        .join("step_000004.safetensors");
+    let disabled = |h: &Harness<'static, PanelFixture>, label: &str| {
+        h.get_by_label(label).accesskit_node().is_disabled()
+    };
+    let mut h = panel_harness(&good);
+    h.run();
+    let check = h.state().panel.planner_check().expect("checked");
+    assert_eq!(check.ok, PlannerKind::ALL);
+    assert!(!disabled(&h, "lattice"));
+    h.get_by_label("lattice").click();
+    h.run();
+    assert_eq!(h.state().panel.planner(), PlannerKind::Lattice);
+
+    h.state_mut().panel.open(noop_ckpt, false);
+    settle(&mut h);
+    assert_eq!(h.state().panel.error(), None);
+    let check = h.state().panel.planner_check().expect("checked").clone();
+    assert_eq!(check.ok, [PlannerKind::Graph, PlannerKind::Mpc]);
+    let why = check.reason(PlannerKind::Lattice).expect("a reason");
+    assert!(why.contains("no move transitions"), "{why}");
+    assert_eq!(h.state().panel.planner(), PlannerKind::Graph);
+    h.get_by_label(&format!(
+        "lattice cannot be built on this checkpoint ({why}): planning with graph"
+    ));
+    assert!(disabled(&h, "lattice"));
+    assert!(!disabled(&h, "graph") && !disabled(&h, "mpc"));
+    h.get_by_label("lattice").click();
+    h.run();
+    assert_eq!(h.state().panel.planner(), PlannerKind::Graph, "greyed");
+    h.get_by_label("lattice").hover();
+    for _ in 0..20 {
+        h.step();
+    }
+    h.get_by_label(&format!("Cannot be built on this checkpoint: {why}"));
+
+    h.get_by_label("test1").click();
+    h.step();
+    settle(&mut h);
+    assert_eq!(h.state().panel.error(), None);
+    assert!(h.state().panel.outcome().is_some(), "a plan");
+    assert_eq!(h.state().panel.outcome_planner().0, PlannerKind::Graph);
 }

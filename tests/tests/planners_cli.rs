@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use worldbench_tests::{fails, gen_dataset, ok, run, small_dataset, smoke_train, worldbench};
+use worldbench_tests::{fails, gen_dataset, noop_dataset, ok, run, smoke_train, worldbench};
 
 #[test]
 fn two_rooms_dataset_plans_with_every_planner_and_held_out_layouts() {
@@ -328,13 +328,9 @@ fn planner_columns_are_written_and_judged() {
 /// actions are all no-ops, so the lattice planner has no move to take a latent delta of.
 #[test]
 fn plan_and_eval_go_on_without_a_planner_that_cannot_be_built() {
-    use worldbench_storage::dataset::{read_native, write_native};
     let tmp = tempfile::tempdir().expect("tempdir");
     let ws = tmp.path().join("ws");
-    let data = small_dataset(&ws, "noop", "3");
-    let mut ds = read_native(&data).expect("read the dataset");
-    ds.actions.fill(0);
-    write_native(&data, &ds).expect("write the no-op dataset");
+    let data = noop_dataset(&ws, "noop", "3");
     // Training goes on too: its evaluation leaves the lattice out, and its log says why.
     let run_dir = train_evaluating(&ws, &data, "graph,lattice");
     let log = std::fs::read_to_string(run_dir.join("logs/stdout.log")).expect("stdout.log");

@@ -1,7 +1,7 @@
 //! Background work of the h-graph panel: opening a checkpoint's graph (`run_context`: from the cache
-//! beside it when fresh, else computed by `model::eval::hgraph_view_data` and cached) and planning in
-//! the playground. Each is a [`Task`]: it reports its stages, the UI polls it, and it can be
-//! cancelled.
+//! beside it when fresh, else computed by `model::eval::hgraph_view_data` and cached), finding out
+//! which planners the playground can build on it, and planning in the playground. Each is a
+//! [`Task`]: it reports its stages, the UI polls it, and it can be cancelled.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,7 +9,8 @@ use std::sync::Arc;
 use anyhow::Result;
 use worldbench_model::eval::{encode_dataset, hgraph_of, Control, PlanOutcome, Planner};
 use worldbench_model::planners::{
-    build_planner, dataset_worlds, Controlled, LatticeConfig, MpcConfig, PlannerInputs, PlannerKind,
+    build_planner, buildable, dataset_worlds, Controlled, LatticeConfig, MpcConfig, PlannerInputs,
+    PlannerKind,
 };
 use worldbench_model::world::Tile;
 
@@ -34,6 +35,45 @@ fn spawn<T: Send + 'static>(
 pub fn open(checkpoint: PathBuf, recompute: bool, ctx: Option<egui::Context>) -> Task<Opened> {
     spawn("hgraph-open", ctx, move |control| {
         open_checkpoint_graph(checkpoint, recompute, control)
+    })
+}
+
+/// Which planners can be built on a checkpoint and its data: those that can, in
+/// [`PlannerKind::ALL`]'s order, and each other one with the reason it cannot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannerCheck {
+    pub ok: Vec<PlannerKind>,
+    pub refused: Vec<(PlannerKind, String)>,
+}
+
+/// Finds out which planners can be built on `opened`'s checkpoint, as [`plan`] builds them
+/// (`model::planners::buildable`; the lattice's deltas need the dataset's h, so it encodes the
+/// dataset).
+pub fn check_planners(opened: &Opened, ctx: Option<egui::Context>) -> Task<PlannerCheck> {
+    let graph = hgraph_of(&opened.cache);
+    let checkpoint = opened.checkpoint.clone();
+    let data = Arc::clone(&opened.data);
+    spawn("hgraph-planners", ctx, move |control| {
+        control.stage("loading the checkpoint", 0.05)?;
+        let encoder = encoder_of(&checkpoint)?;
+        let model = Controlled::new(&encoder, control);
+        control.stage("encoding the dataset (the lattice's action deltas)", 0.2)?;
+        let h = encode_dataset(&model, &data)?;
+        control.stage("building each planner", 0.9)?;
+        let inputs = PlannerInputs {
+            model: &model,
+            graph: &graph,
+            h: &h,
+            data: &data,
+            lattice: LatticeConfig::default(),
+            mpc: MpcConfig::default(),
+        };
+        let (ok, failed) = buildable(&PlannerKind::ALL, &inputs);
+        let refused = failed
+            .into_iter()
+            .filter_map(|f| Some((f.planner.parse().ok()?, f.error)))
+            .collect();
+        Ok(PlannerCheck { ok, refused })
     })
 }
 

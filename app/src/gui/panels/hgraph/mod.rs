@@ -6,10 +6,15 @@
 //! dataset side by side (`compare.rs`), with linked pan/zoom (or orbit camera) and selections
 //! ringed on the same frames' nodes of the other view. The side column (map, playground, node
 //! details) scrolls. The view shows two chosen principal axes, or three with an orbit camera ("3D", key 3).
+//! A mixed dataset shows one layout at a time (remembered per dataset across restarts): the map's
+//! visits, a selection's tiles and a tile's rings count only that layout's frames (`selection.rs`).
+//! The playground offers the planners that can be built on the checkpoint (`planners.rs`).
 
 mod compare;
 pub mod job;
+mod planners;
 mod playground;
+mod selection;
 mod side;
 mod state;
 
@@ -43,6 +48,9 @@ pub struct HGraphPanel {
     /// A mixed dataset's walls per layout (`layouts.maps` order; empty otherwise) and the one shown.
     layout_walls: Vec<TileGrid<bool>>,
     layout: usize,
+    /// Whether each frame is in the layout shown (every frame of a dataset of one layout): what
+    /// the map's visits, a selection's tiles and a tile's nodes count.
+    shown_frames: Vec<bool>,
     /// Tiles of the box selection's frames.
     coverage: Option<TileGrid<u32>>,
     /// Frames per tile over the dataset (the chosen layout's frames of a mixed one): the map's
@@ -78,6 +86,7 @@ impl HGraphPanel {
             walls: no_map_walls(),
             layout_walls: Vec::new(),
             layout: 0,
+            shown_frames: Vec::new(),
             coverage: None,
             visits: None,
             map_tile: None,
@@ -156,13 +165,18 @@ impl HGraphPanel {
     }
 
     /// Shows and plans on layout `i` of a mixed dataset: its map, its frames' visits; the
-    /// selection's tiles, the clicked tile and the shown plan belong to the previous map.
+    /// selection's tiles, the clicked tile and the shown plan belong to the previous map. The
+    /// choice is remembered for the dataset (the next session, or the checkpoint reopened).
     pub fn set_layout(&mut self, i: usize) {
         let Some(walls) = self.layout_walls.get(i) else {
             return;
         };
         self.walls = walls.clone();
         self.layout = i;
+        if let Some(o) = &self.opened {
+            self.shown_frames = o.data.frames_in_layout(i);
+            self.state.remember_layout(&o.cache.dataset_hash, i);
+        }
         self.coverage = None;
         self.map_tile = None;
         self.view.highlighted.clear();
@@ -179,11 +193,10 @@ impl HGraphPanel {
     fn layout_visits(&self) -> Option<TileGrid<u32>> {
         let data = &self.opened.as_ref()?.data;
         let tiles = data.tiles.as_deref()?;
-        let inside = data.frames_in_layout(self.layout);
         let shown: Vec<[i16; 2]> = tiles
             .iter()
-            .zip(inside)
-            .filter(|(_, i)| *i)
+            .zip(&self.shown_frames)
+            .filter(|(_, i)| **i)
             .map(|(t, _)| *t)
             .collect();
         Some(coverage_counts(&shown, self.walls.rows, self.walls.cols).0)
@@ -202,15 +215,19 @@ impl HGraphPanel {
                     .as_deref()
                     .and_then(parse_walls)
                     .unwrap_or_else(no_map_walls);
-                // A mixed dataset: each layout's map, the first shown.
+                // A mixed dataset: each layout's map, the one last chosen for it shown (else
+                // the first).
                 self.layout_walls = o
                     .data
                     .layouts
                     .as_ref()
                     .map(|l| layout_walls(l, &first))
                     .unwrap_or_default();
-                self.layout = 0;
-                self.walls = self.layout_walls.first().cloned().unwrap_or(first);
+                self.layout = self
+                    .state
+                    .layout_of(&o.cache.dataset_hash, self.layout_walls.len());
+                self.walls = self.layout_walls.get(self.layout).cloned().unwrap_or(first);
+                self.shown_frames = o.data.frames_in_layout(self.layout);
                 self.error.clone_from(&o.warning);
                 // A compared checkpoint on another dataset is no longer comparable.
                 if self
@@ -230,8 +247,10 @@ impl HGraphPanel {
                 self.map_tile = None;
                 self.play = Playground {
                     planner: self.play.planner,
+                    planners: std::mem::take(&mut self.play.planners),
                     ..Playground::default()
                 };
+                self.check_planners();
                 self.rebuild_view();
                 if let Some(r) = restore {
                     self.apply_restore(r);
@@ -316,6 +335,7 @@ impl HGraphPanel {
             }
         }
         self.poll_compare();
+        self.poll_planners();
     }
 }
 

@@ -1,7 +1,7 @@
 //! The planning playground of the H-graph panel: pick start and goal on the map (or test1/test2),
 //! plan with the model's planner in the background, read the outcome in words, and step through
 //! the executed actions: the Step slider moves the agent on the map and the planned path on the
-//! graph.
+//! graph. Which planners can be built on the checkpoint is `planners.rs`'s.
 
 use egui::{Color32, RichText, Ui};
 use worldbench_model::eval::PlanOutcome;
@@ -10,6 +10,7 @@ use worldbench_model::world::{Tile, TEST1, TEST2};
 use worldbench_widgets::TileMarkers;
 
 use super::job::{self, PlayResult, Task};
+use super::planners::Buildable;
 use super::HGraphPanel;
 
 /// The planning playground's state.
@@ -21,6 +22,8 @@ pub(super) struct Playground {
     pub pick_goal: bool,
     /// The planner the next plan uses.
     pub planner: PlannerKind,
+    /// Which planners can be built on the checkpoint open.
+    pub planners: Buildable,
     pub task: Option<Task<PlayResult>>,
     pub outcome: Option<PlanOutcome>,
     /// The planner of the shown outcome and its final latent distance, when it reports one.
@@ -160,33 +163,25 @@ impl HGraphPanel {
             if self.play.pick_goal { "goal" } else { "start" }
         ));
         let ready = self.opened.is_some() && self.play.task.is_none();
-        ui.horizontal(|ui| {
-            ui.label("Planner:");
-            for kind in PlannerKind::ALL {
-                let r = ui
-                    .add_enabled(
-                        self.play.task.is_none(),
-                        egui::RadioButton::new(self.play.planner == kind, kind.name()),
-                    )
-                    .on_hover_text(match kind {
-                        PlannerKind::Graph => "Shortest paths in the h-graph of the data",
-                        PlannerKind::Lattice => "A* on the lattice of median action deltas",
-                        PlannerKind::Mpc => "CEM over action sequences with the predictor (slow)",
-                    });
-                if r.clicked() {
-                    self.play.planner = kind;
-                }
-            }
-        });
+        self.planner_ui(ui);
+        let none = self.no_planner();
+        // Why a plan button is disabled, over it.
+        let why = |r: egui::Response| match &none {
+            Some(n) => r.on_disabled_hover_text(n),
+            None => r,
+        };
         ui.horizontal(|ui| {
             for (name, (s, g)) in [("test1", TEST1), ("test2", TEST2)] {
-                let r = ui
-                    .add_enabled(self.opened.is_some(), egui::Button::new(name))
+                let r = why(ui
+                    .add_enabled(
+                        self.opened.is_some() && none.is_none(),
+                        egui::Button::new(name),
+                    )
                     .on_hover_text(format!(
                         "Plan from {} to {} (the canonical {name})",
                         show(Some(s)),
                         show(Some(g))
-                    ));
+                    )));
                 if r.clicked() {
                     (self.play.start, self.play.goal) = (Some(s), Some(g));
                     self.play.pick_goal = false;
@@ -195,11 +190,14 @@ impl HGraphPanel {
                 }
             }
             if let (Some(s), Some(g), true) = (self.play.start, self.play.goal, ready) {
-                if ui.button("Plan").clicked() {
+                if why(ui.add_enabled(none.is_none(), egui::Button::new("Plan"))).clicked() {
                     self.start_plan(s, g);
                 }
             }
         });
+        if let Some(none) = &none {
+            ui.colored_label(ui.visuals().warn_fg_color, none);
+        }
         let mut cancel = false;
         if let Some(t) = &self.play.task {
             ui.horizontal(|ui| {

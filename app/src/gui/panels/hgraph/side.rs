@@ -1,6 +1,7 @@
 //! The H-graph panel's side column (it scrolls): the tile map with the playground's markers and
 //! the tiles of a selection, and the details of the hovered or clicked node (its frames and
-//! out-edges).
+//! out-edges). On a mixed dataset the tiles, a tile's rings and a node's frames are those of the
+//! layout shown.
 
 use std::sync::Arc;
 
@@ -10,28 +11,24 @@ use worldbench_storage::ACTION_NAMES;
 use worldbench_widgets::hgraph::HGraphView;
 use worldbench_widgets::{coverage_counts, FrameKey, TileMap};
 
+use super::selection::{frames_of_node, nodes_on_tile, tiles_of_nodes};
 use super::HGraphPanel;
 
 /// Frames shown in the strip behind a clicked node.
 const STRIP_FRAMES: usize = 8;
 
 impl HGraphPanel {
+    /// Shows on the map the tiles of `nodes`' frames in the layout shown.
     pub(super) fn selection_tiles(&mut self, nodes: &[u32]) {
         let Some(o) = &self.opened else { return };
         let Some(tiles) = &o.data.tiles else { return };
-        let mut chosen = vec![false; o.cache.num_nodes()];
-        for &n in nodes {
-            chosen[n as usize] = true;
-        }
-        let picked: Vec<[i16; 2]> = o
-            .cache
-            .node_of_frame
-            .iter()
-            .zip(tiles)
-            .filter(|(n, _)| chosen[**n as usize])
-            .map(|(_, t)| *t)
-            .collect();
+        let picked = tiles_of_nodes(&o.cache.node_of_frame, tiles, &self.shown_frames, nodes);
         self.coverage = Some(coverage_counts(&picked, self.walls.rows, self.walls.cols).0);
+    }
+
+    /// The map's tiles of the box or lasso selection (frames per tile), while one is shown.
+    pub fn selection_coverage(&self) -> Option<&worldbench_widgets::TileGrid<u32>> {
+        self.coverage.as_ref()
     }
 
     pub(super) fn info_ui(&mut self, ui: &mut Ui, hovered: Option<u32>) {
@@ -52,16 +49,21 @@ impl HGraphPanel {
             return;
         };
         let Some(o) = &self.opened else { return };
-        let frames: Vec<usize> = o
-            .cache
-            .node_of_frame
-            .iter()
-            .enumerate()
-            .filter(|(_, &n)| n == node)
-            .map(|(i, _)| i)
-            .take(STRIP_FRAMES)
-            .collect();
-        ui.label(format!("Frames behind node {node}:"));
+        let mut frames = frames_of_node(&o.cache.node_of_frame, &self.shown_frames, node);
+        match o.data.layouts.as_ref().map(|l| &l.maps) {
+            Some(maps) if maps.len() > 1 => {
+                let all = o.cache.frame_count.get(node as usize).copied().unwrap_or(0);
+                let name = maps.get(self.layout).map_or("", |m| m.layout.as_str());
+                ui.label(format!(
+                    "Frames behind node {node} in {name}: {} of its {all}",
+                    frames.len()
+                ));
+            }
+            _ => {
+                ui.label(format!("Frames behind node {node}:"));
+            }
+        }
+        frames.truncate(STRIP_FRAMES);
         let data = Arc::clone(&o.data);
         let dataset_key = o.checkpoint.display().to_string();
         egui::ScrollArea::horizontal()
@@ -168,20 +170,11 @@ impl HGraphPanel {
         }
     }
 
-    /// Rings the nodes of every frame on `tile`.
+    /// Rings the nodes of every frame on `tile` in the layout shown.
     pub fn highlight_tile(&mut self, tile: [i16; 2]) {
         let Some(o) = &self.opened else { return };
         let Some(tiles) = &o.data.tiles else { return };
-        let mut nodes: Vec<u32> = o
-            .cache
-            .node_of_frame
-            .iter()
-            .zip(tiles)
-            .filter(|(_, t)| **t == tile)
-            .map(|(n, _)| *n)
-            .collect();
-        nodes.sort_unstable();
-        nodes.dedup();
-        self.view.highlighted = nodes;
+        self.view.highlighted =
+            nodes_on_tile(&o.cache.node_of_frame, tiles, &self.shown_frames, tile);
     }
 }

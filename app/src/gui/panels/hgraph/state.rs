@@ -1,6 +1,8 @@
 //! What the H-graph panel keeps across restarts: the checkpoint and the one compared with it, the
-//! principal axes and mode, the pan/zoom and orbit camera, and the playground's start and goal.
+//! principal axes and mode, the pan/zoom and orbit camera, the playground's start and goal, and
+//! the layout chosen for each mixed dataset.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use worldbench_widgets::hgraph::{HGraphView, OrbitCamera, ViewTransform};
@@ -42,6 +44,8 @@ pub struct HGraphState {
     /// The playground's start and goal tiles `[row, col]`.
     pub start: Option<[i16; 2]>,
     pub goal: Option<[i16; 2]>,
+    /// The layout shown of each mixed dataset (by its hash): an index into its `layouts.maps`.
+    pub layouts: BTreeMap<String, usize>,
 }
 
 impl Default for HGraphState {
@@ -57,6 +61,7 @@ impl Default for HGraphState {
             camera: None,
             start: None,
             goal: None,
+            layouts: BTreeMap::new(),
         }
     }
 }
@@ -65,6 +70,21 @@ impl HGraphState {
     /// The principal axes on x, y and z.
     pub fn axes3(&self) -> [usize; 3] {
         [self.axes[0], self.axes[1], self.z_axis]
+    }
+
+    /// The layout to show of the dataset `hash` of `count` layouts: the one chosen last for it,
+    /// else (never chosen, or no longer one of its layouts) the first.
+    pub fn layout_of(&self, hash: &str, count: usize) -> usize {
+        self.layouts
+            .get(hash)
+            .copied()
+            .filter(|&i| i < count)
+            .unwrap_or(0)
+    }
+
+    /// Remembers layout `i` as the one shown of the dataset `hash`.
+    pub fn remember_layout(&mut self, hash: &str, i: usize) {
+        self.layouts.insert(hash.to_string(), i);
     }
 
     /// Records `view`'s pan/zoom and camera.
@@ -137,5 +157,21 @@ mod tests {
         assert_eq!((back.three_d, back.z_axis), (true, 4));
         assert_eq!(back.start, Some([3, 4]));
         assert!(back.camera.is_some() && back.compare.is_some());
+    }
+
+    #[test]
+    fn the_layout_shown_is_remembered_per_dataset_and_falls_back_to_the_first() {
+        let mut s = HGraphState::default();
+        assert_eq!(s.layout_of("a", 3), 0, "never chosen");
+        s.remember_layout("a", 2);
+        s.remember_layout("b", 1);
+        assert_eq!((s.layout_of("a", 3), s.layout_of("b", 3)), (2, 1));
+        assert_eq!(s.layout_of("c", 3), 0, "another dataset");
+        assert_eq!(s.layout_of("a", 2), 0, "no longer one of its layouts");
+        let back: HGraphState = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back.layout_of("a", 3), 2);
+        // A state saved before layouts were remembered shows the first.
+        let old: HGraphState = serde_json::from_str(r#"{"checkpoint":null}"#).unwrap();
+        assert_eq!(old.layout_of("a", 3), 0);
     }
 }
