@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Result;
-use worldbench_model::eval::{encode_dataset, hgraph_of, Control, PlanOutcome, Planner};
+use worldbench_model::eval::{encode_dataset, hgraph_of, Control, HGraph, PlanOutcome, Planner};
 use worldbench_model::planners::{
     build_planner, buildable, dataset_worlds, Controlled, LatticeConfig, MpcConfig, PlannerInputs,
     PlannerKind,
 };
 use worldbench_model::world::Tile;
+use worldbench_storage::Dataset;
 
 pub use crate::gui::task::Task;
 pub use crate::run_context::Opened;
@@ -46,10 +47,34 @@ pub struct PlannerCheck {
     pub refused: Vec<(PlannerKind, String)>,
 }
 
+/// What [`check_planners`] found, with the dataset's h it encoded on the way, which [`plan`] reuses
+/// for the lattice so that the dataset is encoded once per checkpoint opened.
+pub struct Checked {
+    pub check: PlannerCheck,
+    pub dataset_h: Arc<Vec<f32>>,
+}
+
+/// The inputs every planner is built from, with the default settings.
+fn inputs<'a>(
+    model: &'a Controlled<'a>,
+    graph: &'a HGraph,
+    h: &'a [f32],
+    data: &'a Dataset,
+) -> PlannerInputs<'a> {
+    PlannerInputs {
+        model,
+        graph,
+        h,
+        data,
+        lattice: LatticeConfig::default(),
+        mpc: MpcConfig::default(),
+    }
+}
+
 /// Finds out which planners can be built on `opened`'s checkpoint, as [`plan`] builds them
 /// (`model::planners::buildable`; the lattice's deltas need the dataset's h, so it encodes the
-/// dataset).
-pub fn check_planners(opened: &Opened, ctx: Option<egui::Context>) -> Task<PlannerCheck> {
+/// dataset, and hands that h back for [`plan`]).
+pub fn check_planners(opened: &Opened, ctx: Option<egui::Context>) -> Task<Checked> {
     let graph = hgraph_of(&opened.cache);
     let checkpoint = opened.checkpoint.clone();
     let data = Arc::clone(&opened.data);
@@ -60,20 +85,15 @@ pub fn check_planners(opened: &Opened, ctx: Option<egui::Context>) -> Task<Plann
         control.stage("encoding the dataset (the lattice's action deltas)", 0.2)?;
         let h = encode_dataset(&model, &data)?;
         control.stage("building each planner", 0.9)?;
-        let inputs = PlannerInputs {
-            model: &model,
-            graph: &graph,
-            h: &h,
-            data: &data,
-            lattice: LatticeConfig::default(),
-            mpc: MpcConfig::default(),
-        };
-        let (ok, failed) = buildable(&PlannerKind::ALL, &inputs);
+        let (ok, failed) = buildable(&PlannerKind::ALL, &inputs(&model, &graph, &h, &data));
         let refused = failed
             .into_iter()
             .filter_map(|f| Some((f.planner.parse().ok()?, f.error)))
             .collect();
-        Ok(PlannerCheck { ok, refused })
+        Ok(Checked {
+            check: PlannerCheck { ok, refused },
+            dataset_h: Arc::new(h),
+        })
     })
 }
 
@@ -89,11 +109,12 @@ pub struct PlayResult {
 /// Plans from `start` to `goal` with the planner of `kind` in the world of `layout` (an index into
 /// a mixed dataset's `layouts.maps`, [`dataset_worlds`]; else the run's world): the model's h-graph
 /// [`Planner`] over the cached graph, or `lattice` / `mpc` built from the checkpoint (the lattice's
-/// deltas from the dataset's h). Every model call checks the task's cancel flag, so a slow `mpc`
-/// stops soon.
+/// deltas from the dataset's h: `dataset_h` when [`check_planners`] has encoded it, else encoded
+/// now). Every model call checks the task's cancel flag, so a slow `mpc` stops soon.
 pub fn plan(
     kind: PlannerKind,
     opened: &Opened,
+    dataset_h: Option<Arc<Vec<f32>>>,
     layout: usize,
     start: Tile,
     goal: Tile,
@@ -128,21 +149,15 @@ pub fn plan(
             });
         }
         let model = Controlled::new(&encoder, control);
-        let h = if kind == PlannerKind::Lattice {
-            control.stage("encoding the dataset (the lattice's action deltas)", 0.1)?;
-            encode_dataset(&model, &data)?
-        } else {
-            Vec::new()
+        let h = match dataset_h {
+            Some(h) => h,
+            None if kind == PlannerKind::Lattice => {
+                control.stage("encoding the dataset (the lattice's action deltas)", 0.1)?;
+                Arc::new(encode_dataset(&model, &data)?)
+            }
+            None => Arc::default(),
         };
-        let inputs = PlannerInputs {
-            model: &model,
-            graph: &graph,
-            h: &h,
-            data: &data,
-            lattice: LatticeConfig::default(),
-            mpc: MpcConfig::default(),
-        };
-        let mut planner = build_planner(kind, &inputs)?;
+        let mut planner = build_planner(kind, &inputs(&model, &graph, &h, &data))?;
         control.stage(&format!("planning with {kind}"), 0.3)?;
         let o = planner.run(&world, start, goal)?;
         Ok(PlayResult {

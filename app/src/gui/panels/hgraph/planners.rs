@@ -7,15 +7,20 @@
 use egui::Ui;
 use worldbench_model::planners::PlannerKind;
 
-use super::job::{self, PlannerCheck, Task};
+use std::sync::Arc;
+
+use super::job::{self, Checked, PlannerCheck, Task};
 use super::HGraphPanel;
 
 /// What the playground knows of which planners can be built on the checkpoint open.
 #[derive(Default)]
 pub(super) struct Buildable {
-    pub task: Option<Task<PlannerCheck>>,
+    pub task: Option<Task<Checked>>,
     /// The last check's answer (none yet, or the check failed: every choice stays open).
     pub check: Option<PlannerCheck>,
+    /// The dataset's h the check encoded, which the lattice plans with (none yet: a plan encodes
+    /// it itself).
+    pub dataset_h: Option<Arc<Vec<f32>>>,
     /// What the playground says of the check: the choice switched, or the check failed.
     pub note: Option<String>,
 }
@@ -91,7 +96,7 @@ impl HGraphPanel {
         if let Some(t) = b.task.take() {
             t.cancel();
         }
-        (b.check, b.note) = (None, None);
+        (b.check, b.note, b.dataset_h) = (None, None, None);
         if let Some(o) = &self.opened {
             b.task = Some(job::check_planners(o, self.ctx.clone()));
         }
@@ -104,12 +109,13 @@ impl HGraphPanel {
         let b = &mut self.play.planners;
         b.task = None;
         match r {
-            Ok(check) => {
+            Ok(Checked { check, dataset_h }) => {
                 if let Some((kind, note)) = check.fallback(self.play.planner) {
                     self.play.planner = kind;
                     b.note = Some(note);
                 }
                 b.check = Some(check);
+                b.dataset_h = Some(dataset_h);
             }
             Err(e) if e == "cancelled" => {}
             Err(e) => b.note = Some(format!("Could not check which planners can be built: {e}")),

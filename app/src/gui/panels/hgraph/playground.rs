@@ -274,6 +274,7 @@ impl HGraphPanel {
         self.play.task = Some(job::plan(
             self.play.planner,
             o,
+            self.play.planners.dataset_h.clone(),
             self.layout,
             start,
             goal,
