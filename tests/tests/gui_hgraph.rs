@@ -969,12 +969,7 @@ fn compare_links_pan_and_selection_of_two_checkpoints() {
 
     // A click on a node of the left view rings the right view's nodes of the same frames.
     let p = panel.view().screen_pos(0).expect("drawn");
-    h.hover_at(p);
-    h.run();
-    h.drag_at(p);
-    h.run();
-    h.drop_at(p);
-    h.run();
+    click_at(&mut h, p);
     let panel = &h.state().panel;
     let node = panel.view().selected.expect("a node clicked");
     let (l, r) = (
@@ -1290,12 +1285,7 @@ fn side_column_keeps_map_and_playground_on_screen_at_1280x800() {
         .max_by_key(|&n| view.data().out_edges(n).len())
         .expect("a node");
     let p = view.screen_pos(node).expect("drawn");
-    h.hover_at(p);
-    h.run();
-    h.drag_at(p);
-    h.run();
-    h.drop_at(p);
-    h.run();
+    click_at(&mut h, p);
     assert_eq!(h.state().panel.view().selected, Some(node));
     h.get_by_label(&format!("Frames behind node {node}:"));
     let screen = egui::Rect::from_min_size(Pos2::ZERO, vec2(1280.0, 800.0));
@@ -1463,18 +1453,23 @@ fn frames_of_layout(ds: &worldbench_storage::Dataset, k: usize) -> std::ops::Ran
     ds.episodes()[k].clone()
 }
 
-/// Clicks the map's tile `[row, col]`.
-fn click_tile(h: &mut Harness<'static, PanelFixture>, [row, col]: [i16; 2]) {
-    let cols = h.state().panel.shown_walls().cols as f32;
-    let rect = h.get_by_label("Tile map").rect();
-    let side = rect.width() / cols;
-    let p = rect.min + vec2((f32::from(col) + 0.5) * side, (f32::from(row) + 0.5) * side);
+/// A click at `p` as a pointer makes it: hover, press, release, a frame after each.
+fn click_at<S>(h: &mut Harness<'_, S>, p: Pos2) {
     h.hover_at(p);
     h.run();
     h.drag_at(p);
     h.run();
     h.drop_at(p);
     h.run();
+}
+
+/// Clicks the map's tile `[row, col]`.
+fn click_tile(h: &mut Harness<'static, PanelFixture>, [row, col]: [i16; 2]) {
+    let cols = h.state().panel.shown_walls().cols as f32;
+    let rect = h.get_by_label("Tile map").rect();
+    let side = rect.width() / cols;
+    let p = rect.min + vec2((f32::from(col) + 0.5) * side, (f32::from(row) + 0.5) * side);
+    click_at(h, p);
 }
 
 /// On a mixed dataset, a selection's tiles, a clicked node's frames and a map tile's rings count
@@ -1521,12 +1516,7 @@ fn selection_and_tile_rings_count_only_the_layout_shown() {
     let here = inside.clone().filter(|&i| node_of[i] == node).count();
     let total = node_of.iter().filter(|&&m| m == node).count();
     let p = h.state().panel.view().screen_pos(node).expect("drawn");
-    h.hover_at(p);
-    h.run();
-    h.drag_at(p);
-    h.run();
-    h.drop_at(p);
-    h.run();
+    click_at(&mut h, p);
     assert_eq!(h.state().panel.view().selected, Some(node));
     h.get_by_label(&format!(
         "Frames behind node {node} in two-rooms:{k}: {here} of its {total}"
